@@ -1,0 +1,184 @@
+// Neural-network functionals: convolution, pooling, resampling, normalisation, activations, dropout, embedding.
+#include "thx_common.h"
+
+using namespace thx;
+namespace F = torch::nn::functional;
+
+// dims: 1, 2 or 3 spatial dimensions; transposed selects conv_transpose with output_padding.
+THX_API int32_t thx_conv(int32_t dims, int32_t transposed, thx_tensor x, thx_tensor w, thx_tensor b,
+                         const int64_t* stride, const int64_t* padding, const int64_t* dilation, const int64_t* output_padding,
+                         int64_t groups, thx_tensor* out) {
+  THX_TRY
+  auto s = A(stride, dims), p = A(padding, dims), d = A(dilation, dims);
+  torch::Tensor r;
+  if (!transposed) {
+    switch (dims) {
+      case 1: r = torch::conv1d(T(x), T(w), OT(b), s, p, d, groups); break;
+      case 2: r = torch::conv2d(T(x), T(w), OT(b), s, p, d, groups); break;
+      case 3: r = torch::conv3d(T(x), T(w), OT(b), s, p, d, groups); break;
+      default: throw std::runtime_error("conv supports 1-3 spatial dims");
+    }
+  } else {
+    auto op = A(output_padding, dims);
+    switch (dims) {
+      case 1: r = torch::conv_transpose1d(T(x), T(w), OT(b), s, p, op, groups, d); break;
+      case 2: r = torch::conv_transpose2d(T(x), T(w), OT(b), s, p, op, groups, d); break;
+      case 3: r = torch::conv_transpose3d(T(x), T(w), OT(b), s, p, op, groups, d); break;
+      default: throw std::runtime_error("conv_transpose supports 1-3 spatial dims");
+    }
+  }
+  *out = wrap(std::move(r));
+  THX_CATCH
+}
+// kind 0 max, 1 avg. 2-d pooling. indices (max only) may be NULL.
+THX_API int32_t thx_pool2d(int32_t kind, thx_tensor x, const int64_t* kernel, const int64_t* stride, const int64_t* padding,
+                           const int64_t* dilation, int32_t ceil_mode, int32_t count_include_pad, int32_t has_divisor, int64_t divisor,
+                           thx_tensor* out, thx_tensor* indices) {
+  THX_TRY
+  if (kind == 0) {
+    if (indices) {
+      auto r = torch::max_pool2d_with_indices(T(x), A(kernel, 2), A(stride, 2), A(padding, 2), A(dilation, 2), ceil_mode != 0);
+      *out = wrap(std::get<0>(r));
+      *indices = wrap(std::get<1>(r));
+    } else {
+      *out = wrap(torch::max_pool2d(T(x), A(kernel, 2), A(stride, 2), A(padding, 2), A(dilation, 2), ceil_mode != 0));
+    }
+  } else {
+    c10::optional<int64_t> dv = has_divisor ? c10::optional<int64_t>(divisor) : c10::nullopt;
+    *out = wrap(torch::avg_pool2d(T(x), A(kernel, 2), A(stride, 2), A(padding, 2), ceil_mode != 0, count_include_pad != 0, dv));
+  }
+  THX_CATCH
+}
+THX_API int32_t thx_max_unpool2d(thx_tensor x, thx_tensor indices, const int64_t* output_size, thx_tensor* out) {
+  THX_TRY
+  *out = wrap(torch::max_unpool2d(T(x), T(indices), A(output_size, 2)));
+  THX_CATCH
+}
+// kind 0 adaptive max, 1 adaptive avg (2-d); 2/3: 1-d max/avg
+THX_API int32_t thx_adaptive_pool(int32_t kind, thx_tensor x, const int64_t* size, thx_tensor* out) {
+  THX_TRY
+  switch (kind) {
+    case 0: *out = wrap(std::get<0>(torch::adaptive_max_pool2d(T(x), A(size, 2)))); break;
+    case 1: *out = wrap(torch::adaptive_avg_pool2d(T(x), A(size, 2))); break;
+    case 2: *out = wrap(std::get<0>(torch::adaptive_max_pool1d(T(x), A(size, 1)))); break;
+    case 3: *out = wrap(torch::adaptive_avg_pool1d(T(x), A(size, 1))); break;
+    default: throw std::runtime_error("unknown adaptive pool kind");
+  }
+  THX_CATCH
+}
+// mode: 0 nearest, 1 bilinear, 2 bicubic, 3 area, 4 nearest-exact, 5 linear, 6 trilinear.
+// size (n values) or scale (n values) - exactly one is given. align_corners < 0 leaves it unset.
+THX_API int32_t thx_interpolate(thx_tensor x, const int64_t* size, const double* scale, int32_t n, int32_t mode, int32_t align_corners,
+                                int32_t antialias, int32_t recompute_scale_factor, thx_tensor* out) {
+  THX_TRY
+  auto o = F::InterpolateFuncOptions();
+  if (size) o.size(std::vector<int64_t>(size, size + n));
+  if (scale) o.scale_factor(std::vector<double>(scale, scale + n));
+  switch (mode) {
+    case 0: o.mode(torch::kNearest); break;
+    case 1: o.mode(torch::kBilinear); break;
+    case 2: o.mode(torch::kBicubic); break;
+    case 3: o.mode(torch::kArea); break;
+    case 4: o.mode(torch::kNearestExact); break;
+    case 5: o.mode(torch::kLinear); break;
+    case 6: o.mode(torch::kTrilinear); break;
+    default: throw std::runtime_error("unknown interpolation mode");
+  }
+  if (align_corners >= 0) o.align_corners(align_corners != 0);
+  if (antialias) o.antialias(true);
+  if (recompute_scale_factor >= 0) o.recompute_scale_factor(recompute_scale_factor != 0);
+  *out = wrap(F::interpolate(T(x), o));
+  THX_CATCH
+}
+// mode: 0 bilinear, 1 nearest, 2 bicubic; padding: 0 zeros, 1 border, 2 reflection
+THX_API int32_t thx_grid_sample(thx_tensor x, thx_tensor grid, int32_t mode, int32_t padding, int32_t align_corners, thx_tensor* out) {
+  THX_TRY
+  *out = wrap(torch::grid_sampler(T(x), T(grid), mode, padding, align_corners != 0));
+  THX_CATCH
+}
+THX_API int32_t thx_affine_grid(thx_tensor theta, const int64_t* size, int32_t n, int32_t align_corners, thx_tensor* out) {
+  THX_TRY
+  *out = wrap(torch::affine_grid_generator(T(theta), A(size, n), align_corners != 0));
+  THX_CATCH
+}
+THX_API int32_t thx_batch_norm(thx_tensor x, thx_tensor w, thx_tensor b, thx_tensor rm, thx_tensor rv, int32_t training, double momentum,
+                               double eps, thx_tensor* out) {
+  THX_TRY
+  *out = wrap(torch::batch_norm(T(x), OT(w), OT(b), OT(rm), OT(rv), training != 0, momentum, eps, at::globalContext().userEnabledCuDNN()));
+  THX_CATCH
+}
+THX_API int32_t thx_group_norm(thx_tensor x, int64_t groups, thx_tensor w, thx_tensor b, double eps, thx_tensor* out) {
+  THX_TRY
+  *out = wrap(torch::group_norm(T(x), groups, OT(w), OT(b), eps));
+  THX_CATCH
+}
+THX_API int32_t thx_layer_norm(thx_tensor x, const int64_t* shape, int32_t n, thx_tensor w, thx_tensor b, double eps, thx_tensor* out) {
+  THX_TRY
+  *out = wrap(torch::layer_norm(T(x), A(shape, n), OT(w), OT(b), eps));
+  THX_CATCH
+}
+THX_API int32_t thx_instance_norm(thx_tensor x, thx_tensor w, thx_tensor b, thx_tensor rm, thx_tensor rv, int32_t use_input_stats,
+                                  double momentum, double eps, thx_tensor* out) {
+  THX_TRY
+  *out = wrap(torch::instance_norm(T(x), OT(w), OT(b), OT(rm), OT(rv), use_input_stats != 0, momentum, eps, false));
+  THX_CATCH
+}
+// kind 0 dropout, 1 dropout2d (channels), 2 alpha dropout. Uses the global generator (seed with manual_seed).
+THX_API int32_t thx_dropout(int32_t kind, thx_tensor x, double p, int32_t training, int32_t inplace, thx_tensor* out) {
+  THX_TRY
+  bool tr = training != 0;
+  *out = nullptr;
+  torch::Tensor r;
+  switch (kind) {
+    case 0: r = inplace ? torch::dropout_(T(x), p, tr) : torch::dropout(T(x), p, tr); break;
+    case 1: r = inplace ? torch::feature_dropout_(T(x), p, tr) : torch::feature_dropout(T(x), p, tr); break;
+    case 2: r = inplace ? torch::alpha_dropout_(T(x), p, tr) : torch::alpha_dropout(T(x), p, tr); break;
+    default: throw std::runtime_error("unknown dropout kind");
+  }
+  if (!inplace) *out = wrap(std::move(r));
+  THX_CATCH
+}
+// Parameterised activations. kind: 0 leaky_relu(a), 1 elu(alpha=a), 2 softplus(beta=a, threshold=b), 3 hardtanh(a, b),
+// 4 celu(a), 5 threshold(a, value=b), 6 gelu (a != 0: tanh approximation)
+THX_API int32_t thx_activation(int32_t kind, thx_tensor x, double a, double b, int32_t inplace, thx_tensor* out) {
+  THX_TRY
+  auto& t = T(x);
+  *out = nullptr;
+  switch (kind) {
+    case 0: if (inplace) torch::leaky_relu_(t, a); else *out = wrap(torch::leaky_relu(t, a)); break;
+    case 1: if (inplace) torch::elu_(t, a); else *out = wrap(torch::elu(t, a)); break;
+    case 2: *out = wrap(torch::softplus(t, a, b)); break;
+    case 3: if (inplace) torch::hardtanh_(t, a, b); else *out = wrap(torch::hardtanh(t, a, b)); break;
+    case 4: *out = wrap(torch::celu(t, a)); break;
+    case 5: *out = wrap(torch::threshold(t, a, b)); break;
+    case 6: *out = wrap(torch::gelu(t, a != 0 ? "tanh" : "none")); break;
+    default: throw std::runtime_error("unknown activation kind");
+  }
+  THX_CATCH
+}
+THX_API int32_t thx_prelu(thx_tensor x, thx_tensor w, thx_tensor* out) {
+  THX_TRY
+  *out = wrap(torch::prelu(T(x), T(w)));
+  THX_CATCH
+}
+// kind 0 softmax, 1 log_softmax
+THX_API int32_t thx_softmax(int32_t kind, thx_tensor x, int64_t dim, thx_tensor* out) {
+  THX_TRY
+  *out = wrap(kind == 0 ? torch::softmax(T(x), dim) : torch::log_softmax(T(x), dim));
+  THX_CATCH
+}
+THX_API int32_t thx_embedding(thx_tensor weight, thx_tensor indices, int64_t padding_idx, thx_tensor* out) {
+  THX_TRY
+  *out = wrap(torch::embedding(T(weight), T(indices), padding_idx));
+  THX_CATCH
+}
+THX_API int32_t thx_pixel_shuffle(thx_tensor x, int64_t factor, int32_t unshuffle, thx_tensor* out) {
+  THX_TRY
+  *out = wrap(unshuffle ? torch::pixel_unshuffle(T(x), factor) : torch::pixel_shuffle(T(x), factor));
+  THX_CATCH
+}
+THX_API int32_t thx_unfold(thx_tensor x, const int64_t* kernel, const int64_t* dilation, const int64_t* padding, const int64_t* stride, thx_tensor* out) {
+  THX_TRY
+  *out = wrap(torch::im2col(T(x), A(kernel, 2), A(dilation, 2), A(padding, 2), A(stride, 2)));
+  THX_CATCH
+}

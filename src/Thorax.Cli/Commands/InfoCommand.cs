@@ -1,0 +1,30 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace Thorax.Cli.Commands;
+
+/// <summary><c>thorax info [--json]</c>: engine version, threads, devices.</summary>
+internal static class InfoCommand
+{
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Print JSON." };
+        var cmd = new Command("info", "Show the engine: libtorch version, threads, CUDA devices.") { json };
+        cmd.SetAction(r =>
+        {
+            Torch.Initialize();
+            var info = new Dictionary<string, object>
+            {
+                ["libtorch"] = Torch.Version,
+                ["threads"] = Torch.NumThreads,
+                ["cores"] = Environment.ProcessorCount,
+                ["cuda_devices"] = Torch.CudaDeviceCount,
+                ["dotnet"] = Environment.Version.ToString(),
+            };
+            if (r.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true }));
+            else foreach (var (k, v) in info) Console.WriteLine($"{k,-14}{v}");
+            return 0;
+        });
+        return cmd;
+    }
+}

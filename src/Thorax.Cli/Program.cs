@@ -1,0 +1,17 @@
+using System.CommandLine;
+using Thorax.Cli.Commands;
+
+namespace Thorax.Cli;
+
+/// <summary>The <c>thorax</c> command line: thin verbs that parse options and call one library entry point each.</summary>
+public static class Program
+{
+    /// <summary>Exit codes: 0 success, 1 failure of the work, 2 bad input or usage.</summary>
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("Thorax: chest X-ray AI from .NET (engine: libtorch).");
+        root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        return root.Parse(args).Invoke();
+    }
+}

@@ -1,0 +1,184 @@
+namespace Thorax.Dicom;
+
+/// <summary>
+/// Access to the frames of a data set's Pixel Data (7FE0,0010), native or encapsulated, and their decoding to
+/// stored values through a <see cref="PixelCodecRegistry"/>.
+/// </summary>
+public sealed class DicomPixelData
+{
+    private readonly DicomItem _pixelItem;
+    private readonly string? _filePath;
+    private List<ReadOnlyMemory<byte>[]>? _frameFragments;
+
+    private DicomPixelData(PixelDataInfo info, DicomItem pixelItem, string? filePath)
+    {
+        Info = info;
+        _pixelItem = pixelItem;
+        _filePath = filePath;
+    }
+
+    /// <summary>Geometry and sample format of the frames.</summary>
+    public PixelDataInfo Info { get; }
+
+    /// <summary>Number of frames.</summary>
+    public int FrameCount => Info.NumberOfFrames;
+
+    /// <summary>True when the pixel data is a sequence of compressed fragments.</summary>
+    public bool IsEncapsulated => _pixelItem is DicomFragmentSequence;
+
+    /// <summary>Reads the pixel module and locates Pixel Data in <paramref name="file"/>.</summary>
+    /// <exception cref="DicomFormatException">No pixel data, an inconsistent pixel module, or too little native data.</exception>
+    public static DicomPixelData Create(DicomFile file) => Create(file.Dataset, file.TransferSyntax, file.FilePath);
+
+    /// <summary>Reads the pixel module and locates Pixel Data in <paramref name="dataset"/>.</summary>
+    public static DicomPixelData Create(DicomDataset dataset, TransferSyntax syntax, string? filePath = null)
+    {
+        if (!dataset.TryGetItem(DicomTag.PixelData, out var item))
+            throw new DicomFormatException("The data set has no Pixel Data (7FE0,0010) (read header-only, or not an image).", filePath, DicomTag.PixelData);
+        var info = PixelDataInfo.FromDataset(dataset, syntax, filePath);
+        if (item is DicomElement native)
+        {
+            if (syntax.IsEncapsulated)
+                throw new DicomFormatException($"Pixel Data has a defined length but {syntax.Name} requires encapsulated fragments.", filePath, DicomTag.PixelData);
+            long needed = info.FrameSizeBytes * info.NumberOfFrames;
+            if (native.Length < needed)
+                throw new DicomFormatException(
+                    $"Pixel Data holds {native.Length} bytes but {info.NumberOfFrames} frame(s) of {info.Rows}x{info.Columns}x{info.SamplesPerPixel} at {info.BitsAllocated} bits need {needed}.",
+                    filePath, DicomTag.PixelData);
+        }
+        else if (item is DicomFragmentSequence)
+        {
+            if (!syntax.IsEncapsulated)
+                throw new DicomFormatException($"Pixel Data is encapsulated but the transfer syntax {syntax.Name} is native.", filePath, DicomTag.PixelData);
+        }
+        else
+        {
+            throw new DicomFormatException("Pixel Data is a sequence, not pixel values.", filePath, DicomTag.PixelData);
+        }
+        return new DicomPixelData(info, item, filePath);
+    }
+
+    /// <summary>
+    /// The stored bytes of frame <paramref name="index"/>: the native slice, or the frame's fragments concatenated
+    /// (one compressed stream).
+    /// </summary>
+    public ReadOnlyMemory<byte> GetFrameBytes(int index)
+    {
+        CheckIndex(index);
+        if (_pixelItem is DicomElement native)
+            return native.Data.Slice((int)(index * Info.FrameSizeBytes), (int)Info.FrameSizeBytes);
+        var parts = FrameFragments()[index];
+        if (parts.Length == 1) return parts[0];
+        var joined = new byte[parts.Sum(p => p.Length)];
+        int at = 0;
+        foreach (var p in parts)
+        {
+            p.Span.CopyTo(joined.AsSpan(at));
+            at += p.Length;
+        }
+        return joined;
+    }
+
+    /// <summary>Decodes frame <paramref name="index"/> to stored values (see <see cref="PixelFrame"/>).</summary>
+    /// <param name="index">0-based frame index.</param>
+    /// <param name="codecs">Codecs to use; <see cref="PixelCodecRegistry.Default"/> when null.</param>
+    /// <exception cref="DicomFormatException">Corrupt compressed data.</exception>
+    /// <exception cref="DicomCodecException">No codec, or its native library is not installed.</exception>
+    public PixelFrame DecodeFrame(int index, PixelCodecRegistry? codecs = null)
+    {
+        CheckIndex(index);
+        var output = new byte[Info.FrameSizeBytes];
+        var bytes = GetFrameBytes(index);
+        if (_pixelItem is DicomElement native)
+        {
+            if (Info.SamplesPerPixel > 1 && Info.PlanarConfiguration == 1) Interleave(bytes.Span, output);
+            else bytes.Span.CopyTo(output);
+            if (Info.TransferSyntax.IsBigEndian && native.VR == DicomVR.OW && Info.BitsAllocated == 8)
+                for (int i = 0; i + 1 < output.Length; i += 2) (output[i], output[i + 1]) = (output[i + 1], output[i]);
+        }
+        else
+        {
+            var codec = (codecs ?? PixelCodecRegistry.Default).GetCodec(Info.TransferSyntax);
+            try
+            {
+                codec.Decode(bytes.Span, Info, output);
+            }
+            catch (DicomFormatException ex)
+            {
+                throw ex.WithFilePath(_filePath);
+            }
+        }
+        StoredValues.Normalize(output, Info);
+        return new PixelFrame(Info, output);
+    }
+
+    private void Interleave(ReadOnlySpan<byte> planar, Span<byte> interleaved)
+    {
+        int bps = Info.BytesPerSample, spp = Info.SamplesPerPixel;
+        int pixels = Info.Rows * Info.Columns;
+        for (int s = 0; s < spp; s++)
+            for (int p = 0; p < pixels; p++)
+                planar.Slice((s * pixels + p) * bps, bps).CopyTo(interleaved.Slice((p * spp + s) * bps, bps));
+    }
+
+    private void CheckIndex(int index)
+    {
+        if ((uint)index >= (uint)Info.NumberOfFrames)
+            throw new ArgumentOutOfRangeException(nameof(index), $"Frame {index} requested; the image has {Info.NumberOfFrames}.");
+    }
+
+    private List<ReadOnlyMemory<byte>[]> FrameFragments() => _frameFragments ??= SplitFrames((DicomFragmentSequence)_pixelItem);
+
+    private List<ReadOnlyMemory<byte>[]> SplitFrames(DicomFragmentSequence seq)
+    {
+        int frames = Info.NumberOfFrames;
+        var frags = seq.Fragments;
+        if (frags.Count == 0) throw Error("Encapsulated Pixel Data has no fragments.");
+        if (frames == 1) return [[.. frags]];
+        var result = new List<ReadOnlyMemory<byte>[]>(frames);
+        if (seq.OffsetTable.Count > 0)
+        {
+            if (seq.OffsetTable.Count != frames)
+                throw Error($"Basic offset table has {seq.OffsetTable.Count} entries for {frames} frames.");
+            // Item offsets relative to the first fragment item (each item = 8-byte header + payload).
+            var itemOffsets = new long[frags.Count + 1];
+            for (int i = 0; i < frags.Count; i++) itemOffsets[i + 1] = itemOffsets[i] + 8 + frags[i].Length;
+            for (int f = 0; f < frames; f++)
+            {
+                long start = seq.OffsetTable[f];
+                long end = f + 1 < frames ? seq.OffsetTable[f + 1] : itemOffsets[^1];
+                int first = Array.IndexOf(itemOffsets, start);
+                if (first < 0 || first >= frags.Count || end <= start)
+                    throw Error($"Basic offset table entry {f} ({start}) does not point at a fragment.");
+                var list = new List<ReadOnlyMemory<byte>>();
+                for (int i = first; i < frags.Count && itemOffsets[i] < end; i++) list.Add(frags[i]);
+                result.Add([.. list]);
+            }
+            return result;
+        }
+        if (frags.Count == frames)
+        {
+            foreach (var f in frags) result.Add([f]);
+            return result;
+        }
+        // No offset table and several fragments per frame: a new frame starts at each JPEG SOI / J2K SOC marker.
+        List<ReadOnlyMemory<byte>>? current = null;
+        foreach (var f in frags)
+        {
+            var s = f.Span;
+            bool starts = s.Length >= 2 && s[0] == 0xFF && (s[1] == 0xD8 || s[1] == 0x4F);
+            if (starts || current is null)
+            {
+                if (current is not null) result.Add([.. current]);
+                current = [];
+            }
+            current.Add(f);
+        }
+        result.Add([.. current!]);
+        if (result.Count != frames)
+            throw Error($"Cannot split {frags.Count} fragments into {frames} frames without a basic offset table.");
+        return result;
+    }
+
+    private DicomFormatException Error(string problem) => new(problem, _filePath, DicomTag.PixelData);
+}

@@ -1,0 +1,22 @@
+using Thorax.Torch;
+
+namespace Thorax.Nn;
+
+/// <summary>Batch normalisation of (N, C, H, W) inputs; see <see cref="BatchNorm"/>.</summary>
+/// <remarks>PyTorch: <c>torch.nn.BatchNorm2d</c>.</remarks>
+public sealed class BatchNorm2d : BatchNorm
+{
+    /// <summary>Creates the layer (PyTorch defaults: eps 1e-5, momentum 0.1, affine, tracking running statistics).</summary>
+    public BatchNorm2d(long numFeatures, double eps = 1e-5, double? momentum = 0.1, bool affine = true, bool trackRunningStats = true,
+                       DType dtype = DType.Float32)
+        : base(numFeatures, eps, momentum, affine, trackRunningStats, dtype)
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override void CheckInputDim(Tensor input)
+    {
+        var d = input.Dim;
+        if (d != 4) throw new TorchException("batch_norm2d", $"expected 4D input (got {d}D input)");
+    }
+}

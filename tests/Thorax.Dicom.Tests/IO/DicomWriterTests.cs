@@ -1,0 +1,86 @@
+using Thorax.Dicom.Tests.Infrastructure;
+
+namespace Thorax.Dicom.Tests.IO;
+
+public sealed class DicomWriterTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("thorax-dicom-writer-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    public static TheoryData<string> RoundTripFiles() =>
+        ["u12_implicit_le.dcm", "u12_explicit_be.dcm", "u12_deflated.dcm", "u12_rle.dcm", "u16_jpegls.dcm", "s12_rle.dcm",
+         "mf3_jpeg_sv1_no_bot.dcm", "u8_mono1_utf8.dcm", "u12_j2k.dcm"];
+
+    [Theory]
+    [MemberData(nameof(RoundTripFiles))]
+    public void WriteUncompressed_CorpusFile_KeepsEveryElementAndPixels(string name) =>
+        AssertRoundTrip(TestPaths.Corpus(name));
+
+    [SkippableFact]
+    public void WriteUncompressed_SiimFiles_KeepEveryElementAndPixels()
+    {
+        var files = TestPaths.SiimFiles();
+        Skip.If(files.Length == 0, TestPaths.SiimMissing);
+        foreach (var f in files) AssertRoundTrip(f);
+    }
+
+    [Fact]
+    public void WriteUncompressed_ExistingTarget_IsReplacedAndNoTempLeft()
+    {
+        var target = Path.Combine(_dir, "out.dcm");
+        File.WriteAllText(target, "old");
+        DicomWriter.WriteUncompressed(DicomFile.Open(TestPaths.Corpus("u8_rle.dcm")), target);
+        Assert.Equal(TransferSyntax.ExplicitVRLittleEndian, DicomFile.Open(target).TransferSyntax);
+        Assert.Single(Directory.GetFiles(_dir));
+    }
+
+    private void AssertRoundTrip(string path)
+    {
+        // Arrange
+        var source = DicomFile.Open(path);
+        var sourcePixels = DicomPixelData.Create(source);
+        var target = Path.Combine(_dir, Path.GetFileName(path));
+
+        // Act: read -> write -> read -> write -> read
+        DicomWriter.WriteUncompressed(source, target);
+        var first = DicomFile.Open(target);
+        var second = Path.Combine(_dir, "second-" + Path.GetFileName(path));
+        DicomWriter.WriteUncompressed(first, second);
+        var again = DicomFile.Open(second);
+
+        // Assert: same element set and values (pixel data compared as decoded frames).
+        Assert.Same(TransferSyntax.ExplicitVRLittleEndian, first.TransferSyntax);
+        AssertSameElements(source.Dataset, first.Dataset, skipPixelData: true);
+        AssertSameElements(first.Dataset, again.Dataset, skipPixelData: false);
+        var pixels = DicomPixelData.Create(first);
+        for (int f = 0; f < sourcePixels.FrameCount; f++)
+            Assert.Equal(sourcePixels.DecodeFrame(f).Sha256(), pixels.DecodeFrame(f).Sha256());
+        Assert.Equal(source.Dataset.GetString(DicomTag.SOPInstanceUID), first.FileMetaInfo.GetString(DicomTag.MediaStorageSOPInstanceUID));
+    }
+
+    private static void AssertSameElements(DicomDataset expected, DicomDataset actual, bool skipPixelData)
+    {
+        var et = expected.Select(i => i.Tag).Where(t => !(skipPixelData && t == DicomTag.PixelData)).ToList();
+        var at = actual.Select(i => i.Tag).Where(t => !(skipPixelData && t == DicomTag.PixelData)).ToList();
+        Assert.Equal(et, at);
+        foreach (var tag in et)
+        {
+            var e = expected.GetItem(tag);
+            var a = actual.GetItem(tag);
+            switch (e)
+            {
+                case DicomElement ee:
+                    var ae = Assert.IsType<DicomElement>(a);
+                    Assert.Equal(ee.VR, ae.VR);
+                    Assert.Equal(ee.Data.ToArray(), ae.Data.ToArray());
+                    break;
+                case DicomSequence es:
+                    var asq = Assert.IsType<DicomSequence>(a);
+                    Assert.Equal(es.Items.Count, asq.Items.Count);
+                    for (int i = 0; i < es.Items.Count; i++) AssertSameElements(es.Items[i], asq.Items[i], false);
+                    break;
+            }
+        }
+    }
+}
