@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 public abstract partial class Module
@@ -72,7 +70,7 @@ public abstract partial class Module
         var unexpected = stateDict.Keys.Where(k => !own.Contains(k)).ToList();
         var result = new LoadStateDictResult(missing, unexpected, mismatches);
         if (strict && !result.IsComplete) throw new StateDictException(GetType().Name, result);
-        using (Torch.Torch.NoGrad())
+        using (Torch.NoGrad())
         {
             foreach (var (dst, src) in toCopy) dst.Copy_(src);
         }

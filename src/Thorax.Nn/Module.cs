@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>
@@ -263,7 +261,7 @@ public abstract partial class Module : IDisposable
     private Module Convert(Func<Tensor, Tensor?> f, bool floatingOnly)
     {
         var done = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
-        using var noGrad = Torch.Torch.NoGrad();
+        using var noGrad = Torch.NoGrad();
         foreach (var (_, m) in NamedModules())
         {
             foreach (var n in m._paramOrder)

@@ -1,5 +1,4 @@
 using System.Collections;
-using Thorax.Torch;
 
 namespace Thorax.Nn;
 

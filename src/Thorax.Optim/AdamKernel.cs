@@ -1,6 +1,4 @@
-using Thorax.Torch;
-using Thorax.Torch.Native;
-using TorchApi = Thorax.Torch.Torch;
+using Thorax.Native;
 
 namespace Thorax.Optim;
 
@@ -49,11 +47,11 @@ internal static class AdamKernel
             if (s.Count == 0)
             {
                 // PyTorch 1.13: state['step'] = torch.tensor(0.) (float32, CPU); moments zeros_like(param).
-                s["step"] = TorchApi.Scalar(0).DetachFromScope();
-                s["exp_avg"] = TorchApi.ZerosLike(p).DetachFromScope();
-                s["exp_avg_sq"] = TorchApi.ZerosLike(p).DetachFromScope();
+                s["step"] = Torch.Scalar(0).DetachFromScope();
+                s["exp_avg"] = Torch.ZerosLike(p).DetachFromScope();
+                s["exp_avg_sq"] = Torch.ZerosLike(p).DetachFromScope();
             }
-            if (amsgrad && !s.ContainsKey("max_exp_avg_sq")) s["max_exp_avg_sq"] = TorchApi.ZerosLike(p).DetachFromScope();
+            if (amsgrad && !s.ContainsKey("max_exp_avg_sq")) s["max_exp_avg_sq"] = Torch.ZerosLike(p).DetachFromScope();
             var step = s.TryGetValue("step", out var st) ? st : throw new OptimizerStateException($"state.{indices[k]}.step", "Adam state has no step counter");
             step.Add_(1);
             steps[k] = checked((long)step.Item());

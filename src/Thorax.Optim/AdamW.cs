@@ -1,4 +1,3 @@
-using Thorax.Torch;
 
 namespace Thorax.Optim;
 

@@ -1,5 +1,4 @@
-using Thorax.Torch;
-using Thorax.Torch.Native;
+using Thorax.Native;
 
 namespace Thorax.Optim;
 

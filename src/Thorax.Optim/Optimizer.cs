@@ -1,4 +1,3 @@
-using Thorax.Torch;
 
 namespace Thorax.Optim;
 
@@ -118,7 +117,7 @@ public abstract class Optimizer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(closure);
         double loss;
-        using (Torch.Torch.EnableGrad()) loss = closure();
+        using (Torch.EnableGrad()) loss = closure();
         Step();
         return loss;
     }

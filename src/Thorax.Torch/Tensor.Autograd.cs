@@ -81,7 +81,9 @@ public sealed partial class Tensor
         {
             var buf = new byte[256];
             fixed (byte* p = buf) NativeMethods.Check(NativeMethods.thx_grad_fn_name(Handle, p, buf.Length), "grad_fn");
-            return Encoding.UTF8.GetString(buf, 0, Array.IndexOf(buf, (byte)0));
+            var name = Encoding.UTF8.GetString(buf, 0, Array.IndexOf(buf, (byte)0));
+            var ns = name.LastIndexOf("::", StringComparison.Ordinal);
+            return ns >= 0 ? name[(ns + 2)..] : name; // C++ names carry torch::autograd::generated::
         }
     }
 

@@ -73,11 +73,58 @@ public static class Polygons
             xs.Sort();
             for (int i = 0; i + 1 < xs.Count; i += 2)
             {
-                long x1 = xs[i] >> Shift, x2 = xs[i + 1] >> Shift;
+                long x1 = (xs[i] + (1L << Shift) - 1) >> Shift, x2 = xs[i + 1] >> Shift;
                 if (x1 >= w || x2 < 0) continue;
                 HLine(img, y, (int)Math.Max(x1, 0), (int)Math.Min(x2, w - 1), value);
             }
         }
+    }
+
+    /// <summary>OpenCV's clipLine: moves the endpoints onto the image rectangle (integer truncation as OpenCV).</summary>
+    private static bool ClipLine(int width, int height, ref (int X, int Y) p1, ref (int X, int Y) p2)
+    {
+        long right = width - 1, bottom = height - 1;
+        long x1 = p1.X, y1 = p1.Y, x2 = p2.X, y2 = p2.Y;
+        int c1 = (x1 < 0 ? 1 : 0) + (x1 > right ? 2 : 0) + (y1 < 0 ? 4 : 0) + (y1 > bottom ? 8 : 0);
+        int c2 = (x2 < 0 ? 1 : 0) + (x2 > right ? 2 : 0) + (y2 < 0 ? 4 : 0) + (y2 > bottom ? 8 : 0);
+        if ((c1 & c2) == 0 && (c1 | c2) != 0)
+        {
+            long a;
+            if ((c1 & 12) != 0)
+            {
+                a = c1 < 8 ? 0 : bottom;
+                x1 += (long)((double)(a - y1) * (x2 - x1) / (y2 - y1));
+                y1 = a;
+                c1 = (x1 < 0 ? 1 : 0) + (x1 > right ? 2 : 0);
+            }
+            if ((c2 & 12) != 0)
+            {
+                a = c2 < 8 ? 0 : bottom;
+                x2 += (long)((double)(a - y2) * (x2 - x1) / (y2 - y1));
+                y2 = a;
+                c2 = (x2 < 0 ? 1 : 0) + (x2 > right ? 2 : 0);
+            }
+            if ((c1 & c2) == 0 && (c1 | c2) != 0)
+            {
+                if (c1 != 0)
+                {
+                    a = c1 == 1 ? 0 : right;
+                    y1 += (long)((double)(a - x1) * (y2 - y1) / (x2 - x1));
+                    x1 = a;
+                    c1 = 0;
+                }
+                if (c2 != 0)
+                {
+                    a = c2 == 1 ? 0 : right;
+                    y2 += (long)((double)(a - x2) * (y2 - y1) / (x2 - x1));
+                    x2 = a;
+                    c2 = 0;
+                }
+            }
+        }
+        p1 = ((int)x1, (int)y1);
+        p2 = ((int)x2, (int)y2);
+        return (c1 | c2) == 0;
     }
 
     private static void HLine(Image<byte> img, int y, int x1, int x2, byte value)
@@ -89,6 +136,11 @@ public static class Polygons
     /// <summary>8-connected Bresenham line in OpenCV's LineIterator form (left to right), clipped to the image.</summary>
     private static void Line(Image<byte> img, (int X, int Y) a, (int X, int Y) b, byte value)
     {
+        if ((uint)a.X >= (uint)img.Width || (uint)a.Y >= (uint)img.Height || (uint)b.X >= (uint)img.Width ||
+            (uint)b.Y >= (uint)img.Height)
+        {
+            if (!ClipLine(img.Width, img.Height, ref a, ref b)) return;
+        }
         if (a.X > b.X) (a, b) = (b, a);
         int dx = b.X - a.X, dy = Math.Abs(b.Y - a.Y), sy = b.Y >= a.Y ? 1 : -1;
         bool steep = dy > dx;

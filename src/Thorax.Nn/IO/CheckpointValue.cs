@@ -1,5 +1,4 @@
 using System.Globalization;
-using Thorax.Torch;
 
 namespace Thorax.Nn;
 

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Thorax.Torch;
 
 namespace Thorax.Nn;
 
@@ -14,19 +13,19 @@ internal static class TensorBytes
         foreach (var s in shape) n *= s;
         if (n * dtype.ElementSize() != data.Length)
             throw new ArgumentException($"{data.Length} bytes do not hold {n} {dtype.TorchName()} elements");
-        if (n == 0) return Torch.Torch.Empty(shape, dtype);
+        if (n == 0) return Torch.Empty(shape, dtype);
         var flat = new[] { n };
         Tensor t = dtype switch
         {
-            DType.Float32 => Torch.Torch.FromArray(MemoryMarshal.Cast<byte, float>(data), flat),
-            DType.Float64 => Torch.Torch.FromArray(MemoryMarshal.Cast<byte, double>(data), flat),
-            DType.Float16 => Torch.Torch.FromArray(MemoryMarshal.Cast<byte, Half>(data), flat),
+            DType.Float32 => Torch.FromArray(MemoryMarshal.Cast<byte, float>(data), flat),
+            DType.Float64 => Torch.FromArray(MemoryMarshal.Cast<byte, double>(data), flat),
+            DType.Float16 => Torch.FromArray(MemoryMarshal.Cast<byte, Half>(data), flat),
             DType.BFloat16 => FromBFloat16(MemoryMarshal.Cast<byte, ushort>(data), flat),
-            DType.Int64 => Torch.Torch.FromArray(MemoryMarshal.Cast<byte, long>(data), flat),
-            DType.Int32 => Torch.Torch.FromArray(MemoryMarshal.Cast<byte, int>(data), flat),
-            DType.Int16 => Torch.Torch.FromArray(MemoryMarshal.Cast<byte, short>(data), flat),
-            DType.Int8 => Torch.Torch.FromArray(MemoryMarshal.Cast<byte, sbyte>(data), flat),
-            DType.UInt8 => Torch.Torch.FromArray(data, flat),
+            DType.Int64 => Torch.FromArray(MemoryMarshal.Cast<byte, long>(data), flat),
+            DType.Int32 => Torch.FromArray(MemoryMarshal.Cast<byte, int>(data), flat),
+            DType.Int16 => Torch.FromArray(MemoryMarshal.Cast<byte, short>(data), flat),
+            DType.Int8 => Torch.FromArray(MemoryMarshal.Cast<byte, sbyte>(data), flat),
+            DType.UInt8 => Torch.FromArray(data, flat),
             DType.Bool => FromBool(data, flat),
             _ => throw new NotSupportedException($"dtype {dtype.TorchName()} is not supported"),
         };
@@ -39,7 +38,7 @@ internal static class TensorBytes
         // bfloat16 is the upper half of a float32, so widening is exact and narrowing back is exact too.
         var f = new float[bits.Length];
         for (var i = 0; i < bits.Length; i++) f[i] = BitConverter.Int32BitsToSingle(bits[i] << 16);
-        using var t = Torch.Torch.FromArray(f, shape);
+        using var t = Torch.FromArray(f, shape);
         return t.To(DType.BFloat16);
     }
 
@@ -51,7 +50,7 @@ internal static class TensorBytes
             if (data[i] > 1) throw new ArgumentException($"bool element {i} has byte value {data[i]} (expected 0 or 1)");
             b[i] = data[i] != 0;
         }
-        return Torch.Torch.FromArray(b, shape);
+        return Torch.FromArray(b, shape);
     }
 
     /// <summary>The tensor's elements as little-endian bytes in row-major order (any device or layout).</summary>

@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>Non-linearity names for <see cref="Init.CalculateGain"/>.</summary>
@@ -65,21 +63,21 @@ public static class Init
     /// <summary>Fills with U(low, high).</summary>
     public static Tensor Uniform_(Tensor tensor, double low = 0, double high = 1, Generator? generator = null)
     {
-        using (Torch.Torch.NoGrad()) Torch.Torch.Uniform_(tensor, low, high, generator);
+        using (Torch.NoGrad()) Torch.Uniform_(tensor, low, high, generator);
         return tensor;
     }
 
     /// <summary>Fills with N(mean, std²).</summary>
     public static Tensor Normal_(Tensor tensor, double mean = 0, double std = 1, Generator? generator = null)
     {
-        using (Torch.Torch.NoGrad()) Torch.Torch.Normal_(tensor, mean, std, generator);
+        using (Torch.NoGrad()) Torch.Normal_(tensor, mean, std, generator);
         return tensor;
     }
 
     /// <summary>Fills with <paramref name="value"/>.</summary>
     public static Tensor Constant_(Tensor tensor, double value)
     {
-        using (Torch.Torch.NoGrad()) tensor.Fill_(value);
+        using (Torch.NoGrad()) tensor.Fill_(value);
         return tensor;
     }
 
@@ -142,10 +140,10 @@ public static class Init
         static double NormCdf(double x) => (1.0 + Erf(x / Math.Sqrt(2.0))) / 2.0;
         var l = NormCdf((a - mean) / std);
         var u = NormCdf((b - mean) / std);
-        using (Torch.Torch.NoGrad())
-        using (var scope = Torch.Torch.NewScope())
+        using (Torch.NoGrad())
+        using (var scope = Torch.NewScope())
         {
-            Torch.Torch.Uniform_(tensor, 2 * l - 1, 2 * u - 1, generator);
+            Torch.Uniform_(tensor, 2 * l - 1, 2 * u - 1, generator);
             var t = tensor.Erfinv();
             t.Mul_(std * Math.Sqrt(2.0)).Add_(mean).Clamp_(a, b);
             tensor.Copy_(t);

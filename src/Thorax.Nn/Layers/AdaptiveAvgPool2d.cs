@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>Adaptive average pooling: (N, C, H, W) → (N, C, outH, outW) whatever H and W are.</summary>

@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>2-D average pooling of (N, C, H, W) inputs; stride defaults to the kernel size.</summary>

@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>
@@ -27,11 +25,11 @@ public abstract class BatchNorm : Module<Tensor, Tensor>
         Affine = affine;
         TrackRunningStats = trackRunningStats;
         var shape = new[] { numFeatures };
-        RegisterParameter("weight", affine ? Torch.Torch.Ones(shape, dtype) : null);
-        RegisterParameter("bias", affine ? Torch.Torch.Zeros(shape, dtype) : null);
-        RegisterBuffer("running_mean", trackRunningStats ? Torch.Torch.Zeros(shape, dtype) : null);
-        RegisterBuffer("running_var", trackRunningStats ? Torch.Torch.Ones(shape, dtype) : null);
-        RegisterBuffer("num_batches_tracked", trackRunningStats ? Torch.Torch.Scalar(0, DType.Int64) : null);
+        RegisterParameter("weight", affine ? Torch.Ones(shape, dtype) : null);
+        RegisterParameter("bias", affine ? Torch.Zeros(shape, dtype) : null);
+        RegisterBuffer("running_mean", trackRunningStats ? Torch.Zeros(shape, dtype) : null);
+        RegisterBuffer("running_var", trackRunningStats ? Torch.Ones(shape, dtype) : null);
+        RegisterBuffer("num_batches_tracked", trackRunningStats ? Torch.Scalar(0, DType.Int64) : null);
     }
 
     /// <summary>Channels C.</summary>
@@ -74,7 +72,7 @@ public abstract class BatchNorm : Module<Tensor, Tensor>
         var factor = Momentum ?? 0.0;
         if (IsTraining && TrackRunningStats && NumBatchesTracked is { } nbt)
         {
-            using (Torch.Torch.NoGrad()) nbt.Add_(1);
+            using (Torch.NoGrad()) nbt.Add_(1);
             if (Momentum is null) factor = 1.0 / nbt.ItemInt64();
         }
         var bnTraining = IsTraining || (RunningMean is null && RunningVar is null);

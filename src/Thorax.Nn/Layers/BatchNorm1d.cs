@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>Batch normalisation of (N, C) or (N, C, L) inputs; see <see cref="BatchNorm"/>.</summary>

@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>Batch normalisation of (N, C, H, W) inputs; see <see cref="BatchNorm"/>.</summary>

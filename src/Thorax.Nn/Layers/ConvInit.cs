@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>Shared parameter creation and padding for the convolution layers.</summary>
@@ -8,12 +6,12 @@ internal static class ConvInit
     /// <summary>Creates weight and bias as PyTorch's <c>_ConvNd.reset_parameters</c>.</summary>
     public static (Tensor Weight, Tensor? Bias) Create(long[] weightShape, long biasSize, bool bias, DType dtype, Generator? generator)
     {
-        var w = Torch.Torch.Empty(weightShape, dtype);
+        var w = Torch.Empty(weightShape, dtype);
         Init.KaimingUniform_(w, Math.Sqrt(5), generator: generator);
         Tensor? b = null;
         if (bias)
         {
-            b = Torch.Torch.Empty(new[] { biasSize }, dtype);
+            b = Torch.Empty(new[] { biasSize }, dtype);
             var (fanIn, _) = Init.CalculateFanInAndFanOut(w);
             var bound = fanIn > 0 ? 1 / Math.Sqrt(fanIn) : 0;
             Init.Uniform_(b, -bound, bound, generator);

@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>
@@ -25,11 +23,11 @@ public sealed class Embedding : Module<Tensor, Tensor>
         }
         NumEmbeddings = numEmbeddings;
         EmbeddingDim = embeddingDim;
-        var w = Torch.Torch.Empty(new[] { numEmbeddings, embeddingDim }, dtype);
+        var w = Torch.Empty(new[] { numEmbeddings, embeddingDim }, dtype);
         Init.Normal_(w, 0, 1, generator);
         if (PaddingIdx is { } pi)
         {
-            using (Torch.Torch.NoGrad())
+            using (Torch.NoGrad())
             using (var row = w.Select(0, pi)) row.Zero_();
         }
         RegisterParameter("weight", w);

@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>Flattens dimensions <c>startDim..endDim</c> into one, e.g. (N, C, H, W) → (N, C·H·W) by default.</summary>

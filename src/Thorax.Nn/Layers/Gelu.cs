@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>GELU x·Φ(x), exact (erf) or with the tanh approximation. Element-wise; output has the input's shape.</summary>

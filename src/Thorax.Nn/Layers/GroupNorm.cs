@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>
@@ -18,8 +16,8 @@ public sealed class GroupNorm : Module<Tensor, Tensor>
         NumGroups = numGroups;
         NumChannels = numChannels;
         Eps = eps;
-        RegisterParameter("weight", affine ? Torch.Torch.Ones(new[] { numChannels }, dtype) : null);
-        RegisterParameter("bias", affine ? Torch.Torch.Zeros(new[] { numChannels }, dtype) : null);
+        RegisterParameter("weight", affine ? Torch.Ones(new[] { numChannels }, dtype) : null);
+        RegisterParameter("bias", affine ? Torch.Zeros(new[] { numChannels }, dtype) : null);
     }
 
     /// <summary>Number of groups.</summary>

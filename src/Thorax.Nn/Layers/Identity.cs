@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>Returns its input unchanged (a new alias of the same tensor).</summary>

@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>
@@ -19,11 +17,11 @@ public sealed class InstanceNorm2d : Module<Tensor, Tensor>
         Momentum = momentum;
         TrackRunningStats = trackRunningStats;
         var shape = new[] { numFeatures };
-        RegisterParameter("weight", affine ? Torch.Torch.Ones(shape, dtype) : null);
-        RegisterParameter("bias", affine ? Torch.Torch.Zeros(shape, dtype) : null);
-        RegisterBuffer("running_mean", trackRunningStats ? Torch.Torch.Zeros(shape, dtype) : null);
-        RegisterBuffer("running_var", trackRunningStats ? Torch.Torch.Ones(shape, dtype) : null);
-        RegisterBuffer("num_batches_tracked", trackRunningStats ? Torch.Torch.Scalar(0, DType.Int64) : null);
+        RegisterParameter("weight", affine ? Torch.Ones(shape, dtype) : null);
+        RegisterParameter("bias", affine ? Torch.Zeros(shape, dtype) : null);
+        RegisterBuffer("running_mean", trackRunningStats ? Torch.Zeros(shape, dtype) : null);
+        RegisterBuffer("running_var", trackRunningStats ? Torch.Ones(shape, dtype) : null);
+        RegisterBuffer("num_batches_tracked", trackRunningStats ? Torch.Scalar(0, DType.Int64) : null);
     }
 
     /// <summary>Channels C.</summary>

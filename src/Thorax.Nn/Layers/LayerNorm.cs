@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>
@@ -23,8 +21,8 @@ public sealed class LayerNorm : Module<Tensor, Tensor>
         if (normalizedShape.Length == 0) throw new ArgumentException("normalized_shape must not be empty", nameof(normalizedShape));
         _shape = (long[])normalizedShape.Clone();
         Eps = eps;
-        RegisterParameter("weight", elementwiseAffine ? Torch.Torch.Ones(_shape, dtype) : null);
-        RegisterParameter("bias", elementwiseAffine ? Torch.Torch.Zeros(_shape, dtype) : null);
+        RegisterParameter("weight", elementwiseAffine ? Torch.Ones(_shape, dtype) : null);
+        RegisterParameter("bias", elementwiseAffine ? Torch.Zeros(_shape, dtype) : null);
     }
 
     /// <summary>The normalised trailing shape.</summary>

@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>Leaky ReLU: x for x ≥ 0, slope·x otherwise. Element-wise; output has the input's shape.</summary>

@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>
@@ -21,13 +19,13 @@ public sealed class Linear : Module<Tensor, Tensor>
         if (inFeatures < 0 || outFeatures < 0) throw new ArgumentOutOfRangeException(nameof(inFeatures), "feature counts must be non-negative");
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        var w = Torch.Torch.Empty(new[] { outFeatures, inFeatures }, dtype);
+        var w = Torch.Empty(new[] { outFeatures, inFeatures }, dtype);
         Init.KaimingUniform_(w, Math.Sqrt(5), generator: generator);
         RegisterParameter("weight", w);
         Tensor? b = null;
         if (bias)
         {
-            b = Torch.Torch.Empty(new[] { outFeatures }, dtype);
+            b = Torch.Empty(new[] { outFeatures }, dtype);
             var bound = inFeatures > 0 ? 1 / Math.Sqrt(inFeatures) : 0;
             Init.Uniform_(b, -bound, bound, generator);
         }

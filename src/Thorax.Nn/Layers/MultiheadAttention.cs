@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>
@@ -29,8 +27,8 @@ public sealed class MultiheadAttention : Module<AttentionInput, (Tensor Output, 
         NumHeads = numHeads;
         Dropout = dropout;
         BatchFirst = batchFirst;
-        var w = Torch.Torch.Empty(new[] { 3 * embedDim, embedDim }, dtype);
-        var b = bias ? Torch.Torch.Zeros(new[] { 3 * embedDim }, dtype) : null;
+        var w = Torch.Empty(new[] { 3 * embedDim, embedDim }, dtype);
+        var b = bias ? Torch.Zeros(new[] { 3 * embedDim }, dtype) : null;
         RegisterParameter("in_proj_weight", w);
         RegisterParameter("in_proj_bias", b);
         _outProj = RegisterModule("out_proj", new Linear(embedDim, embedDim, bias, dtype, generator));
@@ -72,7 +70,7 @@ public sealed class MultiheadAttention : Module<AttentionInput, (Tensor Output, 
     {
         Tensor output;
         Tensor? weights = null;
-        using (var scope = Torch.Torch.NewScope())
+        using (var scope = Torch.NewScope())
         {
             var (q0, k0, v0) = BatchFirst ? (a.Query.Transpose(0, 1), a.Key.Transpose(0, 1), a.Value.Transpose(0, 1)) : (a.Query, a.Key, a.Value);
             if (q0.Dim != 3) throw new TorchException("multi_head_attention", $"expected a 3-D query, got {q0.ShapeString}");
@@ -93,11 +91,11 @@ public sealed class MultiheadAttention : Module<AttentionInput, (Tensor Output, 
             var mask = BuildMask(a.AttnMask, a.KeyPaddingMask, bsz, h, tgtLen, srcLen, q.DType);
 
             q = q.Div(Math.Sqrt(hd));
-            var scores = Torch.Torch.Bmm(q, k.Transpose(-2, -1));
+            var scores = Torch.Bmm(q, k.Transpose(-2, -1));
             if (mask is not null) scores = scores.Add(mask);
             var attn = Functional.Softmax(scores, -1);
             var attnDropped = IsTraining && Dropout > 0 ? Functional.Dropout(attn, Dropout, true) : attn;
-            var ctx = Torch.Torch.Bmm(attnDropped, v);
+            var ctx = Torch.Bmm(attnDropped, v);
             ctx = ctx.Transpose(0, 1).Contiguous().View(tgtLen * bsz, e);
             var o = Functional.Linear(ctx, _outProj.Weight, _outProj.Bias).View(tgtLen, bsz, e);
             output = BatchFirst ? o.Transpose(0, 1) : o;
@@ -144,7 +142,7 @@ public sealed class MultiheadAttention : Module<AttentionInput, (Tensor Output, 
     }
 
     private static Tensor ToAdditive(Tensor m, DType dtype) =>
-        m.DType == DType.Bool ? Torch.Torch.Zeros(m.Shape, dtype, m.Device).MaskedFill(m, double.NegativeInfinity) : m;
+        m.DType == DType.Bool ? Torch.Zeros(m.Shape, dtype, m.Device).MaskedFill(m, double.NegativeInfinity) : m;
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => $"embed_dim={EmbedDim}, num_heads={NumHeads}, dropout={Dropout}, batch_first={BatchFirst}";

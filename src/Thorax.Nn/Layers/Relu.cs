@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>Rectified linear unit max(0, x). Element-wise; output has the input's shape.</summary>

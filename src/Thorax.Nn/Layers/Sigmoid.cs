@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>Logistic sigmoid 1 / (1 + e^−x). Element-wise; output has the input's shape.</summary>

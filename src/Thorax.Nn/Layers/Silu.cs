@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>SiLU / swish x·σ(x). Element-wise; output has the input's shape.</summary>

@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>Softmax along dimension <c>dim</c>: values in (0, 1) summing to 1 along it; output has the input's shape.</summary>

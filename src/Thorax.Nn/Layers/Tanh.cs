@@ -1,5 +1,3 @@
-using Thorax.Torch;
-
 namespace Thorax.Nn;
 
 /// <summary>Hyperbolic tangent. Element-wise; output has the input's shape.</summary>

@@ -40,7 +40,7 @@ public abstract class LRScheduler
     public Optimizer Optimizer { get; }
 
     /// <summary>Index of the last epoch (or step) the schedule was evaluated at; 0 right after construction.</summary>
-    public int LastEpoch { get; private protected set; }
+    public int LastEpoch { get; internal set; }
 
     /// <summary>Number of <see cref="Step()"/> calls including the initial one (PyTorch's <c>_step_count</c>).</summary>
     public int StepCount { get; private protected set; }
@@ -68,7 +68,7 @@ public abstract class LRScheduler
     }
 
     /// <summary>The construction step: epoch -1 → 0 (or resumed epoch + 1).</summary>
-    private protected void InitialStep()
+    internal void InitialStep()
     {
         StepCount = 0;
         Step();
