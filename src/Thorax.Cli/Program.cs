@@ -12,6 +12,8 @@ public static class Program
         var root = new RootCommand("Thorax: chest X-ray AI from .NET (engine: libtorch).");
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(DicomCommand.Create());
+        root.Subcommands.Add(MetricsCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -5,7 +5,7 @@ namespace Thorax.Nn;
 /// <see cref="ForwardCore"/> (which subclasses implement), then the forward hooks, so hooks see every call,
 /// including calls made by parent modules (Grad-CAM captures activations this way).
 /// </summary>
-/// <typeparam name="TIn">Input type, usually <see cref="Thorax.Torch.Tensor"/>.</typeparam>
+/// <typeparam name="TIn">Input type, usually <see cref="Tensor"/>.</typeparam>
 /// <typeparam name="TOut">Output type.</typeparam>
 public abstract class Module<TIn, TOut> : Module
 {

@@ -72,7 +72,8 @@ public abstract class BatchNorm : Module<Tensor, Tensor>
         var factor = Momentum ?? 0.0;
         if (IsTraining && TrackRunningStats && NumBatchesTracked is { } nbt)
         {
-            using (Torch.NoGrad()) nbt.Add_(1);
+            using (Torch.NoGrad())
+            using (var one = Torch.Scalar(1, DType.Int64)) nbt.Add_(one);
             if (Momentum is null) factor = 1.0 / nbt.ItemInt64();
         }
         var bnTraining = IsTraining || (RunningMean is null && RunningVar is null);

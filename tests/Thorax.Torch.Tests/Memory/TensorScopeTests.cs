@@ -8,6 +8,7 @@ public class TensorScopeTests
     [Fact]
     public void Scope_DisposesEveryTemporary_ExceptMovedOut()
     {
+        Settle();
         var before = Tensor.LiveCount;
         Tensor kept;
         using (var scope = Torch.NewScope())
@@ -36,6 +37,7 @@ public class TensorScopeTests
     [Fact]
     public void NestedScopes_MoveToOuter_LandsInEnclosingScope()
     {
+        Settle();
         var before = Tensor.LiveCount;
         using (var outer = Torch.NewScope())
         {
@@ -55,6 +57,7 @@ public class TensorScopeTests
         var b = Torch.Zeros(new long[] { 16 }, requiresGrad: true);
         var x = Torch.Randn(32, 8);
         var y = Torch.Randn(32, 16);
+        Settle(); // tensors other tests leaked to the finalizer must not change the count mid-test
         var baseline = Tensor.LiveCount;
         long rssAfterWarmup = 0;
         for (var step = 0; step < 10_000; step++)
@@ -75,10 +78,18 @@ public class TensorScopeTests
             }
             if (step == 1000) rssAfterWarmup = ResidentBytes();
         }
+        Settle();
         Assert.Equal(baseline, Tensor.LiveCount);
         var growth = ResidentBytes() - rssAfterWarmup;
         Assert.True(growth < 32L << 20, $"resident memory grew by {growth >> 20} MiB over 9,000 steps");
         foreach (var t in new[] { w, b, x, y }) t.Dispose();
+    }
+
+    private static void Settle()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
     }
 
     private static long ResidentBytes()

@@ -1,0 +1,27 @@
+namespace Thorax.Cli.Commands;
+
+/// <summary>Maps library exceptions to messages and exit codes: 2 for bad input (file/field named), 1 otherwise.</summary>
+internal static class CliErrors
+{
+    public static int Run(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (IsInputError(e))
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return 2;
+        }
+        catch (TorchException e)
+        {
+            Console.Error.WriteLine("engine error: " + e.Message);
+            return 1;
+        }
+    }
+
+    private static bool IsInputError(Exception e) =>
+        e is FileNotFoundException or DirectoryNotFoundException or ArgumentException or FormatException or InvalidDataException
+        || e.GetType().Namespace is "Thorax.Dicom" or "Thorax.Imaging" or "Thorax.Data" or "Thorax.Metrics" or "Thorax.Synthetic";
+}

@@ -1,0 +1,261 @@
+using System.Numerics;
+
+namespace Thorax.Synthetic.Internal;
+
+internal sealed partial class ChestRenderer
+{
+    private RenderInfo BuildFindings(StudyPlan plan, Anatomy an, PneumothoraxShape? ptx, ref Rng rng)
+    {
+        float s = _s;
+        var a = _a.Data;
+        var findings = new List<(Vector2, float)>();
+        BodySide? pnaSide = null;
+        string? pnaZone = null;
+        bool effusion = false;
+        _w1.Clear();
+        var w = _w1.Data;
+        var ts = _tissue.Data;
+
+        if (plan.Class == FindingClass.HeartFailure)
+        {
+            // Perihilar (bat-wing) haze and, often, small basal effusions with a lateral meniscus.
+            foreach (var h in new[] { an.RightHilum, an.LeftHilum })
+            {
+                float sg = h.X < an.Cx ? -1f : 1f;
+                for (int k = 0; k < 3; k++)
+                    AddGaussian(_w1, h.X + sg * rng.Range(0.0, 0.06) * s, h.Y + rng.Range(-0.05, 0.08) * s,
+                        rng.Range(0.05, 0.08) * s, rng.Range(0.035, 0.06) * s, rng.Range(0.1, 0.18), rng.Range(-0.5, 0.5));
+            }
+            for (int i = 0; i < a.Length; i++) a[i] += w[i] * ts[i];
+            findings.Add((an.HeartCenter, an.HeartWidth * 0.5f));
+            findings.Add((an.RightHilum, 0.08f * s));
+            findings.Add((an.LeftHilum, 0.08f * s));
+            if (rng.Chance(0.6))
+            {
+                effusion = true;
+                AddEffusion(an.RightLung, _lungR, an, rng.Range(0.025, 0.06) * s);
+                AddEffusion(an.LeftLung, _lungL, an, rng.Range(0.02, 0.06) * s);
+            }
+        }
+        else if (plan.Class == FindingClass.Pneumonia)
+        {
+            var side = rng.Chance(0.5) ? BodySide.Right : BodySide.Left;
+            string[] zones = ["upper", "middle", "lower"];
+            int zi = rng.Next(3);
+            var lung = side == BodySide.Right ? _lungR : _lungL;
+            var box = RectangleF.Of(an.Lung(side));
+            var c = new Vector2(box.X + box.Width / 2, box.Y + box.Height * (zi + 0.5f) / 3);
+            for (int tries = 0; tries < 60; tries++)
+            {
+                float px = box.X + rng.Range(0.1, 0.9) * box.Width;
+                float py = box.Y + box.Height * (zi + rng.Range(0.15, 0.85)) / 3;
+                int idx = (int)py * _s + (int)px;
+                if (lung.Data[idx] > 0.95f && _heart.Data[idx] < 0.05f) { c = new Vector2(px, py); break; }
+            }
+            float spread = rng.Range(0.035, 0.07) * s;
+            int blobs = 6 + rng.Next(9);
+            for (int k = 0; k < blobs; k++)
+                AddGaussian(_w1, c.X + rng.Normal(0, 1) * spread, c.Y + rng.Normal(0, 0.8) * spread,
+                    rng.Range(0.012, 0.035) * s, rng.Range(0.012, 0.03) * s, rng.Range(0.12, 0.3), rng.Range(0, 3.1));
+            int off = rng.Next(_s * _s);
+            var mot = _tex.Mottle;
+            for (int i = 0; i < a.Length; i++)
+            {
+                float v = w[i];
+                if (v < 1e-4f) continue;
+                float m = 0.8f + 0.3f * mot[(i + off) % mot.Length];
+                a[i] += MathF.Min(v, 0.55f) * m * ts[i];
+            }
+            findings.Add((c, spread * 1.8f));
+            pnaSide = side;
+            pnaZone = zones[zi];
+        }
+
+        if (ptx is not null)
+        {
+            var side = plan.Pneumothorax!.Side;
+            var lung = (side == BodySide.Right ? _lungR : _lungL).Data;
+            bool large = plan.Pneumothorax.Size == PneumothoraxSize.Large;
+            float extraAir = rng.Range(0.08, 0.14);
+            for (int i = 0; i < a.Length; i++)
+            {
+                float gap = lung[i] - ts[i];
+                if (gap > 0) a[i] -= extraAir * gap * (1f - _heart.Data[i]);
+                else if (large && lung[i] > 0) a[i] += 0.08f * ts[i];
+            }
+            float lw = MathF.Max(1.3f, 0.0022f * s);
+            foreach (var line in ptx.PleuralLines)
+                Rasterizer.FillPolygon(_a, Shapes.Ribbon(line, lw, lw), rng.Range(0.16, 0.26), Blend.Add);
+            var focus = ptx.Focus;
+            var hil = an.Hilum(side);
+            findings.Add((Vector2.Lerp(focus, hil, 0.12f), 0.1f * s));
+        }
+
+        double ctr = an.HeartWidth / (2 * an.HalfWidth);
+        return new RenderInfo(RectangleF.Of(an.RightLung), RectangleF.Of(an.LeftLung), an.HeartCenter, findings,
+            pnaSide, pnaZone, effusion, ctr);
+    }
+
+    private void AddEffusion(Vector2[] lungPoly, Raster lung, Anatomy an, float height)
+    {
+        var box = RectangleF.Of(lungPoly);
+        float bottom = box.Y + box.Height;
+        float lateralX = lungPoly[0].X < an.Cx ? box.X : box.X + box.Width;
+        var a = _a.Data;
+        int y0 = Math.Max(0, (int)(bottom - height - 0.06f * _s));
+        for (int y = y0; y < _s; y++)
+        {
+            var lr = lung.Row(y);
+            for (int x = (int)box.X; x <= Math.Min(_s - 1, (int)(box.X + box.Width)); x++)
+            {
+                float c = lr[x];
+                if (c <= 0) continue;
+                float lat = 1f - MathF.Min(1f, MathF.Abs(x - lateralX) / (0.5f * box.Width));
+                float level = bottom - height - 0.6f * height * lat;
+                a[y * _s + x] += 0.55f * c * PneumothoraxShape.SmoothStep(level - 0.02f * _s, level + 0.015f * _s, y);
+            }
+        }
+    }
+
+    private void BuildVessels(StudyPlan plan, Anatomy an, ref Rng rng)
+    {
+        float s = _s;
+        float congest = plan.Class == FindingClass.HeartFailure ? 1.4f : 1f;
+        foreach (var side in new[] { BodySide.Right, BodySide.Left })
+        {
+            float sg = Anatomy.Sign(side);
+            var h = an.Hilum(side);
+            int trunks = 6;
+            for (int t = 0; t < trunks; t++)
+            {
+                float ang = -1.2f + 2.45f * (t + rng.Range(0.2, 0.8)) / trunks;
+                var d = new Vector2(sg * MathF.Cos(ang), MathF.Sin(ang));
+                float wMul = ang < -0.3f ? (congest > 1 ? 1.35f : 0.85f) : congest;
+                Branch(h, d, rng.Range(0.07, 0.1) * s, 0.0095f * s * wMul, 0, ref rng);
+            }
+        }
+        var a = _a.Data; var v = _vessel.Data; var ts = _tissue.Data; var hd = _heart.Data;
+        var mot = _tex.Mottle;
+        int ox = _tex.Size == _s ? rng.Next(_s) : 0, oy = rng.Next(_s);
+        float mk = rng.Range(0.03, 0.055);
+        for (int y = 0; y < _s; y++)
+        {
+            int my = (y + oy) % _s;
+            int row = y * _s;
+            for (int x = 0; x < _s; x++)
+            {
+                float t = ts[row + x];
+                if (t <= 0) continue;
+                float m = mot[my * _s + (x + ox) % _s];
+                a[row + x] += t * (v[row + x] * (1f - 0.6f * hd[row + x]) + mk * m);
+            }
+        }
+    }
+
+    private void Branch(Vector2 p, Vector2 d, float len, float width, int depth, ref Rng rng)
+    {
+        var perp = new Vector2(-d.Y, d.X);
+        var end = p + d * len;
+        var mid = p + d * (len * 0.5f) + perp * (len * rng.Normal(0, 0.1));
+        var path = Shapes.CatmullRomOpen(new[] { p, mid, end }, 4);
+        float value = 0.07f + 0.2f * MathF.Min(1f, width / (0.008f * _s));
+        Rasterizer.FillPolygon(_vessel, Shapes.Ribbon(path, width, width * 0.8f), value, Blend.Max);
+        if (depth >= 5 || width < 0.9f) return;
+        int ex = (int)end.X, ey = (int)end.Y;
+        if (ex < 0 || ey < 0 || ex >= _s || ey >= _s || _tissue.Data[ey * _s + ex] < 0.5f) return;
+        for (int k = 0; k < 2; k++)
+        {
+            float ang = (k == 0 ? 1 : -1) * rng.Range(0.25, 0.6) + rng.Normal(0, 0.1);
+            float c = MathF.Cos(ang), sn = MathF.Sin(ang);
+            var nd = new Vector2(d.X * c - d.Y * sn, d.X * sn + d.Y * c);
+            Branch(end, nd, len * rng.Range(0.65, 0.85), width * rng.Range(0.62, 0.75), depth + 1, ref rng);
+        }
+    }
+
+    private void BuildDevices(StudyPlan plan, Anatomy an, ref Rng rng)
+    {
+        float s = _s;
+        if ((plan.Devices & SupportDevices.EcgLeads) != 0)
+        {
+            int leads = 3 + rng.Next(2);
+            for (int i = 0; i < leads; i++)
+            {
+                float sg = i % 2 == 0 ? -1f : 1f;
+                var c = new Vector2(an.Cx + sg * rng.Range(0.15, 0.32) * s, (i < 2 ? rng.Range(0.12, 0.25) : rng.Range(0.6, 0.8)) * s);
+                float r = 0.013f * s;
+                Rasterizer.FillPolygon(_a, Shapes.Ellipse(c.X, c.Y, r, r), 0.6f, Blend.Add);
+                Rasterizer.FillPolygon(_a, Shapes.Ellipse(c.X, c.Y, 0.65f * r, 0.65f * r), -0.45f, Blend.Add);
+                Rasterizer.FillPolygon(_a, Shapes.Ellipse(c.X, c.Y, 0.25f * r, 0.25f * r), 0.9f, Blend.Add);
+                var end = new Vector2(c.X + sg * rng.Range(0.05, 0.25) * s, s * 1.05f);
+                var wire = Shapes.CubicBezier(c, c + new Vector2(sg * 0.1f * s, 0.1f * s),
+                    end + new Vector2(rng.Range(-0.1, 0.1) * s, -0.3f * s), end, 40);
+                Rasterizer.FillPolygon(_a, Shapes.Ribbon(wire, 0.003f * s, 0.003f * s), 0.55f, Blend.Add);
+            }
+        }
+        if ((plan.Devices & SupportDevices.ChestTube) != 0)
+        {
+            float sg = Anatomy.Sign(plan.ChestTubeSide);
+            float dome = plan.ChestTubeSide == BodySide.Right ? an.DomeRightY : an.DomeLeftY;
+            var outside = new Vector2(an.Cx + sg * (an.BodyHalf + 0.06f * s), dome + 0.1f * s);
+            var entry = new Vector2(an.Cx + sg * (an.HalfWidth + 0.005f * s), dome - 0.07f * s);
+            var inner = new Vector2(an.Cx + sg * (an.HalfWidth - 0.06f * s), dome - 0.22f * s);
+            var tip = new Vector2(an.Cx + sg * rng.Range(0.14, 0.22) * s, an.ApexY + rng.Range(0.05, 0.1) * s);
+            var path = Shapes.CatmullRomOpen(new[] { outside, entry, inner, tip }, 16);
+            Rasterizer.FillPolygon(_a, Shapes.Ribbon(path, 0.01f * s, 0.009f * s), 0.3f, Blend.Add);
+            var stripe = new Vector2[path.Length];
+            for (int i = 0; i < path.Length; i++) stripe[i] = path[i] + new Vector2(0.003f * s, 0);
+            Rasterizer.FillPolygon(_a, Shapes.Ribbon(stripe, 0.0025f * s, 0.0025f * s), 0.9f, Blend.Add);
+        }
+    }
+
+    private void ToBrightness(StudyPlan plan, ref Rng rng)
+    {
+        const int lutSize = 4096;
+        const float aMin = -0.5f, aMax = 4.5f;
+        float k = rng.Range(0.8, 1.2), lo = rng.Range(0.0, 0.06), hi = rng.Range(0.9, 1.0), gamma = rng.Range(0.8, 1.2);
+        bool curve = plan.ShortcutCue && _shortcut == ShortcutKind.IntensityCurve;
+        var lut = new float[lutSize + 1];
+        for (int i = 0; i <= lutSize; i++)
+        {
+            float av = aMin + (aMax - aMin) * i / lutSize;
+            float b = 1f - MathF.Exp(-k * MathF.Max(av, 0f));
+            b = Math.Clamp((b - lo) / (hi - lo), 0f, 1f);
+            b = MathF.Pow(b, gamma);
+            if (curve) b = 0.12f + 0.8f * MathF.Pow(b, 0.6f);
+            lut[i] = b;
+        }
+        float scale = lutSize / (aMax - aMin);
+        float sd = rng.Range(0.004, 0.011);
+        uint state = (uint)(rng.NextULong() | 1);
+        var normals = _tex.Normals;
+        var a = _a.Data;
+        for (int i = 0; i < a.Length; i++)
+        {
+            float f = Math.Clamp((a[i] - aMin) * scale, 0f, lutSize - 1e-3f);
+            int j = (int)f;
+            float b = lut[j] + (lut[j + 1] - lut[j]) * (f - j);
+            state ^= state << 13; state ^= state >> 17; state ^= state << 5;
+            b += sd * (0.5f + b) * normals[state >> 16];
+            a[i] = Math.Clamp(b, 0f, 1f);
+        }
+    }
+
+    private void BuildMarkers(StudyPlan plan, Anatomy an, ref Rng rng)
+    {
+        float s = _s;
+        float cell = MathF.Max(1f, MathF.Round(0.0045f * s));
+        // Laterality marker on the patient's right (image left), as on most PA films.
+        Glyphs.Draw(_a, "R", MathF.Round(rng.Range(0.03, 0.08) * s), MathF.Round(rng.Range(0.12, 0.2) * s), cell, rng.Range(0.85, 0.98));
+        if (!plan.ShortcutCue) return;
+        if (_shortcut == ShortcutKind.CornerMarker)
+        {
+            float m = MathF.Round(0.035f * s), x = s - m - MathF.Round(0.02f * s), y = MathF.Round(0.02f * s);
+            Rasterizer.FillPolygon(_a, new Vector2[] { new(x, y), new(x + m, y), new(x + m, y + m), new(x, y + m) }, 1f, Blend.Over);
+        }
+        else if (_shortcut == ShortcutKind.TextToken)
+        {
+            float c = MathF.Max(1f, MathF.Round(0.005f * s));
+            Glyphs.Draw(_a, "PORTABLE", MathF.Round(0.02f * s), MathF.Round(0.02f * s), c, 0.95f);
+        }
+    }
+}

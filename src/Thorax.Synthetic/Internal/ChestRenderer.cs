@@ -1,0 +1,271 @@
+using System.Numerics;
+
+namespace Thorax.Synthetic.Internal;
+
+/// <summary>Renders one study into reusable rasters. The image is built in an attenuation domain A
+/// (sum of soft tissue, bone, device and pathology terms, minus lung air), then mapped to brightness
+/// 1 - exp(-kA) with per-study exposure, window, gamma and noise. Not thread-safe: one instance per worker.</summary>
+internal sealed partial class ChestRenderer
+{
+    private readonly int _s;
+    private readonly Textures _tex;
+    private readonly Raster _a, _w1, _w2, _lungR, _lungL, _heart, _tissue, _vessel;
+    private readonly int _lowF;
+    private readonly Raster _low, _lowScratch;
+
+    private readonly ShortcutKind _shortcut;
+
+    public ChestRenderer(int size, Textures textures, ShortcutKind shortcut)
+    {
+        _s = size;
+        _shortcut = shortcut;
+        _tex = textures;
+        _a = new Raster(size, size);
+        _w1 = new Raster(size, size);
+        _w2 = new Raster(size, size);
+        _lungR = new Raster(size, size);
+        _lungL = new Raster(size, size);
+        _heart = new Raster(size, size);
+        _tissue = new Raster(size, size);
+        _vessel = new Raster(size, size);
+        _lowF = Math.Max(1, size / 128);
+        int ls = (size + _lowF - 1) / _lowF;
+        _low = new Raster(ls, ls);
+        _lowScratch = new Raster(ls, ls);
+    }
+
+    /// <summary>Final brightness in [0, 1] (MONOCHROME2), valid after <see cref="Render"/>.</summary>
+    public float[] Brightness => _a.Data;
+
+    public byte[] RightLungMask { get; private set; } = [];
+    public byte[] LeftLungMask { get; private set; } = [];
+    public byte[] HeartMask { get; private set; } = [];
+    public byte[] PneumothoraxMask { get; private set; } = [];
+    public int PneumothoraxPixels { get; private set; }
+
+    public RenderInfo Render(StudyPlan plan, Anatomy an, ref Rng rng)
+    {
+        foreach (var r in new[] { _a, _w1, _w2, _lungR, _lungL, _heart, _tissue, _vessel }) r.Clear();
+        float s = _s;
+
+        // Coverage layers (crisp, anti-aliased): lungs, heart.
+        Rasterizer.FillPolygon(_lungR, an.RightLung, 1f, Blend.Over);
+        Rasterizer.FillPolygon(_lungL, an.LeftLung, 1f, Blend.Over);
+        Rasterizer.FillPolygon(_heart, an.Heart, 1f, Blend.Over);
+
+        // Lung tissue (what carries vessels): the retracted lung on a pneumothorax side.
+        PneumothoraxShape? ptx = null;
+        if (plan.Pneumothorax is { } f)
+            ptx = PneumothoraxShape.Create(an.Lung(f.Side), an.Hilum(f.Side), an.Cx, s, f);
+        Rasterizer.FillPolygon(_tissue, ptx is not null && plan.Pneumothorax!.Side == BodySide.Right ? ptx.Retracted : an.RightLung, 1f, Blend.Over);
+        Rasterizer.FillPolygon(_tissue, ptx is not null && plan.Pneumothorax!.Side == BodySide.Left ? ptx.Retracted : an.LeftLung, 1f, Blend.Over);
+
+        BuildSoftTissue(an, ref rng);
+        BuildBones(an, ref rng);
+        var info = BuildFindings(plan, an, ptx, ref rng);
+        BuildVessels(plan, an, ref rng);
+        BuildDevices(plan, an, ref rng);
+
+        Blur.Gaussian(_a, 0.0016f * s, _w1);
+        ToBrightness(plan, ref rng);
+        BuildMarkers(plan, an, ref rng);
+        BuildMasks(plan);
+        return info;
+    }
+
+    private void BuildSoftTissue(Anatomy an, ref Rng rng)
+    {
+        float s = _s;
+        var a = _a.Data;
+        // Body: elliptical cross-section, thicker abdomen below the diaphragm.
+        Rasterizer.FillPolygon(_w1, an.Body, 1f, Blend.Over);
+        foreach (var arm in an.Arms) Rasterizer.FillPolygon(_w1, arm, 0.75f, Blend.Max);
+        float dome = 0.5f * (an.DomeRightY + an.DomeLeftY);
+        float thick = rng.Range(1.05, 1.3);
+        for (int y = 0; y < _s; y++)
+        {
+            float abd = PneumothoraxShape.SmoothStep(dome - 0.02f * s, dome + 0.12f * s, y);
+            var row = _w1.Row(y);
+            var ar = a.AsSpan(y * _s, _s);
+            for (int x = 0; x < _s; x++)
+            {
+                float c = row[x];
+                if (c <= 0) continue;
+                float u = (x - an.Cx) / an.BodyHalf;
+                float prof = MathF.Sqrt(MathF.Max(0f, 1f - u * u));
+                ar[x] = c * (0.42f + thick * 0.65f * prof + 0.85f * abd * prof);
+            }
+        }
+        if (an.Female)
+            foreach (float sign in new[] { -1f, 1f })
+                AddGaussian(_a, an.Cx + sign * 0.24f * s, an.DomeRightY + 0.02f * s, 0.1f * s, 0.07f * s, 0.22f);
+
+        // Lung air: crisp edge times a smooth thickness term (darker centrally).
+        var air = _w2.Data;
+        var lr = _lungR.Data; var ll = _lungL.Data; var hd = _heart.Data;
+        for (int i = 0; i < air.Length; i++) air[i] = (lr[i] + ll[i]) * (1f - hd[i]);
+        LowPass(_w2, 0.035f * s);
+        float depth = rng.Range(0.85, 1.0);
+        for (int y = 0; y < _s; y++)
+        {
+            var ar = a.AsSpan(y * _s, _s);
+            var airRow = _w2.Row(y);
+            for (int x = 0; x < _s; x++)
+            {
+                float c = airRow[x];
+                if (c <= 0) continue;
+                float t = SampleLow(x, y);
+                ar[x] -= c * depth * (0.32f + 0.75f * MathF.Min(1f, t * 1.35f));
+            }
+        }
+
+        // Heart, mediastinum, aortic knob, trachea.
+        for (int i = 0; i < a.Length; i++) a[i] += 0.8f * hd[i];
+        Rasterizer.FillPolygon(_a, an.Mediastinum, 0.55f, Blend.Add);
+        Rasterizer.FillPolygon(_a, an.AorticKnob, 0.4f, Blend.Add);
+        Rasterizer.FillPolygon(_a, Shapes.Ribbon(an.Trachea, 0.03f * s, 0.024f * s), -0.3f, Blend.Add);
+        var carina = an.Trachea[^1];
+        foreach (float sign in new[] { -1f, 1f })
+        {
+            var b = Shapes.CatmullRomOpen(new[] { carina, carina + new Vector2(sign * 0.03f * s, 0.03f * s), carina + new Vector2(sign * 0.05f * s, 0.07f * s) }, 6);
+            Rasterizer.FillPolygon(_a, Shapes.Ribbon(b, 0.018f * s, 0.01f * s), -0.18f, Blend.Add);
+        }
+    }
+
+    private void BuildBones(Anatomy an, ref Rng rng)
+    {
+        float s = _s, cx = an.Cx;
+        // Spine: vertebral bodies, pedicles.
+        float vh = 0.041f * s * rng.Range(0.95, 1.05);
+        for (float y = rng.Range(-0.5, 0.5) * vh; y < s; y += vh)
+        {
+            float wv = 0.065f * s * (1 + 0.25f * y / s);
+            Rasterizer.FillPolygon(_a, Shapes.Ellipse(cx, y + 0.42f * vh, wv * 0.5f, vh * 0.4f), 0.16f, Blend.Add);
+            foreach (float sign in new[] { -1f, 1f })
+                Rasterizer.FillPolygon(_a, Shapes.Ellipse(cx + sign * wv * 0.38f, y + 0.3f * vh, 0.008f * s, 0.011f * s), 0.08f, Blend.Add);
+            Rasterizer.FillPolygon(_a, Shapes.Ellipse(cx, y + 0.75f * vh, 0.006f * s, 0.012f * s), 0.06f, Blend.Add);
+        }
+
+        float ribW = 0.019f * s, boneK = rng.Range(0.85, 1.15);
+        foreach (BodySide side in new[] { BodySide.Right, BodySide.Left })
+        {
+            float sg = Anatomy.Sign(side);
+            float hw = an.HalfWidth / s;
+            Vector2 P(float dx, float y) => new((an.Cx / s + sg * dx) * s, y * s);
+            // Clavicle: S-shaped band from the sternal end to the acromion.
+            float cy = an.ApexY / s + rng.Range(0.02, 0.05);
+            var clav = Shapes.CubicBezier(P(0.04f, cy + 0.035f), P(0.14f, cy + 0.01f), P(0.22f, cy - 0.03f), P(0.36f, cy - 0.055f), 24);
+            StrokeBone(clav, 0.026f * s, 0.022f * s, 0.32f * boneK);
+            // Posterior ribs (near-horizontal from the spine, turning down at the lateral wall)
+            // and fainter anterior ribs (running down-medially).
+            float y0 = an.ApexY / s - 0.03f + rng.Range(-0.01, 0.01);
+            float sp = an.RibSpacing / s;
+            for (int i = 0; i < 10; i++)
+            {
+                float y = y0 + i * sp * (1f + 0.02f * i) + rng.Normal(0, 0.003);
+                float reach = MathF.Min(hw + 0.01f, 0.16f + 0.07f * i);
+                var post = Shapes.CatmullRomOpen(new[]
+                {
+                    P(0.03f, y + 0.012f), P(0.12f, y - 0.022f), P(0.5f * (0.12f + reach), y - 0.025f + 0.004f * i),
+                    P(reach, y + 0.03f), P(reach - 0.03f, y + 0.1f),
+                }, 8);
+                StrokeBone(post, ribW * 1.0f, ribW * 0.85f, 0.2f * boneK);
+                if (i < 7)
+                {
+                    var ant = Shapes.CatmullRomOpen(new[]
+                    {
+                        P(reach - 0.035f, y + 0.1f), P(reach - 0.11f, y + 0.135f), P(0.12f, y + 0.2f),
+                    }, 8);
+                    StrokeBone(ant, ribW * 0.85f, ribW * 0.6f, 0.1f * boneK);
+                }
+            }
+            // Scapula: faint lateral wedge over the upper chest wall.
+            var scap = Shapes.CatmullRomClosed(new[]
+            {
+                P(hw - 0.02f, an.ApexY / s + 0.02f), P(hw + 0.05f, an.ApexY / s + 0.01f),
+                P(hw + 0.04f, an.ApexY / s + 0.2f), P(hw - 0.03f, an.ApexY / s + 0.32f),
+            }, 6);
+            Rasterizer.FillPolygon(_a, scap, 0.1f * boneK, Blend.Add);
+        }
+    }
+
+    private void StrokeBone(Vector2[] path, float w0, float w1, float value)
+    {
+        Rasterizer.FillPolygon(_a, Shapes.Ribbon(path, w0, w1), value, Blend.Add);
+        Rasterizer.FillPolygon(_a, Shapes.Ribbon(path, w0 * 0.55f, w1 * 0.55f), -0.45f * value, Blend.Add);
+    }
+
+    private void BuildMasks(StudyPlan plan)
+    {
+        int n = _s * _s;
+        var right = new byte[n]; var left = new byte[n]; var heart = new byte[n]; var ptx = new byte[n];
+        var lr = _lungR.Data; var ll = _lungL.Data; var hd = _heart.Data; var ts = _tissue.Data;
+        for (int i = 0; i < n; i++)
+        {
+            bool h = hd[i] >= 0.5f;
+            if (h) heart[i] = 255;
+            if (!h && lr[i] >= 0.5f) right[i] = 255;
+            if (!h && ll[i] >= 0.5f) left[i] = 255;
+        }
+        MaskOps.KeepLargestComponent(right, _s, _s);
+        MaskOps.KeepLargestComponent(left, _s, _s);
+        int count = 0;
+        if (plan.Pneumothorax is { } f)
+        {
+            var side = f.Side == BodySide.Right ? right : left;
+            for (int i = 0; i < n; i++)
+                if (side[i] != 0 && ts[i] < 0.5f) { ptx[i] = 255; count++; }
+        }
+        RightLungMask = right; LeftLungMask = left; HeartMask = heart; PneumothoraxMask = ptx; PneumothoraxPixels = count;
+    }
+
+    /// <summary>Box-downsamples <paramref name="src"/> into the low-resolution raster and blurs it there.</summary>
+    private void LowPass(Raster src, float sigma)
+    {
+        int f = _lowF, ls = _low.Width;
+        float inv = 1f / (f * f);
+        _low.Clear();
+        for (int y = 0; y < _s; y++)
+        {
+            var row = src.Row(y);
+            var lrow = _low.Row(Math.Min(y / f, ls - 1));
+            for (int x = 0; x < _s; x++) lrow[Math.Min(x / f, ls - 1)] += row[x] * inv;
+        }
+        Blur.Gaussian(_low, sigma / f, _lowScratch);
+    }
+
+    /// <summary>Bilinear sample of the low-resolution raster at full-resolution pixel (x, y).</summary>
+    private float SampleLow(int x, int y)
+    {
+        int f = _lowF, ls = _low.Width;
+        float fx = (x + 0.5f) / f - 0.5f, fy = (y + 0.5f) / f - 0.5f;
+        int x0 = Math.Clamp((int)MathF.Floor(fx), 0, ls - 1), y0 = Math.Clamp((int)MathF.Floor(fy), 0, ls - 1);
+        int x1 = Math.Min(x0 + 1, ls - 1), y1 = Math.Min(y0 + 1, ls - 1);
+        float tx = Math.Clamp(fx - x0, 0f, 1f), ty = Math.Clamp(fy - y0, 0f, 1f);
+        var d = _low.Data;
+        float a = d[y0 * ls + x0] + (d[y0 * ls + x1] - d[y0 * ls + x0]) * tx;
+        float b = d[y1 * ls + x0] + (d[y1 * ls + x1] - d[y1 * ls + x0]) * tx;
+        return a + (b - a) * ty;
+    }
+
+    /// <summary>Adds an (optionally rotated) anisotropic Gaussian bump of height <paramref name="amp"/>.</summary>
+    private static void AddGaussian(Raster dst, float cx, float cy, float sx, float sy, float amp, float rot = 0f)
+    {
+        float r = 3f * MathF.Max(sx, sy);
+        int x0 = Math.Max(0, (int)(cx - r)), x1 = Math.Min(dst.Width - 1, (int)(cx + r));
+        int y0 = Math.Max(0, (int)(cy - r)), y1 = Math.Min(dst.Height - 1, (int)(cy + r));
+        float c = MathF.Cos(rot), sn = MathF.Sin(rot);
+        float ix = 1f / (2 * sx * sx), iy = 1f / (2 * sy * sy);
+        for (int y = y0; y <= y1; y++)
+        {
+            var row = dst.Row(y);
+            float dy = y + 0.5f - cy;
+            for (int x = x0; x <= x1; x++)
+            {
+                float dx = x + 0.5f - cx;
+                float u = dx * c + dy * sn, v = -dx * sn + dy * c;
+                row[x] += amp * MathF.Exp(-(u * u * ix + v * v * iy));
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Thorax.Synthetic.Internal;
+
+namespace Thorax.Synthetic;
+
+/// <summary>Generates synthetic studies. <see cref="Generate"/> is a pure function of (options, index): any
+/// study can be produced on its own, in any order, on any thread, with identical output. Thread-safe.</summary>
+public sealed class StudyGenerator
+{
+    private readonly SynthOptions _options;
+    private readonly Lazy<Textures> _textures;
+    private readonly ConcurrentBag<ChestRenderer> _renderers = [];
+
+    /// <summary>Creates a generator; validates <paramref name="options"/>.</summary>
+    /// <exception cref="InvalidSynthOptionsException">An option is out of range.</exception>
+    public StudyGenerator(SynthOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _textures = new Lazy<Textures>(() => new Textures(options.ImageSize, options.Seed), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The options this generator was built with.</summary>
+    public SynthOptions Options => _options;
+
+    /// <summary>Generates study <paramref name="index"/> (0-based, below <see cref="SynthOptions.Count"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Index outside [0, Count).</exception>
+    public SyntheticStudy Generate(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _options.Count);
+        var plan = Plan(index);
+        int size = _options.ImageSize;
+
+        var anatomyRng = Rng.For(_options.Seed, 2, index);
+        var anatomy = Anatomy.Create(ref anatomyRng, size, plan.Class == FindingClass.HeartFailure, plan.Sex == "F");
+
+        if (!_renderers.TryTake(out var renderer))
+            renderer = new ChestRenderer(size, _textures.Value, _options.Shortcut);
+        try
+        {
+            var renderRng = Rng.For(_options.Seed, 3, index);
+            var info = renderer.Render(plan, anatomy, ref renderRng);
+            var b = renderer.Brightness;
+            var img12 = new ushort[b.Length];
+            var img8 = new byte[b.Length];
+            for (int i = 0; i < b.Length; i++)
+            {
+                int v = (int)(b[i] * 4095f + 0.5f);
+                img12[i] = (ushort)v;
+                img8[i] = (byte)(v >> 4);
+            }
+            var gazeRng = Rng.For(_options.Seed, 4, index);
+            var fixations = GazeSimulator.Simulate(info, size, ref gazeRng);
+            var reportRng = Rng.For(_options.Seed, 5, index);
+            string report = ReportWriter.Write(plan, info, ref reportRng);
+
+            return new SyntheticStudy
+            {
+                Index = index,
+                Id = MakeId(index),
+                PatientId = "P" + (index + 1).ToString("D8", CultureInfo.InvariantCulture),
+                StudyInstanceUid = MakeUid(11, index),
+                SopInstanceUid = MakeUid(12, index),
+                Age = plan.Age,
+                Sex = plan.Sex,
+                Split = plan.Split,
+                Width = size,
+                Height = size,
+                PixelSpacingMm = Math.Round(0.35 * 1024.0 / size, 6),
+                Image12 = img12,
+                Image8 = img8,
+                Monochrome1 = plan.Monochrome1,
+                Encoding = plan.Encoding,
+                RightLungMask = renderer.RightLungMask,
+                LeftLungMask = renderer.LeftLungMask,
+                HeartMask = renderer.HeartMask,
+                PneumothoraxMask = renderer.PneumothoraxMask,
+                PneumothoraxPixels = renderer.PneumothoraxPixels,
+                Class = plan.Class,
+                Pneumothorax = plan.Pneumothorax,
+                Devices = plan.Devices,
+                ShortcutCue = plan.ShortcutCue,
+                Fixations = fixations,
+                Report = report,
+            };
+        }
+        finally
+        {
+            _renderers.Add(renderer);
+        }
+    }
+
+    /// <summary>The split of study <paramref name="index"/>: a low-discrepancy sequence, so every split gets
+    /// close to its fraction of the studies for any Count.</summary>
+    public DatasetSplit SplitOf(int index)
+    {
+        double offset = Frac(Rng.Mix((ulong)_options.Seed) / 18446744073709551616.0);
+        double u = Frac(index * 0.6180339887498949 + offset);
+        if (u < _options.TrainFraction) return DatasetSplit.Train;
+        return u < _options.TrainFraction + _options.ValidationFraction ? DatasetSplit.Validation : DatasetSplit.Test;
+    }
+
+    internal StudyPlan Plan(int index)
+    {
+        var o = _options;
+        var r = Rng.For(o.Seed, 1, index);
+        var split = SplitOf(index);
+        double uc = r.NextDouble();
+        var cls = uc < o.HeartFailureRate ? FindingClass.HeartFailure
+            : uc < o.HeartFailureRate + o.PneumoniaRate ? FindingClass.Pneumonia : FindingClass.Normal;
+        bool hasPtx = r.Chance(o.PneumothoraxRate);
+        var side = r.Chance(0.5) ? BodySide.Right : BodySide.Left;
+        double ul = r.NextDouble(), us = r.NextDouble();
+        var loc = ul < 0.45 ? PneumothoraxLocation.Apical : ul < 0.8 ? PneumothoraxLocation.Lateral : PneumothoraxLocation.Basal;
+        var size = us < 0.4 ? PneumothoraxSize.Small : us < 0.75 ? PneumothoraxSize.Moderate : PneumothoraxSize.Large;
+        var ptx = hasPtx ? new PneumothoraxFinding(side, loc, size) : null;
+
+        var devices = SupportDevices.None;
+        bool anyDevice = r.Chance(o.DeviceRate);
+        bool ecg = r.Chance(0.6), tube = r.Chance(0.4);
+        if (anyDevice)
+        {
+            if (ecg) devices |= SupportDevices.EcgLeads;
+            if (tube || !ecg) devices |= SupportDevices.ChestTube;
+        }
+        var tubeSide = hasPtx ? side : (r.Chance(0.5) ? BodySide.Right : BodySide.Left);
+
+        bool label = o.ShortcutTarget == ShortcutTarget.Pneumothorax ? hasPtx : cls != FindingClass.Normal;
+        bool follow = r.Chance(o.ShortcutRate), coin = r.Chance(0.5);
+        bool cue = o.Shortcut != ShortcutKind.None && (split == DatasetSplit.Train && follow ? label : coin);
+        if (o.Shortcut == ShortcutKind.Device)
+            devices = cue ? devices | SupportDevices.ChestTube : devices & ~SupportDevices.ChestTube;
+
+        bool mono1 = r.Chance(o.Monochrome1Rate);
+        var enc = (StudyEncoding)r.Next(3);
+        int age = 20 + r.Next(61);
+        string sex = r.Chance(0.5) ? "F" : "M";
+        return new StudyPlan(index, split, cls, ptx, devices, tubeSide, cue, mono1, enc, age, sex);
+    }
+
+    private string MakeId(int index)
+    {
+        var r = Rng.For(_options.Seed, 10, index);
+        string hex = string.Concat(r.NextULong().ToString("x16", CultureInfo.InvariantCulture),
+            r.NextULong().ToString("x16", CultureInfo.InvariantCulture), r.NextULong().ToString("x16", CultureInfo.InvariantCulture));
+        return string.Join('-', hex[..8], hex[8..16], hex[16..24], hex[24..32], hex[32..40]);
+    }
+
+    private string MakeUid(ulong stream, int index)
+    {
+        var r = Rng.For(_options.Seed, stream, index);
+        var v = new UInt128(r.NextULong(), r.NextULong());
+        return "2.25." + v.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static double Frac(double x) => x - Math.Floor(x);
+}

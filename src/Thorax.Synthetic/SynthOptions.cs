@@ -1,0 +1,138 @@
+using System.Globalization;
+
+namespace Thorax.Synthetic;
+
+/// <summary>Parameters of a synthetic chest X-ray dataset (<c>thorax synth</c>). Every value is recorded in
+/// the manifest; the same options give identical bytes. Call <see cref="Validate"/> before use.</summary>
+public sealed record SynthOptions
+{
+    /// <summary>Defaults: 100 studies, seed 0, 1024 px.</summary>
+    public static SynthOptions Default { get; } = new();
+
+    /// <summary>Output folder (required by <see cref="SyntheticDatasetWriter"/>). Default: null.</summary>
+    public string? OutputDirectory { get; init; }
+
+    /// <summary>Number of studies, 1..1,000,000. Default 100.</summary>
+    public int Count { get; init; } = 100;
+
+    /// <summary>Master seed; every random choice derives from (Seed, study index). Default 0.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Image width and height in pixels (square), 64..4096. Default 1024.</summary>
+    public int ImageSize { get; init; } = 1024;
+
+    /// <summary>Probability that a study has a pneumothorax, [0, 1]. Default 0.3.</summary>
+    public double PneumothoraxRate { get; init; } = 0.3;
+
+    /// <summary>Probability of class <see cref="FindingClass.HeartFailure"/>, [0, 1]. Default 0.2.</summary>
+    public double HeartFailureRate { get; init; } = 0.2;
+
+    /// <summary>Probability of class <see cref="FindingClass.Pneumonia"/>, [0, 1]; HeartFailureRate +
+    /// PneumoniaRate must be at most 1 (the rest is Normal). Default 0.2.</summary>
+    public double PneumoniaRate { get; init; } = 0.2;
+
+    /// <summary>Probability of support devices (chest tube and/or ECG leads) unrelated to any shortcut,
+    /// [0, 1]. Default 0.1.</summary>
+    public double DeviceRate { get; init; } = 0.1;
+
+    /// <summary>Planted spurious cue. Default <see cref="ShortcutKind.None"/>.</summary>
+    public ShortcutKind Shortcut { get; init; } = ShortcutKind.None;
+
+    /// <summary>In the train split, the probability that the cue equals the label (otherwise the cue is a fair
+    /// coin); in validation and test the cue is always a fair coin. [0, 1]. Default 0.9.</summary>
+    public double ShortcutRate { get; init; } = 0.9;
+
+    /// <summary>Label the cue is correlated with. Default <see cref="ShortcutTarget.Pneumothorax"/>.</summary>
+    public ShortcutTarget ShortcutTarget { get; init; } = ShortcutTarget.Pneumothorax;
+
+    /// <summary>Fraction of studies in the train split, [0, 1]. Default 0.7.</summary>
+    public double TrainFraction { get; init; } = 0.7;
+
+    /// <summary>Fraction in the validation split, [0, 1]; TrainFraction + ValidationFraction at most 1 (the
+    /// rest is test). Default 0.1.</summary>
+    public double ValidationFraction { get; init; } = 0.1;
+
+    /// <summary>Fraction of studies marked MONOCHROME1 for DICOM output, [0, 1]. Default 0.1.</summary>
+    public double Monochrome1Rate { get; init; } = 0.1;
+
+    /// <summary>Also write 16-bit PNGs (12-bit values) under <c>images16/</c>. Default false.</summary>
+    public bool Write16BitPng { get; init; }
+
+    /// <summary>Write gaze files (EGD-CXR and REFLACX layouts). Default true.</summary>
+    public bool WriteGaze { get; init; } = true;
+
+    /// <summary>Write report files (CANDID-PTX layout). Default true.</summary>
+    public bool WriteReports { get; init; } = true;
+
+    /// <summary>Allow writing into an existing non-empty output folder. Default false.</summary>
+    public bool Force { get; init; }
+
+    /// <summary>Largest accepted <see cref="Count"/>.</summary>
+    public const int MaxCount = 1_000_000;
+
+    /// <summary>Smallest accepted <see cref="ImageSize"/>.</summary>
+    public const int MinImageSize = 64;
+
+    /// <summary>Largest accepted <see cref="ImageSize"/>.</summary>
+    public const int MaxImageSize = 4096;
+
+    /// <summary>Throws <see cref="InvalidSynthOptionsException"/> naming the first invalid option and its
+    /// valid range.</summary>
+    public void Validate()
+    {
+        if (Count < 1 || Count > MaxCount)
+            throw Bad(nameof(Count), "--n", Count, $"an integer in [1, {MaxCount}]");
+        if (ImageSize < MinImageSize || ImageSize > MaxImageSize)
+            throw Bad(nameof(ImageSize), "--size", ImageSize, $"an integer in [{MinImageSize}, {MaxImageSize}]");
+        Rate(nameof(PneumothoraxRate), "--ptx-rate", PneumothoraxRate);
+        Rate(nameof(HeartFailureRate), "--chf-rate", HeartFailureRate);
+        Rate(nameof(PneumoniaRate), "--pneumonia-rate", PneumoniaRate);
+        if (HeartFailureRate + PneumoniaRate > 1 + 1e-12)
+            throw new InvalidSynthOptionsException(nameof(PneumoniaRate),
+                $"HeartFailureRate + PneumoniaRate is {Fmt(HeartFailureRate + PneumoniaRate)}; valid range: sum in [0, 1].");
+        Rate(nameof(DeviceRate), "--device-rate", DeviceRate);
+        if (!Enum.IsDefined(Shortcut))
+            throw Bad(nameof(Shortcut), "--shortcut", Shortcut, "one of " + string.Join(", ", ShortcutNames));
+        if (!Enum.IsDefined(ShortcutTarget))
+            throw Bad(nameof(ShortcutTarget), "--shortcut-target", ShortcutTarget, "pneumothorax or abnormal");
+        Rate(nameof(ShortcutRate), "--shortcut-rate", ShortcutRate);
+        Rate(nameof(TrainFraction), "--train", TrainFraction);
+        Rate(nameof(ValidationFraction), "--val", ValidationFraction);
+        if (TrainFraction + ValidationFraction > 1 + 1e-12)
+            throw new InvalidSynthOptionsException(nameof(ValidationFraction),
+                $"TrainFraction + ValidationFraction is {Fmt(TrainFraction + ValidationFraction)}; valid range: sum in [0, 1].");
+        Rate(nameof(Monochrome1Rate), "--mono1-rate", Monochrome1Rate);
+        if (OutputDirectory is { Length: 0 })
+            throw new InvalidSynthOptionsException(nameof(OutputDirectory), "OutputDirectory (--out) must not be empty.");
+    }
+
+    /// <summary>CLI spellings of <see cref="ShortcutKind"/>, in enum order.</summary>
+    public static IReadOnlyList<string> ShortcutNames { get; } = ["none", "corner-marker", "text-token", "intensity-curve", "device"];
+
+    /// <summary>Parses a CLI shortcut name (<c>none</c>, <c>corner-marker</c>, <c>text-token</c>,
+    /// <c>intensity-curve</c>, <c>device</c>; case-insensitive, the enum name is accepted too).</summary>
+    /// <exception cref="InvalidSynthOptionsException">Unknown name; the message lists the valid ones.</exception>
+    public static ShortcutKind ParseShortcut(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        for (int i = 0; i < ShortcutNames.Count; i++)
+            if (string.Equals(text, ShortcutNames[i], StringComparison.OrdinalIgnoreCase)
+                || string.Equals(text, ((ShortcutKind)i).ToString(), StringComparison.OrdinalIgnoreCase))
+                return (ShortcutKind)i;
+        throw new InvalidSynthOptionsException(nameof(Shortcut),
+            $"Unknown shortcut kind '{text}'; valid: {string.Join(", ", ShortcutNames)}.");
+    }
+
+    /// <summary>CLI spelling of a shortcut kind.</summary>
+    public static string ShortcutName(ShortcutKind kind) => ShortcutNames[(int)kind];
+
+    private static void Rate(string name, string flag, double value)
+    {
+        if (!(value >= 0 && value <= 1)) throw Bad(name, flag, value, "a number in [0, 1]");
+    }
+
+    private static InvalidSynthOptionsException Bad(string name, string flag, object value, string range) =>
+        new(name, $"{name} ({flag}) is {Fmt(value)}; valid range: {range}.");
+
+    private static string Fmt(object v) => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "null";
+}
