@@ -125,11 +125,11 @@ internal sealed class RestrictedUnpickler
                 case (byte)'}': stack.Add(new PyDict()); break; // EMPTY_DICT
                 case (byte)']': stack.Add(new PyList(new List<object?>())); break; // EMPTY_LIST
                 case (byte)')': stack.Add(new PyTuple(Array.Empty<object?>())); break; // EMPTY_TUPLE
-                case (byte)'t': stack.Add(new PyTuple(PopMark().ToArray())); break; // TUPLE
+                case (byte)'t': { var items = PopMark(); stack.Add(new PyTuple(items.ToArray())); break; } // TUPLE (pop first: PopMark swaps the stack)
                 case 0x85: stack.Add(new PyTuple(new[] { Pop() })); break; // TUPLE1
                 case 0x86: { var b = Pop(); var a = Pop(); stack.Add(new PyTuple(new[] { a, b })); break; } // TUPLE2
                 case 0x87: { var c = Pop(); var b = Pop(); var a = Pop(); stack.Add(new PyTuple(new[] { a, b, c })); break; } // TUPLE3
-                case (byte)'l': stack.Add(new PyList(PopMark())); break; // LIST
+                case (byte)'l': { var items = PopMark(); stack.Add(new PyList(items)); break; } // LIST
                 case (byte)'d': // DICT
                 {
                     var items = PopMark();

@@ -7,7 +7,7 @@ namespace Thorax.Optim.Tests.Schedulers;
 public sealed class SchedulerGoldenTests
 {
     // Closed forms vs PyTorch's chainable products: equal up to accumulated rounding.
-    private const double Rtol = 1e-10;
+    private const double Rtol = 1e-12;
     private readonly ITestOutputHelper _out;
 
     public SchedulerGoldenTests(ITestOutputHelper output) => _out = output;
