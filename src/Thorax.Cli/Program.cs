@@ -10,6 +10,7 @@ public static class Program
     public static int Main(string[] args)
     {
         var root = new RootCommand("Thorax: chest X-ray AI from .NET (engine: libtorch).");
+        root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(DicomCommand.Create());

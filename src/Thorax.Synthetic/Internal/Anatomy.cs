@@ -52,15 +52,15 @@ internal sealed class Anatomy
         Vector2[] LungPoints(float sign, float dome)
         {
             float cp = dome + rngCopy.Range(0.06, 0.09);
-            float medial = sign < 0 ? 0.045f : 0.035f;
+            float medial = sign < 0 ? 0.06f : 0.055f;
             (float dx, float y)[] c =
             [
-                (0.15f + J(), apex),
-                (0.225f, apex + 0.025f + J()),
-                (0.285f + J(), apex + 0.095f),
-                (hw - 0.012f + J(), apex + 0.24f),
-                (hw + J(), cp - 0.13f),
-                (hw - 0.004f, cp - 0.04f),
+                (0.13f + J(), apex),
+                (0.185f, apex + 0.015f + J()),
+                (0.245f + J(), apex + 0.075f),
+                (hw - 0.045f + J(), apex + 0.2f),
+                (hw - 0.01f + J(), cp - 0.17f),
+                (hw, cp - 0.06f),
                 (hw - 0.018f, cp),
                 (hw - 0.07f, dome + 0.04f + J()),
                 (0.17f, dome + 0.008f),
@@ -84,7 +84,7 @@ internal sealed class Anatomy
         float ctr = enlargedHeart ? rngCopy.Range(0.55, 0.66) : rngCopy.Range(0.40, 0.49);
         float heartW = ctr * 2 * hw;
         float rx = heartW * 0.5f, ry = heartW * 0.37f;
-        float hcx = cx + 0.15f * heartW, hcy = domeL + 0.025f - ry * 0.85f;
+        float hcx = cx + 0.15f * heartW, hcy = domeL + 0.05f - ry * 0.8f;
         float rot = rngCopy.Range(0.25, 0.45);
         // Heart as a slightly egg-shaped closed spline: a bigger left-ventricle bulge (image right).
         var hctrl = new Vector2[12];
@@ -102,9 +102,9 @@ internal sealed class Anatomy
 
         var med = Shapes.CatmullRomClosed(new[]
         {
-            P(cx - 0.05f, -0.02f), P(cx + 0.05f, -0.02f), P(cx + 0.045f, apex + 0.1f),
-            P(cx + 0.06f, heartTop + 0.02f), P(cx + 0.02f, heartTop + 0.08f),
-            P(cx - 0.07f, heartTop + 0.03f), P(cx - 0.055f, apex + 0.12f),
+            P(cx - 0.055f, -0.02f), P(cx + 0.055f, -0.02f), P(cx + 0.055f, apex + 0.1f),
+            P(cx + 0.065f, heartTop + 0.03f), P(cx + 0.05f, heartTop + 0.12f), P(cx - 0.05f, heartTop + 0.12f),
+            P(cx - 0.07f, heartTop + 0.04f), P(cx - 0.06f, apex + 0.12f),
         }, 8);
         var knob = Shapes.Ellipse(s * (cx + 0.05f), s * (apex + rngCopy.Range(0.15, 0.18)), s * 0.035f, s * 0.03f);
         float carina = apex + rngCopy.Range(0.17, 0.21);

@@ -77,18 +77,21 @@ internal sealed partial class ChestRenderer
             var lung = (side == BodySide.Right ? _lungR : _lungL).Data;
             bool large = plan.Pneumothorax.Size == PneumothoraxSize.Large;
             float extraAir = rng.Range(0.08, 0.14);
+            double sx = 0, sy = 0;
+            int n = 0;
             for (int i = 0; i < a.Length; i++)
             {
                 float gap = lung[i] - ts[i];
+                if (gap > 0.5f) { sx += i % _s; sy += i / _s; n++; }
                 if (gap > 0) a[i] -= extraAir * gap * (1f - _heart.Data[i]);
                 else if (large && lung[i] > 0) a[i] += 0.08f * ts[i];
             }
             float lw = MathF.Max(1.3f, 0.0022f * s);
             foreach (var line in ptx.PleuralLines)
                 Rasterizer.FillPolygon(_a, Shapes.Ribbon(line, lw, lw), rng.Range(0.16, 0.26), Blend.Add);
-            var focus = ptx.Focus;
-            var hil = an.Hilum(side);
-            findings.Add((Vector2.Lerp(focus, hil, 0.12f), 0.1f * s));
+            var center = n > 0 ? new Vector2((float)(sx / n), (float)(sy / n)) : ptx.Focus;
+            float radius = Math.Clamp(MathF.Sqrt(n / MathF.PI), 0.04f * s, 0.15f * s);
+            findings.Add((center, radius));
         }
 
         double ctr = an.HeartWidth / (2 * an.HalfWidth);
@@ -125,7 +128,7 @@ internal sealed partial class ChestRenderer
         {
             float sg = Anatomy.Sign(side);
             var h = an.Hilum(side);
-            int trunks = 6;
+            int trunks = 7;
             for (int t = 0; t < trunks; t++)
             {
                 float ang = -1.2f + 2.45f * (t + rng.Range(0.2, 0.8)) / trunks;
@@ -137,16 +140,22 @@ internal sealed partial class ChestRenderer
         var a = _a.Data; var v = _vessel.Data; var ts = _tissue.Data; var hd = _heart.Data;
         var mot = _tex.Mottle;
         int ox = _tex.Size == _s ? rng.Next(_s) : 0, oy = rng.Next(_s);
-        float mk = rng.Range(0.03, 0.055);
+        float mk = rng.Range(0.018, 0.03);
         for (int y = 0; y < _s; y++)
         {
             int my = (y + oy) % _s;
             int row = y * _s;
-            for (int x = 0; x < _s; x++)
+            var tr = _tissue.Row(y);
+            int first = tr.IndexOfAnyExcept(0f);
+            if (first < 0) continue;
+            int last = tr.LastIndexOfAnyExcept(0f);
+            for (int x = first; x <= last; x++)
             {
                 float t = ts[row + x];
                 if (t <= 0) continue;
-                float m = mot[my * _s + (x + ox) % _s];
+                int mx = x + ox;
+                if (mx >= _s) mx -= _s;
+                float m = mot[my * _s + mx];
                 a[row + x] += t * (v[row + x] * (1f - 0.6f * hd[row + x]) + mk * m);
             }
         }
@@ -158,7 +167,7 @@ internal sealed partial class ChestRenderer
         var end = p + d * len;
         var mid = p + d * (len * 0.5f) + perp * (len * rng.Normal(0, 0.1));
         var path = Shapes.CatmullRomOpen(new[] { p, mid, end }, 4);
-        float value = 0.07f + 0.2f * MathF.Min(1f, width / (0.008f * _s));
+        float value = 0.035f + 0.11f * MathF.Min(1f, width / (0.008f * _s));
         Rasterizer.FillPolygon(_vessel, Shapes.Ribbon(path, width, width * 0.8f), value, Blend.Max);
         if (depth >= 5 || width < 0.9f) return;
         int ex = (int)end.X, ey = (int)end.Y;
@@ -212,7 +221,7 @@ internal sealed partial class ChestRenderer
     {
         const int lutSize = 4096;
         const float aMin = -0.5f, aMax = 4.5f;
-        float k = rng.Range(0.8, 1.2), lo = rng.Range(0.0, 0.06), hi = rng.Range(0.9, 1.0), gamma = rng.Range(0.8, 1.2);
+        float k = rng.Range(0.8, 1.2), lo = rng.Range(0.0, 0.06), hi = rng.Range(0.9, 1.0), gamma = rng.Range(0.75, 1.35);
         bool curve = plan.ShortcutCue && _shortcut == ShortcutKind.IntensityCurve;
         var lut = new float[lutSize + 1];
         for (int i = 0; i <= lutSize; i++)

@@ -5,11 +5,12 @@ namespace Thorax.Synthetic.Internal;
 /// <summary>Renders one study into reusable rasters. The image is built in an attenuation domain A
 /// (sum of soft tissue, bone, device and pathology terms, minus lung air), then mapped to brightness
 /// 1 - exp(-kA) with per-study exposure, window, gamma and noise. Not thread-safe: one instance per worker.</summary>
+internal static class Timing { public static System.Collections.Concurrent.ConcurrentDictionary<string,double> D = new(); public static void Add(string k, double v) => D.AddOrUpdate(k, v, (_, o) => o + v); public static string Dump() => string.Join(" ", D.Select(kv => $"{kv.Key}={kv.Value:F0}")); }
 internal sealed partial class ChestRenderer
 {
     private readonly int _s;
     private readonly Textures _tex;
-    private readonly Raster _a, _w1, _w2, _lungR, _lungL, _heart, _tissue, _vessel;
+    private readonly Raster _a, _w1, _w2, _lungR, _lungL, _heart, _central, _tissue, _vessel;
     private readonly int _lowF;
     private readonly Raster _low, _lowScratch;
 
@@ -26,6 +27,7 @@ internal sealed partial class ChestRenderer
         _lungR = new Raster(size, size);
         _lungL = new Raster(size, size);
         _heart = new Raster(size, size);
+        _central = new Raster(size, size);
         _tissue = new Raster(size, size);
         _vessel = new Raster(size, size);
         _lowF = Math.Max(1, size / 128);
@@ -45,13 +47,20 @@ internal sealed partial class ChestRenderer
 
     public RenderInfo Render(StudyPlan plan, Anatomy an, ref Rng rng)
     {
-        foreach (var r in new[] { _a, _w1, _w2, _lungR, _lungL, _heart, _tissue, _vessel }) r.Clear();
+        var __p = System.Diagnostics.Process.GetCurrentProcess(); var __t = __p.TotalProcessorTime;
+        // _a, _w2 and _central are fully overwritten before they are read.
+        foreach (var r in new[] { _w1, _lungR, _lungL, _heart, _tissue, _vessel }) r.Clear();
         float s = _s;
 
         // Coverage layers (crisp, anti-aliased): lungs, heart.
         Rasterizer.FillPolygon(_lungR, an.RightLung, 1f, Blend.Over);
         Rasterizer.FillPolygon(_lungL, an.LeftLung, 1f, Blend.Over);
         Rasterizer.FillPolygon(_heart, an.Heart, 1f, Blend.Over);
+        __p.Refresh(); Timing.Add(".FillPolygon1", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
+        // Central shadow: heart, mediastinum and aortic knob as one density (no double counting).
+        _heart.CopyTo(_central);
+        Rasterizer.FillPolygon(_central, an.Mediastinum, 1f, Blend.Max);
+        Rasterizer.FillPolygon(_central, an.AorticKnob, 1f, Blend.Max);
 
         // Lung tissue (what carries vessels): the retracted lung on a pneumothorax side.
         PneumothoraxShape? ptx = null;
@@ -59,17 +68,27 @@ internal sealed partial class ChestRenderer
             ptx = PneumothoraxShape.Create(an.Lung(f.Side), an.Hilum(f.Side), an.Cx, s, f);
         Rasterizer.FillPolygon(_tissue, ptx is not null && plan.Pneumothorax!.Side == BodySide.Right ? ptx.Retracted : an.RightLung, 1f, Blend.Over);
         Rasterizer.FillPolygon(_tissue, ptx is not null && plan.Pneumothorax!.Side == BodySide.Left ? ptx.Retracted : an.LeftLung, 1f, Blend.Over);
+        __p.Refresh(); Timing.Add(".FillPolygon6", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
 
         BuildSoftTissue(an, ref rng);
+        __p.Refresh(); Timing.Add("ldSoftTissue1", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
         BuildBones(an, ref rng);
+        __p.Refresh(); Timing.Add("BuildBones3", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
         var info = BuildFindings(plan, an, ptx, ref rng);
+        __p.Refresh(); Timing.Add("uildFindings0", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
         BuildVessels(plan, an, ref rng);
+        __p.Refresh(); Timing.Add("BuildVessels4", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
         BuildDevices(plan, an, ref rng);
+        __p.Refresh(); Timing.Add("BuildDevices4", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
 
         Blur.Gaussian(_a, 0.0016f * s, _w1);
+        __p.Refresh(); Timing.Add("lur.Gaussian1", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
         ToBrightness(plan, ref rng);
+        __p.Refresh(); Timing.Add("ToBrightness0", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
         BuildMarkers(plan, an, ref rng);
+        __p.Refresh(); Timing.Add("BuildMarkers4", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
         BuildMasks(plan);
+        __p.Refresh(); Timing.Add("BuildMasks3", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
         return info;
     }
 
@@ -81,20 +100,20 @@ internal sealed partial class ChestRenderer
         Rasterizer.FillPolygon(_w1, an.Body, 1f, Blend.Over);
         foreach (var arm in an.Arms) Rasterizer.FillPolygon(_w1, arm, 0.75f, Blend.Max);
         float dome = 0.5f * (an.DomeRightY + an.DomeLeftY);
-        float thick = rng.Range(1.05, 1.3);
+        float thick = rng.Range(1.0, 1.25);
+        var prof = new float[_s];
+        for (int x = 0; x < _s; x++)
+        {
+            float u = (x + 0.5f - an.Cx) / an.BodyHalf;
+            prof[x] = MathF.Sqrt(MathF.Max(0f, 1f - u * u));
+        }
         for (int y = 0; y < _s; y++)
         {
-            float abd = PneumothoraxShape.SmoothStep(dome - 0.02f * s, dome + 0.12f * s, y);
+            float abd = PneumothoraxShape.SmoothStep(dome - 0.05f * s, dome + 0.05f * s, y);
+            float k = thick * 0.6f + 0.6f * abd;
             var row = _w1.Row(y);
             var ar = a.AsSpan(y * _s, _s);
-            for (int x = 0; x < _s; x++)
-            {
-                float c = row[x];
-                if (c <= 0) continue;
-                float u = (x - an.Cx) / an.BodyHalf;
-                float prof = MathF.Sqrt(MathF.Max(0f, 1f - u * u));
-                ar[x] = c * (0.42f + thick * 0.65f * prof + 0.85f * abd * prof);
-            }
+            for (int x = 0; x < _s; x++) ar[x] = row[x] * (0.3f + k * prof[x]);
         }
         if (an.Female)
             foreach (float sign in new[] { -1f, 1f })
@@ -103,7 +122,8 @@ internal sealed partial class ChestRenderer
         // Lung air: crisp edge times a smooth thickness term (darker centrally).
         var air = _w2.Data;
         var lr = _lungR.Data; var ll = _lungL.Data; var hd = _heart.Data;
-        for (int i = 0; i < air.Length; i++) air[i] = (lr[i] + ll[i]) * (1f - hd[i]);
+        var cw = _central.Data;
+        for (int i = 0; i < air.Length; i++) air[i] = (lr[i] + ll[i]) * (1f - cw[i]);
         LowPass(_w2, 0.035f * s);
         float depth = rng.Range(0.85, 1.0);
         for (int y = 0; y < _s; y++)
@@ -115,38 +135,45 @@ internal sealed partial class ChestRenderer
                 float c = airRow[x];
                 if (c <= 0) continue;
                 float t = SampleLow(x, y);
-                ar[x] -= c * depth * (0.32f + 0.75f * MathF.Min(1f, t * 1.35f));
+                ar[x] -= c * depth * (0.16f + 0.36f * MathF.Min(1f, t * 1.35f));
             }
         }
 
         // Heart, mediastinum, aortic knob, trachea.
-        for (int i = 0; i < a.Length; i++) a[i] += 0.8f * hd[i];
-        Rasterizer.FillPolygon(_a, an.Mediastinum, 0.55f, Blend.Add);
-        Rasterizer.FillPolygon(_a, an.AorticKnob, 0.4f, Blend.Add);
-        Rasterizer.FillPolygon(_a, Shapes.Ribbon(an.Trachea, 0.03f * s, 0.024f * s), -0.3f, Blend.Add);
+        // Central shadow merges into the abdomen below the diaphragm.
+        float central = rng.Range(0.36, 0.46);
+        for (int y = 0; y < _s; y++)
+        {
+            float f = central * (1f - PneumothoraxShape.SmoothStep(dome - 0.05f * s, dome + 0.05f * s, y));
+            var ar = a.AsSpan(y * _s, _s);
+            var cr = _central.Row(y);
+            for (int x = 0; x < _s; x++) ar[x] += f * cr[x];
+        }
+        Rasterizer.FillPolygon(_a, Shapes.Ribbon(an.Trachea, 0.03f * s, 0.024f * s), -0.22f, Blend.Add);
         var carina = an.Trachea[^1];
         foreach (float sign in new[] { -1f, 1f })
         {
             var b = Shapes.CatmullRomOpen(new[] { carina, carina + new Vector2(sign * 0.03f * s, 0.03f * s), carina + new Vector2(sign * 0.05f * s, 0.07f * s) }, 6);
-            Rasterizer.FillPolygon(_a, Shapes.Ribbon(b, 0.018f * s, 0.01f * s), -0.18f, Blend.Add);
+            Rasterizer.FillPolygon(_a, Shapes.Ribbon(b, 0.018f * s, 0.01f * s), -0.12f, Blend.Add);
         }
     }
 
     private void BuildBones(Anatomy an, ref Rng rng)
     {
         float s = _s, cx = an.Cx;
+        _w2.Clear();
         // Spine: vertebral bodies, pedicles.
         float vh = 0.041f * s * rng.Range(0.95, 1.05);
         for (float y = rng.Range(-0.5, 0.5) * vh; y < s; y += vh)
         {
             float wv = 0.065f * s * (1 + 0.25f * y / s);
-            Rasterizer.FillPolygon(_a, Shapes.Ellipse(cx, y + 0.42f * vh, wv * 0.5f, vh * 0.4f), 0.16f, Blend.Add);
+            Rasterizer.FillPolygon(_w2, Shapes.Ellipse(cx, y + 0.42f * vh, wv * 0.5f, vh * 0.4f), 0.07f, Blend.Add);
             foreach (float sign in new[] { -1f, 1f })
-                Rasterizer.FillPolygon(_a, Shapes.Ellipse(cx + sign * wv * 0.38f, y + 0.3f * vh, 0.008f * s, 0.011f * s), 0.08f, Blend.Add);
-            Rasterizer.FillPolygon(_a, Shapes.Ellipse(cx, y + 0.75f * vh, 0.006f * s, 0.012f * s), 0.06f, Blend.Add);
+                Rasterizer.FillPolygon(_w2, Shapes.Ellipse(cx + sign * wv * 0.38f, y + 0.3f * vh, 0.008f * s, 0.011f * s), 0.06f, Blend.Add);
+            Rasterizer.FillPolygon(_w2, Shapes.Ellipse(cx, y + 0.75f * vh, 0.006f * s, 0.012f * s), 0.04f, Blend.Add);
         }
 
-        float ribW = 0.019f * s, boneK = rng.Range(0.85, 1.15);
+        float ribW = 0.024f * s, boneK = rng.Range(0.8, 1.2);
         foreach (BodySide side in new[] { BodySide.Right, BodySide.Left })
         {
             float sg = Anatomy.Sign(side);
@@ -155,7 +182,7 @@ internal sealed partial class ChestRenderer
             // Clavicle: S-shaped band from the sternal end to the acromion.
             float cy = an.ApexY / s + rng.Range(0.02, 0.05);
             var clav = Shapes.CubicBezier(P(0.04f, cy + 0.035f), P(0.14f, cy + 0.01f), P(0.22f, cy - 0.03f), P(0.36f, cy - 0.055f), 24);
-            StrokeBone(clav, 0.026f * s, 0.022f * s, 0.32f * boneK);
+            StrokeBone(clav, 0.03f * s, 0.026f * s, 0.26f * boneK);
             // Posterior ribs (near-horizontal from the spine, turning down at the lateral wall)
             // and fainter anterior ribs (running down-medially).
             float y0 = an.ApexY / s - 0.03f + rng.Range(-0.01, 0.01);
@@ -166,17 +193,17 @@ internal sealed partial class ChestRenderer
                 float reach = MathF.Min(hw + 0.01f, 0.16f + 0.07f * i);
                 var post = Shapes.CatmullRomOpen(new[]
                 {
-                    P(0.03f, y + 0.012f), P(0.12f, y - 0.022f), P(0.5f * (0.12f + reach), y - 0.025f + 0.004f * i),
-                    P(reach, y + 0.03f), P(reach - 0.03f, y + 0.1f),
+                    P(0.03f, y + 0.03f), P(0.1f, y), P(0.5f * (0.1f + reach), y + 0.005f),
+                    P(reach - 0.01f, y + 0.05f), P(reach, y + 0.1f), P(reach - 0.03f, y + 0.16f),
                 }, 8);
-                StrokeBone(post, ribW * 1.0f, ribW * 0.85f, 0.2f * boneK);
+                StrokeBone(post, ribW * 0.9f, ribW * 0.8f, 0.14f * boneK);
                 if (i < 7)
                 {
                     var ant = Shapes.CatmullRomOpen(new[]
                     {
-                        P(reach - 0.035f, y + 0.1f), P(reach - 0.11f, y + 0.135f), P(0.12f, y + 0.2f),
+                        P(reach - 0.03f, y + 0.16f), P(reach - 0.1f, y + 0.19f), P(0.11f, y + 0.28f),
                     }, 8);
-                    StrokeBone(ant, ribW * 0.85f, ribW * 0.6f, 0.1f * boneK);
+                    StrokeBone(ant, ribW * 0.8f, ribW * 0.6f, 0.045f * boneK);
                 }
             }
             // Scapula: faint lateral wedge over the upper chest wall.
@@ -185,27 +212,37 @@ internal sealed partial class ChestRenderer
                 P(hw - 0.02f, an.ApexY / s + 0.02f), P(hw + 0.05f, an.ApexY / s + 0.01f),
                 P(hw + 0.04f, an.ApexY / s + 0.2f), P(hw - 0.03f, an.ApexY / s + 0.32f),
             }, 6);
-            Rasterizer.FillPolygon(_a, scap, 0.1f * boneK, Blend.Add);
+            Rasterizer.FillPolygon(_w2, scap, 0.07f * boneK, Blend.Add);
+        }
+        // Bone contrast fades below the diaphragm (thick abdominal soft tissue).
+        float dome = 0.5f * (an.DomeRightY + an.DomeLeftY);
+        var a = _a.Data;
+        for (int y = 0; y < _s; y++)
+        {
+            float f = 1f - 0.7f * PneumothoraxShape.SmoothStep(dome - 0.01f * s, dome + 0.1f * s, y);
+            var br = _w2.Row(y);
+            var ar = a.AsSpan(y * _s, _s);
+            for (int x = 0; x < _s; x++) ar[x] += f * br[x];
         }
     }
 
     private void StrokeBone(Vector2[] path, float w0, float w1, float value)
     {
-        Rasterizer.FillPolygon(_a, Shapes.Ribbon(path, w0, w1), value, Blend.Add);
-        Rasterizer.FillPolygon(_a, Shapes.Ribbon(path, w0 * 0.55f, w1 * 0.55f), -0.45f * value, Blend.Add);
+        Rasterizer.FillPolygon(_w2, Shapes.Ribbon(path, w0, w1), value, Blend.Add);
+        Rasterizer.FillPolygon(_w2, Shapes.Ribbon(path, w0 * 0.6f, w1 * 0.6f), -0.4f * value, Blend.Add);
     }
 
     private void BuildMasks(StudyPlan plan)
     {
         int n = _s * _s;
         var right = new byte[n]; var left = new byte[n]; var heart = new byte[n]; var ptx = new byte[n];
-        var lr = _lungR.Data; var ll = _lungL.Data; var hd = _heart.Data; var ts = _tissue.Data;
+        var lr = _lungR.Data; var ll = _lungL.Data; var hd = _heart.Data; var cw = _central.Data; var ts = _tissue.Data;
         for (int i = 0; i < n; i++)
         {
-            bool h = hd[i] >= 0.5f;
+            bool h = hd[i] >= 0.5f, c = cw[i] >= 0.5f;
             if (h) heart[i] = 255;
-            if (!h && lr[i] >= 0.5f) right[i] = 255;
-            if (!h && ll[i] >= 0.5f) left[i] = 255;
+            if (!c && lr[i] >= 0.5f) right[i] = 255;
+            if (!c && ll[i] >= 0.5f) left[i] = 255;
         }
         MaskOps.KeepLargestComponent(right, _s, _s);
         MaskOps.KeepLargestComponent(left, _s, _s);

@@ -36,13 +36,32 @@ internal static class MaskOps
     /// <summary>Clears every component except the largest one, in place.</summary>
     public static void KeepLargestComponent(byte[] mask, int width, int height)
     {
-        var labels = new int[mask.Length];
-        int n = Label(mask, width, height, labels);
+        // Work inside the bounding box of the non-zero pixels only.
+        int x0 = width, x1 = -1, y0 = height, y1 = -1;
+        for (int y = 0; y < height; y++)
+        {
+            var row = mask.AsSpan(y * width, width);
+            int first = row.IndexOfAnyExcept((byte)0);
+            if (first < 0) continue;
+            int last = row.LastIndexOfAnyExcept((byte)0);
+            if (y < y0) y0 = y;
+            y1 = y;
+            if (first < x0) x0 = first;
+            if (last > x1) x1 = last;
+        }
+        if (y1 < 0) return;
+        int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+        var sub = new byte[bw * bh];
+        for (int y = 0; y < bh; y++) mask.AsSpan((y0 + y) * width + x0, bw).CopyTo(sub.AsSpan(y * bw, bw));
+        var labels = new int[sub.Length];
+        int n = Label(sub, bw, bh, labels);
         if (n <= 1) return;
         var sizes = new int[n + 1];
         foreach (int l in labels) sizes[l]++;
         int best = 1;
         for (int l = 2; l <= n; l++) if (sizes[l] > sizes[best]) best = l;
-        for (int i = 0; i < mask.Length; i++) if (labels[i] != best) mask[i] = 0;
+        for (int y = 0; y < bh; y++)
+            for (int x = 0; x < bw; x++)
+                if (labels[y * bw + x] != best) mask[(y0 + y) * width + x0 + x] = 0;
     }
 }

@@ -31,6 +31,9 @@ internal static class Rasterizer
         float[] ex = ArrayPool<float>.Shared.Rent(n * 5);
         float[] xs = ArrayPool<float>.Shared.Rent(n);
         int[] ds = ArrayPool<int>.Shared.Rent(n);
+        int[] order = ArrayPool<int>.Shared.Rent(n);
+        int[] active = ArrayPool<int>.Shared.Rent(n);
+        float[] keys = ArrayPool<float>.Shared.Rent(n);
         try
         {
             // Edge table: (ya, yb, xa, slope, dir) for non-horizontal edges, ya < yb.
@@ -45,19 +48,33 @@ internal static class Rasterizer
                 ex[o] = a.Y; ex[o + 1] = b.Y; ex[o + 2] = a.X; ex[o + 3] = (b.X - a.X) / (b.Y - a.Y); ex[o + 4] = dir;
                 ne++;
             }
+            // Edges sorted by top y; an active list holds the edges that overlap the current row.
+            for (int e = 0; e < ne; e++) { order[e] = e; keys[e] = ex[e * 5]; }
+            Array.Sort(keys, order, 0, ne);
+            int next = 0, na = 0;
 
+            acc.AsSpan(0, bw + 1).Clear();
             for (int y = y0; y <= y1; y++)
             {
+                float rowTop = y, rowBottom = y + 1;
+                int keep = 0;
+                for (int k = 0; k < na; k++) if (ex[active[k] * 5 + 1] > rowTop) active[keep++] = active[k];
+                na = keep;
+                while (next < ne && ex[order[next] * 5] < rowBottom)
+                {
+                    int e = order[next++];
+                    if (ex[e * 5 + 1] > rowTop) active[na++] = e;
+                }
+                if (na < 2) continue;
                 var row = acc.AsSpan(0, bw + 1);
-                row.Clear();
-                bool any = false;
+                int lo = bw, hi = -1;
                 for (int s = 0; s < Sub; s++)
                 {
                     float sy = y + (s + 0.5f) * SubWeight;
                     int c = 0;
-                    for (int e = 0; e < ne; e++)
+                    for (int ai = 0; ai < na; ai++)
                     {
-                        int o = e * 5;
+                        int o = active[ai] * 5;
                         if (sy < ex[o] || sy >= ex[o + 1]) continue;
                         float x = ex[o + 2] + (sy - ex[o]) * ex[o + 3];
                         // insertion sort by x
@@ -76,13 +93,16 @@ internal static class Rasterizer
                         if (prev == 0 && wind != 0) start = xs[i];
                         else if (prev != 0 && wind == 0)
                         {
-                            AddSpan(row, start - x0, xs[i] - x0, bw);
-                            any = true;
+                            float a0 = start - x0, b0 = xs[i] - x0;
+                            AddSpan(row, a0, b0, bw);
+                            lo = Math.Min(lo, Math.Max(0, (int)a0));
+                            hi = Math.Max(hi, Math.Min(bw - 1, (int)b0));
                         }
                     }
                 }
-                if (!any) continue;
-                ApplyRow(dst.Data.AsSpan(y * dst.Width + x0, bw), row[..bw], value, blend);
+                if (hi < lo) continue;
+                ApplyRow(dst.Data.AsSpan(y * dst.Width + x0 + lo, hi - lo + 1), row.Slice(lo, hi - lo + 1), value, blend);
+                row.Slice(lo, hi - lo + 1).Clear();
             }
         }
         finally
@@ -91,6 +111,9 @@ internal static class Rasterizer
             ArrayPool<float>.Shared.Return(ex);
             ArrayPool<float>.Shared.Return(xs);
             ArrayPool<int>.Shared.Return(ds);
+            ArrayPool<int>.Shared.Return(order);
+            ArrayPool<int>.Shared.Return(active);
+            ArrayPool<float>.Shared.Return(keys);
         }
     }
 

@@ -9,6 +9,8 @@ public sealed class ScopeLeakTests
         using var net = new Sequential(new Conv2d(1, 2, 3, padding: 1), new BatchNorm2d(2), new Relu(), new MaxPool2d(2), new Flatten(), new Linear(8, 3));
         using (var warm = Torch.NewScope()) net.Forward(Torch.Randn(1, 1, 4, 4)).Sum().Backward();
         net.ZeroGrad();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         var live = Tensor.LiveCount;
         using (var scope = Torch.NewScope())
         {
@@ -20,6 +22,6 @@ public sealed class ScopeLeakTests
         net.ZeroGrad();
         mha.ZeroGrad();
         GC.KeepAlive(net);
-        Assert.Equal(live, Tensor.LiveCount);
+        Assert.True(Tensor.LiveCount <= live, $"{Tensor.LiveCount - live} tensors leaked"); // finalizers of other tests' garbage may only lower it
     }
 }

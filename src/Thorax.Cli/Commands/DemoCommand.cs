@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Spectre.Console;
+using Thorax.Pipelines.Lungs;
+using Thorax.Training;
+
+namespace Thorax.Cli.Commands;
+
+/// <summary>
+/// <c>thorax demo</c>: trains a small lung segmenter for a few minutes on the real lung pairs beside the repository
+/// (../shared/data/lungs) or, when they are absent, on built-in synthetic studies; evaluates it and writes
+/// demo-out/report.html.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string?>("--data") { Description = "Folder with pairs.csv, images/ and masks/ (default: ../shared/data/lungs when present)." };
+        var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => "demo-out" };
+        var minutes = new Option<double>("--minutes") { Description = "Training time budget in minutes.", DefaultValueFactory = _ => 4.0 };
+        var size = new Option<int>("--size") { Description = "Model input size (multiple of 16).", DefaultValueFactory = _ => 128 };
+        var cmd = new Command("demo", "Train and evaluate a small lung segmenter; writes an HTML report.") { data, output, minutes, size };
+        cmd.SetAction(r => CliErrors.Run(() => Run(r.GetValue(data), r.GetValue(output)!, r.GetValue(minutes), r.GetValue(size))));
+        return cmd;
+    }
+
+    private static int Run(string? dataDir, string outDir, double minutes, int size)
+    {
+        if (minutes is <= 0 or > 600) throw new ArgumentException($"--minutes must be in (0, 600], got {minutes}");
+        var options = new LungTrainingOptions { Size = size, TimeBudget = TimeSpan.FromMinutes(minutes) };
+        options.Validate();
+        dataDir ??= DefaultLungData();
+        if (dataDir is null)
+            throw new DirectoryNotFoundException("no lung data: ../shared/data/lungs is absent; pass --data DIR (a folder with pairs.csv, images/, masks/)");
+        var total = Stopwatch.StartNew();
+        Torch.Initialize();
+        AnsiConsole.MarkupLine($"[bold]Thorax demo[/]: lung segmentation (U-Net {string.Join("-", options.Widths)}, {size} px) on [blue]{Markup.Escape(Path.GetFullPath(dataDir))}[/]");
+        AnsiConsole.MarkupLine($"[grey]libtorch {Torch.Version}, {Torch.NumThreads} threads; training budget {minutes:0.#} min[/]");
+        IReadOnlyList<LungSample> samples = Array.Empty<LungSample>();
+        LungTrainingResult? result = null;
+        IReadOnlyList<LungSample> validation = Array.Empty<LungSample>();
+        List<byte[]> predictions = new();
+        var interactive = !Console.IsOutputRedirected;
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                var load = ctx.AddTask("load + CLAHE + resize");
+                samples = LungDataset.LoadPairs(dataDir, size, new Progress<int>(n => load.Value = n));
+                load.MaxValue = samples.Count;
+                load.Value = samples.Count;
+                var trainTask = ctx.AddTask("train", maxValue: options.TimeBudget.TotalSeconds);
+                var trainer = new LungTrainer(options);
+                var clock = Stopwatch.StartNew();
+                trainer.StepCompleted += (epoch, step, steps, loss) =>
+                {
+                    trainTask.Description = $"train epoch {epoch} step {step}/{steps} loss {loss:F3}";
+                    trainTask.Value = Math.Min(clock.Elapsed.TotalSeconds, trainTask.MaxValue);
+                };
+                trainer.EpochCompleted += e =>
+                {
+                    if (!interactive) Console.WriteLine($"epoch {e.Epoch}: train loss {e.TrainLoss:F4}, val loss {e.ValLoss:F4}, val Dice {e.ValDice:F4} ({e.Seconds:F0} s)");
+                    else AnsiConsole.MarkupLine($"epoch {e.Epoch}: train loss {e.TrainLoss:F4}, val loss {e.ValLoss:F4}, [green]val Dice {e.ValDice:F4}[/] ({e.Seconds:F0} s)");
+                };
+                var (res, model, val) = trainer.Train(samples, outDir);
+                trainTask.Value = trainTask.MaxValue;
+                var eval = ctx.AddTask("evaluate + report", maxValue: 1);
+                predictions = LungTrainer.Predict(model, val);
+                model.Dispose();
+                result = res;
+                validation = val;
+                eval.Value = 1;
+            });
+        var note = $"Data: {Path.GetFullPath(dataDir)} ({samples.Count} pairs; {string.Join(", ", samples.GroupBy(s => s.Source).Select(g => $"{g.Count()} {g.Key}"))}). " +
+                   "Preprocessing: CLAHE clip 2.0 on 8x8 tiles, bilinear resize; loss BCE + Dice; Adam.";
+        var reportPath = Path.Combine(outDir, "report.html");
+        RunFiles.WriteText(reportPath, LungReport.Html(result!, validation, predictions, "Thorax demo: lung segmentation", note));
+        var table = new Table().AddColumns("images", "Dice (DC)", "IoU", "Recall", "Precision");
+        table.AddRow(result!.Validation.Count.ToString(), $"{result.MeanDice:F4}", $"{result.MeanIoU:F4}", $"{result.MeanRecall:F4}", $"{result.MeanPrecision:F4}");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"best epoch {result.BestEpoch} of {result.History.Count}; total {total.Elapsed.TotalMinutes:F1} min");
+        AnsiConsole.MarkupLine($"model, config, metrics and history: [blue]{Markup.Escape(Path.GetFullPath(outDir))}[/]");
+        AnsiConsole.MarkupLine($"report: [bold blue]{Markup.Escape(Path.GetFullPath(reportPath))}[/]");
+        return 0;
+    }
+
+    internal static string? DefaultLungData()
+    {
+        foreach (var baseDir in new[] { Bench.RepoPaths.Root, Directory.GetCurrentDirectory() })
+        {
+            var p = Path.GetFullPath(Path.Combine(baseDir, "..", "shared", "data", "lungs"));
+            if (File.Exists(Path.Combine(p, "pairs.csv"))) return p;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,66 @@
+using Thorax.Data.Annotations;
+using Thorax.Imaging;
+using Thorax.Imaging.Codecs;
+using Thorax.Imaging.Ops;
+
+namespace Thorax.Pipelines.Lungs;
+
+/// <summary>
+/// Loads lung image/mask pairs (a folder with <c>pairs.csv</c>, as ../shared/data/lungs: images/ and masks/ PNGs) and
+/// preprocesses them as CXLSeg does: CLAHE (clip 2.0, 8x8 tiles) on the 8-bit image, resize to the model size
+/// (bilinear for the image, nearest for the mask), image scaled to [0, 1], mask thresholded at half its maximum.
+/// </summary>
+public static class LungDataset
+{
+    /// <summary>Loads and preprocesses every pair listed in <c>DIR/pairs.csv</c>.</summary>
+    /// <exception cref="FileNotFoundException">pairs.csv or a listed file is missing (the message names it).</exception>
+    public static IReadOnlyList<LungSample> LoadPairs(string dir, int size, IProgress<int>? progress = null)
+    {
+        var csv = Path.Combine(dir, "pairs.csv");
+        if (!File.Exists(csv)) throw new FileNotFoundException($"{csv}: no pairs.csv (expected columns image,mask,source,...)", csv);
+        var pairs = LungPair.Read(csv);
+        var samples = new LungSample[pairs.Count];
+        var done = 0;
+        Parallel.For(0, pairs.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var p = pairs[i];
+            var imagePath = Path.Combine(dir, p.ImagePath);
+            var maskPath = Path.Combine(dir, p.MaskPath);
+            samples[i] = Preprocess(Path.GetFileNameWithoutExtension(imagePath), ReadGrey(imagePath), ReadGrey(maskPath), size, p.Source, imagePath, maskPath);
+            progress?.Report(Interlocked.Increment(ref done));
+        });
+        return samples;
+    }
+
+    /// <summary>Reads a PNG or JPEG as 8-bit grey (16-bit PNGs are scaled down, colour converted).</summary>
+    public static Image<byte> ReadGrey(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file listed in pairs.csv does not exist", path);
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        var img = ext is ".jpg" or ".jpeg" ? Jpeg.Read(path) : Png.Read(path).ToByte();
+        return img.Channels == 1 ? img : PixelConvert.ToGrey(img);
+    }
+
+    /// <summary>CLAHE, resize and scaling of one pair; checks that image and mask have the same size.</summary>
+    public static LungSample Preprocess(string id, Image<byte> image, Image<byte> mask, int size, string source, string imagePath = "", string maskPath = "")
+    {
+        if (image.Width != mask.Width || image.Height != mask.Height)
+            throw new InvalidDataException($"{maskPath}: mask is {mask.Width}x{mask.Height} but its image {imagePath} is {image.Width}x{image.Height}");
+        var clahe = Histogram.Clahe(image, 2.0, 8, 8);
+        var resized = image.Width == size && image.Height == size ? clahe : Resampling.Resize(clahe, size, size, Interpolation.Linear);
+        var m = mask.Width == size && mask.Height == size ? mask : Resampling.Resize(mask, size, size, Interpolation.Nearest);
+        byte max = 0;
+        foreach (var v in m.Pixels) if (v > max) max = v;
+        var threshold = Math.Max(1, max / 2);
+        var img = new float[size * size];
+        var msk = new byte[size * size];
+        var src = resized.Pixels;
+        var ms = m.Pixels;
+        for (var i = 0; i < img.Length; i++)
+        {
+            img[i] = src[i] / 255f;
+            msk[i] = ms[i] > threshold ? (byte)1 : (byte)0;
+        }
+        return new LungSample(id, img, msk, size, source);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Thorax.Imaging;
+using Thorax.Imaging.Codecs;
+using Thorax.Training;
+
+namespace Thorax.Pipelines.Lungs;
+
+/// <summary>
+/// A self-contained HTML report of a lung-segmentation run: metrics table (as the CXLSeg paper's Table IV), training
+/// curves (inline SVG) and a grid of validation overlays (inline PNG: true positives yellow, misses green, false
+/// alarms red).
+/// </summary>
+public static class LungReport
+{
+    public static string Html(LungTrainingResult r, IReadOnlyList<LungSample> validation, IReadOnlyList<byte[]> predictions, string title, string dataNote,
+        int maxOverlays = 12)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>").Append(WebUtility.HtmlEncode(title)).Append("</title><style>")
+          .Append("body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}")
+          .Append("th{background:#f3f3f3}.grid{display:flex;flex-wrap:wrap;gap:10px}.grid figure{margin:0;font-size:12px;text-align:center}")
+          .Append(".grid img{width:192px;height:192px;image-rendering:pixelated;border:1px solid #999}small{color:#666}</style></head><body>");
+        sb.Append("<h1>").Append(WebUtility.HtmlEncode(title)).Append("</h1><p>").Append(WebUtility.HtmlEncode(dataNote)).Append("</p>");
+        sb.Append(FormattableString.Invariant($"<p>{r.TrainCount} training and {r.Validation.Count} validation images; {r.History.Count} epochs in {r.TrainSeconds:F0} s; best epoch {r.BestEpoch}.</p>"));
+        sb.Append("<h2>Validation metrics</h2><table><tr><th>subset</th><th>images</th><th>Dice (DC)</th><th>IoU</th><th>Recall</th><th>Precision</th></tr>");
+        void Row(string name, IReadOnlyList<LungImageScore> s) => sb.Append(FormattableString.Invariant(
+            $"<tr><td style=\"text-align:left\">{WebUtility.HtmlEncode(name)}</td><td>{s.Count}</td><td>{s.Average(v => v.Dice):F4}</td><td>{s.Average(v => v.IoU):F4}</td><td>{s.Average(v => v.Recall):F4}</td><td>{s.Average(v => v.Precision):F4}</td></tr>"));
+        Row("all", r.Validation);
+        foreach (var g in r.Validation.GroupBy(v => v.Source).OrderBy(g => g.Key)) if (r.Validation.Select(v => v.Source).Distinct().Count() > 1) Row(g.Key, g.ToList());
+        sb.Append("</table><small>Per-image means; a prediction is logit &gt; 0.</small>");
+        sb.Append("<h2>Training curves</h2>").Append(Curves(r.History));
+        sb.Append("<h2>Validation overlays</h2><p><small>yellow: lung found, green: lung missed, red: false lung.</small></p><div class=\"grid\">");
+        var order = Enumerable.Range(0, validation.Count).OrderBy(i => r.Validation[i].Dice).ToList();
+        var picks = order.Take(maxOverlays / 2).Concat(order.Skip(Math.Max(maxOverlays / 2, order.Count - maxOverlays / 2))).Distinct().Take(maxOverlays);
+        foreach (var i in picks)
+        {
+            var png = Convert.ToBase64String(Png.Encode(Overlay(validation[i], predictions[i])));
+            sb.Append("<figure><img src=\"data:image/png;base64,").Append(png).Append("\"><figcaption>")
+              .Append(WebUtility.HtmlEncode(validation[i].Id)).Append(" · Dice ").Append(r.Validation[i].Dice.ToString("F3", inv)).Append("</figcaption></figure>");
+        }
+        sb.Append("</div></body></html>");
+        return sb.ToString();
+    }
+
+    /// <summary>RGB overlay of prediction vs truth on the (CLAHE) image.</summary>
+    public static Image<byte> Overlay(LungSample s, byte[] prediction)
+    {
+        var n = s.Size;
+        var img = new Image<byte>(n, n, 3);
+        var px = img.Pixels;
+        for (var i = 0; i < n * n; i++)
+        {
+            var g = (byte)Math.Clamp(s.Image[i] * 255f, 0, 255);
+            var (r, gg, b) = (g, g, g);
+            var t = s.Mask[i] != 0;
+            var p = prediction[i] != 0;
+            if (t || p)
+            {
+                var (cr, cg, cb) = t && p ? (255, 220, 0) : t ? (0, 200, 0) : (230, 0, 0);
+                r = (byte)(0.55 * g + 0.45 * cr);
+                gg = (byte)(0.55 * g + 0.45 * cg);
+                b = (byte)(0.55 * g + 0.45 * cb);
+            }
+            px[3 * i] = r;
+            px[3 * i + 1] = gg;
+            px[3 * i + 2] = b;
+        }
+        return img;
+    }
+
+    private static string Curves(IReadOnlyList<EpochRecord> h)
+    {
+        if (h.Count == 0) return "";
+        const int W = 640, H = 240, L = 50, R = 20, T = 15, B = 35;
+        var maxLoss = Math.Max(h.Max(x => Math.Max(x.TrainLoss, x.ValLoss)), 1e-9);
+        double X(int e) => L + (h.Count == 1 ? (W - L - R) / 2.0 : (e - 1) * (W - L - R) / (double)(h.Count - 1));
+        double Y(double v, double max) => T + (1 - v / max) * (H - T - B);
+        string Line(Func<EpochRecord, double> f, double max, string color) =>
+            $"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{string.Join(" ", h.Select(x => FormattableString.Invariant($"{X(x.Epoch):F1},{Y(f(x), max):F1}")))}\"/>";
+        var sb = new StringBuilder();
+        sb.Append(FormattableString.Invariant($"<svg width=\"{W}\" height=\"{H}\" xmlns=\"http://www.w3.org/2000/svg\" style=\"border:1px solid #ddd\">"));
+        sb.Append(FormattableString.Invariant($"<line x1=\"{L}\" y1=\"{H - B}\" x2=\"{W - R}\" y2=\"{H - B}\" stroke=\"#999\"/><line x1=\"{L}\" y1=\"{T}\" x2=\"{L}\" y2=\"{H - B}\" stroke=\"#999\"/>"));
+        sb.Append(Line(x => x.TrainLoss, maxLoss, "#1f77b4")).Append(Line(x => x.ValLoss, maxLoss, "#ff7f0e")).Append(Line(x => x.ValDice, 1.0, "#2ca02c"));
+        sb.Append(FormattableString.Invariant($"<text x=\"{L}\" y=\"{H - 8}\" font-size=\"12\">epoch 1</text><text x=\"{W - R - 60}\" y=\"{H - 8}\" font-size=\"12\">epoch {h.Count}</text>"));
+        sb.Append(FormattableString.Invariant($"<text x=\"{L + 10}\" y=\"{T + 12}\" font-size=\"12\" fill=\"#1f77b4\">train loss</text><text x=\"{L + 90}\" y=\"{T + 12}\" font-size=\"12\" fill=\"#ff7f0e\">val loss</text><text x=\"{L + 160}\" y=\"{T + 12}\" font-size=\"12\" fill=\"#2ca02c\">val Dice (0-1 scale)</text>"));
+        sb.Append(FormattableString.Invariant($"<text x=\"4\" y=\"{T + 10}\" font-size=\"11\">{maxLoss:F2}</text><text x=\"4\" y=\"{H - B}\" font-size=\"11\">0</text>"));
+        sb.Append("</svg>");
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,44 @@
+namespace Thorax.Pipelines.Lungs;
+
+/// <summary>Settings of a lung-segmentation training run. Each default is the demo's.</summary>
+public sealed record LungTrainingOptions
+{
+    /// <summary>Square model input size in pixels. Default 128 (the paper: 224).</summary>
+    public int Size { get; init; } = 128;
+
+    /// <summary>U-Net channels per level (last = bottleneck). Default 16-32-64-128-256.</summary>
+    public long[] Widths { get; init; } = { 16, 32, 64, 128, 256 };
+
+    /// <summary>Maximum epochs. Default 30.</summary>
+    public int Epochs { get; init; } = 30;
+
+    /// <summary>Wall-clock budget for training; training stops after the epoch that crosses it. Default 4 minutes.</summary>
+    public TimeSpan TimeBudget { get; init; } = TimeSpan.FromMinutes(4);
+
+    /// <summary>Batch size. Default 8.</summary>
+    public int BatchSize { get; init; } = 8;
+
+    /// <summary>Adam learning rate. Default 2e-3.</summary>
+    public double LearningRate { get; init; } = 2e-3;
+
+    /// <summary>Share of pairs held out for validation. Default 0.15.</summary>
+    public double ValidationFraction { get; init; } = 0.15;
+
+    /// <summary>Seed for the split, initial weights, shuffling and augmentation. Default 42.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Probability of a random shift-scale-rotate per training image. Default 0.5.</summary>
+    public double AugmentProbability { get; init; } = 0.5;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the option and its valid range.</summary>
+    public void Validate()
+    {
+        if (Size is < 32 or > 1024 || Size % 16 != 0) throw new ArgumentException($"size must be a multiple of 16 in [32, 1024], got {Size}");
+        if (Epochs < 1) throw new ArgumentException($"epochs must be at least 1, got {Epochs}");
+        if (BatchSize < 1) throw new ArgumentException($"batch must be at least 1, got {BatchSize}");
+        if (LearningRate is <= 0 or > 1) throw new ArgumentException($"lr must be in (0, 1], got {LearningRate}");
+        if (ValidationFraction is <= 0 or >= 1) throw new ArgumentException($"validation fraction must be in (0, 1), got {ValidationFraction}");
+        if (AugmentProbability is < 0 or > 1) throw new ArgumentException($"augment probability must be in [0, 1], got {AugmentProbability}");
+        if (Widths.Length < 2) throw new ArgumentException("widths need at least two levels");
+    }
+}

@@ -1,0 +1,21 @@
+using Thorax.Training;
+
+namespace Thorax.Pipelines.Lungs;
+
+/// <summary>Per-image validation scores of a lung model.</summary>
+public sealed record LungImageScore(string Id, string Source, double Dice, double IoU, double Recall, double Precision);
+
+/// <summary>What a training run produced: history, best epoch, validation scores and the run folder.</summary>
+public sealed record LungTrainingResult(
+    string RunDirectory,
+    IReadOnlyList<EpochRecord> History,
+    int BestEpoch,
+    IReadOnlyList<LungImageScore> Validation,
+    int TrainCount,
+    double TrainSeconds)
+{
+    public double MeanDice => Validation.Average(v => v.Dice);
+    public double MeanIoU => Validation.Average(v => v.IoU);
+    public double MeanRecall => Validation.Average(v => v.Recall);
+    public double MeanPrecision => Validation.Average(v => v.Precision);
+}

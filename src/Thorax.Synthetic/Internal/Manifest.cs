@@ -1,0 +1,78 @@
+using System.Text.Json;
+
+namespace Thorax.Synthetic.Internal;
+
+/// <summary>Writes <c>manifest.json</c>: format version, every option, counts, and the folder layout.
+/// No timestamps or machine details, so the same options give identical bytes.</summary>
+internal static class Manifest
+{
+    public const string Format = "thorax-synth/1";
+
+    public static int Write(DatasetLayout layout, IReadOnlyList<StudyRecord> records, SynthOptions o)
+    {
+        using var fs = File.Create(Path.Combine(layout.Root, "manifest.json"));
+        using var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteString("format", Format);
+        w.WriteString("generator", "Thorax.Synthetic");
+        w.WriteStartObject("options");
+        w.WriteNumber("count", o.Count);
+        w.WriteNumber("seed", o.Seed);
+        w.WriteNumber("imageSize", o.ImageSize);
+        w.WriteNumber("pneumothoraxRate", o.PneumothoraxRate);
+        w.WriteNumber("heartFailureRate", o.HeartFailureRate);
+        w.WriteNumber("pneumoniaRate", o.PneumoniaRate);
+        w.WriteNumber("deviceRate", o.DeviceRate);
+        w.WriteString("shortcut", SynthOptions.ShortcutName(o.Shortcut));
+        w.WriteNumber("shortcutRate", o.ShortcutRate);
+        w.WriteString("shortcutTarget", o.ShortcutTarget == ShortcutTarget.Pneumothorax ? "pneumothorax" : "abnormal");
+        w.WriteNumber("trainFraction", o.TrainFraction);
+        w.WriteNumber("validationFraction", o.ValidationFraction);
+        w.WriteNumber("monochrome1Rate", o.Monochrome1Rate);
+        w.WriteBoolean("write16BitPng", o.Write16BitPng);
+        w.WriteBoolean("writeGaze", o.WriteGaze);
+        w.WriteBoolean("writeReports", o.WriteReports);
+        w.WriteEndObject();
+
+        w.WriteStartObject("counts");
+        w.WriteNumber("studies", records.Count);
+        foreach (var split in Enum.GetValues<DatasetSplit>())
+            w.WriteNumber(DatasetTables.Name(split), records.Count(r => r.Split == split));
+        foreach (var c in Enum.GetValues<FindingClass>())
+            w.WriteNumber(DatasetTables.Name(c), records.Count(r => r.Class == c));
+        w.WriteNumber("pneumothorax", records.Count(r => r.Pneumothorax is not null));
+        w.WriteNumber("shortcutCue", records.Count(r => r.ShortcutCue));
+        w.WriteNumber("fixations", records.Sum(r => r.Fixations.Count));
+        w.WriteEndObject();
+
+        w.WriteStartObject("shortcutCorrelation");
+        foreach (var split in Enum.GetValues<DatasetSplit>())
+        {
+            var rs = records.Where(r => r.Split == split).ToList();
+            bool Label(StudyRecord r) => o.ShortcutTarget == ShortcutTarget.Pneumothorax ? r.Pneumothorax is not null : r.Class != FindingClass.Normal;
+            int agree = rs.Count(r => r.ShortcutCue == Label(r));
+            w.WriteNumber(DatasetTables.Name(split), rs.Count == 0 ? 0 : Math.Round((double)agree / rs.Count, 4));
+        }
+        w.WriteEndObject();
+
+        w.WriteStartObject("layout");
+        w.WriteString("studies.csv", "one row per study: labels, pneumothorax side/location/size/pixels, devices, shortcut cue, DICOM photometric/encoding, report");
+        w.WriteString("splits/", "train.txt, validation.txt, test.txt: study ids");
+        w.WriteString("images/", "<id>.png, 8-bit greyscale, MONOCHROME2");
+        if (o.Write16BitPng) w.WriteString("images16/", "<id>.png, 16-bit greyscale holding 12-bit values (0..4095)");
+        w.WriteString("masks/", "lungs/, heart/, pneumothorax/: <id>.png, 0/255");
+        w.WriteString("siim/train-rle.csv", "SIIM-ACR: 'ImageId, EncodedPixels', relative column-major RLE, ImageId = SOP instance UID, -1 = none");
+        w.WriteString("montgomery/", "CXR_png/<id>.png, ManualMask/leftMask|rightMask/<id>.png (left = patient's left lung, image right)");
+        if (o.WriteGaze)
+        {
+            w.WriteString("egd-cxr/", "master_sheet.csv (1920x1080 display pads, one-hot Normal/CHF/pneumonia), fixations.csv");
+            w.WriteString("reflacx/", "metadata.csv, main_data/<case>/fixations.csv (image-pixel positions, angular resolution in image px/degree)");
+        }
+        if (o.WriteReports)
+            w.WriteString("candid-ptx/", "Pneumothorax_reports.csv (SOPInstanceUID, EncodedPixels, Report), image_name_text_label.csv (image_id, text, label); standard row-major 1-based RLE");
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.Flush();
+        return 1;
+    }
+}

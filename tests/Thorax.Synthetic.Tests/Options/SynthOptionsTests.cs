@@ -1,0 +1,102 @@
+namespace Thorax.Synthetic.Tests.Options;
+
+public class SynthOptionsTests
+{
+    [Fact]
+    public void Validate_Defaults_DoesNotThrow()
+    {
+        SynthOptions.Default.Validate();
+        Assert.Equal(1024, SynthOptions.Default.ImageSize);
+        Assert.Equal(100, SynthOptions.Default.Count);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    [InlineData(SynthOptions.MaxCount + 1)]
+    public void Validate_CountOutOfRange_ThrowsWithRange(int count)
+    {
+        var ex = Assert.Throws<InvalidSynthOptionsException>(() => (SynthOptions.Default with { Count = count }).Validate());
+        Assert.Equal(nameof(SynthOptions.Count), ex.Option);
+        Assert.Contains("[1, 1000000]", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(63)]
+    [InlineData(5000)]
+    public void Validate_ImageSizeOutOfRange_ThrowsWithRange(int size)
+    {
+        var ex = Assert.Throws<InvalidSynthOptionsException>(() => (SynthOptions.Default with { ImageSize = size }).Validate());
+        Assert.Equal(nameof(SynthOptions.ImageSize), ex.Option);
+        Assert.Contains("[64, 4096]", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void Validate_RateOutsideUnitInterval_ThrowsForEachRate(double bad)
+    {
+        var variants = new (SynthOptions Options, string Name)[]
+        {
+            (SynthOptions.Default with { PneumothoraxRate = bad }, nameof(SynthOptions.PneumothoraxRate)),
+            (SynthOptions.Default with { ShortcutRate = bad }, nameof(SynthOptions.ShortcutRate)),
+            (SynthOptions.Default with { DeviceRate = bad }, nameof(SynthOptions.DeviceRate)),
+            (SynthOptions.Default with { TrainFraction = bad }, nameof(SynthOptions.TrainFraction)),
+            (SynthOptions.Default with { Monochrome1Rate = bad }, nameof(SynthOptions.Monochrome1Rate)),
+        };
+        foreach (var (o, name) in variants)
+        {
+            var ex = Assert.Throws<InvalidSynthOptionsException>(o.Validate);
+            Assert.Equal(name, ex.Option);
+            Assert.Contains("[0, 1]", ex.Message);
+        }
+    }
+
+    [Fact]
+    public void Validate_ClassRatesSumAboveOne_Throws()
+    {
+        var ex = Assert.Throws<InvalidSynthOptionsException>(() =>
+            (SynthOptions.Default with { HeartFailureRate = 0.6, PneumoniaRate = 0.5 }).Validate());
+        Assert.Contains("sum in [0, 1]", ex.Message);
+    }
+
+    [Fact]
+    public void Validate_SplitFractionsSumAboveOne_Throws()
+    {
+        Assert.Throws<InvalidSynthOptionsException>(() =>
+            (SynthOptions.Default with { TrainFraction = 0.9, ValidationFraction = 0.2 }).Validate());
+    }
+
+    [Fact]
+    public void Validate_UndefinedShortcutKind_ListsValidKinds()
+    {
+        var ex = Assert.Throws<InvalidSynthOptionsException>(() => (SynthOptions.Default with { Shortcut = (ShortcutKind)42 }).Validate());
+        Assert.Contains("corner-marker", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("corner-marker", ShortcutKind.CornerMarker)]
+    [InlineData("TEXT-TOKEN", ShortcutKind.TextToken)]
+    [InlineData("intensity-curve", ShortcutKind.IntensityCurve)]
+    [InlineData("device", ShortcutKind.Device)]
+    [InlineData("None", ShortcutKind.None)]
+    [InlineData("CornerMarker", ShortcutKind.CornerMarker)]
+    public void ParseShortcut_KnownName_ReturnsKind(string text, ShortcutKind expected) =>
+        Assert.Equal(expected, SynthOptions.ParseShortcut(text));
+
+    [Fact]
+    public void ParseShortcut_UnknownName_ThrowsListingValidNames()
+    {
+        var ex = Assert.Throws<InvalidSynthOptionsException>(() => SynthOptions.ParseShortcut("watermark"));
+        Assert.Contains("none, corner-marker, text-token, intensity-curve, device", ex.Message);
+    }
+
+    [Fact]
+    public void ShortcutName_RoundTripsThroughParse()
+    {
+        foreach (var k in Enum.GetValues<ShortcutKind>())
+            Assert.Equal(k, SynthOptions.ParseShortcut(SynthOptions.ShortcutName(k)));
+    }
+}
