@@ -1,5 +1,6 @@
 // Elementwise math (enum-dispatched unary/binary ops), comparisons, clamps and reductions.
 #include "thx_common.h"
+#include <cmath>
 
 using namespace thx;
 
@@ -150,9 +151,16 @@ THX_API int32_t thx_binary(int32_t op, thx_tensor a, thx_tensor b, int32_t inpla
   }
   THX_CATCH
 }
+// An integral value meets an integral tensor as an integer Scalar, so int64 tensors stay int64 (as Python ints do).
+static at::Scalar scalar_for(const torch::Tensor& t, double v) {
+  if (!at::isFloatingType(t.scalar_type()) && t.scalar_type() != at::kBool && std::floor(v) == v && std::fabs(v) < 9.0e15)
+    return at::Scalar(static_cast<int64_t>(v));
+  return at::Scalar(v);
+}
+
 THX_API int32_t thx_binary_scalar(int32_t op, thx_tensor a, double b, int32_t inplace, thx_tensor* out) {
   THX_TRY
-  at::Scalar s(b);
+  at::Scalar s = scalar_for(T(a), b);
   if (inplace) {
     binary_(op, T(a), s);
     *out = nullptr;
@@ -217,7 +225,7 @@ THX_API int32_t thx_where(thx_tensor cond, thx_tensor a, thx_tensor b, thx_tenso
 }
 THX_API int32_t thx_fill_(thx_tensor t, double v) {
   THX_TRY
-  T(t).fill_(v);
+  T(t).fill_(scalar_for(T(t), v));
   THX_CATCH
 }
 THX_API int32_t thx_zero_(thx_tensor t) {

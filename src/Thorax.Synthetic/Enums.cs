@@ -97,6 +97,4 @@ public enum StudyEncoding
     Uncompressed12,
     /// <summary>Explicit VR little endian, 8 bits.</summary>
     Uncompressed8,
-    /// <summary>JPEG baseline (process 1), 8 bits.</summary>
-    JpegBaseline8,
 }

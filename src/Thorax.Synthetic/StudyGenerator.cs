@@ -135,7 +135,7 @@ public sealed class StudyGenerator
             devices = cue ? devices | SupportDevices.ChestTube : devices & ~SupportDevices.ChestTube;
 
         bool mono1 = r.Chance(o.Monochrome1Rate);
-        var enc = (StudyEncoding)r.Next(3);
+        var enc = (StudyEncoding)r.Next(2);
         int age = 20 + r.Next(61);
         string sex = r.Chance(0.5) ? "F" : "M";
         return new StudyPlan(index, split, cls, ptx, devices, tubeSide, cue, mono1, enc, age, sex);

@@ -15,6 +15,8 @@ namespace Thorax.Synthetic;
 /// ImageId = SOP instance UID, -1 when empty).</item>
 /// <item><c>montgomery/CXR_png/&lt;id&gt;.png</c>, <c>montgomery/ManualMask/{leftMask,rightMask}/&lt;id&gt;.png</c>
 /// (left = patient's left lung, on the image right).</item>
+/// <item><c>mimic-cxr/files/pNN/pNNNNNNNN/sNNNNNNNN/&lt;id&gt;.dcm</c>: DICOM (Explicit VR Little Endian, 12- or
+/// 8-bit, some MONOCHROME1), the paths listed in <c>egd-cxr/master_sheet.csv</c>.</item>
 /// <item><c>egd-cxr/master_sheet.csv</c>, <c>egd-cxr/fixations.csv</c>; <c>reflacx/metadata.csv</c>,
 /// <c>reflacx/main_data/&lt;case&gt;/fixations.csv</c> (when <see cref="SynthOptions.WriteGaze"/>).</item>
 /// <item><c>candid-ptx/Pneumothorax_reports.csv</c> and <c>candid-ptx/image_name_text_label.csv</c>

@@ -53,7 +53,7 @@ public static class SyntheticExamples
         }
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
-        File.WriteAllBytes(path, PngWriter.Encode8(sheet, w, h));
+        File.WriteAllBytes(path, Thorax.Imaging.Codecs.Png.Encode(new Thorax.Imaging.Image<byte>(w, h, 1, sheet)));
         return studies;
     }
 

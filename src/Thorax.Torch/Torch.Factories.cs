@@ -120,7 +120,10 @@ public static partial class Torch
     public static void Bernoulli_(Tensor t, double p, Generator? generator = null) =>
         NativeMethods.Check(NativeMethods.thx_fill_random_(t.Handle, 2, p, 0, Generator.H(generator)), "bernoulli_");
 
-    /// <summary>A new CPU tensor holding a copy of <paramref name="data"/> with the given shape (1-d when omitted).</summary>
+    /// <summary>
+    /// A new CPU tensor holding a copy of <paramref name="data"/> with the given shape (1-d when the shape is omitted
+    /// or empty; use <see cref="Scalar"/> or <c>Reshape()</c> with no sizes for a 0-d tensor).
+    /// </summary>
     public static unsafe Tensor FromArray<T>(ReadOnlySpan<T> data, params long[] shape) where T : unmanaged
     {
         Initialize();

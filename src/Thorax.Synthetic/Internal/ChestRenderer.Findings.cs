@@ -57,14 +57,16 @@ internal sealed partial class ChestRenderer
             for (int k = 0; k < blobs; k++)
                 AddGaussian(_w1, c.X + rng.Normal(0, 1) * spread, c.Y + rng.Normal(0, 0.8) * spread,
                     rng.Range(0.012, 0.035) * s, rng.Range(0.012, 0.03) * s, rng.Range(0.12, 0.3), rng.Range(0, 3.1));
-            int off = rng.Next(_s * _s);
+            // Patchy texture: the mottle field sampled 4x coarser (larger blobs).
+            int ox = rng.Next(_s), oy = rng.Next(_s);
             var mot = _tex.Mottle;
             for (int i = 0; i < a.Length; i++)
             {
                 float v = w[i];
                 if (v < 1e-4f) continue;
-                float m = 0.8f + 0.3f * mot[(i + off) % mot.Length];
-                a[i] += MathF.Min(v, 0.55f) * m * ts[i];
+                int mx = ((i % _s) / 4 + ox) % _s, my = ((i / _s) / 4 + oy) % _s;
+                float m = 0.85f + 0.2f * mot[my * _s + mx];
+                a[i] += MathF.Min(v, 0.55f) * MathF.Max(m, 0.4f) * ts[i];
             }
             findings.Add((c, spread * 1.8f));
             pnaSide = side;

@@ -5,7 +5,6 @@ namespace Thorax.Synthetic.Internal;
 /// <summary>Renders one study into reusable rasters. The image is built in an attenuation domain A
 /// (sum of soft tissue, bone, device and pathology terms, minus lung air), then mapped to brightness
 /// 1 - exp(-kA) with per-study exposure, window, gamma and noise. Not thread-safe: one instance per worker.</summary>
-internal static class Timing { public static System.Collections.Concurrent.ConcurrentDictionary<string,double> D = new(); public static void Add(string k, double v) => D.AddOrUpdate(k, v, (_, o) => o + v); public static string Dump() => string.Join(" ", D.Select(kv => $"{kv.Key}={kv.Value:F0}")); }
 internal sealed partial class ChestRenderer
 {
     private readonly int _s;
@@ -47,7 +46,6 @@ internal sealed partial class ChestRenderer
 
     public RenderInfo Render(StudyPlan plan, Anatomy an, ref Rng rng)
     {
-        var __p = System.Diagnostics.Process.GetCurrentProcess(); var __t = __p.TotalProcessorTime;
         // _a, _w2 and _central are fully overwritten before they are read.
         foreach (var r in new[] { _w1, _lungR, _lungL, _heart, _tissue, _vessel }) r.Clear();
         float s = _s;
@@ -56,7 +54,6 @@ internal sealed partial class ChestRenderer
         Rasterizer.FillPolygon(_lungR, an.RightLung, 1f, Blend.Over);
         Rasterizer.FillPolygon(_lungL, an.LeftLung, 1f, Blend.Over);
         Rasterizer.FillPolygon(_heart, an.Heart, 1f, Blend.Over);
-        __p.Refresh(); Timing.Add(".FillPolygon1", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
         // Central shadow: heart, mediastinum and aortic knob as one density (no double counting).
         _heart.CopyTo(_central);
         Rasterizer.FillPolygon(_central, an.Mediastinum, 1f, Blend.Max);
@@ -68,27 +65,17 @@ internal sealed partial class ChestRenderer
             ptx = PneumothoraxShape.Create(an.Lung(f.Side), an.Hilum(f.Side), an.Cx, s, f);
         Rasterizer.FillPolygon(_tissue, ptx is not null && plan.Pneumothorax!.Side == BodySide.Right ? ptx.Retracted : an.RightLung, 1f, Blend.Over);
         Rasterizer.FillPolygon(_tissue, ptx is not null && plan.Pneumothorax!.Side == BodySide.Left ? ptx.Retracted : an.LeftLung, 1f, Blend.Over);
-        __p.Refresh(); Timing.Add(".FillPolygon6", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
 
         BuildSoftTissue(an, ref rng);
-        __p.Refresh(); Timing.Add("ldSoftTissue1", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
         BuildBones(an, ref rng);
-        __p.Refresh(); Timing.Add("BuildBones3", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
         var info = BuildFindings(plan, an, ptx, ref rng);
-        __p.Refresh(); Timing.Add("uildFindings0", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
         BuildVessels(plan, an, ref rng);
-        __p.Refresh(); Timing.Add("BuildVessels4", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
         BuildDevices(plan, an, ref rng);
-        __p.Refresh(); Timing.Add("BuildDevices4", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
 
         Blur.Gaussian(_a, 0.0016f * s, _w1);
-        __p.Refresh(); Timing.Add("lur.Gaussian1", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
         ToBrightness(plan, ref rng);
-        __p.Refresh(); Timing.Add("ToBrightness0", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
         BuildMarkers(plan, an, ref rng);
-        __p.Refresh(); Timing.Add("BuildMarkers4", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
         BuildMasks(plan);
-        __p.Refresh(); Timing.Add("BuildMasks3", (__p.TotalProcessorTime - __t).TotalMilliseconds); __t = __p.TotalProcessorTime;
         return info;
     }
 
@@ -110,7 +97,8 @@ internal sealed partial class ChestRenderer
         for (int y = 0; y < _s; y++)
         {
             float abd = PneumothoraxShape.SmoothStep(dome - 0.05f * s, dome + 0.05f * s, y);
-            float k = thick * 0.6f + 0.6f * abd;
+            float neck = PneumothoraxShape.SmoothStep(0.02f * s, an.ApexY + 0.02f * s, y);
+            float k = (thick * 0.6f + 0.6f * abd) * (0.55f + 0.45f * neck);
             var row = _w1.Row(y);
             var ar = a.AsSpan(y * _s, _s);
             for (int x = 0; x < _s; x++) ar[x] = row[x] * (0.3f + k * prof[x]);
@@ -126,20 +114,26 @@ internal sealed partial class ChestRenderer
         for (int i = 0; i < air.Length; i++) air[i] = (lr[i] + ll[i]) * (1f - cw[i]);
         LowPass(_w2, 0.035f * s);
         float depth = rng.Range(0.85, 1.0);
+        float baseFade = rng.Range(0.15, 0.35);
         for (int y = 0; y < _s; y++)
         {
             var ar = a.AsSpan(y * _s, _s);
             var airRow = _w2.Row(y);
+            float rowDepth = depth * (1f - baseFade * PneumothoraxShape.SmoothStep(0.45f * s, dome + 0.05f * s, y));
             for (int x = 0; x < _s; x++)
             {
                 float c = airRow[x];
                 if (c <= 0) continue;
                 float t = SampleLow(x, y);
-                ar[x] -= c * depth * (0.16f + 0.36f * MathF.Min(1f, t * 1.35f));
+                ar[x] -= c * rowDepth * (0.16f + 0.36f * MathF.Min(1f, t * 1.35f));
             }
         }
 
         // Heart, mediastinum, aortic knob, trachea.
+        // Gastric air bubble under the left hemidiaphragm.
+        if (rng.Chance(0.6))
+            Rasterizer.FillPolygon(_a, Shapes.Ellipse(an.Cx + rng.Range(0.1, 0.2) * s, an.DomeLeftY + rng.Range(0.05, 0.08) * s,
+                rng.Range(0.03, 0.06) * s, rng.Range(0.02, 0.035) * s, rng.Range(-0.3, 0.3)), -rng.Range(0.12, 0.25), Blend.Add);
         // Central shadow merges into the abdomen below the diaphragm.
         float central = rng.Range(0.36, 0.46);
         for (int y = 0; y < _s; y++)
@@ -181,8 +175,8 @@ internal sealed partial class ChestRenderer
             Vector2 P(float dx, float y) => new((an.Cx / s + sg * dx) * s, y * s);
             // Clavicle: S-shaped band from the sternal end to the acromion.
             float cy = an.ApexY / s + rng.Range(0.02, 0.05);
-            var clav = Shapes.CubicBezier(P(0.04f, cy + 0.035f), P(0.14f, cy + 0.01f), P(0.22f, cy - 0.03f), P(0.36f, cy - 0.055f), 24);
-            StrokeBone(clav, 0.03f * s, 0.026f * s, 0.26f * boneK);
+            var clav = Shapes.CubicBezier(P(0.035f, cy + 0.03f), P(0.13f, cy + 0.025f), P(0.2f, cy - 0.02f), P(0.33f, cy - 0.02f), 24);
+            StrokeBone(clav, 0.036f * s, 0.03f * s, 0.24f * boneK);
             // Posterior ribs (near-horizontal from the spine, turning down at the lateral wall)
             // and fainter anterior ribs (running down-medially).
             float y0 = an.ApexY / s - 0.03f + rng.Range(-0.01, 0.01);

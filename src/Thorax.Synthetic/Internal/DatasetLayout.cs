@@ -1,5 +1,8 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Text;
+using Thorax.Imaging;
+using Thorax.Imaging.Codecs;
 
 namespace Thorax.Synthetic.Internal;
 
@@ -21,6 +24,11 @@ internal sealed class DatasetLayout(string root, SynthOptions options)
     public string ReflacxCases => Path.Combine(Root, "reflacx", "main_data");
     public string Candid => Path.Combine(Root, "candid-ptx");
     public string Splits => Path.Combine(Root, "splits");
+    public string Mimic => Path.Combine(Root, "mimic-cxr");
+
+    private static byte[] Png8(byte[] pixels, int w, int h) => Png.Encode(new Image<byte>(w, h, 1, pixels), CompressionLevel.Fastest);
+
+    private static byte[] Png16(ushort[] pixels, int w, int h) => Png.Encode(new Image<ushort>(w, h, 1, pixels), CompressionLevel.Fastest);
 
     public void CreateFolders()
     {
@@ -36,17 +44,21 @@ internal sealed class DatasetLayout(string root, SynthOptions options)
     {
         string name = st.Id + ".png";
         int w = st.Width, h = st.Height, files = 0;
-        var img = PngWriter.Encode8(st.Image8, w, h);
+        var img = Png8(st.Image8, w, h);
         File.WriteAllBytes(Path.Combine(Images, name), img);
         File.WriteAllBytes(Path.Combine(MontgomeryImages, name), img);
         files += 2;
-        if (options.Write16BitPng) { File.WriteAllBytes(Path.Combine(Images16, name), PngWriter.Encode16(st.Image12, w, h)); files++; }
-        File.WriteAllBytes(Path.Combine(LungMasks, name), PngWriter.Encode8(st.LungMask(), w, h));
-        File.WriteAllBytes(Path.Combine(HeartMasks, name), PngWriter.Encode8(st.HeartMask, w, h));
-        File.WriteAllBytes(Path.Combine(PtxMasks, name), PngWriter.Encode8(st.PneumothoraxMask, w, h));
-        File.WriteAllBytes(Path.Combine(MontgomeryLeft, name), PngWriter.Encode8(st.LeftLungMask, w, h));
-        File.WriteAllBytes(Path.Combine(MontgomeryRight, name), PngWriter.Encode8(st.RightLungMask, w, h));
+        if (options.Write16BitPng) { File.WriteAllBytes(Path.Combine(Images16, name), Png16(st.Image12, w, h)); files++; }
+        File.WriteAllBytes(Path.Combine(LungMasks, name), Png8(st.LungMask(), w, h));
+        File.WriteAllBytes(Path.Combine(HeartMasks, name), Png8(st.HeartMask, w, h));
+        File.WriteAllBytes(Path.Combine(PtxMasks, name), Png8(st.PneumothoraxMask, w, h));
+        File.WriteAllBytes(Path.Combine(MontgomeryLeft, name), Png8(st.LeftLungMask, w, h));
+        File.WriteAllBytes(Path.Combine(MontgomeryRight, name), Png8(st.RightLungMask, w, h));
         files += 5;
+        string dcm = Path.Combine(Mimic, rec.MimicPath.Replace('/', Path.DirectorySeparatorChar));
+        Directory.CreateDirectory(Path.GetDirectoryName(dcm)!);
+        DicomExport.Write(st, dcm);
+        files++;
         if (options.WriteGaze)
         {
             string dir = Path.Combine(ReflacxCases, rec.ReflacxId);

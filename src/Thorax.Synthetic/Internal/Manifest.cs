@@ -62,6 +62,7 @@ internal static class Manifest
         if (o.Write16BitPng) w.WriteString("images16/", "<id>.png, 16-bit greyscale holding 12-bit values (0..4095)");
         w.WriteString("masks/", "lungs/, heart/, pneumothorax/: <id>.png, 0/255");
         w.WriteString("siim/train-rle.csv", "SIIM-ACR: 'ImageId, EncodedPixels', relative column-major RLE, ImageId = SOP instance UID, -1 = none");
+        w.WriteString("mimic-cxr/", "files/pNN/pNNNNNNNN/sNNNNNNNN/<id>.dcm: DX For Presentation, Explicit VR Little Endian, 12-bit (16 allocated) or 8-bit, MONOCHROME1 or MONOCHROME2 per studies.csv");
         w.WriteString("montgomery/", "CXR_png/<id>.png, ManualMask/leftMask|rightMask/<id>.png (left = patient's left lung, image right)");
         if (o.WriteGaze)
         {

@@ -10,7 +10,8 @@ internal sealed record StudyRecord(
     public static StudyRecord From(SyntheticStudy s) => new(
         s.Index, s.Id, s.PatientId, s.StudyInstanceUid, s.SopInstanceUid, s.Split, s.Class, s.Pneumothorax,
         s.PneumothoraxPixels, s.Devices, s.ShortcutCue, s.Monochrome1, s.Encoding, s.Age, s.Sex, s.Width, s.Height,
-        s.Fixations, s.Report, Rle.EncodeSiim(s.PneumothoraxMask, s.Width, s.Height), Rle.EncodeStandard(s.PneumothoraxMask));
+        s.Fixations, s.Report, Thorax.Data.Siim.SiimRle.Encode(s.PneumothoraxMask, s.Width, s.Height),
+        Thorax.Data.Siim.StandardRle.Encode(s.PneumothoraxMask, s.Width, s.Height));
 
     /// <summary>REFLACX-style case id (P&lt;phase&gt;R&lt;6 digits&gt;), unique per index.</summary>
     public string ReflacxId => ReflacxIdOf(Index);

@@ -169,6 +169,36 @@ public sealed class SyntheticDatasetWriterTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Write_Dicom_HeaderAndPixelsMatchStudy()
+    {
+        var o = TestUtil.Small(count: 8, seed: 13, size: 96) with { OutputDirectory = NewDir(), Monochrome1Rate = 0.5 };
+        SyntheticDatasetWriter.Write(o);
+        var g = new StudyGenerator(o);
+        var master = File.ReadAllLines(Path.Combine(o.OutputDirectory!, "egd-cxr/master_sheet.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        bool sawMono1 = false, saw12 = false, saw8 = false;
+        for (int i = 0; i < o.Count; i++)
+        {
+            var s = g.Generate(i);
+            var row = master.Single(r => r[0] == s.Id);
+            var file = Thorax.Dicom.DicomFile.Open(Path.Combine(o.OutputDirectory!, "mimic-cxr", row[1]));
+            var ds = file.Dataset;
+            Assert.Equal(s.SopInstanceUid, ds.GetString(Thorax.Dicom.DicomTag.SOPInstanceUID));
+            Assert.Equal(96, ds.GetInt(Thorax.Dicom.DicomTag.Rows));
+            string photometric = ds.GetString(Thorax.Dicom.DicomTag.PhotometricInterpretation);
+            Assert.Equal(s.Monochrome1 ? "MONOCHROME1" : "MONOCHROME2", photometric);
+            int bits = ds.GetInt(Thorax.Dicom.DicomTag.BitsStored);
+            var raw = ((Thorax.Dicom.DicomElement)ds.GetItem(Thorax.Dicom.DicomTag.PixelData)).Data.Span;
+            int probe = 40 * 96 + 50;
+            int stored = bits == 12 ? raw[2 * probe] | raw[2 * probe + 1] << 8 : raw[probe];
+            int expected = bits == 12 ? s.Image12[probe] : s.Image8[probe];
+            int max = bits == 12 ? 4095 : 255;
+            Assert.Equal(s.Monochrome1 ? max - expected : expected, stored);
+            sawMono1 |= s.Monochrome1; saw12 |= bits == 12; saw8 |= bits == 8;
+        }
+        Assert.True(sawMono1 && saw12 && saw8, "expected a mix of encodings and photometric interpretations");
+    }
+
     private static byte[] DecodeSiim(string rle, int w, int h)
     {
         var flat = new byte[w * h];

@@ -90,6 +90,17 @@ public class TensorBasicsTests
     }
 
     [Fact]
+    public void IntegerTensor_WithIntegralScalar_StaysInteger()
+    {
+        using var scope = Torch.NewScope();
+        var t = Torch.Zeros(new long[] { 3 }, DType.Int64);
+        t.Add_(2);
+        Assert.Equal(DType.Int64, (t * 3).DType);
+        Assert.Equal(new long[] { 2, 2, 2 }, t.ToArray<long>());
+        Assert.Equal(DType.Float32, (t * 0.5).DType);
+    }
+
+    [Fact]
     public void ToString_PrintsValues()
     {
         using var t = Torch.FromArray(new[] { 1.5f, 2.5f });
