@@ -49,10 +49,15 @@ thorax_build_native() {
     cmake "${cfg[@]}" >/dev/null
     echo "$want" > "$build/.torch-dir"
   fi
-  if ! make -C "$build" -q >/dev/null 2>&1; then
-    say "building the native shim (first build takes a few minutes)"
-    cmake --build "$build" -j"$(nproc)" 2>&1 | grep -E "error|Error" >&2 || true
-    [ -f "$build/libthorax_native.so" ] && make -C "$build" -q >/dev/null 2>&1 || { echo "[thorax] native build failed: run 'cmake --build native/build' to see why" >&2; exit 1; }
+  local lib="$build/libthorax_native.so"
+  if [ ! -f "$lib" ] || [ -n "$(find "$THORAX_ROOT/native/src" "$THORAX_ROOT/native/CMakeLists.txt" -newer "$lib" -print -quit)" ]; then
+    say "building the native shim (the first build takes a few minutes)"
+    local log="$THORAX_STATE/native-build.log"
+    if ! cmake --build "$build" -j"$(nproc)" > "$log" 2>&1; then
+      grep -E "error" "$log" >&2 || tail -20 "$log" >&2
+      echo "[thorax] native build failed (log: $log)" >&2
+      exit 1
+    fi
   fi
 }
 
@@ -66,12 +71,14 @@ thorax_build_dotnet() {
   fi
   say "building the .NET solution"
   local log="$THORAX_STATE/dotnet-build.log"
+  # The stamp takes the time the build started, so files edited during the build count as changed next time.
+  touch "$stamp.new"
   if ! dotnet build "$THORAX_ROOT/Thorax.slnx" -c Release -nologo -clp:ErrorsOnly > "$log" 2>&1; then
     cat "$log" >&2
     echo "[thorax] .NET build failed (log: $log)" >&2
     exit 1
   fi
-  touch "$stamp"
+  mv -f "$stamp.new" "$stamp"
 }
 
 thorax_bootstrap() {

@@ -30,11 +30,22 @@ internal static class DemoCommand
         var options = new LungTrainingOptions { Size = size, TimeBudget = TimeSpan.FromMinutes(minutes) };
         options.Validate();
         dataDir ??= DefaultLungData();
+        string? synthDir = null;
         if (dataDir is null)
-            throw new DirectoryNotFoundException("no lung data: ../shared/data/lungs is absent; pass --data DIR (a folder with pairs.csv, images/, masks/)");
+        {
+            // No real data beside the repository: make a small synthetic dataset (lungs with pixel truth) and train on it.
+            synthDir = Path.Combine(outDir, "synthetic");
+            var synth = Thorax.Synthetic.SynthOptions.Default with
+            {
+                OutputDirectory = synthDir, Count = 240, Seed = 7, ImageSize = 256, WriteGaze = false, WriteReports = false, Force = true,
+            };
+            AnsiConsole.MarkupLine($"[yellow]../shared/data/lungs is absent: generating {synth.Count} synthetic studies in {Markup.Escape(synthDir)}[/]");
+            Thorax.Synthetic.SyntheticDatasetWriter.Write(synth);
+        }
         var total = Stopwatch.StartNew();
         Torch.Initialize();
-        AnsiConsole.MarkupLine($"[bold]Thorax demo[/]: lung segmentation (U-Net {string.Join("-", options.Widths)}, {size} px) on [blue]{Markup.Escape(Path.GetFullPath(dataDir))}[/]");
+        var shownData = Path.GetFullPath(dataDir ?? synthDir!);
+        AnsiConsole.MarkupLine($"[bold]Thorax demo[/]: lung segmentation (U-Net {string.Join("-", options.Widths)}, {size} px) on [blue]{Markup.Escape(shownData)}[/]");
         AnsiConsole.MarkupLine($"[grey]libtorch {Torch.Version}, {Torch.NumThreads} threads; training budget {minutes:0.#} min[/]");
         IReadOnlyList<LungSample> samples = Array.Empty<LungSample>();
         LungTrainingResult? result = null;
@@ -48,7 +59,10 @@ internal static class DemoCommand
             .Start(ctx =>
             {
                 var load = ctx.AddTask("load + CLAHE + resize");
-                samples = LungDataset.LoadPairs(dataDir, size, new Progress<int>(n => load.Value = n));
+                samples = dataDir is not null
+                    ? LungDataset.LoadPairs(dataDir, size, new Progress<int>(n => load.Value = n))
+                    : LungDataset.LoadFolders(Path.Combine(synthDir!, "images"), Path.Combine(synthDir!, "masks", "lungs"), size, "synthetic",
+                        new Progress<int>(n => load.Value = n));
                 load.MaxValue = samples.Count;
                 load.Value = samples.Count;
                 var trainTask = ctx.AddTask("train", maxValue: options.TimeBudget.TotalSeconds);
@@ -73,7 +87,7 @@ internal static class DemoCommand
                 validation = val;
                 eval.Value = 1;
             });
-        var note = $"Data: {Path.GetFullPath(dataDir)} ({samples.Count} pairs; {string.Join(", ", samples.GroupBy(s => s.Source).Select(g => $"{g.Count()} {g.Key}"))}). " +
+        var note = $"Data: {shownData} ({samples.Count} pairs; {string.Join(", ", samples.GroupBy(s => s.Source).Select(g => $"{g.Count()} {g.Key}"))}). " +
                    "Preprocessing: CLAHE clip 2.0 on 8x8 tiles, bilinear resize; loss BCE + Dice; Adam.";
         var reportPath = Path.Combine(outDir, "report.html");
         RunFiles.WriteText(reportPath, LungReport.Html(result!, validation, predictions, "Thorax demo: lung segmentation", note));

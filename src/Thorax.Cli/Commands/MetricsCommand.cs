@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.Text.Json;
+using Thorax.Cli.Imaging;
+using Thorax.Imaging.Codecs;
 using Thorax.Metrics;
 
 namespace Thorax.Cli.Commands;
@@ -21,6 +24,77 @@ internal static class MetricsCommand
             return 0;
         }));
         metrics.Subcommands.Add(classify);
+
+        var pred = new Option<string>("--pred") { Description = "Folder of predicted PNG maps.", Required = true };
+        var truth = new Option<string>("--truth") { Description = "Folder of ground-truth PNG maps with the same file names.", Required = true };
+        var json2 = new Option<bool>("--json") { Description = "Print JSON." };
+        var segment = new Command("segment", "Dice (empty/empty = 1, Kaggle), IoU, precision, recall, F1, F2 per mask and the mean; masks: PNG, non-zero = foreground.")
+            { pred, truth, json2 };
+        segment.SetAction(r => CliErrors.Run(() =>
+        {
+            var items = Pairs(r.GetValue(pred)!, r.GetValue(truth)!).Select(p =>
+            {
+                var a = Png.Read(p.Pred).ToByte();
+                var b = Png.Read(p.Truth).ToByte();
+                if (a.Width != b.Width || a.Height != b.Height)
+                    throw new InvalidDataException($"{p.Pred} is {a.Width}x{a.Height} but {p.Truth} is {b.Width}x{b.Height}");
+                return (p.Id, new BinaryMask(Grey(a), a.Width, a.Height), new BinaryMask(Grey(b), b.Width, b.Height));
+            }).ToList();
+            var report = SegmentationReport.FromMasks(items);
+            Console.WriteLine(r.GetValue(json2) ? report.ToJson() : report.ToText());
+            return 0;
+        }));
+        metrics.Subcommands.Add(segment);
+
+        var spred = new Option<string>("--pred") { Description = "Folder of predicted saliency maps (PNG, grey).", Required = true };
+        var struth = new Option<string>("--truth") { Description = "Folder of ground-truth fixation-density maps (PNG, grey), same file names.", Required = true };
+        var json3 = new Option<bool>("--json") { Description = "Print JSON." };
+        var saliency = new Command("saliency", "KL divergence, Pearson CC and histogram similarity (MIT saliency benchmark definitions) per map and the mean.")
+            { spred, struth, json3 };
+        saliency.SetAction(r => CliErrors.Run(() =>
+        {
+            var rows = Pairs(r.GetValue(spred)!, r.GetValue(struth)!).Select(p =>
+            {
+                var a = InputImage.ReadUnit(p.Pred);
+                var b = InputImage.ReadUnit(p.Truth);
+                if (a.Width != b.Width || a.Height != b.Height)
+                    throw new InvalidDataException($"{p.Pred} is {a.Width}x{a.Height} but {p.Truth} is {b.Width}x{b.Height}");
+                return new { id = p.Id, kl = SaliencyMetrics.KlDivergence(a.Pixels, b.Pixels), cc = SaliencyMetrics.CorrelationCoefficient(a.Pixels, b.Pixels),
+                    sim = SaliencyMetrics.Similarity(a.Pixels, b.Pixels) };
+            }).ToList();
+            var mean = new { kl = rows.Average(x => x.kl), cc = rows.Average(x => x.cc), sim = rows.Average(x => x.sim) };
+            if (r.GetValue(json3)) Console.WriteLine(JsonSerializer.Serialize(new { images = rows, mean }, new JsonSerializerOptions { WriteIndented = true }));
+            else
+            {
+                Console.WriteLine($"{"image",-40} {"KL",9} {"CC",9} {"SIM",9}");
+                foreach (var x in rows) Console.WriteLine($"{x.id,-40} {x.kl,9:F4} {x.cc,9:F4} {x.sim,9:F4}");
+                Console.WriteLine($"{"mean (" + rows.Count + " maps)",-40} {mean.kl,9:F4} {mean.cc,9:F4} {mean.sim,9:F4}");
+            }
+            return 0;
+        }));
+        metrics.Subcommands.Add(saliency);
         return metrics;
+    }
+
+    private static byte[] Grey(Thorax.Imaging.Image<byte> img)
+    {
+        if (img.Channels == 1) return img.Data;
+        return Thorax.Imaging.Ops.PixelConvert.ToGrey(img).Data;
+    }
+
+    private static List<(string Id, string Pred, string Truth)> Pairs(string predDir, string truthDir)
+    {
+        if (!Directory.Exists(predDir)) throw new DirectoryNotFoundException($"{predDir}: no such folder (--pred)");
+        if (!Directory.Exists(truthDir)) throw new DirectoryNotFoundException($"{truthDir}: no such folder (--truth)");
+        var preds = Directory.GetFiles(predDir, "*.png").OrderBy(f => f, StringComparer.Ordinal).ToList();
+        if (preds.Count == 0) throw new FileNotFoundException($"{predDir}: no .png files (--pred)");
+        var list = new List<(string, string, string)>();
+        foreach (var p in preds)
+        {
+            var t = Path.Combine(truthDir, Path.GetFileName(p));
+            if (!File.Exists(t)) throw new FileNotFoundException($"{t}: no ground truth for prediction {p}", t);
+            list.Add((Path.GetFileNameWithoutExtension(p), p, t));
+        }
+        return list;
     }
 }

@@ -1,14 +1,21 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Numerics;
 
 namespace Thorax.Imaging.Codecs;
 
-/// <summary>PNG encoding with per-row adaptive filter choice (minimum sum of absolute filtered bytes).</summary>
+/// <summary>PNG encoding: per-row adaptive filter choice (minimum sum of absolute filtered bytes) or one fixed
+/// filter for every row, then zlib.</summary>
 internal static class PngEncoder
 {
     public static void Encode(Stream output, int width, int height, int channels, int bitDepth,
-        ReadOnlySpan<byte> bigEndianSamples, CompressionLevel level)
+        ReadOnlySpan<byte> bigEndianSamples, CompressionLevel level) =>
+        Encode(output, width, height, channels, bitDepth, bigEndianSamples, PngEncodeOptions.From(level));
+
+    public static void Encode(Stream output, int width, int height, int channels, int bitDepth,
+        ReadOnlySpan<byte> bigEndianSamples, PngEncodeOptions options)
     {
+        options.Validate();
         var ct = channels switch
         {
             1 => PngColorType.Grey,
@@ -29,26 +36,14 @@ internal static class PngEncoder
         int bpp = channels * bitDepth / 8;
         int stride = width * bpp;
         using var compressed = new MemoryStream();
-        using (var z = new ZLibStream(compressed, level, leaveOpen: true))
+        using (var z = options.ZLibLevel is int zl
+            ? new ZLibStream(compressed, new ZLibCompressionOptions { CompressionLevel = zl, CompressionStrategy = options.ZLibStrategy }, leaveOpen: true)
+            : new ZLibStream(compressed, options.CompressionLevel, leaveOpen: true))
         {
-            var candidates = new byte[5][];
-            for (int f = 0; f < 5; f++) candidates[f] = new byte[stride + 1];
-            var zero = new byte[stride];
-            for (int y = 0; y < height; y++)
-            {
-                var cur = bigEndianSamples.Slice(y * stride, stride);
-                var prev = y == 0 ? zero : bigEndianSamples.Slice((y - 1) * stride, stride);
-                int best = 0;
-                long bestScore = long.MaxValue;
-                for (int f = 0; f < 5; f++)
-                {
-                    var line = candidates[f];
-                    line[0] = (byte)f;
-                    long score = Filter(f, cur, prev, bpp, line.AsSpan(1));
-                    if (score < bestScore) { bestScore = score; best = f; }
-                }
-                z.Write(candidates[best]);
-            }
+            if (options.Filter != PngFilterStrategy.Adaptive)
+                WriteFixed(z, FilterType(options.Filter), bigEndianSamples, height, stride, bpp);
+            else
+                WriteAdaptive(z, bigEndianSamples, height, stride, bpp);
         }
         var data = compressed.GetBuffer().AsSpan(0, (int)compressed.Length);
         const int maxChunk = 1 << 20;
@@ -57,7 +52,83 @@ internal static class PngEncoder
         WriteChunk(output, "IEND"u8, ReadOnlySpan<byte>.Empty);
     }
 
-    private static long Filter(int f, ReadOnlySpan<byte> cur, ReadOnlySpan<byte> prev, int bpp, Span<byte> dst)
+    private static int FilterType(PngFilterStrategy f) => f switch
+    {
+        PngFilterStrategy.None => 0,
+        PngFilterStrategy.Sub => 1,
+        PngFilterStrategy.Up => 2,
+        PngFilterStrategy.Average => 3,
+        _ => 4,
+    };
+
+    /// <summary>Same filter type on every row.</summary>
+    private static void WriteFixed(Stream z, int filter, ReadOnlySpan<byte> samples, int height, int stride, int bpp)
+    {
+        var line = new byte[stride + 1];
+        line[0] = (byte)filter;
+        var zero = new byte[stride];
+        var dst = line.AsSpan(1);
+        for (int y = 0; y < height; y++)
+        {
+            var cur = samples.Slice(y * stride, stride);
+            var prev = y == 0 ? zero : samples.Slice((y - 1) * stride, stride);
+            switch (filter)
+            {
+                case 0:
+                    cur.CopyTo(dst);
+                    break;
+                case 1:
+                    int head = Math.Min(bpp, stride);
+                    cur[..head].CopyTo(dst);
+                    Subtract(cur[head..], cur[..(stride - head)], dst[head..]);
+                    break;
+                case 2:
+                    Subtract(cur, prev, dst);
+                    break;
+                default:
+                    Filter(filter, cur, prev, bpp, dst, score: false);
+                    break;
+            }
+            z.Write(line);
+        }
+    }
+
+    /// <summary>Per row, the filter with the smallest sum of absolute (signed) filtered bytes.</summary>
+    private static void WriteAdaptive(Stream z, ReadOnlySpan<byte> bigEndianSamples, int height, int stride, int bpp)
+    {
+        var candidates = new byte[5][];
+        for (int f = 0; f < 5; f++) candidates[f] = new byte[stride + 1];
+        var zero = new byte[stride];
+        for (int y = 0; y < height; y++)
+        {
+            var cur = bigEndianSamples.Slice(y * stride, stride);
+            var prev = y == 0 ? zero : bigEndianSamples.Slice((y - 1) * stride, stride);
+            int best = 0;
+            long bestScore = long.MaxValue;
+            for (int f = 0; f < 5; f++)
+            {
+                var line = candidates[f];
+                line[0] = (byte)f;
+                long score = Filter(f, cur, prev, bpp, line.AsSpan(1));
+                if (score < bestScore) { bestScore = score; best = f; }
+            }
+            z.Write(candidates[best]);
+        }
+    }
+
+    /// <summary>dst[i] = a[i] - b[i] (mod 256), vectorised.</summary>
+    private static void Subtract(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, Span<byte> dst)
+    {
+        int n = a.Length, i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= n - Vector<byte>.Count; i += Vector<byte>.Count)
+                (new Vector<byte>(a[i..]) - new Vector<byte>(b[i..])).CopyTo(dst[i..]);
+        }
+        for (; i < n; i++) dst[i] = (byte)(a[i] - b[i]);
+    }
+
+    private static long Filter(int f, ReadOnlySpan<byte> cur, ReadOnlySpan<byte> prev, int bpp, Span<byte> dst, bool score = true)
     {
         int n = cur.Length;
         int head = Math.Min(bpp, n);
@@ -82,6 +153,7 @@ internal static class PngEncoder
                 for (int i = bpp; i < n; i++) dst[i] = (byte)(cur[i] - PngDecoder.Paeth(cur[i - bpp], prev[i], prev[i - bpp]));
                 break;
         }
+        if (!score) return 0;
         long sum = 0;
         for (int i = 0; i < n; i++)
         {

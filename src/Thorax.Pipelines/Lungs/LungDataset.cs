@@ -32,6 +32,29 @@ public static class LungDataset
         return samples;
     }
 
+    /// <summary>
+    /// Loads pairs from an image folder and a mask folder holding files with the same names (PNG/JPEG), e.g. a synthetic
+    /// dataset's <c>images/</c> and <c>masks/lungs/</c>. Images without a mask are an error naming the file.
+    /// </summary>
+    public static IReadOnlyList<LungSample> LoadFolders(string imagesDir, string masksDir, int size, string source, IProgress<int>? progress = null)
+    {
+        if (!Directory.Exists(imagesDir)) throw new DirectoryNotFoundException($"{imagesDir}: no such image folder");
+        if (!Directory.Exists(masksDir)) throw new DirectoryNotFoundException($"{masksDir}: no such mask folder");
+        var images = Directory.GetFiles(imagesDir).Where(f => f.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase))
+            .OrderBy(f => f, StringComparer.Ordinal).ToArray();
+        if (images.Length == 0) throw new FileNotFoundException($"{imagesDir}: no PNG or JPEG images");
+        var samples = new LungSample[images.Length];
+        var done = 0;
+        Parallel.For(0, images.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var mask = Path.Combine(masksDir, Path.GetFileName(images[i]));
+            if (!File.Exists(mask)) throw new FileNotFoundException($"{mask}: no mask for image {images[i]}", mask);
+            samples[i] = Preprocess(Path.GetFileNameWithoutExtension(images[i]), ReadGrey(images[i]), ReadGrey(mask), size, source, images[i], mask);
+            progress?.Report(Interlocked.Increment(ref done));
+        });
+        return samples;
+    }
+
     /// <summary>Reads a PNG or JPEG as 8-bit grey (16-bit PNGs are scaled down, colour converted).</summary>
     public static Image<byte> ReadGrey(string path)
     {

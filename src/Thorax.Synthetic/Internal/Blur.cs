@@ -1,14 +1,28 @@
+using System.Numerics;
+
 namespace Thorax.Synthetic.Internal;
 
-/// <summary>Gaussian blur approximated by three successive box blurs (separable, running sums,
-/// clamp-to-edge). Cost is independent of sigma.</summary>
+/// <summary>Gaussian blur approximated by three successive box blurs (clamp-to-edge). Small sigmas (composite
+/// kernel of at most <see cref="MaxDirectRadius"/> pixels each side) apply the composite kernel directly as one
+/// vectorised vertical and one horizontal pass; larger sigmas use running sums, whose cost is independent of
+/// sigma.</summary>
 internal static class Blur
 {
+    /// <summary>Largest composite half-width applied as a direct (vectorised) separable kernel.</summary>
+    public const int MaxDirectRadius = 8;
+
     public static void Gaussian(Raster img, float sigma, Raster scratch)
     {
         if (sigma < 0.3f) return;
         Span<int> radii = stackalloc int[3];
         BoxRadii(sigma, radii);
+        if (radii[0] + radii[1] + radii[2] <= MaxDirectRadius)
+        {
+            var kernel = CompositeKernel(radii);
+            VerticalKernel(img.Data, scratch.Data, img.Width, img.Height, kernel);
+            HorizontalKernel(scratch.Data, img.Data, img.Width, img.Height, kernel);
+            return;
+        }
         for (int pass = 0; pass < 3; pass++)
         {
             int r = radii[pass];
@@ -70,5 +84,78 @@ internal static class Blur
             var rs = sub >= 0 ? src.AsSpan(sub * w, w) : first;
             for (int x = 0; x < w; x++) sum[x] += ra[x] - rs[x];
         }
+    }
+
+    /// <summary>The convolution of the three normalised box kernels (length 2(r1+r2+r3)+1, sums to 1).</summary>
+    internal static float[] CompositeKernel(ReadOnlySpan<int> radii)
+    {
+        double[] k = [1.0];
+        foreach (int r in radii)
+        {
+            if (r < 1) continue;
+            int w = 2 * r + 1;
+            var next = new double[k.Length + w - 1];
+            for (int i = 0; i < k.Length; i++)
+                for (int j = 0; j < w; j++) next[i + j] += k[i] / w;
+            k = next;
+        }
+        var f = new float[k.Length];
+        for (int i = 0; i < k.Length; i++) f[i] = (float)k[i];
+        return f;
+    }
+
+    /// <summary>dst(y) = sum_k kernel[k] * src(clamp(y + k - R)), whole rows at a time.</summary>
+    private static void VerticalKernel(float[] src, float[] dst, int w, int h, float[] kernel)
+    {
+        int r = kernel.Length / 2;
+        for (int y = 0; y < h; y++)
+        {
+            var d = dst.AsSpan(y * w, w);
+            var first = src.AsSpan(Math.Clamp(y - r, 0, h - 1) * w, w);
+            Scale(first, kernel[0], d);
+            for (int k = 1; k < kernel.Length; k++)
+                MultiplyAdd(src.AsSpan(Math.Clamp(y + k - r, 0, h - 1) * w, w), kernel[k], d);
+        }
+    }
+
+    /// <summary>Each row copied into a clamp-padded buffer, then dst[x] = sum_k kernel[k] * pad[x + k].</summary>
+    private static void HorizontalKernel(float[] src, float[] dst, int w, int h, float[] kernel)
+    {
+        int r = kernel.Length / 2;
+        var pad = new float[w + 2 * r];
+        for (int y = 0; y < h; y++)
+        {
+            var s = src.AsSpan(y * w, w);
+            pad.AsSpan(0, r).Fill(s[0]);
+            s.CopyTo(pad.AsSpan(r));
+            pad.AsSpan(r + w, r).Fill(s[w - 1]);
+            var d = dst.AsSpan(y * w, w);
+            Scale(pad.AsSpan(0, w), kernel[0], d);
+            for (int k = 1; k < kernel.Length; k++) MultiplyAdd(pad.AsSpan(k, w), kernel[k], d);
+        }
+    }
+
+    private static void Scale(ReadOnlySpan<float> x, float a, Span<float> d)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var va = new Vector<float>(a);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+                (va * new Vector<float>(x[i..])).CopyTo(d[i..]);
+        }
+        for (; i < x.Length; i++) d[i] = a * x[i];
+    }
+
+    private static void MultiplyAdd(ReadOnlySpan<float> x, float a, Span<float> d)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var va = new Vector<float>(a);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+                (new Vector<float>(d[i..]) + va * new Vector<float>(x[i..])).CopyTo(d[i..]);
+        }
+        for (; i < x.Length; i++) d[i] += a * x[i];
     }
 }

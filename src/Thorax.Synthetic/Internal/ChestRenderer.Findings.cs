@@ -219,10 +219,14 @@ internal sealed partial class ChestRenderer
         }
     }
 
+    /// <summary>Tone LUT resolution and the attenuation range it covers.</summary>
+    private const int ToneLutSize = 4096;
+    private const float ToneMinA = -0.5f, ToneMaxA = 4.5f;
+
     private void ToBrightness(StudyPlan plan, ref Rng rng)
     {
-        const int lutSize = 4096;
-        const float aMin = -0.5f, aMax = 4.5f;
+        const int lutSize = ToneLutSize;
+        const float aMin = ToneMinA, aMax = ToneMaxA;
         float k = rng.Range(0.8, 1.2), lo = rng.Range(0.0, 0.06), hi = rng.Range(0.9, 1.0), gamma = rng.Range(0.75, 1.35);
         bool curve = plan.ShortcutCue && _shortcut == ShortcutKind.IntensityCurve;
         var lut = new float[lutSize + 1];
@@ -237,18 +241,43 @@ internal sealed partial class ChestRenderer
         }
         float scale = lutSize / (aMax - aMin);
         float sd = rng.Range(0.004, 0.011);
-        uint state = (uint)(rng.NextULong() | 1);
+        ulong noiseSeed = rng.NextULong();
         var normals = _tex.Normals;
-        var a = _a.Data;
-        for (int i = 0; i < a.Length; i++)
+        for (int y = 0; y < _s; y++)
         {
-            float f = Math.Clamp((a[i] - aMin) * scale, 0f, lutSize - 1e-3f);
-            int j = (int)f;
-            float b = lut[j] + (lut[j + 1] - lut[j]) * (f - j);
-            state ^= state << 13; state ^= state >> 17; state ^= state << 5;
-            b += sd * (0.5f + b) * normals[state >> 16];
-            a[i] = Math.Clamp(b, 0f, 1f);
+            // Four interleaved xorshift32 streams per row (seeded from the row index), so the noise does not
+            // form one serial dependency chain across the image.
+            ulong h0 = Rng.Mix(noiseSeed + (ulong)y * 0x9E3779B97F4A7C15UL), h1 = Rng.Mix(h0);
+            uint s0 = (uint)h0 | 1, s1 = (uint)(h0 >> 32) | 1, s2 = (uint)h1 | 1, s3 = (uint)(h1 >> 32) | 1;
+            var row = _a.Row(y);
+            int x = 0;
+            for (; x + 4 <= row.Length; x += 4)
+            {
+                s0 ^= s0 << 13; s0 ^= s0 >> 17; s0 ^= s0 << 5;
+                s1 ^= s1 << 13; s1 ^= s1 >> 17; s1 ^= s1 << 5;
+                s2 ^= s2 << 13; s2 ^= s2 >> 17; s2 ^= s2 << 5;
+                s3 ^= s3 << 13; s3 ^= s3 >> 17; s3 ^= s3 << 5;
+                row[x] = Tone(row[x], lut, scale, sd, normals[s0 >> 16]);
+                row[x + 1] = Tone(row[x + 1], lut, scale, sd, normals[s1 >> 16]);
+                row[x + 2] = Tone(row[x + 2], lut, scale, sd, normals[s2 >> 16]);
+                row[x + 3] = Tone(row[x + 3], lut, scale, sd, normals[s3 >> 16]);
+            }
+            for (; x < row.Length; x++)
+            {
+                s0 ^= s0 << 13; s0 ^= s0 >> 17; s0 ^= s0 << 5;
+                row[x] = Tone(row[x], lut, scale, sd, normals[s0 >> 16]);
+            }
         }
+    }
+
+    /// <summary>Attenuation to brightness through the tone LUT, plus signal-dependent noise; clamped to [0, 1].</summary>
+    private static float Tone(float av, float[] lut, float scale, float sd, float noise)
+    {
+        float f = Math.Clamp((av - ToneMinA) * scale, 0f, ToneLutSize - 1e-3f);
+        int j = (int)f;
+        float b = lut[j] + (lut[j + 1] - lut[j]) * (f - j);
+        b += sd * (0.5f + b) * noise;
+        return Math.Clamp(b, 0f, 1f);
     }
 
     private void BuildMarkers(StudyPlan plan, Anatomy an, ref Rng rng)

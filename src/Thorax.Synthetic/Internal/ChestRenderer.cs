@@ -12,6 +12,8 @@ internal sealed partial class ChestRenderer
     private readonly Raster _a, _w1, _w2, _lungR, _lungL, _heart, _central, _tissue, _vessel;
     private readonly int _lowF;
     private readonly Raster _low, _lowScratch;
+    private readonly int[] _upX0, _upX1;
+    private readonly float[] _upTx, _upRow;
 
     private readonly ShortcutKind _shortcut;
 
@@ -33,6 +35,16 @@ internal sealed partial class ChestRenderer
         int ls = (size + _lowF - 1) / _lowF;
         _low = new Raster(ls, ls);
         _lowScratch = new Raster(ls, ls);
+        // Bilinear upsampling taps from the low-resolution grid to full-resolution columns.
+        _upX0 = new int[size]; _upX1 = new int[size]; _upTx = new float[size]; _upRow = new float[ls];
+        for (int x = 0; x < size; x++)
+        {
+            float fx = (x + 0.5f) / _lowF - 0.5f;
+            int x0 = Math.Clamp((int)MathF.Floor(fx), 0, ls - 1);
+            _upX0[x] = x0;
+            _upX1[x] = Math.Min(x0 + 1, ls - 1);
+            _upTx[x] = Math.Clamp(fx - x0, 0f, 1f);
+        }
     }
 
     /// <summary>Final brightness in [0, 1] (MONOCHROME2), valid after <see cref="Render"/>.</summary>
@@ -75,7 +87,7 @@ internal sealed partial class ChestRenderer
         Blur.Gaussian(_a, 0.0016f * s, _w1);
         ToBrightness(plan, ref rng);
         BuildMarkers(plan, an, ref rng);
-        BuildMasks(plan);
+        BuildMasks(plan, an);
         return info;
     }
 
@@ -117,14 +129,18 @@ internal sealed partial class ChestRenderer
         float baseFade = rng.Range(0.15, 0.35);
         for (int y = 0; y < _s; y++)
         {
-            var ar = a.AsSpan(y * _s, _s);
             var airRow = _w2.Row(y);
+            int first = airRow.IndexOfAnyExcept(0f);
+            if (first < 0) continue;
+            int last = airRow.LastIndexOfAnyExcept(0f);
+            var ar = a.AsSpan(y * _s, _s);
+            var low = LowRow(y);
             float rowDepth = depth * (1f - baseFade * PneumothoraxShape.SmoothStep(0.45f * s, dome + 0.05f * s, y));
-            for (int x = 0; x < _s; x++)
+            for (int x = first; x <= last; x++)
             {
                 float c = airRow[x];
                 if (c <= 0) continue;
-                float t = SampleLow(x, y);
+                float t = low[_upX0[x]] + (low[_upX1[x]] - low[_upX0[x]]) * _upTx[x];
                 ar[x] -= c * rowDepth * (0.16f + 0.36f * MathF.Min(1f, t * 1.35f));
             }
         }
@@ -226,15 +242,17 @@ internal sealed partial class ChestRenderer
         Rasterizer.FillPolygon(_w2, Shapes.Ribbon(path, w0 * 0.6f, w1 * 0.6f), -0.4f * value, Blend.Add);
     }
 
-    private void BuildMasks(StudyPlan plan)
+    private void BuildMasks(StudyPlan plan, Anatomy an)
     {
         int n = _s * _s;
         var right = new byte[n]; var left = new byte[n]; var heart = new byte[n]; var ptx = new byte[n];
+        int heartRows = Math.Clamp((int)(an.DomeLeftY + 0.015f * _s), 0, _s) * _s;
         var lr = _lungR.Data; var ll = _lungL.Data; var hd = _heart.Data; var cw = _central.Data; var ts = _tissue.Data;
         for (int i = 0; i < n; i++)
         {
             bool h = hd[i] >= 0.5f, c = cw[i] >= 0.5f;
-            if (h) heart[i] = 255;
+            // The heart silhouette ends at the diaphragm (the part below is hidden in the abdomen shadow).
+            if (h && i < heartRows) heart[i] = 255;
             if (!c && lr[i] >= 0.5f) right[i] = 255;
             if (!c && ll[i] >= 0.5f) left[i] = 255;
         }
@@ -260,23 +278,29 @@ internal sealed partial class ChestRenderer
         {
             var row = src.Row(y);
             var lrow = _low.Row(Math.Min(y / f, ls - 1));
-            for (int x = 0; x < _s; x++) lrow[Math.Min(x / f, ls - 1)] += row[x] * inv;
+            for (int lx = 0, x = 0; x < _s; lx++)
+            {
+                int end = Math.Min(x + f, _s);
+                if (lx == ls - 1) end = _s;
+                float sum = 0;
+                for (; x < end; x++) sum += row[x];
+                lrow[lx] += sum * inv;
+            }
         }
         Blur.Gaussian(_low, sigma / f, _lowScratch);
     }
 
-    /// <summary>Bilinear sample of the low-resolution raster at full-resolution pixel (x, y).</summary>
-    private float SampleLow(int x, int y)
+    /// <summary>Row <paramref name="y"/> of the low-resolution raster interpolated vertically (bilinear in y);
+    /// sample column x as <c>row[_upX0[x]] + (row[_upX1[x]] - row[_upX0[x]]) * _upTx[x]</c>.</summary>
+    private float[] LowRow(int y)
     {
         int f = _lowF, ls = _low.Width;
-        float fx = (x + 0.5f) / f - 0.5f, fy = (y + 0.5f) / f - 0.5f;
-        int x0 = Math.Clamp((int)MathF.Floor(fx), 0, ls - 1), y0 = Math.Clamp((int)MathF.Floor(fy), 0, ls - 1);
-        int x1 = Math.Min(x0 + 1, ls - 1), y1 = Math.Min(y0 + 1, ls - 1);
-        float tx = Math.Clamp(fx - x0, 0f, 1f), ty = Math.Clamp(fy - y0, 0f, 1f);
-        var d = _low.Data;
-        float a = d[y0 * ls + x0] + (d[y0 * ls + x1] - d[y0 * ls + x0]) * tx;
-        float b = d[y1 * ls + x0] + (d[y1 * ls + x1] - d[y1 * ls + x0]) * tx;
-        return a + (b - a) * ty;
+        float fy = (y + 0.5f) / f - 0.5f;
+        int y0 = Math.Clamp((int)MathF.Floor(fy), 0, ls - 1), y1 = Math.Min(y0 + 1, ls - 1);
+        float ty = Math.Clamp(fy - y0, 0f, 1f);
+        var r0 = _low.Row(y0); var r1 = _low.Row(y1);
+        for (int i = 0; i < ls; i++) _upRow[i] = r0[i] + (r1[i] - r0[i]) * ty;
+        return _upRow;
     }
 
     /// <summary>Adds an (optionally rotated) anisotropic Gaussian bump of height <paramref name="amp"/>.</summary>
@@ -287,15 +311,18 @@ internal sealed partial class ChestRenderer
         int y0 = Math.Max(0, (int)(cy - r)), y1 = Math.Min(dst.Height - 1, (int)(cy + r));
         float c = MathF.Cos(rot), sn = MathF.Sin(rot);
         float ix = 1f / (2 * sx * sx), iy = 1f / (2 * sy * sy);
+        // exponent t = A dx^2 + B dx dy + C dy^2; terms beyond t = ExpTable.Range (< 1.3e-4 of amp) are skipped.
+        float qa = c * c * ix + sn * sn * iy, qb = 2 * c * sn * (ix - iy), qc = sn * sn * ix + c * c * iy;
         for (int y = y0; y <= y1; y++)
         {
             var row = dst.Row(y);
             float dy = y + 0.5f - cy;
+            float rowC = qc * dy * dy, rowB = qb * dy;
             for (int x = x0; x <= x1; x++)
             {
                 float dx = x + 0.5f - cx;
-                float u = dx * c + dy * sn, v = -dx * sn + dy * c;
-                row[x] += amp * MathF.Exp(-(u * u * ix + v * v * iy));
+                float t = (qa * dx + rowB) * dx + rowC;
+                if (t < ExpTable.Range) row[x] += amp * ExpTable.NegExp(t);
             }
         }
     }

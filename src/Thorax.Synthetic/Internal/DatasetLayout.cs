@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
 using Thorax.Imaging;
 using Thorax.Imaging.Codecs;
@@ -26,9 +25,9 @@ internal sealed class DatasetLayout(string root, SynthOptions options)
     public string Splits => Path.Combine(Root, "splits");
     public string Mimic => Path.Combine(Root, "mimic-cxr");
 
-    private static byte[] Png8(byte[] pixels, int w, int h) => Png.Encode(new Image<byte>(w, h, 1, pixels), CompressionLevel.Fastest);
+    private static byte[] Png8(byte[] pixels, int w, int h) => Png.Encode(new Image<byte>(w, h, 1, pixels), PngEncodeOptions.Fast);
 
-    private static byte[] Png16(ushort[] pixels, int w, int h) => Png.Encode(new Image<ushort>(w, h, 1, pixels), CompressionLevel.Fastest);
+    private static byte[] Png16(ushort[] pixels, int w, int h) => Png.Encode(new Image<ushort>(w, h, 1, pixels), PngEncodeOptions.Fast);
 
     public void CreateFolders()
     {

@@ -1,67 +1,96 @@
 namespace Thorax.Synthetic.Internal;
 
-/// <summary>Connected-component helpers for 0/255 masks (4-connectivity).</summary>
+/// <summary>Connected-component helpers for 0/255 masks (4-connectivity), working on horizontal runs with a
+/// union-find over runs, so the cost is proportional to the number of runs rather than pixels.</summary>
 internal static class MaskOps
 {
-    /// <summary>Labels 4-connected components of non-zero pixels; returns the count and fills labels (0 = background).</summary>
-    public static int Label(ReadOnlySpan<byte> mask, int width, int height, int[] labels)
-    {
-        Array.Clear(labels);
-        int next = 0;
-        var stack = new Stack<int>();
-        for (int i = 0; i < width * height; i++)
-        {
-            if (mask[i] == 0 || labels[i] != 0) continue;
-            next++;
-            labels[i] = next;
-            stack.Push(i);
-            while (stack.Count > 0)
-            {
-                int p = stack.Pop();
-                int x = p % width, y = p / width;
-                for (int k = 0; k < 4; k++)
-                {
-                    int q;
-                    if (k == 0) { if (x == 0) continue; q = p - 1; }
-                    else if (k == 1) { if (x == width - 1) continue; q = p + 1; }
-                    else if (k == 2) { if (y == 0) continue; q = p - width; }
-                    else { if (y == height - 1) continue; q = p + width; }
-                    if (labels[q] == 0 && mask[q] != 0) { labels[q] = next; stack.Push(q); }
-                }
-            }
-        }
-        return next;
-    }
-
-    /// <summary>Clears every component except the largest one, in place.</summary>
+    /// <summary>Clears every component except the largest one (by pixel count; the first in raster order on
+    /// ties), in place.</summary>
     public static void KeepLargestComponent(byte[] mask, int width, int height)
     {
-        // Work inside the bounding box of the non-zero pixels only.
-        int x0 = width, x1 = -1, y0 = height, y1 = -1;
+        var runs = Runs(mask, width, height, out var rowStart);
+        int n = Resolve(runs, rowStart, height, out var root);
+        if (n <= 1) return;
+        var size = new long[runs.Count];
+        for (int r = 0; r < runs.Count; r++) size[root[r]] += runs[r].X1 - runs[r].X0;
+        int best = -1;
+        for (int r = 0; r < runs.Count; r++)
+            if (root[r] == r && (best < 0 || size[r] > size[best])) best = r;
+        for (int r = 0; r < runs.Count; r++)
+        {
+            if (root[r] == best) continue;
+            var (y, x0, x1) = runs[r];
+            mask.AsSpan(y * width + x0, x1 - x0).Clear();
+        }
+    }
+
+    /// <summary>Maximal runs [X0, X1) of non-zero pixels, row by row; rowStart[y] is the first run of row y
+    /// (rowStart[height] = run count).</summary>
+    private static List<(int Y, int X0, int X1)> Runs(ReadOnlySpan<byte> mask, int width, int height, out int[] rowStart)
+    {
+        var runs = new List<(int, int, int)>();
+        rowStart = new int[height + 1];
         for (int y = 0; y < height; y++)
         {
-            var row = mask.AsSpan(y * width, width);
-            int first = row.IndexOfAnyExcept((byte)0);
-            if (first < 0) continue;
-            int last = row.LastIndexOfAnyExcept((byte)0);
-            if (y < y0) y0 = y;
-            y1 = y;
-            if (first < x0) x0 = first;
-            if (last > x1) x1 = last;
+            rowStart[y] = runs.Count;
+            var row = mask.Slice(y * width, width);
+            int x = 0;
+            while (x < width)
+            {
+                int off = row[x..].IndexOfAnyExcept((byte)0);
+                if (off < 0) break;
+                int start = x + off;
+                int len = row[start..].IndexOf((byte)0);
+                int end = len < 0 ? width : start + len;
+                runs.Add((y, start, end));
+                x = end;
+            }
         }
-        if (y1 < 0) return;
-        int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
-        var sub = new byte[bw * bh];
-        for (int y = 0; y < bh; y++) mask.AsSpan((y0 + y) * width + x0, bw).CopyTo(sub.AsSpan(y * bw, bw));
-        var labels = new int[sub.Length];
-        int n = Label(sub, bw, bh, labels);
-        if (n <= 1) return;
-        var sizes = new int[n + 1];
-        foreach (int l in labels) sizes[l]++;
-        int best = 1;
-        for (int l = 2; l <= n; l++) if (sizes[l] > sizes[best]) best = l;
-        for (int y = 0; y < bh; y++)
-            for (int x = 0; x < bw; x++)
-                if (labels[y * bw + x] != best) mask[(y0 + y) * width + x0 + x] = 0;
+        rowStart[height] = runs.Count;
+        return runs;
+    }
+
+    /// <summary>Unions runs that overlap a run of the previous row; root[r] is the smallest run index of r's
+    /// component. Returns the number of components.</summary>
+    private static int Resolve(List<(int Y, int X0, int X1)> runs, int[] rowStart, int height, out int[] root)
+    {
+        var parent = new int[runs.Count];
+        for (int r = 0; r < parent.Length; r++) parent[r] = r;
+        for (int y = 1; y < height; y++)
+        {
+            int p = rowStart[y - 1], pEnd = rowStart[y];
+            for (int r = rowStart[y]; r < rowStart[y + 1]; r++)
+            {
+                var (_, x0, x1) = runs[r];
+                while (p < pEnd && runs[p].X1 <= x0) p++;
+                for (int q = p; q < pEnd && runs[q].X0 < x1; q++) Union(parent, r, q);
+            }
+        }
+        int n = 0;
+        root = new int[runs.Count];
+        for (int r = 0; r < runs.Count; r++)
+        {
+            root[r] = Find(parent, r);
+            if (root[r] == r) n++;
+        }
+        return n;
+    }
+
+    private static int Find(int[] parent, int a)
+    {
+        while (parent[a] != a)
+        {
+            parent[a] = parent[parent[a]];
+            a = parent[a];
+        }
+        return a;
+    }
+
+    private static void Union(int[] parent, int a, int b)
+    {
+        a = Find(parent, a);
+        b = Find(parent, b);
+        if (a == b) return;
+        if (a < b) parent[b] = a; else parent[a] = b;
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 
 namespace Thorax.Synthetic.Internal;
@@ -9,6 +8,26 @@ internal static class Rasterizer
 {
     private const int Sub = 4;
     private const float SubWeight = 1f / Sub;
+
+    /// <summary>Per-thread work buffers (grown on demand, never shrunk).</summary>
+    private sealed class Scratch
+    {
+        public float[] Acc = new float[256], Delta = new float[256], Ex = new float[64 * 5], Xs = new float[64], Keys = new float[64];
+        public int[] Ds = new int[64], Order = new int[64], Active = new int[64];
+
+        public void Ensure(int width, int edges)
+        {
+            if (Acc.Length < width + 2) { Acc = new float[width + 2]; Delta = new float[width + 2]; }
+            if (Xs.Length < edges)
+            {
+                int n = Math.Max(edges, Xs.Length * 2);
+                Ex = new float[n * 5]; Xs = new float[n]; Keys = new float[n];
+                Ds = new int[n]; Order = new int[n]; Active = new int[n];
+            }
+        }
+    }
+
+    [ThreadStatic] private static Scratch? t_scratch;
 
     public static void FillPolygon(Raster dst, ReadOnlySpan<Vector2> poly, float value, Blend blend)
     {
@@ -27,137 +46,141 @@ internal static class Rasterizer
         if (x1 < x0 || y1 < y0) return;
         int bw = x1 - x0 + 1;
 
-        float[] acc = ArrayPool<float>.Shared.Rent(bw + 1);
-        float[] ex = ArrayPool<float>.Shared.Rent(n * 5);
-        float[] xs = ArrayPool<float>.Shared.Rent(n);
-        int[] ds = ArrayPool<int>.Shared.Rent(n);
-        int[] order = ArrayPool<int>.Shared.Rent(n);
-        int[] active = ArrayPool<int>.Shared.Rent(n);
-        float[] keys = ArrayPool<float>.Shared.Rent(n);
-        try
-        {
-            // Edge table: (ya, yb, xa, slope, dir) for non-horizontal edges, ya < yb.
-            int ne = 0;
-            for (int i = 0; i < n; i++)
-            {
-                Vector2 a = poly[i], b = poly[(i + 1) % n];
-                if (a.Y == b.Y) continue;
-                int dir = 1;
-                if (a.Y > b.Y) { (a, b) = (b, a); dir = -1; }
-                int o = ne * 5;
-                ex[o] = a.Y; ex[o + 1] = b.Y; ex[o + 2] = a.X; ex[o + 3] = (b.X - a.X) / (b.Y - a.Y); ex[o + 4] = dir;
-                ne++;
-            }
-            // Edges sorted by top y; an active list holds the edges that overlap the current row.
-            for (int e = 0; e < ne; e++) { order[e] = e; keys[e] = ex[e * 5]; }
-            Array.Sort(keys, order, 0, ne);
-            int next = 0, na = 0;
+        var sc = t_scratch ??= new Scratch();
+        sc.Ensure(bw, n);
+        float[] acc = sc.Acc, delta = sc.Delta, ex = sc.Ex, xs = sc.Xs, keys = sc.Keys;
+        int[] ds = sc.Ds, order = sc.Order, active = sc.Active;
 
-            acc.AsSpan(0, bw + 1).Clear();
-            for (int y = y0; y <= y1; y++)
+        // Edge table: (ya, yb, xa, slope, dir) for non-horizontal edges, ya < yb.
+        int ne = 0;
+        for (int i = 0; i < n; i++)
+        {
+            Vector2 a = poly[i], b = poly[i + 1 == n ? 0 : i + 1];
+            if (a.Y == b.Y) continue;
+            int dir = 1;
+            if (a.Y > b.Y) { (a, b) = (b, a); dir = -1; }
+            int o = ne * 5;
+            ex[o] = a.Y; ex[o + 1] = b.Y; ex[o + 2] = a.X; ex[o + 3] = (b.X - a.X) / (b.Y - a.Y); ex[o + 4] = dir;
+            ne++;
+        }
+        // Edges sorted by top y; an active list holds the edges that overlap the current row.
+        for (int e = 0; e < ne; e++) { order[e] = e; keys[e] = ex[e * 5]; }
+        Array.Sort(keys, order, 0, ne);
+        int next = 0, na = 0;
+        acc.AsSpan(0, bw + 2).Clear();
+        delta.AsSpan(0, bw + 2).Clear();
+        for (int y = y0; y <= y1; y++)
+        {
+            float rowTop = y, rowBottom = y + 1;
+            int keep = 0;
+            for (int k = 0; k < na; k++) if (ex[active[k] * 5 + 1] > rowTop) active[keep++] = active[k];
+            na = keep;
+            while (next < ne && ex[order[next] * 5] < rowBottom)
             {
-                float rowTop = y, rowBottom = y + 1;
-                int keep = 0;
-                for (int k = 0; k < na; k++) if (ex[active[k] * 5 + 1] > rowTop) active[keep++] = active[k];
-                na = keep;
-                while (next < ne && ex[order[next] * 5] < rowBottom)
+                int e = order[next++];
+                if (ex[e * 5 + 1] > rowTop) active[na++] = e;
+            }
+            if (na < 2) continue;
+            int lo = bw, hi = -1;
+            for (int s = 0; s < Sub; s++)
+            {
+                float sy = y + (s + 0.5f) * SubWeight;
+                int c = 0;
+                for (int ai = 0; ai < na; ai++)
                 {
-                    int e = order[next++];
-                    if (ex[e * 5 + 1] > rowTop) active[na++] = e;
+                    int o = active[ai] * 5;
+                    if (sy < ex[o] || sy >= ex[o + 1]) continue;
+                    float x = ex[o + 2] + (sy - ex[o]) * ex[o + 3];
+                    // insertion sort by x
+                    int k = c++;
+                    int d = (int)ex[o + 4];
+                    while (k > 0 && xs[k - 1] > x) { xs[k] = xs[k - 1]; ds[k] = ds[k - 1]; k--; }
+                    xs[k] = x; ds[k] = d;
                 }
-                if (na < 2) continue;
-                var row = acc.AsSpan(0, bw + 1);
-                int lo = bw, hi = -1;
-                for (int s = 0; s < Sub; s++)
+                if (c < 2) continue;
+                int wind = 0;
+                float start = 0;
+                for (int i = 0; i < c; i++)
                 {
-                    float sy = y + (s + 0.5f) * SubWeight;
-                    int c = 0;
-                    for (int ai = 0; ai < na; ai++)
+                    int prev = wind;
+                    wind += ds[i];
+                    if (prev == 0 && wind != 0) start = xs[i];
+                    else if (prev != 0 && wind == 0)
                     {
-                        int o = active[ai] * 5;
-                        if (sy < ex[o] || sy >= ex[o + 1]) continue;
-                        float x = ex[o + 2] + (sy - ex[o]) * ex[o + 3];
-                        // insertion sort by x
-                        int k = c++;
-                        int d = (int)ex[o + 4];
-                        while (k > 0 && xs[k - 1] > x) { xs[k] = xs[k - 1]; ds[k] = ds[k - 1]; k--; }
-                        xs[k] = x; ds[k] = d;
-                    }
-                    if (c < 2) continue;
-                    int wind = 0;
-                    float start = 0;
-                    for (int i = 0; i < c; i++)
-                    {
-                        int prev = wind;
-                        wind += ds[i];
-                        if (prev == 0 && wind != 0) start = xs[i];
-                        else if (prev != 0 && wind == 0)
+                        float a0 = start - x0, b0 = xs[i] - x0;
+                        if (AddSpan(acc, delta, a0, b0, bw))
                         {
-                            float a0 = start - x0, b0 = xs[i] - x0;
-                            AddSpan(row, a0, b0, bw);
                             lo = Math.Min(lo, Math.Max(0, (int)a0));
                             hi = Math.Max(hi, Math.Min(bw - 1, (int)b0));
                         }
                     }
                 }
-                if (hi < lo) continue;
-                ApplyRow(dst.Data.AsSpan(y * dst.Width + x0 + lo, hi - lo + 1), row.Slice(lo, hi - lo + 1), value, blend);
-                row.Slice(lo, hi - lo + 1).Clear();
             }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(acc);
-            ArrayPool<float>.Shared.Return(ex);
-            ArrayPool<float>.Shared.Return(xs);
-            ArrayPool<int>.Shared.Return(ds);
-            ArrayPool<int>.Shared.Return(order);
-            ArrayPool<int>.Shared.Return(active);
-            ArrayPool<float>.Shared.Return(keys);
+            if (hi < lo) continue;
+            // Coverage = partial-pixel terms + running sum of the interior deltas.
+            int len = hi - lo + 1;
+            var cov = acc.AsSpan(lo, len);
+            var dl = delta.AsSpan(lo, len);
+            float run = 0;
+            for (int i = 0; i < len; i++) { run += dl[i]; cov[i] += run; }
+            ApplyRow(dst.Data.AsSpan(y * dst.Width + x0 + lo, len), cov, value, blend);
+            acc.AsSpan(lo, len + 1).Clear();
+            delta.AsSpan(lo, len + 1).Clear();
         }
     }
 
-    private static void AddSpan(Span<float> acc, float a, float b, int bw)
+    /// <summary>Adds the coverage of span [a, b) (box coordinates) for one sub-scanline: partial end pixels go
+    /// to <paramref name="acc"/>, the fully covered interior as +w/-w steps in <paramref name="delta"/>.
+    /// Returns false when the span is empty after clipping.</summary>
+    private static bool AddSpan(float[] acc, float[] delta, float a, float b, int bw)
     {
         if (a < 0) a = 0;
         if (b > bw) b = bw;
-        if (b <= a) return;
+        if (b <= a) return false;
         int ia = (int)a, ib = (int)b;
         if (ia == ib)
         {
             acc[ia] += (b - a) * SubWeight;
-            return;
+            return true;
         }
         acc[ia] += (ia + 1 - a) * SubWeight;
-        for (int k = ia + 1; k < ib; k++) acc[k] += SubWeight;
+        delta[ia + 1] += SubWeight;
+        delta[ib] -= SubWeight;
         if (ib < bw) acc[ib] += (b - ib) * SubWeight;
+        return true;
     }
 
     private static void ApplyRow(Span<float> dst, ReadOnlySpan<float> cov, float value, Blend blend)
     {
-        switch (blend)
+        int i = 0, n = dst.Length;
+        if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
         {
-            case Blend.Add:
-                for (int i = 0; i < dst.Length; i++)
+            var one = Vector<float>.One;
+            var v = new Vector<float>(value);
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var c = Vector.Max(Vector.Min(new Vector<float>(cov[i..]), one), Vector<float>.Zero);
+                var d = new Vector<float>(dst[i..]);
+                var r = blend switch
                 {
-                    float c = cov[i];
-                    if (c > 0) dst[i] += value * MathF.Min(c, 1f);
-                }
-                break;
-            case Blend.Max:
-                for (int i = 0; i < dst.Length; i++)
-                {
-                    float c = cov[i];
-                    if (c > 0) dst[i] = MathF.Max(dst[i], value * MathF.Min(c, 1f));
-                }
-                break;
-            default:
-                for (int i = 0; i < dst.Length; i++)
-                {
-                    float c = cov[i];
-                    if (c > 0) dst[i] += (value - dst[i]) * MathF.Min(c, 1f);
-                }
-                break;
+                    Blend.Add => d + v * c,
+                    Blend.Max => Vector.ConditionalSelect(Vector.GreaterThan(c, Vector<float>.Zero), Vector.Max(d, v * c), d),
+                    _ => d + (v - d) * c,
+                };
+                r.CopyTo(dst[i..]);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float c = cov[i];
+            if (c <= 0) continue;
+            c = MathF.Min(c, 1f);
+            dst[i] = blend switch
+            {
+                Blend.Add => dst[i] + value * c,
+                Blend.Max => MathF.Max(dst[i], value * c),
+                _ => dst[i] + (value - dst[i]) * c,
+            };
         }
     }
 }

@@ -1,0 +1,111 @@
+using Thorax.Nn;
+using F = Thorax.Functional;
+
+namespace Thorax.Models.Segmentation;
+
+/// <summary>
+/// DropBlock (Ghiasi et al. 2018) as used by SA-UNet: in training mode, drops contiguous
+/// <see cref="BlockSize"/> x <see cref="BlockSize"/> squares of each feature map and rescales the rest; the identity
+/// (an alias of the input) in eval mode or when <see cref="KeepProb"/> is 1.
+/// </summary>
+/// <remarks>
+/// <para>Input and output: (N, C, H, W), any floating dtype. Blocks are drawn independently per sample and channel.</para>
+/// <para>
+/// Algorithm (clguo/SA-UNet <c>Dropblock.py</c>, Keras): seeds are Bernoulli(γ) with
+/// γ = (1 − keep_prob) / bs² · H·W / ((H − bs + 1)(W − bs + 1)), kept only in the valid region
+/// bs/2 ≤ row &lt; H − bs/2, bs/2 ≤ col &lt; W − bs/2 (integer bs/2), so every block lies inside the map; the seed
+/// mask is grown by a stride-1 bs x bs max-pool with TensorFlow 'same' padding; the output is
+/// x · (1 − block mask) · numel / Σ(1 − block mask), the sum taken over the whole batch.
+/// </para>
+/// <para>
+/// When the map is smaller than the block (no valid seed position) nothing is dropped. When every element is dropped
+/// the output is zero (the rescale denominator is clamped to 1). Randomness comes from the <see cref="Generator"/>
+/// given to the constructor, or the global generator (<c>Torch.ManualSeed</c>) when none was given.
+/// No PyTorch built-in; torchvision's <c>ops.DropBlock2d</c> differs (it seeds everywhere and pads blocks).
+/// </para>
+/// </remarks>
+public sealed class DropBlock2d : Module<Tensor, Tensor>
+{
+    private readonly Generator? _generator;
+
+    /// <summary>Creates the layer.</summary>
+    /// <param name="blockSize">Side of the dropped squares in pixels (SA-UNet: 7); at least 1.</param>
+    /// <param name="keepProb">Target fraction of kept activations in (0, 1] (SA-UNet: 0.82 on DRIVE, 0.87 on CHASE_DB1).</param>
+    /// <param name="generator">Optional seeded generator for reproducible masks; not owned (the caller disposes it after the module).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="blockSize"/> &lt; 1 or <paramref name="keepProb"/> outside (0, 1].</exception>
+    public DropBlock2d(int blockSize = 7, double keepProb = 0.9, Generator? generator = null)
+    {
+        if (blockSize < 1) throw new ArgumentOutOfRangeException(nameof(blockSize), blockSize, "block size must be at least 1");
+        if (!(keepProb > 0 && keepProb <= 1)) throw new ArgumentOutOfRangeException(nameof(keepProb), keepProb, "keep probability must be in (0, 1]");
+        BlockSize = blockSize;
+        KeepProb = keepProb;
+        _generator = generator;
+    }
+
+    /// <summary>Side of the dropped squares, in pixels.</summary>
+    public int BlockSize { get; }
+
+    /// <summary>Target fraction of activations kept in training mode.</summary>
+    public double KeepProb { get; }
+
+    /// <summary>
+    /// The seed probability γ for an <paramref name="height"/> x <paramref name="width"/> map (see the class remarks),
+    /// clamped to [0, 1]; 0 when the map has no valid seed position.
+    /// </summary>
+    /// <param name="height">Feature-map height in pixels.</param>
+    /// <param name="width">Feature-map width in pixels.</param>
+    public double Gamma(long height, long width)
+    {
+        if (height < BlockSize || width < BlockSize) return 0;
+        double bs = BlockSize;
+        var gamma = (1 - KeepProb) / (bs * bs) * (height * (double)width) / ((height - bs + 1) * (width - bs + 1));
+        return Math.Clamp(gamma, 0, 1);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor ForwardCore(Tensor input)
+    {
+        if (input.Dim != 4) throw new TorchException("DropBlock2d", $"expected input (N, C, H, W), got {input.ShapeString}");
+        var h = input.Size(2);
+        var w = input.Size(3);
+        var gamma = Gamma(h, w);
+        if (!IsTraining || gamma <= 0) return input.Alias();
+
+        Tensor keep;
+        using (Torch.NoGrad())
+        {
+            using var u = Torch.Rand(input.Shape, _generator, input.DType, input.Device);
+            using var seeds = u.Lt(gamma);
+            using var seedsF = seeds.To(input.DType);
+            using var valid = ValidRegion(h, w, input.DType, input.Device);
+            using var seedsValid = seedsF.Mul(valid);
+            var before = (BlockSize - 1) / 2;
+            var after = BlockSize - 1 - before;
+            using var padded = F.Pad(seedsValid, new long[] { before, after, before, after });
+            using var blocks = F.MaxPool2d(padded, BlockSize, 1);
+            using var one = Torch.OnesLike(blocks);
+            using var kept = one.Sub(blocks);
+            using var count = kept.Sum();
+            using var denom = count.Clamp(1, null);
+            using var scale = denom.Reciprocal();
+            scale.Mul_((double)input.NumEl);
+            keep = kept.Mul(scale);
+        }
+        using (keep)
+            return input.Mul(keep);
+    }
+
+    /// <summary>(H, W) mask that is 1 where a block centred there lies inside the map (Keras' valid seed region).</summary>
+    private Tensor ValidRegion(long h, long w, DType dtype, Device device)
+    {
+        var half = BlockSize / 2;
+        var data = new float[h * w];
+        for (var r = half; r < h - half; r++)
+            data.AsSpan((int)(r * w + half), (int)Math.Max(0, w - 2 * half)).Fill(1f);
+        using var cpu = Torch.FromArray(data, h, w);
+        return cpu.To(device, dtype, copy: true);
+    }
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr() => $"block_size={BlockSize}, keep_prob={KeepProb}";
+}

@@ -1,0 +1,45 @@
+using Thorax.Nn;
+
+namespace Thorax.Models.Segmentation;
+
+/// <summary>
+/// Creates the lung-segmentation networks compared by CXLSeg (U-Net, U-Net++, Attention U-Net, SA-UNet) by name, for
+/// the CLI and configuration files.
+/// </summary>
+public static class SegmentationModels
+{
+    /// <summary>The accepted names, in the order of the CXLSeg comparison: unet, unetpp, attention-unet, sa-unet.</summary>
+    public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(new[] { "unet", "unetpp", "attention-unet", "sa-unet" });
+
+    /// <summary>
+    /// Creates a freshly initialised network that maps (N, <paramref name="inChannels"/>, H, W) float32 images to
+    /// (N, <paramref name="classes"/>, H, W) logits.
+    /// </summary>
+    /// <param name="name">
+    /// One of <see cref="Names"/>, case-insensitive: <c>unet</c> (<see cref="UNet"/>, widths b·[1, 2, 4, 8, 16], default
+    /// b = 64), <c>unetpp</c> (<see cref="UNetPlusPlus"/> with deep supervision in accurate mode, default b = 32),
+    /// <c>attention-unet</c> (<see cref="AttentionUNet"/>, default b = 64), <c>sa-unet</c> (<see cref="SAUNet"/>, 3
+    /// levels, DropBlock 7 with keep probability 0.9, default b = 16).
+    /// </param>
+    /// <param name="inChannels">Input channels (1 grey, 3 RGB).</param>
+    /// <param name="classes">Output channels (1 for a lung mask).</param>
+    /// <param name="baseChannels">Channels of the first level, b; null = each model's reference width (see <paramref name="name"/>).</param>
+    /// <returns>The network in training mode, owned by the caller (dispose it).</returns>
+    /// <exception cref="ArgumentException">Unknown name (the message lists the valid ones) or non-positive sizes.</exception>
+    public static Module<Tensor, Tensor> Create(string name, int inChannels, int classes = 1, int? baseChannels = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (inChannels < 1) throw new ArgumentException($"inChannels must be positive, got {inChannels}", nameof(inChannels));
+        if (classes < 1) throw new ArgumentException($"classes must be positive, got {classes}", nameof(classes));
+        if (baseChannels is < 1) throw new ArgumentException($"baseChannels must be positive, got {baseChannels}", nameof(baseChannels));
+        static long[] Widths(int b) => new long[] { b, 2L * b, 4L * b, 8L * b, 16L * b };
+        return name.Trim().ToLowerInvariant() switch
+        {
+            "unet" => new UNet(inChannels, classes, Widths(baseChannels ?? 64)),
+            "unetpp" => new UNetPlusPlus(inChannels, classes, Widths(baseChannels ?? 32)),
+            "attention-unet" => new AttentionUNet(inChannels, classes, Widths(baseChannels ?? 64)),
+            "sa-unet" => new SAUNet(inChannels, classes, baseChannels ?? 16),
+            _ => throw new ArgumentException($"unknown segmentation model '{name}'; valid names: {string.Join(", ", Names)}", nameof(name)),
+        };
+    }
+}

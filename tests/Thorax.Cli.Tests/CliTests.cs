@@ -1,0 +1,111 @@
+using Thorax.Cli;
+
+namespace Thorax.Cli.Tests;
+
+/// <summary>The verbs' exit codes and outputs: 0 success, 2 bad input with a message naming the file or option.</summary>
+public class CliTests
+{
+    private static string? Shared(string relative)
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+        {
+            var p = Path.Combine(d.FullName, "shared", "data", relative);
+            if (File.Exists(p) || Directory.Exists(p)) return p;
+        }
+        return null;
+    }
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var (po, pe) = (Console.Out, Console.Error);
+        Console.SetOut(o);
+        Console.SetError(e);
+        try
+        {
+            return (Program.Main(args), o.ToString(), e.ToString());
+        }
+        finally
+        {
+            Console.SetOut(po);
+            Console.SetError(pe);
+        }
+    }
+
+    [Fact]
+    public void Info_Json_ReportsThreads()
+    {
+        var (code, output, _) = Run("info", "--json");
+        Assert.Equal(0, code);
+        Assert.Contains("\"threads\"", output);
+    }
+
+    [Fact]
+    public void DicomInfo_MissingFile_Exits2_NamingIt()
+    {
+        var (code, _, err) = Run("dicom", "info", "/nonexistent/x.dcm");
+        Assert.Equal(2, code);
+        Assert.Contains("/nonexistent/x.dcm", err);
+    }
+
+    [SkippableFact]
+    public void DicomInfo_RealSiimFile_PrintsPixelHash()
+    {
+        var f = Shared("siim/1.2.276.0.7230010.3.1.4.8323329.301.1517875162.280319.dcm");
+        Skip.If(f is null, "../shared/data/siim is absent");
+        var (code, output, _) = Run("dicom", "info", f!, "--json");
+        Assert.Equal(0, code);
+        Assert.Contains("\"pixel_sha256\"", output);
+        Assert.Contains("\"rows\": 1024", output.Replace("\"rows\":1024", "\"rows\": 1024"));
+    }
+
+    [SkippableFact]
+    public void Convert_DicomToPng_WritesAFileThatReadsBack()
+    {
+        var f = Shared("siim/modified-monochrome1-of-6904.dcm");
+        Skip.If(f is null, "../shared/data/siim is absent");
+        var outPath = Path.Combine(Path.GetTempPath(), $"thorax-convert-{Guid.NewGuid():N}.png");
+        var (code, _, err) = Run("convert", f!, outPath, "--bits", "16");
+        Assert.True(code == 0, err);
+        var png = Thorax.Imaging.Codecs.Png.Read(outPath);
+        Assert.Equal(1024, png.Width);
+        Assert.NotNull(png.Image16);
+        File.Delete(outPath);
+    }
+
+    [Fact]
+    public void Convert_BadOptions_Exit2()
+    {
+        Assert.Equal(2, Run("convert", "a.dcm", "b.png", "--bits", "12").Code);
+        Assert.Equal(2, Run("convert", "/nonexistent.png", "b.png").Code);
+    }
+
+    [SkippableFact]
+    public void SiimRleStats_RealCsv_CountsUnionPixels()
+    {
+        var f = Shared("siim/train-rle.csv.gz");
+        Skip.If(f is null, "../shared/data/siim is absent");
+        var (code, output, _) = Run("siim", "rle-stats", f!, "--json");
+        Assert.Equal(0, code);
+        Assert.Contains("10133", output);
+        Assert.Contains("69274", output);
+    }
+
+    [Fact]
+    public void MetricsClassify_BinaryCsv_PrintsAuc()
+    {
+        var csv = Path.Combine(Path.GetTempPath(), $"thorax-cls-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(csv, "label,p\n0,0.1\n0,0.4\n1,0.35\n1,0.8\n");
+        var (code, output, err) = Run("metrics", "classify", "--csv", csv, "--json");
+        Assert.True(code == 0, err);
+        Assert.Contains("0.75", output); // sklearn roc_auc_score([0,0,1,1],[.1,.4,.35,.8]) = 0.75
+        File.Delete(csv);
+    }
+
+    [Fact]
+    public void Bench_BadDevice_Exit2()
+    {
+        Assert.Equal(2, Run("bench", "engine", "--device", "tpu").Code);
+    }
+}

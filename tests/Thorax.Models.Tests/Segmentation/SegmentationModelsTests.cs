@@ -1,0 +1,47 @@
+using Thorax.Models.Segmentation;
+
+namespace Thorax.Models.Tests.Segmentation;
+
+public class SegmentationModelsTests
+{
+    [Theory]
+    [InlineData("unet", typeof(UNet))]
+    [InlineData("unetpp", typeof(UNetPlusPlus))]
+    [InlineData("Attention-UNet", typeof(AttentionUNet))]
+    [InlineData(" sa-unet ", typeof(SAUNet))]
+    public void Create_KnownName_BuildsThatModelMappingInputToLogits(string name, Type type)
+    {
+        using var scope = Torch.NewScope();
+        using var net = SegmentationModels.Create(name, 1, 2, baseChannels: 2);
+        Assert.IsType(type, net);
+        Assert.Equal(new long[] { 1, 2, 20, 28 }, net.Forward(Torch.Randn(1, 1, 20, 28)).Shape);
+    }
+
+    [Fact]
+    public void Create_DefaultWidths_AreTheReferenceSizes()
+    {
+        using var unetpp = (UNetPlusPlus)SegmentationModels.Create("unetpp", 3);
+        Assert.Equal(new long[] { 32, 64, 128, 256, 512 }, unetpp.Widths);
+        Assert.True(unetpp.DeepSupervision);
+        Assert.Equal(UNetPlusPlusMode.Accurate, unetpp.Mode);
+        using var sa = (SAUNet)SegmentationModels.Create("sa-unet", 3);
+        Assert.Equal(SegmentationGolden.ReferenceParameters("sa_unet_3in_1cls_start16"), sa.Parameters().Sum(p => p.NumEl));
+    }
+
+    [Fact]
+    public void Create_UnknownName_ThrowsListingValidNames()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => SegmentationModels.Create("segformer", 1));
+        Assert.Equal("name", ex.ParamName);
+        foreach (var n in SegmentationModels.Names) Assert.Contains(n, ex.Message);
+        Assert.Equal(new[] { "unet", "unetpp", "attention-unet", "sa-unet" }, SegmentationModels.Names);
+    }
+
+    [Fact]
+    public void Create_NonPositiveSizes_Throw()
+    {
+        Assert.Throws<ArgumentException>(() => SegmentationModels.Create("unet", 0));
+        Assert.Throws<ArgumentException>(() => SegmentationModels.Create("unet", 1, 0));
+        Assert.Throws<ArgumentException>(() => SegmentationModels.Create("unet", 1, 1, 0));
+    }
+}
