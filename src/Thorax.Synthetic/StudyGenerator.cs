@@ -46,12 +46,7 @@ public sealed class StudyGenerator
             var b = renderer.Brightness;
             var img12 = new ushort[b.Length];
             var img8 = new byte[b.Length];
-            for (int i = 0; i < b.Length; i++)
-            {
-                int v = (int)(b[i] * 4095f + 0.5f);
-                img12[i] = (ushort)v;
-                img8[i] = (byte)(v >> 4);
-            }
+            Quantize.To12And8(b, img12, img8);
             var gazeRng = Rng.For(_options.Seed, 4, index);
             var fixations = GazeSimulator.Simulate(info, size, ref gazeRng);
             var reportRng = Rng.For(_options.Seed, 5, index);

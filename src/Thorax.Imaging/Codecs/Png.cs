@@ -40,7 +40,7 @@ public static class Png
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(options);
-        using var ms = new MemoryStream(image.Pixels.Length / 2 + 1024);
+        using var ms = new MemoryStream();
         PngEncoder.Encode(ms, image.Width, image.Height, image.Channels, 8, image.Pixels, options);
         return ms.ToArray();
     }
@@ -61,7 +61,7 @@ public static class Png
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(options);
-        using var ms = new MemoryStream(image.Pixels.Length + 1024);
+        using var ms = new MemoryStream();
         PngEncoder.Encode(ms, image.Width, image.Height, image.Channels, 16, ToBigEndian(image.Pixels), options);
         return ms.ToArray();
     }

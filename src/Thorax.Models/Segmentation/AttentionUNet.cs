@@ -84,7 +84,7 @@ public sealed class AttentionUNet : Module<Tensor, Tensor>
                 using var u = up.Forward(d, skip.Size(2), skip.Size(3));
                 d.Dispose();
                 using var gated = gate.Forward((u, skip));
-                using var cat = Torch.Cat(new[] { u, gated }, 1);
+                using var cat = Torch.Cat(new[] { gated, u }, 1);
                 d = conv.Forward(cat);
             }
             using (d)

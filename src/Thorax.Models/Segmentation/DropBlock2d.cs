@@ -50,13 +50,14 @@ public sealed class DropBlock2d : Module<Tensor, Tensor>
 
     /// <summary>
     /// The seed probability γ for an <paramref name="height"/> x <paramref name="width"/> map (see the class remarks),
-    /// clamped to [0, 1]; 0 when the map has no valid seed position.
+    /// clamped to [0, 1]; 0 when the map has no valid seed position (smaller than the block, or equal to an even block).
     /// </summary>
     /// <param name="height">Feature-map height in pixels.</param>
     /// <param name="width">Feature-map width in pixels.</param>
     public double Gamma(long height, long width)
     {
-        if (height < BlockSize || width < BlockSize) return 0;
+        var half = BlockSize / 2;
+        if (height - 2 * half < 1 || width - 2 * half < 1) return 0; // no valid seed position
         double bs = BlockSize;
         var gamma = (1 - KeepProb) / (bs * bs) * (height * (double)width) / ((height - bs + 1) * (width - bs + 1));
         return Math.Clamp(gamma, 0, 1);
@@ -98,12 +99,9 @@ public sealed class DropBlock2d : Module<Tensor, Tensor>
     /// <summary>(H, W) mask that is 1 where a block centred there lies inside the map (Keras' valid seed region).</summary>
     private Tensor ValidRegion(long h, long w, DType dtype, Device device)
     {
-        var half = BlockSize / 2;
-        var data = new float[h * w];
-        for (var r = half; r < h - half; r++)
-            data.AsSpan((int)(r * w + half), (int)Math.Max(0, w - 2 * half)).Fill(1f);
-        using var cpu = Torch.FromArray(data, h, w);
-        return cpu.To(device, dtype, copy: true);
+        long half = BlockSize / 2;
+        using var inner = Torch.Ones(new[] { h - 2 * half, w - 2 * half }, dtype, device);
+        return F.Pad(inner, new[] { half, half, half, half });
     }
 
     /// <inheritdoc/>

@@ -149,7 +149,7 @@ public sealed class SAUNet : Module<Tensor, Tensor>
         {
             _conv = RegisterModule("conv", new Conv2d(cin, cout, 3, padding: 1));
             _drop = RegisterModule("dropblock", new DropBlock2d(blockSize, keepProb, generator));
-            _bn = RegisterModule("bn", new BatchNorm2d(cout, eps: 1e-5, momentum: 0.01));
+            _bn = RegisterModule("bn", new BatchNorm2d(cout, eps: 1e-3, momentum: 0.01));
         }
 
         protected override Tensor ForwardCore(Tensor input)

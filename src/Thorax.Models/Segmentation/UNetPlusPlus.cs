@@ -197,7 +197,7 @@ public sealed class UNetPlusPlus : Module<Tensor, Tensor>
                 {
                     var skip = x[i][0]!;
                     using var up = F.Interpolate(x[i + 1][j - 1]!, size: new[] { skip.Size(2), skip.Size(3) },
-                        mode: InterpolationMode.Bilinear, alignCorners: false);
+                        mode: InterpolationMode.Bilinear, alignCorners: true);
                     var parts = new Tensor[j + 1];
                     for (var m = 0; m < j; m++) parts[m] = x[i][m]!;
                     parts[j] = up;

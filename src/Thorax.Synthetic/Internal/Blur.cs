@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Thorax.Synthetic.Internal;
 
@@ -14,15 +16,14 @@ internal static class Blur
     public static void Gaussian(Raster img, float sigma, Raster scratch)
     {
         if (sigma < 0.3f) return;
-        Span<int> radii = stackalloc int[3];
-        BoxRadii(sigma, radii);
-        if (radii[0] + radii[1] + radii[2] <= MaxDirectRadius)
+        if (DirectKernel(sigma) is { } kernel)
         {
-            var kernel = CompositeKernel(radii);
             VerticalKernel(img.Data, scratch.Data, img.Width, img.Height, kernel);
             HorizontalKernel(scratch.Data, img.Data, img.Width, img.Height, kernel);
             return;
         }
+        Span<int> radii = stackalloc int[3];
+        BoxRadii(sigma, radii);
         for (int pass = 0; pass < 3; pass++)
         {
             int r = radii[pass];
@@ -44,6 +45,7 @@ internal static class Blur
         for (int i = 0; i < 3; i++) radii[i] = ((i < m ? wl : wu) - 1) / 2;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     private static void Horizontal(float[] src, float[] dst, int w, int h, int r)
     {
         float inv = 1f / (2 * r + 1);
@@ -63,6 +65,7 @@ internal static class Blur
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     private static void Vertical(float[] src, float[] dst, int w, int h, int r)
     {
         float inv = 1f / (2 * r + 1);
@@ -104,8 +107,20 @@ internal static class Blur
         return f;
     }
 
+    /// <summary>The composite three-box kernel for <paramref name="sigma"/> when it is small enough to apply
+    /// directly (half-width at most <see cref="MaxDirectRadius"/>); null otherwise (or when sigma &lt; 0.3,
+    /// where <see cref="Gaussian"/> does nothing).</summary>
+    public static float[]? DirectKernel(float sigma)
+    {
+        if (sigma < 0.3f) return null;
+        Span<int> radii = stackalloc int[3];
+        BoxRadii(sigma, radii);
+        return radii[0] + radii[1] + radii[2] <= MaxDirectRadius ? CompositeKernel(radii) : null;
+    }
+
     /// <summary>dst(y) = sum_k kernel[k] * src(clamp(y + k - R)), whole rows at a time.</summary>
-    private static void VerticalKernel(float[] src, float[] dst, int w, int h, float[] kernel)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
+    public static void VerticalKernel(float[] src, float[] dst, int w, int h, float[] kernel)
     {
         int r = kernel.Length / 2;
         for (int y = 0; y < h; y++)
@@ -121,41 +136,52 @@ internal static class Blur
     /// <summary>Each row copied into a clamp-padded buffer, then dst[x] = sum_k kernel[k] * pad[x + k].</summary>
     private static void HorizontalKernel(float[] src, float[] dst, int w, int h, float[] kernel)
     {
-        int r = kernel.Length / 2;
-        var pad = new float[w + 2 * r];
-        for (int y = 0; y < h; y++)
-        {
-            var s = src.AsSpan(y * w, w);
-            pad.AsSpan(0, r).Fill(s[0]);
-            s.CopyTo(pad.AsSpan(r));
-            pad.AsSpan(r + w, r).Fill(s[w - 1]);
-            var d = dst.AsSpan(y * w, w);
-            Scale(pad.AsSpan(0, w), kernel[0], d);
-            for (int k = 1; k < kernel.Length; k++) MultiplyAdd(pad.AsSpan(k, w), kernel[k], d);
-        }
+        var pad = new float[w + kernel.Length];
+        for (int y = 0; y < h; y++) HorizontalRow(src.AsSpan(y * w, w), dst.AsSpan(y * w, w), kernel, pad);
     }
 
+    /// <summary>One row of the horizontal pass (clamp-to-edge); <paramref name="pad"/> is scratch of at least
+    /// src.Length + kernel.Length - 1 floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
+    public static void HorizontalRow(ReadOnlySpan<float> src, Span<float> dst, float[] kernel, float[] pad)
+    {
+        int r = kernel.Length / 2, w = src.Length;
+        pad.AsSpan(0, r).Fill(src[0]);
+        src.CopyTo(pad.AsSpan(r));
+        pad.AsSpan(r + w, r).Fill(src[w - 1]);
+        Scale(pad.AsSpan(0, w), kernel[0], dst);
+        for (int k = 1; k < kernel.Length; k++) MultiplyAdd(pad.AsSpan(k, w), kernel[k], dst);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     private static void Scale(ReadOnlySpan<float> x, float a, Span<float> d)
     {
-        int i = 0;
+        int i = 0, n = x.Length;
+        if (d.Length < n) throw new ArgumentException("Destination shorter than source.", nameof(d));
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float ds = ref MemoryMarshal.GetReference(d);
         if (Vector.IsHardwareAccelerated)
         {
             var va = new Vector<float>(a);
-            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
-                (va * new Vector<float>(x[i..])).CopyTo(d[i..]);
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+                Vector.StoreUnsafe(va * Vector.LoadUnsafe(ref xs, (nuint)i), ref ds, (nuint)i);
         }
-        for (; i < x.Length; i++) d[i] = a * x[i];
+        for (; i < n; i++) Unsafe.Add(ref ds, i) = a * Unsafe.Add(ref xs, i);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     private static void MultiplyAdd(ReadOnlySpan<float> x, float a, Span<float> d)
     {
-        int i = 0;
+        int i = 0, n = x.Length;
+        if (d.Length < n) throw new ArgumentException("Destination shorter than source.", nameof(d));
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float ds = ref MemoryMarshal.GetReference(d);
         if (Vector.IsHardwareAccelerated)
         {
             var va = new Vector<float>(a);
-            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
-                (new Vector<float>(d[i..]) + va * new Vector<float>(x[i..])).CopyTo(d[i..]);
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+                Vector.StoreUnsafe(Vector.LoadUnsafe(ref ds, (nuint)i) + va * Vector.LoadUnsafe(ref xs, (nuint)i), ref ds, (nuint)i);
         }
-        for (; i < x.Length; i++) d[i] += a * x[i];
+        for (; i < n; i++) Unsafe.Add(ref ds, i) += a * Unsafe.Add(ref xs, i);
     }
 }

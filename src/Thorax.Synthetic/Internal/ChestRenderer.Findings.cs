@@ -1,9 +1,12 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Numerics;
 
 namespace Thorax.Synthetic.Internal;
 
 internal sealed partial class ChestRenderer
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     private RenderInfo BuildFindings(StudyPlan plan, Anatomy an, PneumothoraxShape? ptx, ref Rng rng)
     {
         float s = _s;
@@ -101,6 +104,7 @@ internal sealed partial class ChestRenderer
             pnaSide, pnaZone, effusion, ctr);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     private void AddEffusion(Vector2[] lungPoly, Raster lung, Anatomy an, float height)
     {
         var box = RectangleF.Of(lungPoly);
@@ -122,6 +126,7 @@ internal sealed partial class ChestRenderer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     private void BuildVessels(StudyPlan plan, Anatomy an, ref Rng rng)
     {
         float s = _s;
@@ -223,8 +228,19 @@ internal sealed partial class ChestRenderer
     private const int ToneLutSize = 4096;
     private const float ToneMinA = -0.5f, ToneMaxA = 4.5f;
 
-    private void ToBrightness(StudyPlan plan, ref Rng rng)
+    /// <summary>Blurs the attenuation image (detector blur, Gaussian <paramref name="blurSigma"/> pixels), maps it
+    /// through the tone curve and adds pixel noise. A small blur is fused with the tone mapping row by row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
+    private void ToBrightness(StudyPlan plan, float blurSigma, ref Rng rng)
     {
+        var kernel = Blur.DirectKernel(blurSigma);
+        float[]? pad = null;
+        if (kernel is not null)
+        {
+            Blur.VerticalKernel(_a.Data, _w1.Data, _s, _s, kernel);
+            pad = new float[_s + kernel.Length];
+        }
+        else Blur.Gaussian(_a, blurSigma, _w1);
         const int lutSize = ToneLutSize;
         const float aMin = ToneMinA, aMax = ToneMaxA;
         float k = rng.Range(0.8, 1.2), lo = rng.Range(0.0, 0.06), hi = rng.Range(0.9, 1.0), gamma = rng.Range(0.75, 1.35);
@@ -243,6 +259,8 @@ internal sealed partial class ChestRenderer
         float sd = rng.Range(0.004, 0.011);
         ulong noiseSeed = rng.NextULong();
         var normals = _tex.Normals;
+        if (normals.Length != Textures.NormalTableSize) throw new InvalidOperationException("Normal table size mismatch.");
+        ref float nrm = ref MemoryMarshal.GetArrayDataReference(normals);
         for (int y = 0; y < _s; y++)
         {
             // Four interleaved xorshift32 streams per row (seeded from the row index), so the noise does not
@@ -250,6 +268,7 @@ internal sealed partial class ChestRenderer
             ulong h0 = Rng.Mix(noiseSeed + (ulong)y * 0x9E3779B97F4A7C15UL), h1 = Rng.Mix(h0);
             uint s0 = (uint)h0 | 1, s1 = (uint)(h0 >> 32) | 1, s2 = (uint)h1 | 1, s3 = (uint)(h1 >> 32) | 1;
             var row = _a.Row(y);
+            if (kernel is not null) Blur.HorizontalRow(_w1.Row(y), row, kernel, pad!);
             int x = 0;
             for (; x + 4 <= row.Length; x += 4)
             {
@@ -257,10 +276,11 @@ internal sealed partial class ChestRenderer
                 s1 ^= s1 << 13; s1 ^= s1 >> 17; s1 ^= s1 << 5;
                 s2 ^= s2 << 13; s2 ^= s2 >> 17; s2 ^= s2 << 5;
                 s3 ^= s3 << 13; s3 ^= s3 >> 17; s3 ^= s3 << 5;
-                row[x] = Tone(row[x], lut, scale, sd, normals[s0 >> 16]);
-                row[x + 1] = Tone(row[x + 1], lut, scale, sd, normals[s1 >> 16]);
-                row[x + 2] = Tone(row[x + 2], lut, scale, sd, normals[s2 >> 16]);
-                row[x + 3] = Tone(row[x + 3], lut, scale, sd, normals[s3 >> 16]);
+                // Indices are 16-bit and the normals table has 2^16 entries.
+                row[x] = Tone(row[x], lut, scale, sd, Unsafe.Add(ref nrm, (int)(s0 >> 16)));
+                row[x + 1] = Tone(row[x + 1], lut, scale, sd, Unsafe.Add(ref nrm, (int)(s1 >> 16)));
+                row[x + 2] = Tone(row[x + 2], lut, scale, sd, Unsafe.Add(ref nrm, (int)(s2 >> 16)));
+                row[x + 3] = Tone(row[x + 3], lut, scale, sd, Unsafe.Add(ref nrm, (int)(s3 >> 16)));
             }
             for (; x < row.Length; x++)
             {
@@ -273,9 +293,11 @@ internal sealed partial class ChestRenderer
     /// <summary>Attenuation to brightness through the tone LUT, plus signal-dependent noise; clamped to [0, 1].</summary>
     private static float Tone(float av, float[] lut, float scale, float sd, float noise)
     {
-        float f = Math.Clamp((av - ToneMinA) * scale, 0f, ToneLutSize - 1e-3f);
+        float f = MathF.Min(MathF.Max((av - ToneMinA) * scale, 0f), ToneLutSize - 1e-3f);
         int j = (int)f;
-        float b = lut[j] + (lut[j + 1] - lut[j]) * (f - j);
+        // j is in [0, ToneLutSize - 1] and lut has ToneLutSize + 1 entries.
+        ref float l = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(lut), j);
+        float b = l + (Unsafe.Add(ref l, 1) - l) * (f - j);
         b += sd * (0.5f + b) * noise;
         return Math.Clamp(b, 0f, 1f);
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace Thorax.Synthetic.Internal;
@@ -58,8 +59,10 @@ internal sealed partial class ChestRenderer
 
     public RenderInfo Render(StudyPlan plan, Anatomy an, ref Rng rng)
     {
-        // _a, _w2 and _central are fully overwritten before they are read.
-        foreach (var r in new[] { _w1, _lungR, _lungL, _heart, _tissue, _vessel }) r.Clear();
+        // _a and _w2 are fully overwritten before they are read. The coverage layers are written only by the
+        // rasterizer, so clearing the box drawn last time is enough.
+        _w1.Clear();
+        foreach (var r in new[] { _lungR, _lungL, _heart, _central, _tissue, _vessel }) r.ClearTouched();
         float s = _s;
 
         // Coverage layers (crisp, anti-aliased): lungs, heart.
@@ -67,7 +70,7 @@ internal sealed partial class ChestRenderer
         Rasterizer.FillPolygon(_lungL, an.LeftLung, 1f, Blend.Over);
         Rasterizer.FillPolygon(_heart, an.Heart, 1f, Blend.Over);
         // Central shadow: heart, mediastinum and aortic knob as one density (no double counting).
-        _heart.CopyTo(_central);
+        Rasterizer.FillPolygon(_central, an.Heart, 1f, Blend.Over);
         Rasterizer.FillPolygon(_central, an.Mediastinum, 1f, Blend.Max);
         Rasterizer.FillPolygon(_central, an.AorticKnob, 1f, Blend.Max);
 
@@ -84,13 +87,13 @@ internal sealed partial class ChestRenderer
         BuildVessels(plan, an, ref rng);
         BuildDevices(plan, an, ref rng);
 
-        Blur.Gaussian(_a, 0.0016f * s, _w1);
-        ToBrightness(plan, ref rng);
+        ToBrightness(plan, 0.0016f * s, ref rng);
         BuildMarkers(plan, an, ref rng);
         BuildMasks(plan, an);
         return info;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     private void BuildSoftTissue(Anatomy an, ref Rng rng)
     {
         float s = _s;
@@ -168,6 +171,7 @@ internal sealed partial class ChestRenderer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     private void BuildBones(Anatomy an, ref Rng rng)
     {
         float s = _s, cx = an.Cx;
@@ -242,6 +246,7 @@ internal sealed partial class ChestRenderer
         Rasterizer.FillPolygon(_w2, Shapes.Ribbon(path, w0 * 0.6f, w1 * 0.6f), -0.4f * value, Blend.Add);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     private void BuildMasks(StudyPlan plan, Anatomy an)
     {
         int n = _s * _s;
@@ -269,6 +274,7 @@ internal sealed partial class ChestRenderer
     }
 
     /// <summary>Box-downsamples <paramref name="src"/> into the low-resolution raster and blurs it there.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     private void LowPass(Raster src, float sigma)
     {
         int f = _lowF, ls = _low.Width;
@@ -304,6 +310,7 @@ internal sealed partial class ChestRenderer
     }
 
     /// <summary>Adds an (optionally rotated) anisotropic Gaussian bump of height <paramref name="amp"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     private static void AddGaussian(Raster dst, float cx, float cy, float sx, float sy, float amp, float rot = 0f)
     {
         float r = 3f * MathF.Max(sx, sy);

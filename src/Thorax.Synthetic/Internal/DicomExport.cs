@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using Thorax.Dicom;
 
@@ -17,6 +18,7 @@ internal static class DicomExport
         DicomWriter.Write(fs, new DicomDataset(), ds);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     public static DicomDataset Build(SyntheticStudy st)
     {
         bool twelve = st.Encoding == StudyEncoding.Uncompressed12;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Thorax.Synthetic.Internal;
 
 /// <summary>Connected-component helpers for 0/255 masks (4-connectivity), working on horizontal runs with a
@@ -6,6 +7,7 @@ internal static class MaskOps
 {
     /// <summary>Clears every component except the largest one (by pixel count; the first in raster order on
     /// ties), in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     public static void KeepLargestComponent(byte[] mask, int width, int height)
     {
         var runs = Runs(mask, width, height, out var rowStart);

@@ -16,7 +16,32 @@ internal sealed class Raster
 
     public Span<float> Row(int y) => Data.AsSpan(y * Width, Width);
 
-    public void Clear() => Array.Clear(Data);
+    public void Clear()
+    {
+        Array.Clear(Data);
+        _ty0 = int.MaxValue; _ty1 = -1; _tx0 = int.MaxValue; _tx1 = -1;
+    }
+
+    // Box written by the rasterizer since the last clear (inclusive bounds; empty when _ty1 < _ty0).
+    private int _tx0 = int.MaxValue, _tx1 = -1, _ty0 = int.MaxValue, _ty1 = -1;
+
+    /// <summary>Records that pixels in [x0, x1] x [y0, y1] were written (called by <see cref="Rasterizer"/>).</summary>
+    public void MarkTouched(int x0, int y0, int x1, int y1)
+    {
+        if (x0 < _tx0) _tx0 = x0;
+        if (x1 > _tx1) _tx1 = x1;
+        if (y0 < _ty0) _ty0 = y0;
+        if (y1 > _ty1) _ty1 = y1;
+    }
+
+    /// <summary>Zeroes only the box recorded by <see cref="MarkTouched"/> since the last clear. Valid only for
+    /// rasters that are written exclusively through <see cref="Rasterizer"/> (and start zeroed).</summary>
+    public void ClearTouched()
+    {
+        for (int y = Math.Max(0, _ty0); y <= Math.Min(Height - 1, _ty1); y++)
+            Data.AsSpan(y * Width + _tx0, _tx1 - _tx0 + 1).Clear();
+        _ty0 = int.MaxValue; _ty1 = -1; _tx0 = int.MaxValue; _tx1 = -1;
+    }
 
     public void CopyTo(Raster other) => Data.AsSpan().CopyTo(other.Data);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace Thorax.Synthetic.Internal;
@@ -29,6 +30,7 @@ internal static class Rasterizer
 
     [ThreadStatic] private static Scratch? t_scratch;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     public static void FillPolygon(Raster dst, ReadOnlySpan<Vector2> poly, float value, Blend blend)
     {
         int n = poly.Length;
@@ -45,6 +47,7 @@ internal static class Rasterizer
         int y0 = Math.Max(0, (int)MathF.Floor(minY)), y1 = Math.Min(dst.Height - 1, (int)MathF.Ceiling(maxY));
         if (x1 < x0 || y1 < y0) return;
         int bw = x1 - x0 + 1;
+        dst.MarkTouched(x0, y0, x1, y1);
 
         var sc = t_scratch ??= new Scratch();
         sc.Ensure(bw, n);
@@ -150,6 +153,7 @@ internal static class Rasterizer
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     private static void ApplyRow(Span<float> dst, ReadOnlySpan<float> cov, float value, Blend blend)
     {
         int i = 0, n = dst.Length;

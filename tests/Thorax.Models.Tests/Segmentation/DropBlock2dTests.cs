@@ -28,6 +28,8 @@ public class DropBlock2dTests
         Assert.Equal(0.1 / 49 * 1024.0 / (26 * 26), layer.Gamma(32, 32), 12);
         Assert.Equal(0.1 / 49 * (40.0 * 28) / (34 * 22), layer.Gamma(40, 28), 12);
         Assert.Equal(0, layer.Gamma(6, 100));
+        Assert.Equal(0, new DropBlock2d(4, 0.9).Gamma(4, 100)); // even block: rows 2..1 hold no valid seed
+        Assert.True(new DropBlock2d(4, 0.9).Gamma(5, 100) > 0);
     }
 
     [Theory]
