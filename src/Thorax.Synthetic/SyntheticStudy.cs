@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Thorax.Synthetic;
 
 /// <summary>One generated frontal (PA) chest radiograph with its pixel truth, labels, simulated gaze and
@@ -88,7 +90,13 @@ public sealed class SyntheticStudy
     public byte[] LungMask()
     {
         var m = new byte[RightLungMask.Length];
-        for (int i = 0; i < m.Length; i++) m[i] = (byte)(RightLungMask[i] | LeftLungMask[i]);
+        var r = RightLungMask.AsSpan();
+        var l = LeftLungMask.AsSpan(0, r.Length);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= m.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+                (new Vector<byte>(r[i..]) | new Vector<byte>(l[i..])).CopyTo(m.AsSpan(i));
+        for (; i < m.Length; i++) m[i] = (byte)(r[i] | l[i]);
         return m;
     }
 }

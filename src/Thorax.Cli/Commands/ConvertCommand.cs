@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Thorax.Cli.Imaging;
+using Thorax.Pipelines;
 using Thorax.Dicom;
 using Thorax.Imaging;
 using Thorax.Imaging.Codecs;
@@ -43,7 +43,7 @@ internal static class ConvertCommand
                     throw new ArgumentException($"--window must be 'center,width' with width >= 1, got '{w}'");
                 options = options with { Voi = VoiMode.Explicit, WindowCenter = c, WindowWidth = width };
             }
-            var img = InputImage.ReadUnit(inPath, options);
+            var img = XrayImage.ReadUnit(inPath, options);
             var ext = Path.GetExtension(outPath).ToLowerInvariant();
             switch (ext)
             {

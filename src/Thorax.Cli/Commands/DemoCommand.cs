@@ -45,7 +45,7 @@ internal static class DemoCommand
         var total = Stopwatch.StartNew();
         Torch.Initialize();
         var shownData = Path.GetFullPath(dataDir ?? synthDir!);
-        AnsiConsole.MarkupLine($"[bold]Thorax demo[/]: lung segmentation (U-Net {string.Join("-", options.Widths)}, {size} px) on [blue]{Markup.Escape(shownData)}[/]");
+        AnsiConsole.MarkupLine($"[bold]Thorax demo[/]: lung segmentation ({options.Model}, base {options.BaseChannels} channels, {size} px) on [blue]{Markup.Escape(shownData)}[/]");
         AnsiConsole.MarkupLine($"[grey]libtorch {Torch.Version}, {Torch.NumThreads} threads; training budget {minutes:0.#} min[/]");
         IReadOnlyList<LungSample> samples = Array.Empty<LungSample>();
         LungTrainingResult? result = null;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using Thorax.Cli.Imaging;
+using Thorax.Pipelines;
 using Thorax.Imaging.Codecs;
 using Thorax.Metrics;
 
@@ -55,8 +55,8 @@ internal static class MetricsCommand
         {
             var rows = Pairs(r.GetValue(spred)!, r.GetValue(struth)!).Select(p =>
             {
-                var a = InputImage.ReadUnit(p.Pred);
-                var b = InputImage.ReadUnit(p.Truth);
+                var a = XrayImage.ReadUnit(p.Pred);
+                var b = XrayImage.ReadUnit(p.Truth);
                 if (a.Width != b.Width || a.Height != b.Height)
                     throw new InvalidDataException($"{p.Pred} is {a.Width}x{a.Height} but {p.Truth} is {b.Width}x{b.Height}");
                 return new { id = p.Id, kl = SaliencyMetrics.KlDivergence(a.Pixels, b.Pixels), cc = SaliencyMetrics.CorrelationCoefficient(a.Pixels, b.Pixels),

@@ -27,7 +27,7 @@ public sealed class ImageFolderDataset : ImageDataset
         columns ??= ImageFolderOptions.Default;
         var table = CsvTable.Read(csv);
         int img = columns.ImageColumn is { } ic ? table.Require(ic) : table.Require(ImageColumnNames);
-        int mask = columns.MaskColumn is { } mc ? table.Require(mc) : -1;
+        int mask = columns.MaskColumn is { } mc ? table.Require(mc) : table.IndexOf("mask", "mask_path");
         int[] labelCols;
         if (columns.LabelColumns is { } names) labelCols = names.Select(n => table.Require(n)).ToArray();
         else

@@ -8,7 +8,7 @@ namespace Thorax.Data.Datasets;
 /// Label vector over the 14 NIH findings (<see cref="Findings"/>): from Data_Entry's pipe-separated
 /// <c>Finding Labels</c> when given (1/0), else from the box list (1 where the image has a box of that finding,
 /// NaN = unknown otherwise). One mask per sample: the union of the image's boxes (or of
-/// <paramref name="maskFinding"/>'s boxes only), filled rectangles in native pixels.
+/// of one finding's boxes only), filled rectangles in native pixels.
 /// </summary>
 public sealed class NihDataset : ImageDataset
 {

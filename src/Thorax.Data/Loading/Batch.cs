@@ -4,8 +4,8 @@ namespace Thorax.Data.Loading;
 
 /// <summary>
 /// One collated batch. The consumer owns it: dispose it (or every tensor) when done. Its tensors are created
-/// outside any <see cref="TensorScope"/> (on the loader's worker thread, or detached), so an enclosing scope does not
-/// free them; use <see cref="Tensor.MoveToOuterScope"/>-free code and call <see cref="Dispose"/>.
+/// outside any <see cref="TensorScope"/> (on the loader's worker thread, or detached from the consumer's scope), so a
+/// scope the consumer opens does not free them; call <see cref="Dispose"/> when the step is done.
 /// </summary>
 public sealed class Batch : IDisposable
 {

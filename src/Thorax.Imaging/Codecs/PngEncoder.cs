@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Thorax.Imaging.Codecs;
 
@@ -62,6 +63,7 @@ internal static class PngEncoder
     };
 
     /// <summary>Same filter type on every row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops, called once per image
     private static void WriteFixed(Stream z, int filter, ReadOnlySpan<byte> samples, int height, int stride, int bpp)
     {
         var line = new byte[stride + 1];
@@ -94,6 +96,7 @@ internal static class PngEncoder
     }
 
     /// <summary>Per row, the filter with the smallest sum of absolute (signed) filtered bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops, called once per image
     private static void WriteAdaptive(Stream z, ReadOnlySpan<byte> bigEndianSamples, int height, int stride, int bpp)
     {
         var candidates = new byte[5][];

@@ -6,6 +6,7 @@ using Thorax.Imaging.Ops;
 using Thorax.Metrics;
 using Thorax.Models.Segmentation;
 using Thorax.Nn;
+using Thorax.Nn;
 using Thorax.Optim;
 using Thorax.Training;
 
@@ -33,7 +34,7 @@ public sealed class LungTrainer
     public event Action<EpochRecord>? EpochCompleted;
 
     /// <summary>Trains, evaluates the best epoch's weights on the validation split and writes the run folder.</summary>
-    public (LungTrainingResult Result, UNet Model, IReadOnlyList<LungSample> Validation) Train(IReadOnlyList<LungSample> samples, string runDir,
+    public (LungTrainingResult Result, Module<Tensor, Tensor> Model, IReadOnlyList<LungSample> Validation) Train(IReadOnlyList<LungSample> samples, string runDir,
         CancellationToken cancel = default)
     {
         var o = _options;
@@ -47,7 +48,7 @@ public sealed class LungTrainer
         var val = order.Take(nVal).Select(i => samples[i]).ToList();
         var train = order.Skip(nVal).Select(i => samples[i]).ToList();
 
-        var model = new UNet(1, 1, o.Widths);
+        var model = SegmentationModels.Create(o.Model, 1, 1, o.BaseChannels);
         using var optimizer = new Adam(model.Parameters(), new AdamOptions { Lr = o.LearningRate });
         var history = new List<EpochRecord>();
         var bestDice = double.NegativeInfinity;
@@ -87,7 +88,7 @@ public sealed class LungTrainer
                 bestEpoch = epoch;
                 best = model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.DType == DType.Float32 ? kv.Value.ToArray<float>() : Array.Empty<float>());
             }
-            if (clock.Elapsed >= o.TimeBudget) break;
+            if (clock.Elapsed >= o.TimeBudget || epoch - bestEpoch >= o.EarlyStoppingPatience) break;
         }
         var trainSeconds = clock.Elapsed.TotalSeconds;
         if (best != null) Restore(model, best);
@@ -97,7 +98,7 @@ public sealed class LungTrainer
         return (result, model, val);
     }
 
-    private static void Restore(UNet model, Dictionary<string, float[]> best)
+    private static void Restore(Module<Tensor, Tensor> model, Dictionary<string, float[]> best)
     {
         using var _ = Torch.NoGrad();
         foreach (var (name, t) in model.StateDict())
@@ -135,7 +136,7 @@ public sealed class LungTrainer
     }
 
     /// <summary>Predicted binary masks (logit &gt; 0) for the samples, in order.</summary>
-    public static List<byte[]> Predict(UNet model, IReadOnlyList<LungSample> samples, int batchSize = 16)
+    public static List<byte[]> Predict(Module<Tensor, Tensor> model, IReadOnlyList<LungSample> samples, int batchSize = 16)
     {
         model.Eval();
         var outs = new List<byte[]>();
@@ -152,7 +153,7 @@ public sealed class LungTrainer
         return outs;
     }
 
-    private static (double Loss, List<LungImageScore> Scores) Evaluate(UNet model, IReadOnlyList<LungSample> val)
+    public static (double Loss, List<LungImageScore> Scores) Evaluate(Module<Tensor, Tensor> model, IReadOnlyList<LungSample> val)
     {
         model.Eval();
         double loss = 0;
@@ -180,16 +181,16 @@ public sealed class LungTrainer
         return (loss / val.Count, scores);
     }
 
-    private void WriteRun(string dir, UNet model, LungTrainingResult r)
+    private void WriteRun(string dir, Module<Tensor, Tensor> model, LungTrainingResult r)
     {
         Directory.CreateDirectory(dir);
         var sd = model.StateDict();
         RunFiles.Write(Path.Combine(dir, "model.safetensors"), tmp => SafeTensors.Save(tmp, sd,
-            new Dictionary<string, string> { ["architecture"] = "unet", ["widths"] = string.Join(",", _options.Widths), ["size"] = _options.Size.ToString(CultureInfo.InvariantCulture) }));
+            new Dictionary<string, string> { ["architecture"] = _options.Model, ["base_channels"] = _options.BaseChannels.ToString(CultureInfo.InvariantCulture), ["size"] = _options.Size.ToString(CultureInfo.InvariantCulture) }));
         var json = new JsonSerializerOptions { WriteIndented = true };
         RunFiles.WriteText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(new
         {
-            model = "unet", in_channels = 1, classes = 1, widths = _options.Widths, size = _options.Size, epochs = _options.Epochs,
+            model = _options.Model, in_channels = 1, classes = 1, base_channels = _options.BaseChannels, size = _options.Size, epochs = _options.Epochs,
             batch = _options.BatchSize, lr = _options.LearningRate, seed = _options.Seed, validation_fraction = _options.ValidationFraction,
             augment_probability = _options.AugmentProbability, loss = "bce+dice", optimizer = "adam", preprocessing = "clahe(2.0, 8x8), resize",
         }, json));

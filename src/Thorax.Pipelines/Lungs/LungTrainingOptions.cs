@@ -6,8 +6,14 @@ public sealed record LungTrainingOptions
     /// <summary>Square model input size in pixels. Default 128 (the paper: 224).</summary>
     public int Size { get; init; } = 128;
 
-    /// <summary>U-Net channels per level (last = bottleneck). Default 16-32-64-128-256.</summary>
-    public long[] Widths { get; init; } = { 16, 32, 64, 128, 256 };
+    /// <summary>Architecture: unet, unetpp, attention-unet or sa-unet. Default unet.</summary>
+    public string Model { get; init; } = "unet";
+
+    /// <summary>Channels of the first level (the others double per level). Default 16 (a small, fast model).</summary>
+    public int BaseChannels { get; init; } = 16;
+
+    /// <summary>Stop when validation Dice has not improved for this many epochs. Default 8.</summary>
+    public int EarlyStoppingPatience { get; init; } = 8;
 
     /// <summary>Maximum epochs. Default 30.</summary>
     public int Epochs { get; init; } = 30;
@@ -39,6 +45,9 @@ public sealed record LungTrainingOptions
         if (LearningRate is <= 0 or > 1) throw new ArgumentException($"lr must be in (0, 1], got {LearningRate}");
         if (ValidationFraction is <= 0 or >= 1) throw new ArgumentException($"validation fraction must be in (0, 1), got {ValidationFraction}");
         if (AugmentProbability is < 0 or > 1) throw new ArgumentException($"augment probability must be in [0, 1], got {AugmentProbability}");
-        if (Widths.Length < 2) throw new ArgumentException("widths need at least two levels");
+        if (!Thorax.Models.Segmentation.SegmentationModels.Names.Contains(Model))
+            throw new ArgumentException($"model must be one of {string.Join(", ", Thorax.Models.Segmentation.SegmentationModels.Names)}, got '{Model}'");
+        if (BaseChannels is < 1 or > 128) throw new ArgumentException($"base channels must be in [1, 128], got {BaseChannels}");
+        if (EarlyStoppingPatience < 1) throw new ArgumentException($"patience must be at least 1, got {EarlyStoppingPatience}");
     }
 }

@@ -118,18 +118,35 @@ internal static class Blur
         return radii[0] + radii[1] + radii[2] <= MaxDirectRadius ? CompositeKernel(radii) : null;
     }
 
-    /// <summary>dst(y) = sum_k kernel[k] * src(clamp(y + k - R)), whole rows at a time.</summary>
+    /// <summary>dst(y) = sum_k kernel[k] * src(clamp(y + k - R)); all taps accumulated in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     public static void VerticalKernel(float[] src, float[] dst, int w, int h, float[] kernel)
     {
-        int r = kernel.Length / 2;
+        if (src.Length < w * h || dst.Length < w * h) throw new ArgumentException("Raster smaller than w x h.");
+        int r = kernel.Length / 2, taps = kernel.Length;
+        Span<int> rowOff = stackalloc int[taps];
+        ref float s0 = ref MemoryMarshal.GetArrayDataReference(src);
         for (int y = 0; y < h; y++)
         {
-            var d = dst.AsSpan(y * w, w);
-            var first = src.AsSpan(Math.Clamp(y - r, 0, h - 1) * w, w);
-            Scale(first, kernel[0], d);
-            for (int k = 1; k < kernel.Length; k++)
-                MultiplyAdd(src.AsSpan(Math.Clamp(y + k - r, 0, h - 1) * w, w), kernel[k], d);
+            for (int k = 0; k < taps; k++) rowOff[k] = Math.Clamp(y + k - r, 0, h - 1) * w;
+            ref float d = ref dst[y * w];
+            int x = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                for (; x <= w - Vector<float>.Count; x += Vector<float>.Count)
+                {
+                    var acc = Vector<float>.Zero;
+                    for (int k = 0; k < taps; k++)
+                        acc += new Vector<float>(kernel[k]) * Vector.LoadUnsafe(ref s0, (nuint)(rowOff[k] + x));
+                    Vector.StoreUnsafe(acc, ref d, (nuint)x);
+                }
+            }
+            for (; x < w; x++)
+            {
+                float acc = 0;
+                for (int k = 0; k < taps; k++) acc += kernel[k] * Unsafe.Add(ref s0, rowOff[k] + x);
+                Unsafe.Add(ref d, x) = acc;
+            }
         }
     }
 
@@ -145,43 +162,29 @@ internal static class Blur
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     public static void HorizontalRow(ReadOnlySpan<float> src, Span<float> dst, float[] kernel, float[] pad)
     {
-        int r = kernel.Length / 2, w = src.Length;
+        int r = kernel.Length / 2, w = src.Length, taps = kernel.Length;
+        if (pad.Length < w + taps - 1 || dst.Length < w) throw new ArgumentException("Scratch or destination too short.");
         pad.AsSpan(0, r).Fill(src[0]);
         src.CopyTo(pad.AsSpan(r));
         pad.AsSpan(r + w, r).Fill(src[w - 1]);
-        Scale(pad.AsSpan(0, w), kernel[0], dst);
-        for (int k = 1; k < kernel.Length; k++) MultiplyAdd(pad.AsSpan(k, w), kernel[k], dst);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
-    private static void Scale(ReadOnlySpan<float> x, float a, Span<float> d)
-    {
-        int i = 0, n = x.Length;
-        if (d.Length < n) throw new ArgumentException("Destination shorter than source.", nameof(d));
-        ref float xs = ref MemoryMarshal.GetReference(x);
-        ref float ds = ref MemoryMarshal.GetReference(d);
+        ref float p = ref MemoryMarshal.GetArrayDataReference(pad);
+        ref float d = ref MemoryMarshal.GetReference(dst);
+        int x = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            var va = new Vector<float>(a);
-            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-                Vector.StoreUnsafe(va * Vector.LoadUnsafe(ref xs, (nuint)i), ref ds, (nuint)i);
+            for (; x <= w - Vector<float>.Count; x += Vector<float>.Count)
+            {
+                var acc = Vector<float>.Zero;
+                for (int k = 0; k < taps; k++)
+                    acc += new Vector<float>(kernel[k]) * Vector.LoadUnsafe(ref p, (nuint)(x + k));
+                Vector.StoreUnsafe(acc, ref d, (nuint)x);
+            }
         }
-        for (; i < n; i++) Unsafe.Add(ref ds, i) = a * Unsafe.Add(ref xs, i);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
-    private static void MultiplyAdd(ReadOnlySpan<float> x, float a, Span<float> d)
-    {
-        int i = 0, n = x.Length;
-        if (d.Length < n) throw new ArgumentException("Destination shorter than source.", nameof(d));
-        ref float xs = ref MemoryMarshal.GetReference(x);
-        ref float ds = ref MemoryMarshal.GetReference(d);
-        if (Vector.IsHardwareAccelerated)
+        for (; x < w; x++)
         {
-            var va = new Vector<float>(a);
-            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-                Vector.StoreUnsafe(Vector.LoadUnsafe(ref ds, (nuint)i) + va * Vector.LoadUnsafe(ref xs, (nuint)i), ref ds, (nuint)i);
+            float acc = 0;
+            for (int k = 0; k < taps; k++) acc += kernel[k] * Unsafe.Add(ref p, x + k);
+            Unsafe.Add(ref d, x) = acc;
         }
-        for (; i < n; i++) Unsafe.Add(ref ds, i) += a * Unsafe.Add(ref xs, i);
     }
 }

@@ -1,6 +1,5 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Thorax.Synthetic.Internal;
 
@@ -15,9 +14,11 @@ internal sealed partial class ChestRenderer
         BodySide? pnaSide = null;
         string? pnaZone = null;
         bool effusion = false;
-        _w1.Clear();
         var w = _w1.Data;
         var ts = _tissue.Data;
+        // Haze blobs are collected in _w1 (it still holds the body coverage) and weighted by the lung tissue.
+        if (plan.Class != FindingClass.Normal) _w1.Clear();
+        _tissue.TryGetTouched(out int tx0, out int ty0, out int tx1, out int ty1);
 
         if (plan.Class == FindingClass.HeartFailure)
         {
@@ -29,7 +30,8 @@ internal sealed partial class ChestRenderer
                     AddGaussian(_w1, h.X + sg * rng.Range(0.0, 0.06) * s, h.Y + rng.Range(-0.05, 0.08) * s,
                         rng.Range(0.05, 0.08) * s, rng.Range(0.035, 0.06) * s, rng.Range(0.1, 0.18), rng.Range(-0.5, 0.5));
             }
-            for (int i = 0; i < a.Length; i++) a[i] += w[i] * ts[i];
+            for (int y = ty0; y <= ty1; y++)
+                RowOps.AddProduct(_w1.Row(y)[tx0..(tx1 + 1)], _tissue.Row(y)[tx0..(tx1 + 1)], _a.Row(y)[tx0..(tx1 + 1)]);
             findings.Add((an.HeartCenter, an.HeartWidth * 0.5f));
             findings.Add((an.RightHilum, 0.08f * s));
             findings.Add((an.LeftHilum, 0.08f * s));
@@ -63,13 +65,18 @@ internal sealed partial class ChestRenderer
             // Patchy texture: the mottle field sampled 4x coarser (larger blobs).
             int ox = rng.Next(_s), oy = rng.Next(_s);
             var mot = _tex.Mottle;
-            for (int i = 0; i < a.Length; i++)
+            for (int y = ty0; y <= ty1; y++)
             {
-                float v = w[i];
-                if (v < 1e-4f) continue;
-                int mx = ((i % _s) / 4 + ox) % _s, my = ((i / _s) / 4 + oy) % _s;
-                float m = 0.85f + 0.2f * mot[my * _s + mx];
-                a[i] += MathF.Min(v, 0.55f) * MathF.Max(m, 0.4f) * ts[i];
+                int row = y * _s, my = (y / 4 + oy) % _s;
+                for (int x = tx0; x <= tx1; x++)
+                {
+                    int i = row + x;
+                    float v = w[i];
+                    if (v < 1e-4f) continue;
+                    int mx = (x / 4 + ox) % _s;
+                    float m = 0.85f + 0.2f * mot[my * _s + mx];
+                    a[i] += MathF.Min(v, 0.55f) * MathF.Max(m, 0.4f) * ts[i];
+                }
             }
             findings.Add((c, spread * 1.8f));
             pnaSide = side;
@@ -79,18 +86,24 @@ internal sealed partial class ChestRenderer
         if (ptx is not null)
         {
             var side = plan.Pneumothorax!.Side;
-            var lung = (side == BodySide.Right ? _lungR : _lungL).Data;
+            var lungRaster = side == BodySide.Right ? _lungR : _lungL;
+            var lung = lungRaster.Data;
+            var hd = _heart.Data;
             bool large = plan.Pneumothorax.Size == PneumothoraxSize.Large;
             float extraAir = rng.Range(0.08, 0.14);
             double sx = 0, sy = 0;
             int n = 0;
-            for (int i = 0; i < a.Length; i++)
-            {
-                float gap = lung[i] - ts[i];
-                if (gap > 0.5f) { sx += i % _s; sy += i / _s; n++; }
-                if (gap > 0) a[i] -= extraAir * gap * (1f - _heart.Data[i]);
-                else if (large && lung[i] > 0) a[i] += 0.08f * ts[i];
-            }
+            // Air and retraction only change pixels inside the lung on that side.
+            lungRaster.TryGetTouched(out int lx0, out int ly0, out int lx1, out int ly1);
+            for (int y = ly0; y <= ly1; y++)
+                for (int x = lx0; x <= lx1; x++)
+                {
+                    int i = y * _s + x;
+                    float gap = lung[i] - ts[i];
+                    if (gap > 0.5f) { sx += x; sy += y; n++; }
+                    if (gap > 0) a[i] -= extraAir * gap * (1f - hd[i]);
+                    else if (large && lung[i] > 0) a[i] += 0.08f * ts[i];
+                }
             float lw = MathF.Max(1.3f, 0.0022f * s);
             foreach (var line in ptx.PleuralLines)
                 Rasterizer.FillPolygon(_a, Shapes.Ribbon(line, lw, lw), rng.Range(0.16, 0.26), Blend.Add);
@@ -144,27 +157,24 @@ internal sealed partial class ChestRenderer
                 Branch(h, d, rng.Range(0.07, 0.1) * s, 0.0095f * s * wMul, 0, ref rng);
             }
         }
-        var a = _a.Data; var v = _vessel.Data; var ts = _tissue.Data; var hd = _heart.Data;
         var mot = _tex.Mottle;
         int ox = _tex.Size == _s ? rng.Next(_s) : 0, oy = rng.Next(_s);
         float mk = rng.Range(0.018, 0.03);
         for (int y = 0; y < _s; y++)
         {
             int my = (y + oy) % _s;
-            int row = y * _s;
             var tr = _tissue.Row(y);
             int first = tr.IndexOfAnyExcept(0f);
             if (first < 0) continue;
             int last = tr.LastIndexOfAnyExcept(0f);
-            for (int x = first; x <= last; x++)
-            {
-                float t = ts[row + x];
-                if (t <= 0) continue;
-                int mx = x + ox;
-                if (mx >= _s) mx -= _s;
-                float m = mot[my * _s + mx];
-                a[row + x] += t * (v[row + x] * (1f - 0.6f * hd[row + x]) + mk * m);
-            }
+            // a += t * (vessel * (1 - 0.6 heart) + mk * mottle), the mottle row read with a wrap-around offset.
+            int split = Math.Clamp(_s - ox, first, last + 1);
+            if (split > first)
+                RowOps.AddVessels(tr[first..split], _vessel.Row(y)[first..split], _heart.Row(y)[first..split],
+                    mot.AsSpan(my * _s + first + ox, split - first), mk, _a.Row(y)[first..split]);
+            if (last + 1 > split)
+                RowOps.AddVessels(tr[split..(last + 1)], _vessel.Row(y)[split..(last + 1)], _heart.Row(y)[split..(last + 1)],
+                    mot.AsSpan(my * _s + split + ox - _s, last + 1 - split), mk, _a.Row(y)[split..(last + 1)]);
         }
     }
 
@@ -224,13 +234,8 @@ internal sealed partial class ChestRenderer
         }
     }
 
-    /// <summary>Tone LUT resolution and the attenuation range it covers.</summary>
-    private const int ToneLutSize = 4096;
-    private const float ToneMinA = -0.5f, ToneMaxA = 4.5f;
-
     /// <summary>Blurs the attenuation image (detector blur, Gaussian <paramref name="blurSigma"/> pixels), maps it
     /// through the tone curve and adds pixel noise. A small blur is fused with the tone mapping row by row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     private void ToBrightness(StudyPlan plan, float blurSigma, ref Rng rng)
     {
         var kernel = Blur.DirectKernel(blurSigma);
@@ -241,65 +246,23 @@ internal sealed partial class ChestRenderer
             pad = new float[_s + kernel.Length];
         }
         else Blur.Gaussian(_a, blurSigma, _w1);
-        const int lutSize = ToneLutSize;
-        const float aMin = ToneMinA, aMax = ToneMaxA;
         float k = rng.Range(0.8, 1.2), lo = rng.Range(0.0, 0.06), hi = rng.Range(0.9, 1.0), gamma = rng.Range(0.75, 1.35);
         bool curve = plan.ShortcutCue && _shortcut == ShortcutKind.IntensityCurve;
-        var lut = new float[lutSize + 1];
-        for (int i = 0; i <= lutSize; i++)
+        float sd = rng.Range(0.004, 0.011);
+        ulong noiseSeed = rng.NextULong();
+        var tone = new ToneMapper(av =>
         {
-            float av = aMin + (aMax - aMin) * i / lutSize;
             float b = 1f - MathF.Exp(-k * MathF.Max(av, 0f));
             b = Math.Clamp((b - lo) / (hi - lo), 0f, 1f);
             b = MathF.Pow(b, gamma);
-            if (curve) b = 0.12f + 0.8f * MathF.Pow(b, 0.6f);
-            lut[i] = b;
-        }
-        float scale = lutSize / (aMax - aMin);
-        float sd = rng.Range(0.004, 0.011);
-        ulong noiseSeed = rng.NextULong();
-        var normals = _tex.Normals;
-        if (normals.Length != Textures.NormalTableSize) throw new InvalidOperationException("Normal table size mismatch.");
-        ref float nrm = ref MemoryMarshal.GetArrayDataReference(normals);
+            return curve ? 0.12f + 0.8f * MathF.Pow(b, 0.6f) : b;
+        }, sd, _tex.Normals);
         for (int y = 0; y < _s; y++)
         {
-            // Four interleaved xorshift32 streams per row (seeded from the row index), so the noise does not
-            // form one serial dependency chain across the image.
-            ulong h0 = Rng.Mix(noiseSeed + (ulong)y * 0x9E3779B97F4A7C15UL), h1 = Rng.Mix(h0);
-            uint s0 = (uint)h0 | 1, s1 = (uint)(h0 >> 32) | 1, s2 = (uint)h1 | 1, s3 = (uint)(h1 >> 32) | 1;
             var row = _a.Row(y);
             if (kernel is not null) Blur.HorizontalRow(_w1.Row(y), row, kernel, pad!);
-            int x = 0;
-            for (; x + 4 <= row.Length; x += 4)
-            {
-                s0 ^= s0 << 13; s0 ^= s0 >> 17; s0 ^= s0 << 5;
-                s1 ^= s1 << 13; s1 ^= s1 >> 17; s1 ^= s1 << 5;
-                s2 ^= s2 << 13; s2 ^= s2 >> 17; s2 ^= s2 << 5;
-                s3 ^= s3 << 13; s3 ^= s3 >> 17; s3 ^= s3 << 5;
-                // Indices are 16-bit and the normals table has 2^16 entries.
-                row[x] = Tone(row[x], lut, scale, sd, Unsafe.Add(ref nrm, (int)(s0 >> 16)));
-                row[x + 1] = Tone(row[x + 1], lut, scale, sd, Unsafe.Add(ref nrm, (int)(s1 >> 16)));
-                row[x + 2] = Tone(row[x + 2], lut, scale, sd, Unsafe.Add(ref nrm, (int)(s2 >> 16)));
-                row[x + 3] = Tone(row[x + 3], lut, scale, sd, Unsafe.Add(ref nrm, (int)(s3 >> 16)));
-            }
-            for (; x < row.Length; x++)
-            {
-                s0 ^= s0 << 13; s0 ^= s0 >> 17; s0 ^= s0 << 5;
-                row[x] = Tone(row[x], lut, scale, sd, normals[s0 >> 16]);
-            }
+            tone.MapRow(row, noiseSeed + (ulong)y * 0xD1B54A32D192ED03UL);
         }
-    }
-
-    /// <summary>Attenuation to brightness through the tone LUT, plus signal-dependent noise; clamped to [0, 1].</summary>
-    private static float Tone(float av, float[] lut, float scale, float sd, float noise)
-    {
-        float f = MathF.Min(MathF.Max((av - ToneMinA) * scale, 0f), ToneLutSize - 1e-3f);
-        int j = (int)f;
-        // j is in [0, ToneLutSize - 1] and lut has ToneLutSize + 1 entries.
-        ref float l = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(lut), j);
-        float b = l + (Unsafe.Add(ref l, 1) - l) * (f - j);
-        b += sd * (0.5f + b) * noise;
-        return Math.Clamp(b, 0f, 1f);
     }
 
     private void BuildMarkers(StudyPlan plan, Anatomy an, ref Rng rng)

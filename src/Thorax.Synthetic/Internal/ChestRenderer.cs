@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Thorax.Synthetic.Internal;
 
@@ -114,9 +114,7 @@ internal sealed partial class ChestRenderer
             float abd = PneumothoraxShape.SmoothStep(dome - 0.05f * s, dome + 0.05f * s, y);
             float neck = PneumothoraxShape.SmoothStep(0.02f * s, an.ApexY + 0.02f * s, y);
             float k = (thick * 0.6f + 0.6f * abd) * (0.55f + 0.45f * neck);
-            var row = _w1.Row(y);
-            var ar = a.AsSpan(y * _s, _s);
-            for (int x = 0; x < _s; x++) ar[x] = row[x] * (0.3f + k * prof[x]);
+            RowOps.Profile(_w1.Row(y), prof, 0.3f, k, _a.Row(y));
         }
         if (an.Female)
             foreach (float sign in new[] { -1f, 1f })
@@ -124,9 +122,9 @@ internal sealed partial class ChestRenderer
 
         // Lung air: crisp edge times a smooth thickness term (darker centrally).
         var air = _w2.Data;
-        var lr = _lungR.Data; var ll = _lungL.Data; var hd = _heart.Data;
+        var lr = _lungR.Data; var ll = _lungL.Data;
         var cw = _central.Data;
-        for (int i = 0; i < air.Length; i++) air[i] = (lr[i] + ll[i]) * (1f - cw[i]);
+        RowOps.SumMasked(lr, ll, cw, air);
         LowPass(_w2, 0.035f * s);
         float depth = rng.Range(0.85, 1.0);
         float baseFade = rng.Range(0.15, 0.35);
@@ -155,13 +153,12 @@ internal sealed partial class ChestRenderer
                 rng.Range(0.03, 0.06) * s, rng.Range(0.02, 0.035) * s, rng.Range(-0.3, 0.3)), -rng.Range(0.12, 0.25), Blend.Add);
         // Central shadow merges into the abdomen below the diaphragm.
         float central = rng.Range(0.36, 0.46);
-        for (int y = 0; y < _s; y++)
-        {
-            float f = central * (1f - PneumothoraxShape.SmoothStep(dome - 0.05f * s, dome + 0.05f * s, y));
-            var ar = a.AsSpan(y * _s, _s);
-            var cr = _central.Row(y);
-            for (int x = 0; x < _s; x++) ar[x] += f * cr[x];
-        }
+        if (_central.TryGetTouched(out int cx0, out int cy0, out int cx1, out int cy1))
+            for (int y = cy0; y <= cy1; y++)
+            {
+                float f = central * (1f - PneumothoraxShape.SmoothStep(dome - 0.05f * s, dome + 0.05f * s, y));
+                RowOps.AddScaled(_central.Row(y)[cx0..(cx1 + 1)], f, _a.Row(y)[cx0..(cx1 + 1)]);
+            }
         Rasterizer.FillPolygon(_a, Shapes.Ribbon(an.Trachea, 0.03f * s, 0.024f * s), -0.22f, Blend.Add);
         var carina = an.Trachea[^1];
         foreach (float sign in new[] { -1f, 1f })
@@ -251,26 +248,36 @@ internal sealed partial class ChestRenderer
     {
         int n = _s * _s;
         var right = new byte[n]; var left = new byte[n]; var heart = new byte[n]; var ptx = new byte[n];
-        int heartRows = Math.Clamp((int)(an.DomeLeftY + 0.015f * _s), 0, _s) * _s;
-        var lr = _lungR.Data; var ll = _lungL.Data; var hd = _heart.Data; var cw = _central.Data; var ts = _tissue.Data;
-        for (int i = 0; i < n; i++)
-        {
-            bool h = hd[i] >= 0.5f, c = cw[i] >= 0.5f;
-            // The heart silhouette ends at the diaphragm (the part below is hidden in the abdomen shadow).
-            if (h && i < heartRows) heart[i] = 255;
-            if (!c && lr[i] >= 0.5f) right[i] = 255;
-            if (!c && ll[i] >= 0.5f) left[i] = 255;
-        }
+        // The heart silhouette ends at the diaphragm (the part below is hidden in the abdomen shadow).
+        int heartEnd = Math.Clamp((int)(an.DomeLeftY + 0.015f * _s), 0, _s) - 1;
+        Threshold(_heart, null, heart, heartEnd);
+        Threshold(_lungR, _central, right, _s - 1);
+        Threshold(_lungL, _central, left, _s - 1);
         MaskOps.KeepLargestComponent(right, _s, _s);
         MaskOps.KeepLargestComponent(left, _s, _s);
         int count = 0;
         if (plan.Pneumothorax is { } f)
         {
             var side = f.Side == BodySide.Right ? right : left;
-            for (int i = 0; i < n; i++)
-                if (side[i] != 0 && ts[i] < 0.5f) { ptx[i] = 255; count++; }
+            var ts = _tissue.Data;
+            if ((f.Side == BodySide.Right ? _lungR : _lungL).TryGetTouched(out int x0, out int y0, out int x1, out int y1))
+                for (int y = y0; y <= y1; y++)
+                    for (int i = y * _s + x0; i <= y * _s + x1; i++)
+                        if (side[i] != 0 && ts[i] < 0.5f) { ptx[i] = 255; count++; }
         }
         RightLungMask = right; LeftLungMask = left; HeartMask = heart; PneumothoraxMask = ptx; PneumothoraxPixels = count;
+    }
+
+    /// <summary>mask = 255 where cov &gt;= 0.5 and exclude &lt; 0.5, over the rasterized box of
+    /// <paramref name="cov"/> up to row <paramref name="lastRow"/>; the rest of mask is left zero.</summary>
+    private void Threshold(Raster cov, Raster? exclude, byte[] mask, int lastRow)
+    {
+        if (!cov.TryGetTouched(out int x0, out int y0, out int x1, out int y1)) return;
+        for (int y = y0; y <= Math.Min(y1, lastRow); y++)
+        {
+            var ex = exclude is null ? default : exclude.Row(y)[x0..(x1 + 1)];
+            RowOps.Threshold(cov.Row(y)[x0..(x1 + 1)], ex, mask.AsSpan(y * _s + x0, x1 - x0 + 1));
+        }
     }
 
     /// <summary>Box-downsamples <paramref name="src"/> into the low-resolution raster and blurs it there.</summary>
@@ -316,8 +323,24 @@ internal sealed partial class ChestRenderer
         float r = 3f * MathF.Max(sx, sy);
         int x0 = Math.Max(0, (int)(cx - r)), x1 = Math.Min(dst.Width - 1, (int)(cx + r));
         int y0 = Math.Max(0, (int)(cy - r)), y1 = Math.Min(dst.Height - 1, (int)(cy + r));
-        float c = MathF.Cos(rot), sn = MathF.Sin(rot);
         float ix = 1f / (2 * sx * sx), iy = 1f / (2 * sy * sy);
+        if (rot == 0f)
+        {
+            // Axis-aligned: exp(-(dx^2 ix + dy^2 iy)) = ex(x) * ey(y).
+            var ex = new float[x1 - x0 + 1];
+            for (int x = x0; x <= x1; x++)
+            {
+                float dx = x + 0.5f - cx;
+                ex[x - x0] = MathF.Exp(-dx * dx * ix);
+            }
+            for (int y = y0; y <= y1; y++)
+            {
+                float dy = y + 0.5f - cy;
+                RowOps.AddScaled(ex, amp * MathF.Exp(-dy * dy * iy), dst.Row(y).Slice(x0, ex.Length));
+            }
+            return;
+        }
+        float c = MathF.Cos(rot), sn = MathF.Sin(rot);
         // exponent t = A dx^2 + B dx dy + C dy^2; terms beyond t = ExpTable.Range (< 1.3e-4 of amp) are skipped.
         float qa = c * c * ix + sn * sn * iy, qb = 2 * c * sn * (ix - iy), qc = sn * sn * ix + c * c * iy;
         for (int y = y0; y <= y1; y++)

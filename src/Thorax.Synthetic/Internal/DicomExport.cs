@@ -1,5 +1,7 @@
-using System.Runtime.CompilerServices;
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using Thorax.Dicom;
 
 namespace Thorax.Synthetic.Internal;
@@ -18,7 +20,6 @@ internal static class DicomExport
         DicomWriter.Write(fs, new DicomDataset(), ds);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
     public static DicomDataset Build(SyntheticStudy st)
     {
         bool twelve = st.Encoding == StudyEncoding.Uncompressed12;
@@ -57,20 +58,34 @@ internal static class DicomExport
         byte[] pixels;
         if (twelve)
         {
+            // Little-endian 16-bit words; MONOCHROME1 stores max - v.
             pixels = new byte[st.Image12.Length * 2];
-            for (int i = 0; i < st.Image12.Length; i++)
-            {
-                int v = st.Monochrome1 ? max - st.Image12[i] : st.Image12[i];
-                pixels[2 * i] = (byte)v;
-                pixels[2 * i + 1] = (byte)(v >> 8);
-            }
+            var words = MemoryMarshal.Cast<byte, ushort>(pixels.AsSpan());
+            if (st.Monochrome1) Invert<ushort>(st.Image12, (ushort)max, words);
+            else st.Image12.AsSpan().CopyTo(words);
+            if (!BitConverter.IsLittleEndian)
+                for (int i = 0; i < words.Length; i++) words[i] = BinaryPrimitives.ReverseEndianness(words[i]);
         }
         else
         {
             pixels = new byte[(st.Image8.Length + 1) & ~1];
-            for (int i = 0; i < st.Image8.Length; i++) pixels[i] = (byte)(st.Monochrome1 ? max - st.Image8[i] : st.Image8[i]);
+            if (st.Monochrome1) Invert<byte>(st.Image8, (byte)max, pixels);
+            else st.Image8.AsSpan().CopyTo(pixels);
         }
         ds.AddOrUpdate(new DicomElement(DicomTag.PixelData, twelve ? DicomVR.OW : DicomVR.OB, pixels));
         return ds;
+    }
+
+    /// <summary>dst[i] = max - src[i] (values never exceed max).</summary>
+    private static void Invert<T>(ReadOnlySpan<T> src, T max, Span<T> dst) where T : unmanaged, INumber<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vm = new Vector<T>(max);
+            for (; i <= src.Length - Vector<T>.Count; i += Vector<T>.Count)
+                (vm - new Vector<T>(src[i..])).CopyTo(dst[i..]);
+        }
+        for (; i < src.Length; i++) dst[i] = max - src[i];
     }
 }

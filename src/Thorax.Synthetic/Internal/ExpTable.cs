@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Thorax.Synthetic.Internal;
 
 /// <summary>exp(-t) for t in [0, <see cref="Range"/>) from a table with linear interpolation (absolute error
@@ -19,6 +21,7 @@ internal static class ExpTable
     }
 
     /// <summary>exp(-t) for 0 &lt;= t &lt; <see cref="Range"/> (t is clamped at 0 from below).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float NegExp(float t)
     {
         float f = MathF.Max(t, 0f) * Scale;

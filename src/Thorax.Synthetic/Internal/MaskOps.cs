@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+
 namespace Thorax.Synthetic.Internal;
 
 /// <summary>Connected-component helpers for 0/255 masks (4-connectivity), working on horizontal runs with a

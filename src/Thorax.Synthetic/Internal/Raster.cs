@@ -34,6 +34,15 @@ internal sealed class Raster
         if (y1 > _ty1) _ty1 = y1;
     }
 
+    /// <summary>The box written by the rasterizer since the last clear (inclusive bounds, clipped to the raster);
+    /// false when nothing was drawn.</summary>
+    public bool TryGetTouched(out int x0, out int y0, out int x1, out int y1)
+    {
+        x0 = Math.Max(0, _tx0); y0 = Math.Max(0, _ty0);
+        x1 = Math.Min(Width - 1, _tx1); y1 = Math.Min(Height - 1, _ty1);
+        return x1 >= x0 && y1 >= y0;
+    }
+
     /// <summary>Zeroes only the box recorded by <see cref="MarkTouched"/> since the last clear. Valid only for
     /// rasters that are written exclusively through <see cref="Rasterizer"/> (and start zeroed).</summary>
     public void ClearTouched()

@@ -1,5 +1,6 @@
-using System.Runtime.CompilerServices;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Thorax.Synthetic.Internal;
 
@@ -13,12 +14,12 @@ internal static class Rasterizer
     /// <summary>Per-thread work buffers (grown on demand, never shrunk).</summary>
     private sealed class Scratch
     {
-        public float[] Acc = new float[256], Delta = new float[256], Ex = new float[64 * 5], Xs = new float[64], Keys = new float[64];
-        public int[] Ds = new int[64], Order = new int[64], Active = new int[64];
+        public float[] Acc = new float[256], Ex = new float[64 * 5], Xs = new float[64], Keys = new float[64];
+        public int[] Delta = new int[256], Ds = new int[64], Order = new int[64], Active = new int[64];
 
         public void Ensure(int width, int edges)
         {
-            if (Acc.Length < width + 2) { Acc = new float[width + 2]; Delta = new float[width + 2]; }
+            if (Acc.Length < width + 2) { Acc = new float[width + 2]; Delta = new int[width + 2]; }
             if (Xs.Length < edges)
             {
                 int n = Math.Max(edges, Xs.Length * 2);
@@ -51,8 +52,8 @@ internal static class Rasterizer
 
         var sc = t_scratch ??= new Scratch();
         sc.Ensure(bw, n);
-        float[] acc = sc.Acc, delta = sc.Delta, ex = sc.Ex, xs = sc.Xs, keys = sc.Keys;
-        int[] ds = sc.Ds, order = sc.Order, active = sc.Active;
+        float[] acc = sc.Acc, ex = sc.Ex, xs = sc.Xs, keys = sc.Keys;
+        int[] delta = sc.Delta, ds = sc.Ds, order = sc.Order, active = sc.Active;
 
         // Edge table: (ya, yb, xa, slope, dir) for non-horizontal edges, ya < yb.
         int ne = 0;
@@ -120,12 +121,12 @@ internal static class Rasterizer
                 }
             }
             if (hi < lo) continue;
-            // Coverage = partial-pixel terms + running sum of the interior deltas.
+            // Coverage = partial-pixel terms + running count of fully covered sub-scanlines.
             int len = hi - lo + 1;
             var cov = acc.AsSpan(lo, len);
             var dl = delta.AsSpan(lo, len);
-            float run = 0;
-            for (int i = 0; i < len; i++) { run += dl[i]; cov[i] += run; }
+            int run = 0;
+            for (int i = 0; i < len; i++) { run += dl[i]; cov[i] += run * SubWeight; }
             ApplyRow(dst.Data.AsSpan(y * dst.Width + x0 + lo, len), cov, value, blend);
             acc.AsSpan(lo, len + 1).Clear();
             delta.AsSpan(lo, len + 1).Clear();
@@ -133,9 +134,10 @@ internal static class Rasterizer
     }
 
     /// <summary>Adds the coverage of span [a, b) (box coordinates) for one sub-scanline: partial end pixels go
-    /// to <paramref name="acc"/>, the fully covered interior as +w/-w steps in <paramref name="delta"/>.
+    /// to <paramref name="acc"/>, the fully covered interior as +1/-1 steps in <paramref name="delta"/>.
     /// Returns false when the span is empty after clipping.</summary>
-    private static bool AddSpan(float[] acc, float[] delta, float a, float b, int bw)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool AddSpan(float[] acc, int[] delta, float a, float b, int bw)
     {
         if (a < 0) a = 0;
         if (b > bw) b = bw;
@@ -147,8 +149,8 @@ internal static class Rasterizer
             return true;
         }
         acc[ia] += (ia + 1 - a) * SubWeight;
-        delta[ia + 1] += SubWeight;
-        delta[ib] -= SubWeight;
+        delta[ia + 1]++;
+        delta[ib]--;
         if (ib < bw) acc[ib] += (b - ib) * SubWeight;
         return true;
     }
@@ -157,33 +159,53 @@ internal static class Rasterizer
     private static void ApplyRow(Span<float> dst, ReadOnlySpan<float> cov, float value, Blend blend)
     {
         int i = 0, n = dst.Length;
-        if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
+        ref float d = ref MemoryMarshal.GetReference(dst);
+        ref float c = ref MemoryMarshal.GetReference(cov);
+        if (cov.Length < n) throw new ArgumentException("Coverage shorter than destination.", nameof(cov));
+        if (Vector.IsHardwareAccelerated)
         {
             var one = Vector<float>.One;
+            var zero = Vector<float>.Zero;
             var v = new Vector<float>(value);
-            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+            int last = n - Vector<float>.Count;
+            switch (blend)
             {
-                var c = Vector.Max(Vector.Min(new Vector<float>(cov[i..]), one), Vector<float>.Zero);
-                var d = new Vector<float>(dst[i..]);
-                var r = blend switch
-                {
-                    Blend.Add => d + v * c,
-                    Blend.Max => Vector.ConditionalSelect(Vector.GreaterThan(c, Vector<float>.Zero), Vector.Max(d, v * c), d),
-                    _ => d + (v - d) * c,
-                };
-                r.CopyTo(dst[i..]);
+                case Blend.Add:
+                    for (; i <= last; i += Vector<float>.Count)
+                    {
+                        var cv = Vector.Max(Vector.Min(Vector.LoadUnsafe(ref c, (nuint)i), one), zero);
+                        Vector.StoreUnsafe(Vector.LoadUnsafe(ref d, (nuint)i) + v * cv, ref d, (nuint)i);
+                    }
+                    break;
+                case Blend.Max:
+                    for (; i <= last; i += Vector<float>.Count)
+                    {
+                        var cv = Vector.Min(Vector.LoadUnsafe(ref c, (nuint)i), one);
+                        var dv = Vector.LoadUnsafe(ref d, (nuint)i);
+                        Vector.StoreUnsafe(Vector.ConditionalSelect(Vector.GreaterThan(cv, zero), Vector.Max(dv, v * cv), dv), ref d, (nuint)i);
+                    }
+                    break;
+                default:
+                    for (; i <= last; i += Vector<float>.Count)
+                    {
+                        var cv = Vector.Max(Vector.Min(Vector.LoadUnsafe(ref c, (nuint)i), one), zero);
+                        var dv = Vector.LoadUnsafe(ref d, (nuint)i);
+                        Vector.StoreUnsafe(dv + (v - dv) * cv, ref d, (nuint)i);
+                    }
+                    break;
             }
         }
         for (; i < n; i++)
         {
-            float c = cov[i];
-            if (c <= 0) continue;
-            c = MathF.Min(c, 1f);
-            dst[i] = blend switch
+            float cc = Unsafe.Add(ref c, i);
+            if (cc <= 0) continue;
+            cc = MathF.Min(cc, 1f);
+            ref float dd = ref Unsafe.Add(ref d, i);
+            dd = blend switch
             {
-                Blend.Add => dst[i] + value * c,
-                Blend.Max => MathF.Max(dst[i], value * c),
-                _ => dst[i] + (value - dst[i]) * c,
+                Blend.Add => dd + value * cc,
+                Blend.Max => MathF.Max(dd, value * cc),
+                _ => dd + (value - dd) * cc,
             };
         }
     }

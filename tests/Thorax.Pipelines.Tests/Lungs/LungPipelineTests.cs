@@ -47,7 +47,7 @@ public class LungPipelineTests
         var run = Directory.CreateTempSubdirectory("thorax-lungs-").FullName;
         var trainer = new LungTrainer(new LungTrainingOptions
         {
-            Size = 64, Widths = new long[] { 8, 16, 32, 64 }, Epochs = 4, BatchSize = 8, LearningRate = 3e-3, TimeBudget = TimeSpan.FromMinutes(3),
+            Size = 64, BaseChannels = 8, Epochs = 4, BatchSize = 8, LearningRate = 3e-3, TimeBudget = TimeSpan.FromMinutes(3),
         });
         var (result, model, _) = trainer.Train(samples, run);
         model.Dispose();

@@ -2,10 +2,10 @@ using Thorax.Dicom;
 using Thorax.Imaging;
 using Thorax.Imaging.Codecs;
 
-namespace Thorax.Cli.Imaging;
+namespace Thorax.Pipelines;
 
 /// <summary>Reads DICOM, PNG or JPEG into a float grey image in [0, 1] (DICOM through its presentation pipeline).</summary>
-internal static class InputImage
+public static class XrayImage
 {
     public static bool IsDicom(string path)
     {
