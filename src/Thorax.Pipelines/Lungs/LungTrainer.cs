@@ -14,8 +14,9 @@ namespace Thorax.Pipelines.Lungs;
 
 /// <summary>
 /// Trains a U-Net lung segmenter on preprocessed pairs: seeded train/validation split, random shift-scale-rotate,
-/// BCE + Dice loss, Adam, per-epoch validation Dice, best-epoch selection. Writes <c>model.safetensors</c>,
-/// <c>config.json</c>, <c>metrics.json</c> and <c>history.csv</c> to the run folder (atomically).
+/// BCE + Dice loss, Adam, per-epoch validation Dice, best-epoch selection, early stopping. Writes <c>model.safetensors</c>,
+/// <c>config.json</c>, <c>metrics.json</c> and <c>history.csv</c> to the run folder (atomically), and a checkpoint per
+/// epoch under <c>checkpoints/</c>: a rerun into the same folder resumes where a killed run stopped.
 /// </summary>
 public sealed class LungTrainer
 {
@@ -30,6 +31,9 @@ public sealed class LungTrainer
     /// <summary>Reports (epoch, step within epoch, steps per epoch, running loss) while training.</summary>
     public event Action<int, int, int, double>? StepCompleted;
 
+    /// <summary>Reports that training resumed after the given finished epoch (from RUN/checkpoints).</summary>
+    public event Action<int>? Resumed;
+
     /// <summary>Reports each finished epoch.</summary>
     public event Action<EpochRecord>? EpochCompleted;
 
@@ -42,8 +46,9 @@ public sealed class LungTrainer
         if (samples.Any(s => s.Size != o.Size)) throw new ArgumentException($"every sample must be {o.Size}x{o.Size}");
         Torch.Initialize();
         Torch.ManualSeed(o.Seed);
-        var rng = new Random(o.Seed);
-        var order = Enumerable.Range(0, samples.Count).OrderBy(_ => rng.Next()).ToArray();
+        // The split depends on the seed only; shuffling and augmentation draw from a generator whose state is checkpointed.
+        var order = new SeededRandom(o.Seed).Permutation(samples.Count);
+        var rng = new SeededRandom(o.Seed + 1);
         var nVal = Math.Max(1, (int)Math.Round(samples.Count * o.ValidationFraction));
         var val = order.Take(nVal).Select(i => samples[i]).ToList();
         var train = order.Skip(nVal).Select(i => samples[i]).ToList();
@@ -53,15 +58,35 @@ public sealed class LungTrainer
         var history = new List<EpochRecord>();
         var bestDice = double.NegativeInfinity;
         var bestEpoch = 0;
-        Dictionary<string, float[]>? best = null;
+        var components = new TrainingComponents { Model = model, Optimizer = optimizer, Randoms = new Dictionary<string, SeededRandom> { ["train"] = rng } };
+        var checkpoints = new CheckpointDirectory(Path.Combine(runDir, "checkpoints"), keepLast: 2);
+        var bestPath = Path.Combine(runDir, "checkpoints", "best.safetensors");
+        var firstEpoch = 1;
         var clock = Stopwatch.StartNew();
+        var previousSeconds = 0.0;
+        using (var resume = checkpoints.LoadLatest())
+        {
+            if (resume != null)
+            {
+                // A killed run continues from its last finished epoch, with the same weights, optimiser and random state.
+                resume.Restore(components);
+                var u = resume.User;
+                firstEpoch = resume.Epoch + 1;
+                bestDice = u["best_dice"]!.GetValue<double>();
+                bestEpoch = u["best_epoch"]!.GetValue<int>();
+                previousSeconds = u["seconds"]!.GetValue<double>();
+                history.AddRange(JsonSerializer.Deserialize<List<EpochRecord>>(u["history"]!.ToJsonString())!);
+                Resumed?.Invoke(resume.Epoch);
+            }
+        }
         var stepsPerEpoch = (train.Count + o.BatchSize - 1) / o.BatchSize;
-        for (var epoch = 1; epoch <= o.Epochs; epoch++)
+        var stop = history.Count > 0 && (previousSeconds >= o.TimeBudget.TotalSeconds || history[^1].Epoch - bestEpoch >= o.EarlyStoppingPatience);
+        for (var epoch = firstEpoch; epoch <= o.Epochs && !stop; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
             var epochClock = Stopwatch.StartNew();
             model.Train();
-            var perm = Enumerable.Range(0, train.Count).OrderBy(_ => rng.Next()).ToArray();
+            var perm = rng.Permutation(train.Count);
             double lossSum = 0;
             for (var s = 0; s < stepsPerEpoch; s++)
             {
@@ -86,30 +111,31 @@ public sealed class LungTrainer
             {
                 bestDice = dice;
                 bestEpoch = epoch;
-                best = model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.DType == DType.Float32 ? kv.Value.ToArray<float>() : Array.Empty<float>());
+                using var sd = model.StateDict();
+                RunFiles.Write(bestPath, tmp => SafeTensors.Save(tmp, sd));
             }
-            if (clock.Elapsed >= o.TimeBudget || epoch - bestEpoch >= o.EarlyStoppingPatience) break;
+            var seconds = previousSeconds + clock.Elapsed.TotalSeconds;
+            var user = new System.Text.Json.Nodes.JsonObject
+            {
+                ["best_dice"] = bestDice, ["best_epoch"] = bestEpoch, ["seconds"] = seconds,
+                ["history"] = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(history)),
+            };
+            using (var ckpt = TrainingCheckpoint.Capture(components, epoch, (long)epoch * stepsPerEpoch, user)) checkpoints.Save(ckpt);
+            if (seconds >= o.TimeBudget.TotalSeconds || epoch - bestEpoch >= o.EarlyStoppingPatience) stop = true;
         }
-        var trainSeconds = clock.Elapsed.TotalSeconds;
-        if (best != null) Restore(model, best);
+        var trainSeconds = previousSeconds + clock.Elapsed.TotalSeconds;
+        if (File.Exists(bestPath))
+        {
+            using var best = SafeTensors.Load(bestPath);
+            model.LoadStateDict(best, strict: true);
+        }
         var (_, finalScores) = Evaluate(model, val);
         var result = new LungTrainingResult(runDir, history, bestEpoch, finalScores, train.Count, trainSeconds);
         WriteRun(runDir, model, result);
         return (result, model, val);
     }
 
-    private static void Restore(Module<Tensor, Tensor> model, Dictionary<string, float[]> best)
-    {
-        using var _ = Torch.NoGrad();
-        foreach (var (name, t) in model.StateDict())
-        {
-            if (t.DType != DType.Float32) continue;
-            using var src = Torch.FromArray(best[name], t.Shape);
-            t.Copy_(src);
-        }
-    }
-
-    private LungSample Augment(LungSample s, Random rng)
+    private LungSample Augment(LungSample s, SeededRandom rng)
     {
         if (rng.NextDouble() >= _options.AugmentProbability) return s;
         var size = s.Size;
@@ -184,7 +210,7 @@ public sealed class LungTrainer
     private void WriteRun(string dir, Module<Tensor, Tensor> model, LungTrainingResult r)
     {
         Directory.CreateDirectory(dir);
-        var sd = model.StateDict();
+        using var sd = model.StateDict();
         RunFiles.Write(Path.Combine(dir, "model.safetensors"), tmp => SafeTensors.Save(tmp, sd,
             new Dictionary<string, string> { ["architecture"] = _options.Model, ["base_channels"] = _options.BaseChannels.ToString(CultureInfo.InvariantCulture), ["size"] = _options.Size.ToString(CultureInfo.InvariantCulture) }));
         var json = new JsonSerializerOptions { WriteIndented = true };

@@ -1,0 +1,58 @@
+using Thorax.Pipelines.Lungs;
+
+namespace Thorax.Pipelines.Tests.Lungs;
+
+public class LungTrainerResumeTests
+{
+    private static List<LungSample> Blobs(int n, int size)
+    {
+        var rng = new Random(5);
+        var list = new List<LungSample>();
+        for (var k = 0; k < n; k++)
+        {
+            var img = new float[size * size];
+            var mask = new byte[size * size];
+            int cx = rng.Next(8, size - 8), cy = rng.Next(8, size - 8), r = rng.Next(4, 8);
+            for (var y = 0; y < size; y++)
+            for (var x = 0; x < size; x++)
+            {
+                var inside = (x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r;
+                mask[y * size + x] = inside ? (byte)1 : (byte)0;
+                img[y * size + x] = (inside ? 0.8f : 0.2f) + (float)rng.NextDouble() * 0.1f;
+            }
+            list.Add(new LungSample($"blob{k}", img, mask, size, "blobs"));
+        }
+        return list;
+    }
+
+    private static LungTrainingOptions Options(int epochs) => new()
+    {
+        Size = 32, BaseChannels = 4, Epochs = epochs, BatchSize = 8, LearningRate = 5e-3, TimeBudget = TimeSpan.FromMinutes(5), EarlyStoppingPatience = 50,
+    };
+
+    [Fact]
+    public void KilledRun_ResumesFromItsCheckpoint_AndEndsLikeAnUninterruptedRun()
+    {
+        var data = Blobs(40, 32);
+        var straight = Directory.CreateTempSubdirectory("thorax-straight-").FullName;
+        var resumed = Directory.CreateTempSubdirectory("thorax-resumed-").FullName;
+        var (full, m1, _) = new LungTrainer(Options(3)).Train(data, straight);
+        m1.Dispose();
+        var (_, m2, _) = new LungTrainer(Options(2)).Train(data, resumed); // "killed" after epoch 2
+        m2.Dispose();
+        var trainer = new LungTrainer(Options(3));
+        var resumedAfter = -1;
+        trainer.Resumed += e => resumedAfter = e;
+        var (rest, m3, _) = trainer.Train(data, resumed);
+        m3.Dispose();
+        Assert.Equal(2, resumedAfter);
+        Assert.Equal(3, rest.History.Count);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(full.History[i].TrainLoss, rest.History[i].TrainLoss, 9);
+            Assert.Equal(full.History[i].ValDice, rest.History[i].ValDice, 9);
+        }
+        Directory.Delete(straight, true);
+        Directory.Delete(resumed, true);
+    }
+}
