@@ -5,7 +5,8 @@ using Thorax.Cli.Bench;
 
 namespace Thorax.Cli.Commands;
 
-/// <summary><c>thorax bench engine [--json] [--device cpu|cuda] [--repeats N] [--no-pytorch]</c>.</summary>
+/// <summary><c>thorax bench engine|imaging|data|lungs [--json] [--repeats N] [--no-pytorch]</c> (engine also takes
+/// <c>--device cpu|cuda</c>).</summary>
 internal static class BenchCommand
 {
     public static Command Create()
@@ -34,10 +35,153 @@ internal static class BenchCommand
             return 0;
         });
         bench.Subcommands.Add(engine);
+        bench.Subcommands.Add(CreateImaging());
+        bench.Subcommands.Add(CreateData());
+        bench.Subcommands.Add(CreateLungs());
         return bench;
     }
 
-    internal static void Print(List<BenchResult> rows, bool json, string title)
+    private static Option<bool> JsonOption() => new("--json") { Description = "Print JSON rows instead of a table." };
+
+    private static Option<int> RepeatsOption(int defaultValue) =>
+        new("--repeats") { Description = "Timed repetitions per case (median reported).", DefaultValueFactory = _ => defaultValue };
+
+    private static Option<bool> NoPeerOption() =>
+        new("--no-python", "--no-pytorch") { Description = "Skip the Python peer (only Thorax figures)." };
+
+    private static Option<string> DataOption() => new("--data")
+    {
+        Description = "Folder holding the real sample data (siim/, lungs/); default ../shared/data next to the repository.",
+        DefaultValueFactory = _ => Path.GetFullPath(Path.Combine(RepoPaths.Root, "..", "shared", "data")),
+    };
+
+    private static Action<string> Logger(bool asJson) => m =>
+    {
+        if (asJson) Console.Error.WriteLine(m);
+        else AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]");
+    };
+
+    /// <summary><c>thorax bench imaging [--json] [--repeats N] [--no-python] [--data DIR] [--dicom FILE]</c>.</summary>
+    private static Command CreateImaging()
+    {
+        var json = JsonOption();
+        var repeats = RepeatsOption(5);
+        var noPeer = NoPeerOption();
+        var data = DataOption();
+        var dicom = new Option<string?>("--dicom") { Description = "8-bit 1024x1024 DICOM to decode; default the first SIIM file under --data." };
+        var cmd = new Command("imaging", "DICOM decode, resize, CLAHE, Gaussian blur, connected components vs pydicom/OpenCV/SciPy.")
+            { json, repeats, noPeer, data, dicom };
+        cmd.SetAction(r =>
+        {
+            if (r.GetValue(repeats) < 1) { Console.Error.WriteLine("--repeats must be at least 1"); return 2; }
+            var path = r.GetValue(dicom);
+            if (path is null)
+            {
+                var siim = Path.Combine(r.GetValue(data)!, "siim");
+                path = Directory.Exists(siim)
+                    ? Directory.EnumerateFiles(siim, "1.2.*.dcm").Order(StringComparer.Ordinal).FirstOrDefault()
+                    : null;
+                if (path is null) { Console.Error.WriteLine($"no SIIM DICOM (1.2.*.dcm) under {siim}; pass --dicom FILE or --data DIR"); return 2; }
+            }
+            else if (!File.Exists(path)) { Console.Error.WriteLine($"--dicom: {path} not found"); return 2; }
+            var asJson = r.GetValue(json);
+            var threads = Environment.ProcessorCount;
+            return CliErrors.Run(() =>
+            {
+                var rows = ImagingBench.Run(path, threads, r.GetValue(repeats), !r.GetValue(noPeer), Logger(asJson));
+                Print(rows, asJson, $"imaging, {threads} threads ({Path.GetFileName(path)})", "Python");
+                return 0;
+            });
+        });
+        return cmd;
+    }
+
+    /// <summary><c>thorax bench data [--json] [--repeats N] [--no-python] [--data DIR]</c>.</summary>
+    private static Command CreateData()
+    {
+        var json = JsonOption();
+        var repeats = RepeatsOption(3);
+        var noPeer = NoPeerOption();
+        var data = DataOption();
+        var cmd = new Command("data", "SIIM RLE decode, data loader, ROC AUC, synthetic studies, U-Net feed vs numpy/torch/sklearn.")
+            { json, repeats, noPeer, data };
+        cmd.SetAction(r =>
+        {
+            if (r.GetValue(repeats) < 1) { Console.Error.WriteLine("--repeats must be at least 1"); return 2; }
+            var dir = r.GetValue(data)!;
+            if (!Directory.Exists(dir)) { Console.Error.WriteLine($"--data: {dir} not found"); return 2; }
+            var asJson = r.GetValue(json);
+            return CliErrors.Run(() =>
+            {
+                var rows = DataBench.Run(dir, Environment.ProcessorCount, r.GetValue(repeats), !r.GetValue(noPeer), Logger(asJson));
+                Print(rows, asJson, $"data, {Torch.NumThreads} torch threads, {Environment.ProcessorCount} cores, libtorch {Torch.Version}", "Python");
+                return 0;
+            });
+        });
+        return cmd;
+    }
+
+    /// <summary><c>thorax bench lungs [--json] [--repeats N] [--no-pytorch] [--models a,b]</c>.</summary>
+    private static Command CreateLungs()
+    {
+        var json = JsonOption();
+        var repeats = RepeatsOption(3);
+        var noPeer = NoPeerOption();
+        var models = new Option<string>("--models")
+        {
+            Description = $"Comma-separated subset of {string.Join(", ", Models.Segmentation.SegmentationModels.Names)}.",
+            DefaultValueFactory = _ => string.Join(",", Models.Segmentation.SegmentationModels.Names),
+        };
+        var cmd = new Command("lungs", "Segmentation models at reference widths: train step (b4) and inference (b32), 256 px, vs PyTorch.")
+            { json, repeats, noPeer, models };
+        cmd.SetAction(r =>
+        {
+            if (r.GetValue(repeats) < 1) { Console.Error.WriteLine("--repeats must be at least 1"); return 2; }
+            var names = r.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(n => n.ToLowerInvariant()).Distinct().ToList();
+            var unknown = names.Where(n => !Models.Segmentation.SegmentationModels.Names.Contains(n)).ToList();
+            if (names.Count == 0 || unknown.Count > 0)
+            {
+                Console.Error.WriteLine($"--models: unknown or empty ({string.Join(", ", unknown)}); valid: {string.Join(", ", Models.Segmentation.SegmentationModels.Names)}");
+                return 2;
+            }
+            var asJson = r.GetValue(json);
+            return CliErrors.Run(() =>
+            {
+                var rows = LungsBench.Run(names, r.GetValue(repeats), !r.GetValue(noPeer), Logger(asJson));
+                Print(rows, asJson, $"lungs models, {Torch.NumThreads} threads, libtorch {Torch.Version}");
+                return 0;
+            });
+        });
+        return cmd;
+    }
+
+    /// <summary>
+    /// Runs a peer script from tools/bench with /usr/bin/python3 and returns case -> median; null (with a logged reason)
+    /// when Python, or torch for <paramref name="needsTorch"/>, is missing or the script fails. Scripts leave out cases
+    /// whose modules are missing, so those rows simply show no peer value.
+    /// </summary>
+    internal static Dictionary<string, double>? RunPeer(string script, bool needsTorch, IEnumerable<string> args, Action<string> log)
+    {
+        if (needsTorch)
+        {
+            if (!PyTorchPeer.Available(out var why)) { log("Python peer skipped: " + why); return null; }
+        }
+        else if (!File.Exists(PyTorchPeer.Python)) { log($"Python peer skipped: {PyTorchPeer.Python} not found"); return null; }
+        try
+        {
+            return PyTorchPeer.Run(script, args);
+        }
+        catch (Exception e) when (e is InvalidOperationException or JsonException or System.ComponentModel.Win32Exception)
+        {
+            log("Python peer failed: " + e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>Prints the rows as a table (peer column named <paramref name="peer"/>) or as JSON (key <c>pytorch</c>
+    /// holds the peer's median whatever the peer, so every bench verb has the same JSON shape).</summary>
+    internal static void Print(List<BenchResult> rows, bool json, string title, string peer = "PyTorch")
     {
         if (json)
         {
@@ -48,7 +192,7 @@ internal static class BenchCommand
             }), new JsonSerializerOptions { WriteIndented = true }));
             return;
         }
-        var t = new Table().Title(title).AddColumns("case", "Thorax", "PyTorch", "Thorax/PyTorch");
+        var t = new Table().Title(title).AddColumns("case", "Thorax", peer, $"Thorax/{peer}");
         foreach (var r in rows)
             t.AddRow(Markup.Escape(r.Case), $"{r.ThoraxMs:F3} {r.Unit}", r.PyTorchMs is { } p ? $"{p:F3} {r.Unit}" : "-", r.Ratio is { } q ? $"{q:F2}x" : "-");
         AnsiConsole.Write(t);

@@ -14,6 +14,7 @@ internal static class LungsCommand
         lungs.Subcommands.Add(Train());
         lungs.Subcommands.Add(Eval());
         lungs.Subcommands.Add(Predict());
+        lungs.Subcommands.Add(LungsBuildDatasetCommand.Create());
         return lungs;
     }
 

@@ -6,7 +6,6 @@ using Thorax.Imaging.Ops;
 using Thorax.Metrics;
 using Thorax.Models.Segmentation;
 using Thorax.Nn;
-using Thorax.Nn;
 using Thorax.Optim;
 using Thorax.Training;
 
