@@ -22,7 +22,11 @@ namespace Thorax.Synthetic;
 /// <item><c>candid-ptx/Pneumothorax_reports.csv</c> and <c>candid-ptx/image_name_text_label.csv</c>
 /// (standard row-major 1-based RLE; when <see cref="SynthOptions.WriteReports"/>).</item>
 /// </list>
-/// Same options give byte-identical files.</summary>
+/// Same options give byte-identical files. Studies are generated and written in parallel, one study per worker
+/// (at most <see cref="Environment.ProcessorCount"/> in flight, so memory stays bounded at a few studies); every
+/// study is a pure function of (options, index) and the dataset tables are written afterwards in index order, so
+/// the bytes do not depend on scheduling. PNGs are encoded with <see cref="Thorax.Imaging.Codecs.PngEncodeOptions.Fast"/>
+/// (Up filter, zlib level 1 with run-length matching). <see cref="SyntheticBenchmark.Measure"/> times this method.</summary>
 public static class SyntheticDatasetWriter
 {
     /// <summary>Generates and writes the dataset.</summary>

@@ -148,6 +148,8 @@ internal sealed partial class ChestRenderer
         {
             float sg = Anatomy.Sign(side);
             var h = an.Hilum(side);
+            // Hilar shadow: the main pulmonary artery and bronchus before they branch.
+            AddGaussian(_vessel, h.X + sg * 0.01f * s, h.Y, 0.022f * s * congest, 0.035f * s, 0.1f * rng.Range(0.8, 1.2), 0.3f * sg);
             int trunks = 7;
             for (int t = 0; t < trunks; t++)
             {

@@ -151,14 +151,29 @@ internal sealed partial class ChestRenderer
         if (rng.Chance(0.6))
             Rasterizer.FillPolygon(_a, Shapes.Ellipse(an.Cx + rng.Range(0.1, 0.2) * s, an.DomeLeftY + rng.Range(0.05, 0.08) * s,
                 rng.Range(0.03, 0.06) * s, rng.Range(0.02, 0.035) * s, rng.Range(-0.3, 0.3)), -rng.Range(0.12, 0.25), Blend.Add);
-        // Central shadow merges into the abdomen below the diaphragm.
-        float central = rng.Range(0.36, 0.46);
+        // Central shadow (heart, mediastinum, aortic knob): its density follows the body's thickness through it,
+        // so it is graded (densest where the shadow is widest, about half as dense along its borders) while the
+        // borders stay sharp; it merges into the abdomen at the diaphragm.
+        float central = rng.Range(0.3, 0.4);
         if (_central.TryGetTouched(out int cx0, out int cy0, out int cx1, out int cy1))
+        {
+            LowPass(_central, 0.03f * s);
             for (int y = cy0; y <= cy1; y++)
             {
-                float f = central * (1f - PneumothoraxShape.SmoothStep(dome - 0.05f * s, dome + 0.05f * s, y));
-                RowOps.AddScaled(_central.Row(y)[cx0..(cx1 + 1)], f, _a.Row(y)[cx0..(cx1 + 1)]);
+                float f = central * (1f - PneumothoraxShape.SmoothStep(dome - 0.06f * s, dome + 0.02f * s, y));
+                if (f <= 0) continue;
+                var low = LowRow(y);
+                var cr = _central.Row(y);
+                var ar = _a.Row(y);
+                for (int x = cx0; x <= cx1; x++)
+                {
+                    float c = cr[x];
+                    if (c <= 0) continue;
+                    float t = low[_upX0[x]] + (low[_upX1[x]] - low[_upX0[x]]) * _upTx[x];
+                    ar[x] += f * c * (0.5f + 0.5f * MathF.Min(1f, 1.4f * t));
+                }
             }
+        }
         Rasterizer.FillPolygon(_a, Shapes.Ribbon(an.Trachea, 0.03f * s, 0.024f * s), -0.22f, Blend.Add);
         var carina = an.Trachea[^1];
         foreach (float sign in new[] { -1f, 1f })
@@ -184,16 +199,16 @@ internal sealed partial class ChestRenderer
             Rasterizer.FillPolygon(_w2, Shapes.Ellipse(cx, y + 0.75f * vh, 0.006f * s, 0.012f * s), 0.04f, Blend.Add);
         }
 
-        float ribW = 0.024f * s, boneK = rng.Range(0.8, 1.2);
+        float ribW = 0.02f * s, boneK = rng.Range(0.8, 1.2);
         foreach (BodySide side in new[] { BodySide.Right, BodySide.Left })
         {
             float sg = Anatomy.Sign(side);
             float hw = an.HalfWidth / s;
             Vector2 P(float dx, float y) => new((an.Cx / s + sg * dx) * s, y * s);
-            // Clavicle: S-shaped band from the sternal end to the acromion.
             float cy = an.ApexY / s + rng.Range(0.02, 0.05);
-            var clav = Shapes.CubicBezier(P(0.035f, cy + 0.03f), P(0.13f, cy + 0.025f), P(0.2f, cy - 0.02f), P(0.33f, cy - 0.02f), 24);
-            StrokeBone(clav, 0.036f * s, 0.03f * s, 0.24f * boneK);
+            // Clavicle: S-shaped, rising from the sternal end (low, beside the spine) to the acromion.
+            var clav = Shapes.CubicBezier(P(0.03f, cy + 0.05f), P(0.12f, cy + 0.035f), P(0.19f, cy - 0.035f), P(0.32f, cy - 0.025f), 24);
+            StrokeBone(clav, 0.03f * s, 0.024f * s, 0.2f * boneK);
             // Posterior ribs (near-horizontal from the spine, turning down at the lateral wall)
             // and fainter anterior ribs (running down-medially).
             float y0 = an.ApexY / s - 0.03f + rng.Range(-0.01, 0.01);
@@ -207,7 +222,7 @@ internal sealed partial class ChestRenderer
                     P(0.03f, y + 0.03f), P(0.1f, y), P(0.5f * (0.1f + reach), y + 0.005f),
                     P(reach - 0.01f, y + 0.05f), P(reach, y + 0.1f), P(reach - 0.03f, y + 0.16f),
                 }, 8);
-                StrokeBone(post, ribW * 0.9f, ribW * 0.8f, 0.14f * boneK);
+                StrokeBone(post, ribW * 0.9f, ribW * 0.8f, 0.11f * boneK);
                 if (i < 7)
                 {
                     var ant = Shapes.CatmullRomOpen(new[]
@@ -237,10 +252,12 @@ internal sealed partial class ChestRenderer
         }
     }
 
+    /// <summary>A bone band of density <paramref name="value"/>: thin, denser cortical margins (the outer 15% on
+    /// each side) around a less dense medulla, as ribs and clavicles look on a radiograph.</summary>
     private void StrokeBone(Vector2[] path, float w0, float w1, float value)
     {
         Rasterizer.FillPolygon(_w2, Shapes.Ribbon(path, w0, w1), value, Blend.Add);
-        Rasterizer.FillPolygon(_w2, Shapes.Ribbon(path, w0 * 0.6f, w1 * 0.6f), -0.4f * value, Blend.Add);
+        Rasterizer.FillPolygon(_w2, Shapes.Ribbon(path, w0 * 0.7f, w1 * 0.7f), -0.3f * value, Blend.Add);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
@@ -323,6 +340,8 @@ internal sealed partial class ChestRenderer
         float r = 3f * MathF.Max(sx, sy);
         int x0 = Math.Max(0, (int)(cx - r)), x1 = Math.Min(dst.Width - 1, (int)(cx + r));
         int y0 = Math.Max(0, (int)(cy - r)), y1 = Math.Min(dst.Height - 1, (int)(cy + r));
+        if (x1 < x0 || y1 < y0) return;
+        dst.MarkTouched(x0, y0, x1, y1);
         float ix = 1f / (2 * sx * sx), iy = 1f / (2 * sy * sy);
         if (rot == 0f)
         {

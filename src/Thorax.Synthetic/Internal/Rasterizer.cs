@@ -14,7 +14,7 @@ internal static class Rasterizer
     /// <summary>Per-thread work buffers (grown on demand, never shrunk).</summary>
     private sealed class Scratch
     {
-        public float[] Acc = new float[256], Ex = new float[64 * 5], Xs = new float[64], Keys = new float[64];
+        public float[] Acc = new float[256], Ex = new float[64 * 5], Xs = new float[64], Keys = new float[64], SpanA = new float[256], SpanB = new float[256];
         public int[] Delta = new int[256], Ds = new int[64], Order = new int[64], Active = new int[64];
 
         public void Ensure(int width, int edges)
@@ -25,6 +25,7 @@ internal static class Rasterizer
                 int n = Math.Max(edges, Xs.Length * 2);
                 Ex = new float[n * 5]; Xs = new float[n]; Keys = new float[n];
                 Ds = new int[n]; Order = new int[n]; Active = new int[n];
+                SpanA = new float[Sub * n]; SpanB = new float[Sub * n];
             }
         }
     }
@@ -54,6 +55,7 @@ internal static class Rasterizer
         sc.Ensure(bw, n);
         float[] acc = sc.Acc, ex = sc.Ex, xs = sc.Xs, keys = sc.Keys;
         int[] delta = sc.Delta, ds = sc.Ds, order = sc.Order, active = sc.Active;
+        float[] spanA = sc.SpanA, spanB = sc.SpanB;
 
         // Edge table: (ya, yb, xa, slope, dir) for non-horizontal edges, ya < yb.
         int ne = 0;
@@ -85,7 +87,9 @@ internal static class Rasterizer
                 if (ex[e * 5 + 1] > rowTop) active[na++] = e;
             }
             if (na < 2) continue;
-            int lo = bw, hi = -1;
+            // Spans (box coordinates, clipped to [0, bw]) of each sub-scanline.
+            int spanCount = 0;
+            bool single = true;
             for (int s = 0; s < Sub; s++)
             {
                 float sy = y + (s + 0.5f) * SubWeight;
@@ -101,7 +105,7 @@ internal static class Rasterizer
                     while (k > 0 && xs[k - 1] > x) { xs[k] = xs[k - 1]; ds[k] = ds[k - 1]; k--; }
                     xs[k] = x; ds[k] = d;
                 }
-                if (c < 2) continue;
+                int before = spanCount;
                 int wind = 0;
                 float start = 0;
                 for (int i = 0; i < c; i++)
@@ -111,48 +115,115 @@ internal static class Rasterizer
                     if (prev == 0 && wind != 0) start = xs[i];
                     else if (prev != 0 && wind == 0)
                     {
-                        float a0 = start - x0, b0 = xs[i] - x0;
-                        if (AddSpan(acc, delta, a0, b0, bw))
-                        {
-                            lo = Math.Min(lo, Math.Max(0, (int)a0));
-                            hi = Math.Max(hi, Math.Min(bw - 1, (int)b0));
-                        }
+                        float a0 = MathF.Max(start - x0, 0f), b0 = MathF.Min(xs[i] - x0, bw);
+                        if (b0 <= a0) continue;
+                        spanA[spanCount] = a0; spanB[spanCount] = b0;
+                        spanCount++;
                     }
                 }
+                if (spanCount - before != 1) single = false;
             }
-            if (hi < lo) continue;
-            // Coverage = partial-pixel terms + running count of fully covered sub-scanlines.
-            int len = hi - lo + 1;
-            var cov = acc.AsSpan(lo, len);
-            var dl = delta.AsSpan(lo, len);
-            int run = 0;
-            for (int i = 0; i < len; i++) { run += dl[i]; cov[i] += run * SubWeight; }
-            ApplyRow(dst.Data.AsSpan(y * dst.Width + x0 + lo, len), cov, value, blend);
-            acc.AsSpan(lo, len + 1).Clear();
-            delta.AsSpan(lo, len + 1).Clear();
+            if (spanCount == 0) continue;
+            // With exactly one span per sub-scanline, pixels inside all four spans have coverage exactly 1:
+            // they are blended directly and only the two ragged ends go through the coverage accumulator.
+            int fullL = 0, fullR = 0;
+            if (single)
+            {
+                float l = 0, r = bw;
+                for (int k = 0; k < Sub; k++) { l = MathF.Max(l, spanA[k]); r = MathF.Min(r, spanB[k]); }
+                fullL = (int)MathF.Ceiling(l);
+                fullR = (int)MathF.Floor(r);
+                if (fullR - fullL < 8) fullL = fullR = 0;
+            }
+            int lo = bw, hi = -1;
+            for (int k = 0; k < spanCount; k++)
+            {
+                float a0 = spanA[k], b0 = spanB[k];
+                if (fullR > fullL)
+                {
+                    AddSpan(acc, delta, a0, fullL, bw);
+                    AddSpan(acc, delta, fullR, b0, bw);
+                }
+                else AddSpan(acc, delta, a0, b0, bw);
+                lo = Math.Min(lo, (int)a0);
+                hi = Math.Max(hi, Math.Min(bw - 1, (int)b0));
+            }
+            var row = dst.Data.AsSpan(y * dst.Width + x0, bw);
+            if (fullR > fullL)
+            {
+                ApplyFull(row[fullL..fullR], value, blend);
+                Accumulated(row, acc, delta, lo, fullL - 1, value, blend);
+                Accumulated(row, acc, delta, fullR, hi, value, blend);
+            }
+            else Accumulated(row, acc, delta, lo, hi, value, blend);
+        }
+    }
+
+    /// <summary>Blends pixels [lo, hi] of the box row with coverage = partial-pixel terms + running count of
+    /// fully covered sub-scanlines, then clears the accumulators there (and one entry past hi).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
+    private static void Accumulated(Span<float> row, float[] acc, int[] delta, int lo, int hi, float value, Blend blend)
+    {
+        if (hi < lo) return;
+        int len = hi - lo + 1;
+        var cov = acc.AsSpan(lo, len);
+        var dl = delta.AsSpan(lo, len);
+        int run = 0;
+        for (int i = 0; i < len; i++) { run += dl[i]; cov[i] += run * SubWeight; }
+        ApplyRow(row.Slice(lo, len), cov, value, blend);
+        acc.AsSpan(lo, len + 1).Clear();
+        delta.AsSpan(lo, len + 1).Clear();
+    }
+
+    /// <summary>Blends with coverage exactly 1 (the formulas of <see cref="ApplyRow"/> at c = 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
+    private static void ApplyFull(Span<float> dst, float value, Blend blend)
+    {
+        int i = 0, n = dst.Length;
+        ref float d = ref MemoryMarshal.GetReference(dst);
+        if (Vector.IsHardwareAccelerated)
+        {
+            var v = new Vector<float>(value);
+            int last = n - Vector<float>.Count;
+            if (blend == Blend.Add)
+                for (; i <= last; i += Vector<float>.Count)
+                    Vector.StoreUnsafe(Vector.LoadUnsafe(ref d, (nuint)i) + v, ref d, (nuint)i);
+            else if (blend == Blend.Max)
+                for (; i <= last; i += Vector<float>.Count)
+                    Vector.StoreUnsafe(Vector.Max(Vector.LoadUnsafe(ref d, (nuint)i), v), ref d, (nuint)i);
+            else
+                for (; i <= last; i += Vector<float>.Count)
+                {
+                    var dv = Vector.LoadUnsafe(ref d, (nuint)i);
+                    Vector.StoreUnsafe(dv + (v - dv), ref d, (nuint)i);
+                }
+        }
+        for (; i < n; i++)
+        {
+            ref float dd = ref Unsafe.Add(ref d, i);
+            dd = blend switch { Blend.Add => dd + value, Blend.Max => MathF.Max(dd, value), _ => dd + (value - dd) };
         }
     }
 
     /// <summary>Adds the coverage of span [a, b) (box coordinates) for one sub-scanline: partial end pixels go
     /// to <paramref name="acc"/>, the fully covered interior as +1/-1 steps in <paramref name="delta"/>.
-    /// Returns false when the span is empty after clipping.</summary>
+    /// Does nothing when the span is empty after clipping.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool AddSpan(float[] acc, int[] delta, float a, float b, int bw)
+    private static void AddSpan(float[] acc, int[] delta, float a, float b, int bw)
     {
         if (a < 0) a = 0;
         if (b > bw) b = bw;
-        if (b <= a) return false;
+        if (b <= a) return;
         int ia = (int)a, ib = (int)b;
         if (ia == ib)
         {
             acc[ia] += (b - a) * SubWeight;
-            return true;
+            return;
         }
         acc[ia] += (ia + 1 - a) * SubWeight;
         delta[ia + 1]++;
         delta[ib]--;
         if (ib < bw) acc[ib] += (b - ib) * SubWeight;
-        return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study

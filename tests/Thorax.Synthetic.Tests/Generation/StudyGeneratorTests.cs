@@ -136,6 +136,33 @@ public class StudyGeneratorTests
     }
 
     [Fact]
+    public void Generate_HeartShadow_DenserInItsWidestPartThanAlongItsBorder()
+    {
+        // The central shadow's density follows the body thickness through it: pixels deep inside the heart
+        // (heart on both sides at 12% of the width) are brighter on average than heart pixels next to its border.
+        // Spine, vessels and the tone curve also shape this difference, so it is averaged over the studies: a
+        // flat (uniform-density) heart shadow gives a mean of about 40 (12-bit) here, the graded one about 75.
+        var diffs = new List<double>();
+        foreach (var s in Studies.Value)
+        {
+            int w = s.Width, k = w * 12 / 100, b = Math.Max(2, w / 100);
+            double deep = 0, edge = 0; int nd = 0, ne = 0;
+            for (int y = 0; y < s.Height; y++)
+                for (int x = k; x < w - k; x++)
+                {
+                    int i = y * w + x;
+                    if (s.HeartMask[i] == 0) continue;
+                    if (s.HeartMask[i - k] != 0 && s.HeartMask[i + k] != 0) { deep += s.Image12[i]; nd++; }
+                    else if (s.HeartMask[i - b] == 0 || s.HeartMask[i + b] == 0) { edge += s.Image12[i]; ne++; }
+                }
+            Assert.True(nd > 0 && ne > 0, $"study {s.Index}: heart too small to compare");
+            diffs.Add(deep / nd - edge / ne);
+        }
+        Assert.True(diffs.Average() > 58, "deep minus border: " + string.Join(", ", diffs.Select(d => d.ToString("F0"))));
+        Assert.True(diffs.Count(d => d > 0) >= diffs.Count - 1, "deep minus border: " + string.Join(", ", diffs.Select(d => d.ToString("F0"))));
+    }
+
+    [Fact]
     public void Generate_HeartFailure_LargerCardiothoracicRatioThanNormal()
     {
         var o = Opts with { Count = 40, HeartFailureRate = 0.5, PneumoniaRate = 0 };

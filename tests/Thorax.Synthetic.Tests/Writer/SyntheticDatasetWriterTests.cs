@@ -30,6 +30,36 @@ public sealed class SyntheticDatasetWriterTests : IDisposable
     }
 
     [Fact]
+    public void Write_ImagesAndMasks_UseTheFastFixedUpFilter()
+    {
+        var o = TestUtil.Small(count: 2, seed: 9, size: 96) with { OutputDirectory = NewDir() };
+        var result = SyntheticDatasetWriter.Write(o);
+        foreach (var dir in new[] { "images", "masks/lungs", "masks/heart", "masks/pneumothorax", "montgomery/ManualMask/leftMask" })
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(result.OutputDirectory, dir), "*.png"))
+            {
+                byte[] raw = InflateIdat(File.ReadAllBytes(file));
+                Assert.Equal(96 * 97, raw.Length);
+                for (int y = 0; y < 96; y++) Assert.True(raw[y * 97] == 2, $"{file}: row {y} uses filter {raw[y * 97]}");
+            }
+    }
+
+    private static byte[] InflateIdat(byte[] png)
+    {
+        using var idat = new MemoryStream();
+        for (int pos = 8; pos < png.Length;)
+        {
+            int len = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(pos));
+            if (png.AsSpan(pos + 4, 4).SequenceEqual("IDAT"u8)) idat.Write(png, pos + 8, len);
+            pos += 12 + len;
+        }
+        idat.Position = 0;
+        using var z = new System.IO.Compression.ZLibStream(idat, System.IO.Compression.CompressionMode.Decompress);
+        using var raw = new MemoryStream();
+        z.CopyTo(raw);
+        return raw.ToArray();
+    }
+
+    [Fact]
     public void Write_Layout_HasAllFilesAndCounts()
     {
         var o = TestUtil.Small(count: 6, seed: 5, size: 128) with { OutputDirectory = NewDir(), Write16BitPng = true };
