@@ -37,7 +37,7 @@ internal static class SynthCommand
                 result = SyntheticDatasetWriter.Write(options, new Progress<int>(v => task.Value = v));
                 task.Value = options.Count;
             });
-            if (r.GetValue(examples) is { } sheet) SyntheticExamples.WriteContactSheet(options, sheet, overlayMasks: true);
+            if (r.GetValue(examples) is { } sheet) SyntheticExamples.WriteContactSheet(options, sheet);
             Console.WriteLine($"wrote {result.Studies} studies ({result.Train} train, {result.Validation} validation, {result.Test} test; " +
                               $"{result.Pneumothorax} with pneumothorax) to {Path.GetFullPath(result.OutputDirectory)} in {result.Elapsed.TotalSeconds:F1} s " +
                               $"({result.StudiesPerSecond:F1} studies/s)");

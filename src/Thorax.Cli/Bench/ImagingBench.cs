@@ -1,0 +1,99 @@
+using Thorax.Dicom;
+using Thorax.Imaging;
+using Thorax.Imaging.Ops;
+
+namespace Thorax.Cli.Bench;
+
+/// <summary>
+/// <c>thorax bench imaging</c>: DICOM decode, resize, CLAHE, large-sigma Gaussian blur and connected components in
+/// Thorax and, in the same run, the Python equivalents (pydicom, OpenCV, SciPy; tools/bench/imaging_bench.py) with the
+/// same thread count. Medians in milliseconds.
+/// </summary>
+/// <remarks>
+/// The DICOM is a real 1024x1024 JPEG-baseline SIIM file; the resize and CLAHE input is its decoded frame. The blur and
+/// component inputs come from integer formulas that imaging_bench.py evaluates identically. SciPy's
+/// <c>gaussian_filter</c> is single-threaded whatever the thread count; OpenCV uses <c>cv2.setNumThreads(N)</c>.
+/// </remarks>
+internal static class ImagingBench
+{
+    public const string DicomCase = "dicom decode jpeg 1024^2";
+    public const string ClaheCase = "clahe clip2 8x8 1024 u8";
+    public const string BlurCase = "gauss blur s150 2000^2 f32";
+    public const string ComponentsCase = "components 8-conn 1024^2";
+
+    /// <summary>Runs every case; <paramref name="dicomPath"/> must be an 8-bit single-frame DICOM.</summary>
+    public static List<BenchResult> Run(string dicomPath, int threads, int repeats, bool withPeer, Action<string> log)
+    {
+        var cases = new List<(string Name, Func<double> Run)>
+        {
+            (DicomCase, () => Timing.MedianMs(() => DecodeDicom(dicomPath), 1, repeats)),
+        };
+        var image = DecodeDicom(dicomPath);
+        foreach (var size in new[] { 224, 512 })
+        {
+            foreach (var (name, interpolation) in new[] { ("linear", Interpolation.Linear), ("area", Interpolation.Area) })
+                cases.Add(($"resize 1024->{size} {name} u8", () => Timing.MedianMs(() => Resampling.Resize(image, size, size, interpolation), 3, repeats * 4)));
+        }
+        cases.Add((ClaheCase, () => Timing.MedianMs(() => Histogram.Clahe(image, 2.0, 8, 8), 2, repeats * 2)));
+        var mask = ComponentsMask(1024, 8);
+        cases.Add((ComponentsCase, () => Timing.MedianMs(() => ConnectedComponents.Label(mask, Connectivity.Eight), 2, repeats * 2)));
+        var big = BlurInput(2000);
+        cases.Add((BlurCase, () => Timing.MedianMs(() => Gaussian.Blur(big, 150.0, BorderMode.Reflect, 4.0), 1, Math.Clamp(repeats, 1, 3))));
+
+        var ours = new Dictionary<string, double>();
+        foreach (var (name, run) in cases)
+        {
+            log($"Thorax  {name} ...");
+            ours[name] = run();
+        }
+        Dictionary<string, double>? peer = null;
+        if (withPeer)
+        {
+            log("Python peer (pydicom, cv2, scipy; same cases, same threads) ...");
+            peer = Commands.BenchCommand.RunPeer("imaging_bench.py", false,
+                new[] { "--dicom", dicomPath, "--threads", threads.ToString(), "--repeats", repeats.ToString() }, log);
+        }
+        return cases.Select(c => new BenchResult(c.Name, ours[c.Name], peer != null && peer.TryGetValue(c.Name, out var v) ? v : null)).ToList();
+    }
+
+    /// <summary>Opens, parses and decodes frame 0 into an 8-bit grey image (the timed DICOM case).</summary>
+    private static Image<byte> DecodeDicom(string path)
+    {
+        var file = DicomFile.Open(path);
+        var frame = DicomPixelData.Create(file).DecodeFrame(0);
+        if (frame.Info.BitsAllocated != 8 || frame.Info.SamplesPerPixel != 1)
+            throw new DicomDataException($"{path}: the imaging bench needs an 8-bit grey DICOM, got {frame.Info.BitsAllocated}-bit x {frame.Info.SamplesPerPixel}",
+                DicomTag.BitsAllocated);
+        return new Image<byte>(frame.Columns, frame.Rows, 1, frame.Data);
+    }
+
+    /// <summary>Blocks of <paramref name="cell"/> pixels switched on by an integer hash of the block index
+    /// (imaging_bench.py's <c>components_mask</c>): about 43% foreground, a few hundred 8-connected components.</summary>
+    private static Image<byte> ComponentsMask(int size, int cell)
+    {
+        var mask = new Image<byte>(size, size);
+        for (var y = 0; y < size; y++)
+        {
+            var row = mask.Row(y);
+            long by = y / cell;
+            for (var x = 0; x < size; x++)
+            {
+                long bx = x / cell;
+                row[x] = ((bx * 73856093) ^ (by * 19349663)) % 7 < 3 ? (byte)255 : (byte)0;
+            }
+        }
+        return mask;
+    }
+
+    /// <summary>A diagonal ramp pattern in [0, 1] (imaging_bench.py's <c>blur_input</c>).</summary>
+    private static Image<float> BlurInput(int size)
+    {
+        var image = new Image<float>(size, size);
+        for (var y = 0; y < size; y++)
+        {
+            var row = image.Row(y);
+            for (var x = 0; x < size; x++) row[x] = ((x * 31L + y * 17L) % 255) / 255f;
+        }
+        return image;
+    }
+}

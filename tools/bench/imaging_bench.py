@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Python side of `thorax bench imaging`: the same cases as src/Thorax.Cli/Bench/ImagingBench.cs with pydicom, OpenCV
+and SciPy, printed as JSON {case: median_ms}. A case whose module is missing is left out (the CLI shows no peer value).
+Run by the CLI with the same thread count (cv2.setNumThreads); usable alone:
+    /usr/bin/python3 tools/bench/imaging_bench.py --dicom ../shared/data/siim/X.dcm --threads 2 --repeats 5
+Inputs that are not the DICOM are made by integer formulas shared with the C# side, so both sides see the same pixels.
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+
+import numpy as np
+
+ap = argparse.ArgumentParser()
+ap.add_argument('--dicom', required=True, help='1024x1024 JPEG-baseline DICOM (SIIM)')
+ap.add_argument('--threads', type=int, default=1)
+ap.add_argument('--repeats', type=int, default=5)
+a = ap.parse_args()
+
+
+def median_ms(fn, warmup, repeats):
+    for _ in range(warmup):
+        fn()
+    ts = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        ts.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(ts)
+
+
+def try_import(name):
+    try:
+        return __import__(name)
+    except ImportError as e:
+        print(f'imaging_bench: {name} missing ({e}); its rows are left out', file=sys.stderr)
+        return None
+
+
+def components_mask(size=1024, cell=8):
+    """8x8 blocks switched on by an integer hash of the block index (the C# side computes the same formula)."""
+    by, bx = np.meshgrid(np.arange(size, dtype=np.int64) // cell, np.arange(size, dtype=np.int64) // cell, indexing='ij')
+    return (((bx * 73856093) ^ (by * 19349663)) % 7 < 3).astype(np.uint8) * 255
+
+
+def blur_input(size=2000):
+    y, x = np.meshgrid(np.arange(size, dtype=np.int64), np.arange(size, dtype=np.int64), indexing='ij')
+    return (((x * 31 + y * 17) % 255).astype(np.float32) / np.float32(255))
+
+
+res = {}
+pydicom = try_import('pydicom')
+cv2 = try_import('cv2')
+ndimage = None
+try:
+    from scipy import ndimage
+except ImportError as e:
+    print(f'imaging_bench: scipy missing ({e}); its rows are left out', file=sys.stderr)
+
+img = None
+if pydicom is not None:
+    res['dicom decode jpeg 1024^2'] = median_ms(lambda: pydicom.dcmread(a.dicom).pixel_array, 1, a.repeats)
+    img = np.ascontiguousarray(pydicom.dcmread(a.dicom).pixel_array.astype(np.uint8))
+
+if cv2 is not None:
+    cv2.setNumThreads(a.threads)
+    if img is None:
+        img = (np.arange(1024 * 1024, dtype=np.int64).reshape(1024, 1024) % 251).astype(np.uint8)
+    for size in (224, 512):
+        for name, interp in (('linear', cv2.INTER_LINEAR), ('area', cv2.INTER_AREA)):
+            res[f'resize 1024->{size} {name} u8'] = median_ms(lambda: cv2.resize(img, (size, size), interpolation=interp), 3, a.repeats * 4)
+    clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
+    res['clahe clip2 8x8 1024 u8'] = median_ms(lambda: clahe.apply(img), 2, a.repeats * 2)
+    mask = components_mask()
+    res['components 8-conn 1024^2'] = median_ms(
+        lambda: cv2.connectedComponentsWithStats(mask, connectivity=8), 2, a.repeats * 2)
+
+if ndimage is not None:
+    big = blur_input()
+    res['gauss blur s150 2000^2 f32'] = median_ms(
+        lambda: ndimage.gaussian_filter(big, 150.0, mode='reflect', truncate=4.0), 0, max(1, min(a.repeats, 3)))
+
+print(json.dumps(res))
