@@ -43,6 +43,9 @@ internal static class DemoCommand
             Thorax.Synthetic.SyntheticDatasetWriter.Write(synth);
         }
         var total = Stopwatch.StartNew();
+        // The demo always trains afresh (lungs train resumes from RUN/checkpoints instead).
+        var stale = Path.Combine(outDir, "checkpoints");
+        if (Directory.Exists(stale)) Directory.Delete(stale, recursive: true);
         Torch.Initialize();
         var shownData = Path.GetFullPath(dataDir ?? synthDir!);
         AnsiConsole.MarkupLine($"[bold]Thorax demo[/]: lung segmentation ({options.Model}, base {options.BaseChannels} channels, {size} px) on [blue]{Markup.Escape(shownData)}[/]");
