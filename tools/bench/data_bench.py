@@ -21,6 +21,7 @@ import sys
 import time
 
 import numpy as np
+from _timing import median_ms
 
 RLE_DECODE = 'rle decode 12k union masks 1024^2'
 RLE_STATS = 'rle stats (pixels, bbox)'
@@ -30,16 +31,6 @@ STEP_PREBUILT = 'unet16 b8 step, pre-built batch'
 STEP_FED = 'unet16 b8 step, loader-fed'
 WAIT = 'loader wait per step (mean)'
 
-
-def median_ms(fn, warmup, repeats):
-    for _ in range(warmup):
-        fn()
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        ts.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(ts)
 
 
 def warn(what, e):

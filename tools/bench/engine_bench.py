@@ -6,6 +6,7 @@
 import argparse, json, math, statistics, time
 import torch
 import torch.nn.functional as F
+from _timing import median_ms as _median_ms
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--threads', type=int, default=torch.get_num_threads())
@@ -19,12 +20,7 @@ sync = (lambda: torch.cuda.synchronize()) if dev.type == 'cuda' else (lambda: No
 
 
 def median_ms(fn, warmup, repeats):
-    for _ in range(warmup):
-        fn(); sync()
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter(); fn(); sync(); ts.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(ts)
+    return _median_ms(fn, warmup, repeats, sync)
 
 
 def param(*shape, scale=0.05):

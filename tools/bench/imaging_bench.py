@@ -12,6 +12,7 @@ import sys
 import time
 
 import numpy as np
+from _timing import median_ms
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--dicom', required=True, help='1024x1024 JPEG-baseline DICOM (SIIM)')
@@ -19,16 +20,6 @@ ap.add_argument('--threads', type=int, default=1)
 ap.add_argument('--repeats', type=int, default=5)
 a = ap.parse_args()
 
-
-def median_ms(fn, warmup, repeats):
-    for _ in range(warmup):
-        fn()
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        ts.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(ts)
 
 
 def try_import(name):

@@ -18,6 +18,7 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from _timing import median_ms
 
 NAMES = ('unet', 'unetpp', 'attention-unet', 'sa-unet')
 
@@ -284,16 +285,6 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-
-    def median_ms(fn, warmup, repeats):
-        for _ in range(warmup):
-            fn()
-        ts = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            fn()
-            ts.append((time.perf_counter() - t0) * 1000)
-        return statistics.median(ts)
 
     # No warm-up runs: at reference widths one batch-32 pass takes tens of seconds on 2 cores, so the first (slower)
     # repetition is absorbed by the median instead (the C# side does the same).
