@@ -9,6 +9,9 @@ internal sealed class HuffmanTable
     // Lookahead: for an 8-bit prefix, (code length << 8 | value), or 0 when the code is longer than 8 bits.
     private readonly ushort[] _fast = new ushort[256];
 
+    /// <summary>The <see cref="DicomFormatException.Problem"/> text of an undecodable code.</summary>
+    public const string InvalidCodeProblem = "Corrupt JPEG stream: invalid Huffman code.";
+
     /// <summary>Builds the table from the 16 code-length counts and the symbol values.</summary>
     /// <exception cref="DicomFormatException">The counts do not form a valid prefix code.</exception>
     public HuffmanTable(ReadOnlySpan<byte> counts, ReadOnlySpan<byte> values)
@@ -65,6 +68,6 @@ internal sealed class HuffmanTable
                 return _values[idx];
             }
         }
-        throw new DicomFormatException("Corrupt JPEG stream: invalid Huffman code.", tag: DicomTag.PixelData);
+        throw new DicomFormatException(InvalidCodeProblem, tag: DicomTag.PixelData);
     }
 }

@@ -5,7 +5,9 @@ namespace Thorax.Dicom.Codecs;
 /// <summary>
 /// JPEG Baseline (process 1) and 8-bit JPEG Extended (process 2/4) through libjpeg-turbo's TurboJPEG API
 /// (<c>libturbojpeg.so.0</c>, Debian package libturbojpeg0), decoded with the accurate integer IDCT (libjpeg ISLOW),
-/// so results match libjpeg/dcmtk/Pillow. One or three components; 12-bit streams are reported as unsupported.
+/// so results match libjpeg/dcmtk/Pillow. One or three components. Frames with 12-bit sample precision (which
+/// libjpeg-turbo 2.x cannot decode) go to the managed <see cref="JpegDctCodec"/>, which reproduces libjpeg's 12-bit
+/// ISLOW output; they need no native library.
 /// </summary>
 public sealed partial class TurboJpegCodec : IPixelCodec
 {
@@ -13,6 +15,7 @@ public sealed partial class TurboJpegCodec : IPixelCodec
     private const string Package = "libturbojpeg0";
     private const int PixelFormatRgb = 0, PixelFormatGray = 6;
     private const int FlagAccurateDct = 4096;
+    private readonly JpegDctCodec _managed12Bit = new();
 
     /// <inheritdoc/>
     public string Name => "libjpeg-turbo (TurboJPEG)";
@@ -25,9 +28,14 @@ public sealed partial class TurboJpegCodec : IPixelCodec
     {
         var header = JpegFrameHeader.Find(encoded)
             ?? throw new DicomFormatException("Corrupt JPEG stream: no SOI/SOF marker found.", tag: DicomTag.PixelData);
+        if (header.Precision == 12 && header.SofMarker is 0xC0 or 0xC1)
+        {
+            _managed12Bit.Decode(encoded, info, destination);
+            return;
+        }
         if (header.Precision != 8)
             throw new DicomCodecException(
-                $"{header.Precision}-bit JPEG (SOF{header.SofMarker - 0xC0}) is not supported: libturbojpeg 2.x decodes 8-bit samples only.",
+                $"{header.Precision}-bit JPEG (SOF{header.SofMarker - 0xC0}) is not supported: libturbojpeg 2.x decodes 8-bit samples only and the managed decoder handles 12-bit SOF0/SOF1.",
                 info.TransferSyntax);
         if (header.Width != info.Columns || header.Height != info.Rows || header.Components != info.SamplesPerPixel)
             throw new DicomFormatException(

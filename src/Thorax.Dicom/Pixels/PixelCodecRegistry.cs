@@ -19,7 +19,8 @@ public sealed class PixelCodecRegistry
     }
 
     /// <summary>
-    /// The built-in codecs: JPEG baseline/extended 8-bit (libturbojpeg), JPEG lossless process 14 (managed),
+    /// The built-in codecs: JPEG baseline/extended 8-bit (libturbojpeg) and 12-bit (managed <see cref="JpegDctCodec"/>,
+    /// reached through <see cref="TurboJpegCodec"/>), JPEG lossless process 14 (managed),
     /// JPEG-LS (CharLS), JPEG 2000 (OpenJPEG) and RLE lossless (managed).
     /// </summary>
     public static PixelCodecRegistry Default { get; } = new(
