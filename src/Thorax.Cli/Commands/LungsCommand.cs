@@ -12,6 +12,7 @@ internal static class LungsCommand
     {
         var lungs = new Command("lungs", "Lung segmentation (CXLSeg): train, evaluate and run U-Net, U-Net++, Attention U-Net and SA-UNet.");
         lungs.Subcommands.Add(Train());
+        lungs.Subcommands.Add(Compare());
         lungs.Subcommands.Add(Eval());
         lungs.Subcommands.Add(Predict());
         lungs.Subcommands.Add(LungsBuildDatasetCommand.Create());
@@ -31,24 +32,34 @@ internal static class LungsCommand
         var width = new Option<int>("--base-channels") { Description = "Channels of the first level.", DefaultValueFactory = _ => d.BaseChannels };
         var minutes = new Option<double>("--minutes") { Description = "Training time budget in minutes.", DefaultValueFactory = _ => 30 };
         var seed = new Option<int>("--seed") { Description = "Seed for split, weights, shuffling, augmentation.", DefaultValueFactory = _ => d.Seed };
+        var plateau = new Option<int>("--plateau-patience") { Description = "Epochs without validation-loss improvement before the learning rate is divided by 10 (0: constant rate).", DefaultValueFactory = _ => d.PlateauPatience };
+        var patience = new Option<int>("--patience") { Description = "Early stopping: epochs without validation-Dice improvement.", DefaultValueFactory = _ => d.EarlyStoppingPatience };
         var json = new Option<bool>("--json") { Description = "Print the final metrics as JSON." };
-        var cmd = new Command("train", "Train on image/mask pairs: CLAHE, augmentation, BCE+Dice, Adam, best-epoch selection, early stopping; writes model.safetensors, config.json, metrics.json, history.csv.")
-            { data, model, output, size, epochs, batch, lr, width, minutes, seed, json };
+        var cmd = new Command("train", "Train on image/mask pairs: CLAHE, augmentation, BCE+Dice, Adam, best-epoch selection, early stopping; writes model.safetensors, config.json, metrics.json, history.csv, curves.svg. Rerun into the same --out to resume.")
+            { data, model, output, size, epochs, batch, lr, width, minutes, seed, plateau, patience, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var o = new LungTrainingOptions
             {
                 Model = r.GetValue(model)!, Size = r.GetValue(size), Epochs = r.GetValue(epochs), BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr),
-                BaseChannels = r.GetValue(width), TimeBudget = TimeSpan.FromMinutes(r.GetValue(minutes)), Seed = r.GetValue(seed),
+                BaseChannels = r.GetValue(width), TimeBudget = TimeSpan.FromMinutes(CheckMinutes(r.GetValue(minutes))), Seed = r.GetValue(seed),
+                PlateauPatience = r.GetValue(plateau), EarlyStoppingPatience = r.GetValue(patience),
             };
             o.Validate();
             var dir = r.GetValue(data)!;
-            var samples = Load(dir, o.Size);
-            var trainer = new LungTrainer(o);
-            trainer.EpochCompleted += e => Console.Error.WriteLine($"epoch {e.Epoch}: train loss {e.TrainLoss:F4}, val loss {e.ValLoss:F4}, val Dice {e.ValDice:F4} ({e.Seconds:F0} s)");
-            var (res, net, _) = trainer.Train(samples, r.GetValue(output)!);
-            net.Dispose();
-            PrintScores(res.Validation, r.GetValue(json), $"{o.Model}: best epoch {res.BestEpoch} of {res.History.Count}, {res.TrainSeconds:F0} s");
+            var quiet = r.GetValue(json);
+            LungTrainingResult? res = null;
+            TrainingProgress.Run(quiet, p =>
+            {
+                var samples = p.Load(n => Load(dir, o.Size, n));
+                var trainer = new LungTrainer(o);
+                p.Attach(trainer, o, o.Model);
+                var (result, net, _) = trainer.Train(samples, r.GetValue(output)!);
+                net.Dispose();
+                res = result;
+            });
+            PrintScores(res!.Validation, quiet, $"{o.Model}: best epoch {res.BestEpoch} of {res.History.Count}, {res.TrainSeconds:F0} s");
+            if (!quiet) AnsiConsole.MarkupLine($"run folder: [blue]{Markup.Escape(Path.GetFullPath(r.GetValue(output)!))}[/] (model.safetensors, config.json, metrics.json, history.csv, curves.svg)");
             return 0;
         }));
         return cmd;
@@ -91,11 +102,58 @@ internal static class LungsCommand
         return cmd;
     }
 
-    private static IReadOnlyList<LungSample> Load(string dir, int size) =>
+    private static Command Compare()
+    {
+        var d = new LungTrainingOptions();
+        var data = new Option<string>("--data") { Description = "Folder with pairs.csv (+ images/, masks/), or with images/ and masks/ holding same-name files.", Required = true };
+        var models = new Option<string>("--models") { Description = "Comma-separated architectures, in table order.", DefaultValueFactory = _ => string.Join(",", LungComparison.PaperModels) };
+        var output = new Option<string>("--out") { Description = "Folder for one run folder per model plus table.md and table.json.", Required = true };
+        var size = new Option<int>("--size") { Description = "Input size (multiple of 16).", DefaultValueFactory = _ => 256 };
+        var epochs = new Option<int>("--epochs") { Description = "Maximum epochs per model.", DefaultValueFactory = _ => 12 };
+        var minutes = new Option<double>("--minutes") { Description = "Training time budget per model in minutes (the epoch that crosses it is the last).", DefaultValueFactory = _ => 30 };
+        var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => d.BatchSize };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => d.LearningRate };
+        var width = new Option<int>("--base-channels") { Description = "Channels of the first level, for every model.", DefaultValueFactory = _ => d.BaseChannels };
+        var seed = new Option<int>("--seed") { Description = "Seed for split, weights, shuffling, augmentation (the same for every model).", DefaultValueFactory = _ => d.Seed };
+        var cmd = new Command("compare", "Train several architectures on the same pairs, split and settings and print the CXLSeg paper's Table IV (Loss, DC, IoU, Recall, Precision); writes OUT/<model>/ run folders, OUT/table.md and OUT/table.json. Rerun to resume.")
+            { data, models, output, size, epochs, minutes, batch, lr, width, seed };
+        cmd.SetAction(r => CliErrors.Run(() =>
+        {
+            var names = r.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var o = d with
+            {
+                Size = r.GetValue(size), Epochs = r.GetValue(epochs), TimeBudget = TimeSpan.FromMinutes(CheckMinutes(r.GetValue(minutes))), BatchSize = r.GetValue(batch),
+                LearningRate = r.GetValue(lr), BaseChannels = r.GetValue(width), Seed = r.GetValue(seed),
+            };
+            foreach (var n in names) (o with { Model = n }).Validate();
+            var dir = r.GetValue(data)!;
+            var outDir = r.GetValue(output)!;
+            IReadOnlyList<LungComparisonRow> rows = Array.Empty<LungComparisonRow>();
+            TrainingProgress.Run(false, p =>
+            {
+                var samples = p.Load(n => Load(dir, o.Size, n));
+                var note = $"{Path.GetFileName(Path.GetFullPath(dir))}: {samples.Count} pairs, {string.Join(", ", samples.GroupBy(s => s.Source).Select(g => $"{g.Count()} {g.Key}"))}";
+                rows = LungComparison.Run(samples, names, o, outDir, note, (m, trainer) => p.Attach(trainer, o with { Model = m }, m));
+            });
+            var t = new Table().Title("Lung segmentation, validation split (CXLSeg Table IV)").AddColumns("Model", "Params", "Epochs (best)", "Train min", "Loss(%)", "DC(%)", "IoU(%)", "Recall(%)", "Precision(%)");
+            foreach (var x in rows)
+                t.AddRow(LungComparison.DisplayName(x.Model), x.Parameters.ToString("N0"), $"{x.EpochsRun} ({x.BestEpoch})", $"{x.TrainSeconds / 60:F1}", $"{100 * x.ValLoss:F2}",
+                    $"{100 * x.Dice:F2}", $"{100 * x.IoU:F2}", $"{100 * x.Recall:F2}", $"{100 * x.Precision:F2}");
+            AnsiConsole.Write(t);
+            AnsiConsole.MarkupLine($"table: [blue]{Markup.Escape(Path.GetFullPath(Path.Combine(outDir, "table.md")))}[/] (and table.json; run folders beside it)");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static double CheckMinutes(double minutes) =>
+        minutes is > 0 and <= 10_000 ? minutes : throw new ArgumentException($"--minutes must be in (0, 10000], got {minutes}");
+
+    private static IReadOnlyList<LungSample> Load(string dir, int size, IProgress<int>? progress = null) =>
         File.Exists(Path.Combine(dir, "pairs.csv"))
-            ? LungDataset.LoadPairs(dir, size)
+            ? LungDataset.LoadPairs(dir, size, progress)
             : LungDataset.LoadFolders(Path.Combine(dir, "images"), Directory.Exists(Path.Combine(dir, "masks", "lungs")) ? Path.Combine(dir, "masks", "lungs") : Path.Combine(dir, "masks"), size,
-                Path.GetFileName(Path.GetFullPath(dir)));
+                Path.GetFileName(Path.GetFullPath(dir)), progress);
 
     private static void PrintScores(IReadOnlyList<LungImageScore> s, bool json, string title)
     {

@@ -71,6 +71,12 @@ public static class LungReport
         return img;
     }
 
+    /// <summary>Training curves (train loss, validation loss, validation Dice per epoch) as a standalone SVG image.</summary>
+    public static string CurvesSvg(IReadOnlyList<EpochRecord> history) =>
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + (history.Count == 0
+            ? "<svg width=\"640\" height=\"40\" xmlns=\"http://www.w3.org/2000/svg\"><text x=\"10\" y=\"25\" font-size=\"14\">no finished epoch</text></svg>\n"
+            : Curves(history) + "\n");
+
     private static string Curves(IReadOnlyList<EpochRecord> h)
     {
         if (h.Count == 0) return "";

@@ -36,6 +36,9 @@ public sealed class LungTrainer
     /// <summary>Reports each finished epoch.</summary>
     public event Action<EpochRecord>? EpochCompleted;
 
+    /// <summary>Reports that training ended (budget, epochs or early stopping) and the run folder is written.</summary>
+    public event Action? Finished;
+
     /// <summary>Trains, evaluates the best epoch's weights on the validation split and writes the run folder.</summary>
     public (LungTrainingResult Result, Module<Tensor, Tensor> Model, IReadOnlyList<LungSample> Validation) Train(IReadOnlyList<LungSample> samples, string runDir,
         CancellationToken cancel = default)
@@ -54,10 +57,16 @@ public sealed class LungTrainer
 
         var model = SegmentationModels.Create(o.Model, 1, 1, o.BaseChannels);
         using var optimizer = new Adam(model.Parameters(), new AdamOptions { Lr = o.LearningRate });
+        // CXLSeg: Keras ReduceLROnPlateau(factor 0.1, min_lr 1e-7) on the validation loss.
+        var plateau = o.PlateauPatience > 0 ? new ReduceLROnPlateau(optimizer, PlateauMode.Min, factor: 0.1, patience: o.PlateauPatience, minLr: 1e-7) : null;
+        var fingerprint = o.Fingerprint() + FormattableString.Invariant($";pairs={samples.Count}");
         var history = new List<EpochRecord>();
         var bestDice = double.NegativeInfinity;
         var bestEpoch = 0;
-        var components = new TrainingComponents { Model = model, Optimizer = optimizer, Randoms = new Dictionary<string, SeededRandom> { ["train"] = rng } };
+        var components = new TrainingComponents
+        {
+            Model = model, Optimizer = optimizer, PlateauScheduler = plateau, Randoms = new Dictionary<string, SeededRandom> { ["train"] = rng },
+        };
         var checkpoints = new CheckpointDirectory(Path.Combine(runDir, "checkpoints"), keepLast: 2);
         var bestPath = Path.Combine(runDir, "checkpoints", "best.safetensors");
         var firstEpoch = 1;
@@ -68,8 +77,15 @@ public sealed class LungTrainer
             if (resume != null)
             {
                 // A killed run continues from its last finished epoch, with the same weights, optimiser and random state.
-                resume.Restore(components);
                 var u = resume.User;
+                var stored = u["fingerprint"]?.GetValue<string>();
+                if (stored != fingerprint)
+                {
+                    model.Dispose();
+                    throw new InvalidDataException($"{checkpoints.Path}: these checkpoints were made with other settings " +
+                        $"({stored ?? "unknown"}) than this run ({fingerprint}); train into a new --out folder or delete the old one");
+                }
+                resume.Restore(components);
                 firstEpoch = resume.Epoch + 1;
                 bestDice = u["best_dice"]!.GetValue<double>();
                 bestEpoch = u["best_epoch"]!.GetValue<int>();
@@ -103,7 +119,9 @@ public sealed class LungTrainer
             }
             var (valLoss, scores) = Evaluate(model, val);
             var dice = scores.Average(v => v.Dice);
-            var rec = new EpochRecord(epoch, lossSum / stepsPerEpoch, valLoss, dice, o.LearningRate, epochClock.Elapsed.TotalSeconds);
+            var lr = optimizer.ParamGroups[0].Lr;
+            plateau?.Step(valLoss);
+            var rec = new EpochRecord(epoch, lossSum / stepsPerEpoch, valLoss, dice, lr, epochClock.Elapsed.TotalSeconds);
             history.Add(rec);
             EpochCompleted?.Invoke(rec);
             if (dice > bestDice)
@@ -116,7 +134,7 @@ public sealed class LungTrainer
             var seconds = previousSeconds + clock.Elapsed.TotalSeconds;
             var user = new System.Text.Json.Nodes.JsonObject
             {
-                ["best_dice"] = bestDice, ["best_epoch"] = bestEpoch, ["seconds"] = seconds,
+                ["fingerprint"] = fingerprint, ["best_dice"] = bestDice, ["best_epoch"] = bestEpoch, ["seconds"] = seconds,
                 ["history"] = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(history)),
             };
             using (var ckpt = TrainingCheckpoint.Capture(components, epoch, (long)epoch * stepsPerEpoch, user)) checkpoints.Save(ckpt);
@@ -131,6 +149,7 @@ public sealed class LungTrainer
         var (_, finalScores) = Evaluate(model, val);
         var result = new LungTrainingResult(runDir, history, bestEpoch, finalScores, train.Count, trainSeconds);
         WriteRun(runDir, model, result);
+        Finished?.Invoke();
         return (result, model, val);
     }
 
@@ -217,15 +236,19 @@ public sealed class LungTrainer
         {
             model = _options.Model, in_channels = 1, classes = 1, base_channels = _options.BaseChannels, size = _options.Size, epochs = _options.Epochs,
             batch = _options.BatchSize, lr = _options.LearningRate, seed = _options.Seed, validation_fraction = _options.ValidationFraction,
-            augment_probability = _options.AugmentProbability, loss = "bce+dice", optimizer = "adam", preprocessing = "clahe(2.0, 8x8), resize",
+            augment_probability = _options.AugmentProbability, loss = "bce+dice", optimizer = "adam",
+            lr_schedule = _options.PlateauPatience > 0 ? $"reduce-on-plateau(val loss, factor 0.1, patience {_options.PlateauPatience}, min 1e-7)" : "constant",
+            preprocessing = "clahe(2.0, 8x8), resize",
         }, json));
         RunFiles.WriteText(Path.Combine(dir, "metrics.json"), JsonSerializer.Serialize(new
         {
             best_epoch = r.BestEpoch, epochs_run = r.History.Count, train_images = r.TrainCount, validation_images = r.Validation.Count,
+            parameters = model.Parameters().Sum(p => p.NumEl), val_loss = r.BestValLoss,
             train_seconds = Math.Round(r.TrainSeconds, 1), dice = r.MeanDice, iou = r.MeanIoU, recall = r.MeanRecall, precision = r.MeanPrecision,
             per_image = r.Validation,
         }, json));
         RunFiles.WriteText(Path.Combine(dir, "history.csv"),
             EpochRecord.CsvHeader + "\n" + string.Join("\n", r.History.Select(h => h.ToCsv())) + "\n");
+        RunFiles.WriteText(Path.Combine(dir, "curves.svg"), LungReport.CurvesSvg(r.History));
     }
 }

@@ -36,6 +36,19 @@ public sealed record LungTrainingOptions
     /// <summary>Probability of a random shift-scale-rotate per training image. Default 0.5.</summary>
     public double AugmentProbability { get; init; } = 0.5;
 
+    /// <summary>
+    /// Multiply the learning rate by 0.1 when the validation loss has not improved for this many epochs (CXLSeg:
+    /// Keras ReduceLROnPlateau, factor 0.1, minimum 1e-7); 0 keeps the rate constant. Default 3.
+    /// </summary>
+    public int PlateauPatience { get; init; } = 3;
+
+    /// <summary>
+    /// The options that define what a run's checkpoints contain; a run folder can only be resumed with the same values
+    /// (epochs and time budget may change). Invariant text, one <c>key=value</c> per option.
+    /// </summary>
+    public string Fingerprint() => FormattableString.Invariant(
+        $"model={Model};base={BaseChannels};size={Size};batch={BatchSize};lr={LearningRate:R};seed={Seed};val={ValidationFraction:R};augment={AugmentProbability:R};plateau={PlateauPatience}");
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the option and its valid range.</summary>
     public void Validate()
     {
@@ -49,5 +62,6 @@ public sealed record LungTrainingOptions
             throw new ArgumentException($"model must be one of {string.Join(", ", Thorax.Models.Segmentation.SegmentationModels.Names)}, got '{Model}'");
         if (BaseChannels is < 1 or > 128) throw new ArgumentException($"base channels must be in [1, 128], got {BaseChannels}");
         if (EarlyStoppingPatience < 1) throw new ArgumentException($"patience must be at least 1, got {EarlyStoppingPatience}");
+        if (PlateauPatience < 0) throw new ArgumentException($"plateau patience must be 0 (off) or more, got {PlateauPatience}");
     }
 }

@@ -18,4 +18,7 @@ public sealed record LungTrainingResult(
     public double MeanIoU => Validation.Average(v => v.IoU);
     public double MeanRecall => Validation.Average(v => v.Recall);
     public double MeanPrecision => Validation.Average(v => v.Precision);
+
+    /// <summary>Validation loss (BCE + Dice) of the best epoch (NaN when no epoch ran).</summary>
+    public double BestValLoss => History.FirstOrDefault(h => h.Epoch == BestEpoch)?.ValLoss ?? double.NaN;
 }

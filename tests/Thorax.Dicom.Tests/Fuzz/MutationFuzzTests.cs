@@ -23,6 +23,7 @@ public class MutationFuzzTests(ITestOutputHelper output)
             new[] { "u12_implicit_le.dcm", "u12_explicit_be.dcm", "u12_deflated.dcm", "u12_rle.dcm", "u12_jpegls.dcm",
                     "u12_jpeg_sv1.dcm", "u12_jpeg_lossless_sv6.dcm", "u12_j2k.dcm", "u8_jpeg_baseline.dcm", "mf3_rle.dcm" }
                 .Select(TestPaths.Corpus))
+            .Concat(new[] { "u12_ext_61x75_restart.dcm", "u12_ext_mf2.dcm" }.Select(n => TestPaths.Golden(Path.Combine("jpeg12", n))))
             .Select(p => (Name: Path.GetFileName(p), Bytes: File.ReadAllBytes(p), Lengths: LengthFieldOffsets(File.ReadAllBytes(p))))
             .ToList();
         var rng = new Random(20240607);

@@ -4,7 +4,7 @@ namespace Thorax.Pipelines.Tests.Lungs;
 
 public class LungTrainerResumeTests
 {
-    private static List<LungSample> Blobs(int n, int size)
+    internal static List<LungSample> Blobs(int n, int size)
     {
         var rng = new Random(5);
         var list = new List<LungSample>();
@@ -25,7 +25,7 @@ public class LungTrainerResumeTests
         return list;
     }
 
-    private static LungTrainingOptions Options(int epochs) => new()
+    internal static LungTrainingOptions Options(int epochs) => new()
     {
         Size = 32, BaseChannels = 4, Epochs = epochs, BatchSize = 8, LearningRate = 5e-3, TimeBudget = TimeSpan.FromMinutes(5), EarlyStoppingPatience = 50,
     };
@@ -54,5 +54,37 @@ public class LungTrainerResumeTests
         }
         Directory.Delete(straight, true);
         Directory.Delete(resumed, true);
+    }
+
+    [Fact]
+    public void Resume_WithOtherSettings_IsAnErrorNamingBothAndLeavesTheRunAlone()
+    {
+        var data = Blobs(24, 32);
+        var dir = Directory.CreateTempSubdirectory("thorax-mismatch-").FullName;
+        var (_, m, _) = new LungTrainer(Options(1)).Train(data, dir);
+        m.Dispose();
+        var before = File.ReadAllBytes(Path.Combine(dir, "model.safetensors"));
+        var e = Assert.Throws<InvalidDataException>(() => new LungTrainer(Options(2) with { LearningRate = 1e-3 }).Train(data, dir));
+        Assert.Contains("lr=0.005", e.Message);
+        Assert.Contains("lr=0.001", e.Message);
+        Assert.Contains("checkpoints", e.Message);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(dir, "model.safetensors")));
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void Run_WritesCurvesHistoryRatesAndTheSchedule()
+    {
+        var data = Blobs(24, 32);
+        var dir = Directory.CreateTempSubdirectory("thorax-curves-").FullName;
+        var (r, m, _) = new LungTrainer(Options(2) with { LearningRate = 0.004, PlateauPatience = 2 }).Train(data, dir);
+        m.Dispose();
+        var svg = File.ReadAllText(Path.Combine(dir, "curves.svg"));
+        Assert.StartsWith("<?xml", svg);
+        Assert.Equal(3, svg.Split("<polyline").Length - 1); // train loss, val loss, val Dice
+        Assert.All(r.History, h => Assert.Equal(0.004, h.LearningRate, 12));
+        Assert.Contains("reduce-on-plateau(val loss, factor 0.1, patience 2", File.ReadAllText(Path.Combine(dir, "config.json")));
+        Assert.Contains("0.004", File.ReadAllLines(Path.Combine(dir, "history.csv"))[1]);
+        Directory.Delete(dir, true);
     }
 }
