@@ -108,4 +108,42 @@ public class CliTests
     {
         Assert.Equal(2, Run("bench", "engine", "--device", "tpu").Code);
     }
+
+    [Fact]
+    public void LungsCompare_ThenPredict_TableAndOutputs_AndABadInputIsSkippedWithExit2()
+    {
+        var root = Directory.CreateTempSubdirectory("thorax-cli-lungs-").FullName;
+        var synth = Path.Combine(root, "synth");
+        Assert.Equal(0, Run("synth", "--out", synth, "--n", "10", "--size", "64", "--seed", "3").Code);
+        var cmp = Path.Combine(root, "cmp");
+        var (code, _, err) = Run("lungs", "compare", "--data", synth, "--out", cmp, "--size", "32", "--epochs", "1", "--models", "sa-unet,unet", "--base-channels", "4");
+        Assert.True(code == 0, err);
+        var table = File.ReadAllText(Path.Combine(cmp, "table.md"));
+        Assert.Contains("| U-Net |", table);
+        Assert.Contains("| SA-UNet |", table);
+        Assert.True(table.IndexOf("| U-Net |", StringComparison.Ordinal) < table.IndexOf("| SA-UNet |", StringComparison.Ordinal), "paper order");
+
+        var image = Directory.GetFiles(Path.Combine(synth, "images"), "*.png")[0];
+        var bogus = Path.Combine(root, "bogus.png");
+        File.WriteAllText(bogus, "not a png");
+        var outDir = Path.Combine(root, "pred");
+        var (pcode, pout, perr) = Run("lungs", "predict", "--model", Path.Combine(cmp, "unet"), bogus, image, "--out", outDir);
+        Assert.Equal(2, pcode);
+        Assert.Contains("bogus.png", perr);
+        Assert.Contains("1 of 2 inputs failed", perr);
+        var name = Path.GetFileNameWithoutExtension(image);
+        foreach (var suffix in new[] { "-mask.png", "-masked.png", "-overlay.png" }) Assert.True(File.Exists(Path.Combine(outDir, name + suffix)), pout);
+        Assert.False(File.Exists(Path.Combine(outDir, "bogus-mask.png")));
+        Directory.Delete(root, true);
+    }
+
+    [Fact]
+    public void LungsCompare_UnknownModel_Exits2_ListingTheValidOnes()
+    {
+        var (code, _, err) = Run("lungs", "compare", "--data", "/nonexistent", "--out", "/tmp/never", "--models", "unet,resnet");
+        Assert.Equal(2, code);
+        Assert.Contains("resnet", err);
+        Assert.Contains("sa-unet", err);
+        Assert.False(Directory.Exists("/tmp/never"));
+    }
 }

@@ -21,7 +21,8 @@ internal static class CliErrors
         }
     }
 
-    private static bool IsInputError(Exception e) =>
+    /// <summary>Whether <paramref name="e"/> is about the user's input (a file, field or option) rather than a fault.</summary>
+    public static bool IsInputError(Exception e) =>
         e is FileNotFoundException or DirectoryNotFoundException or ArgumentException or FormatException or InvalidDataException
         || e.GetType().Namespace is "Thorax.Dicom" or "Thorax.Imaging" or "Thorax.Data" or "Thorax.Metrics" or "Thorax.Synthetic";
 }

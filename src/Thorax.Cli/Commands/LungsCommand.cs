@@ -92,12 +92,24 @@ internal static class LungsCommand
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             using var m = LungModel.Load(r.GetValue(model)!);
-            foreach (var input in r.GetValue(inputs)!)
+            var failed = 0;
+            var files = r.GetValue(inputs)!;
+            foreach (var input in files)
             {
-                var lung = m.PredictFile(input, r.GetValue(output)!);
-                Console.WriteLine($"{input}: {lung} lung pixels -> {Path.Combine(r.GetValue(output)!, Path.GetFileNameWithoutExtension(input))}-{{mask,masked,overlay}}.png");
+                // An unreadable input is reported and skipped; the others are still segmented (each output is written atomically).
+                try
+                {
+                    var lung = m.PredictFile(input, r.GetValue(output)!);
+                    Console.WriteLine($"{input}: {lung} lung pixels -> {Path.Combine(r.GetValue(output)!, Path.GetFileNameWithoutExtension(input))}-{{mask,masked,overlay}}.png");
+                }
+                catch (Exception e) when (CliErrors.IsInputError(e))
+                {
+                    failed++;
+                    Console.Error.WriteLine($"error: {input}: {e.Message}");
+                }
             }
-            return 0;
+            if (failed > 0) Console.Error.WriteLine($"{failed} of {files.Length} inputs failed");
+            return failed > 0 ? 2 : 0;
         }));
         return cmd;
     }
