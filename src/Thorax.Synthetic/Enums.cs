@@ -90,11 +90,30 @@ public enum SupportDevices
     EcgLeads = 2,
 }
 
-/// <summary>How a study is meant to be stored as DICOM (chosen per study so datasets mix encodings).</summary>
+/// <summary>How a study is stored as DICOM (chosen per study from the seed so datasets mix encodings; see
+/// <see cref="SynthOptions.Dicom"/>).</summary>
 public enum StudyEncoding
 {
     /// <summary>Explicit VR little endian, 16-bit words holding 12 bits.</summary>
     Uncompressed12,
     /// <summary>Explicit VR little endian, 8 bits.</summary>
     Uncompressed8,
+    /// <summary>JPEG Baseline (Process 1, 1.2.840.10008.1.2.4.50), 8 bits, one fragment, lossy
+    /// (<see cref="SynthOptions.JpegQuality"/>).</summary>
+    JpegBaseline8,
+    /// <summary>No DICOM file (<see cref="DicomOutput.None"/>).</summary>
+    None,
+}
+
+/// <summary>Which DICOM encodings a dataset contains (<c>--dicom</c>).</summary>
+public enum DicomOutput
+{
+    /// <summary>Per study, uncompressed 12-bit, uncompressed 8-bit or JPEG Baseline 8-bit, each with probability 1/3.</summary>
+    Mixed,
+    /// <summary>Per study, uncompressed 12-bit or uncompressed 8-bit, each with probability 1/2.</summary>
+    Uncompressed,
+    /// <summary>Every study JPEG Baseline 8-bit.</summary>
+    Jpeg,
+    /// <summary>No DICOM files.</summary>
+    None,
 }

@@ -130,7 +130,14 @@ public sealed class StudyGenerator
             devices = cue ? devices | SupportDevices.ChestTube : devices & ~SupportDevices.ChestTube;
 
         bool mono1 = r.Chance(o.Monochrome1Rate);
-        var enc = (StudyEncoding)r.Next(2);
+        double ue = r.NextDouble();
+        var enc = o.Dicom switch
+        {
+            DicomOutput.Mixed => ue < 1.0 / 3 ? StudyEncoding.Uncompressed12 : ue < 2.0 / 3 ? StudyEncoding.Uncompressed8 : StudyEncoding.JpegBaseline8,
+            DicomOutput.Uncompressed => ue < 0.5 ? StudyEncoding.Uncompressed12 : StudyEncoding.Uncompressed8,
+            DicomOutput.Jpeg => StudyEncoding.JpegBaseline8,
+            _ => StudyEncoding.None,
+        };
         int age = 20 + r.Next(61);
         string sex = r.Chance(0.5) ? "F" : "M";
         return new StudyPlan(index, split, cls, ptx, devices, tubeSide, cue, mono1, enc, age, sex);

@@ -55,6 +55,14 @@ public sealed record SynthOptions
     /// <summary>Fraction of studies marked MONOCHROME1 for DICOM output, [0, 1]. Default 0.1.</summary>
     public double Monochrome1Rate { get; init; } = 0.1;
 
+    /// <summary>DICOM encodings of the dataset. Default <see cref="DicomOutput.Mixed"/> (uncompressed 12-bit,
+    /// uncompressed 8-bit and JPEG Baseline 8-bit studies; the choice per study is recorded in <c>studies.csv</c>
+    /// and counted in the manifest).</summary>
+    public DicomOutput Dicom { get; init; } = DicomOutput.Mixed;
+
+    /// <summary>libjpeg quality of JPEG Baseline DICOMs, 1..100. Default 95.</summary>
+    public int JpegQuality { get; init; } = 95;
+
     /// <summary>Also write 16-bit PNGs (12-bit values) under <c>images16/</c>. Default false.</summary>
     public bool Write16BitPng { get; init; }
 
@@ -102,6 +110,10 @@ public sealed record SynthOptions
             throw new InvalidSynthOptionsException(nameof(ValidationFraction),
                 $"TrainFraction + ValidationFraction is {Fmt(TrainFraction + ValidationFraction)}; valid range: sum in [0, 1].");
         Rate(nameof(Monochrome1Rate), "--mono1-rate", Monochrome1Rate);
+        if (!Enum.IsDefined(Dicom))
+            throw Bad(nameof(Dicom), "--dicom", Dicom, "one of " + string.Join(", ", DicomNames));
+        if (JpegQuality < 1 || JpegQuality > 100)
+            throw Bad(nameof(JpegQuality), "--jpeg-quality", JpegQuality, "an integer in [1, 100]");
         if (OutputDirectory is { Length: 0 })
             throw new InvalidSynthOptionsException(nameof(OutputDirectory), "OutputDirectory (--out) must not be empty.");
     }
@@ -125,6 +137,37 @@ public sealed record SynthOptions
 
     /// <summary>CLI spelling of a shortcut kind.</summary>
     public static string ShortcutName(ShortcutKind kind) => ShortcutNames[(int)kind];
+
+    /// <summary>CLI spellings of <see cref="DicomOutput"/>, in enum order.</summary>
+    public static IReadOnlyList<string> DicomNames { get; } = ["mixed", "uncompressed", "jpeg", "none"];
+
+    /// <summary>Parses a CLI DICOM output name (<c>mixed</c>, <c>uncompressed</c>, <c>jpeg</c>, <c>none</c>;
+    /// case-insensitive).</summary>
+    /// <exception cref="InvalidSynthOptionsException">Unknown name; the message lists the valid ones.</exception>
+    public static DicomOutput ParseDicom(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        for (int i = 0; i < DicomNames.Count; i++)
+            if (string.Equals(text, DicomNames[i], StringComparison.OrdinalIgnoreCase)) return (DicomOutput)i;
+        throw new InvalidSynthOptionsException(nameof(Dicom), $"Unknown DICOM output '{text}'; valid: {string.Join(", ", DicomNames)}.");
+    }
+
+    /// <summary>CLI spelling of a DICOM output mode.</summary>
+    public static string DicomName(DicomOutput mode) => DicomNames[(int)mode];
+
+    /// <summary>CLI spellings of <see cref="SynthOptions.ShortcutTarget"/>, in enum order.</summary>
+    public static IReadOnlyList<string> ShortcutTargetNames { get; } = ["pneumothorax", "abnormal"];
+
+    /// <summary>Parses a CLI shortcut target (<c>pneumothorax</c> or <c>abnormal</c>; case-insensitive).</summary>
+    /// <exception cref="InvalidSynthOptionsException">Unknown name; the message lists the valid ones.</exception>
+    public static ShortcutTarget ParseShortcutTarget(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        for (int i = 0; i < ShortcutTargetNames.Count; i++)
+            if (string.Equals(text, ShortcutTargetNames[i], StringComparison.OrdinalIgnoreCase)) return (ShortcutTarget)i;
+        throw new InvalidSynthOptionsException(nameof(ShortcutTarget),
+            $"Unknown shortcut target '{text}'; valid: {string.Join(", ", ShortcutTargetNames)}.");
+    }
 
     private static void Rate(string name, string flag, double value)
     {

@@ -15,10 +15,13 @@ namespace Thorax.Synthetic;
 /// ImageId = SOP instance UID, -1 when empty).</item>
 /// <item><c>montgomery/CXR_png/&lt;id&gt;.png</c>, <c>montgomery/ManualMask/{leftMask,rightMask}/&lt;id&gt;.png</c>
 /// (left = patient's left lung, on the image right).</item>
-/// <item><c>mimic-cxr/files/pNN/pNNNNNNNN/sNNNNNNNN/&lt;id&gt;.dcm</c>: DICOM (Explicit VR Little Endian, 12- or
-/// 8-bit, some MONOCHROME1), the paths listed in <c>egd-cxr/master_sheet.csv</c>.</item>
+/// <item><c>mimic-cxr/files/pNN/pNNNNNNNN/sNNNNNNNN/&lt;id&gt;.dcm</c>: DICOM, per <see cref="SynthOptions.Dicom"/>
+/// uncompressed 12-bit or 8-bit (Explicit VR Little Endian) or JPEG Baseline 8-bit, some MONOCHROME1; the encoding of
+/// each study is in <c>studies.csv</c>; the paths are listed in <c>egd-cxr/master_sheet.csv</c> (absent with
+/// <see cref="DicomOutput.None"/>).</item>
 /// <item><c>egd-cxr/master_sheet.csv</c>, <c>egd-cxr/fixations.csv</c>; <c>reflacx/metadata.csv</c>,
-/// <c>reflacx/main_data/&lt;case&gt;/fixations.csv</c> (when <see cref="SynthOptions.WriteGaze"/>).</item>
+/// <c>reflacx/main_data/&lt;case&gt;/fixations.csv</c> (when <see cref="SynthOptions.WriteGaze"/>) and
+/// <c>reflacx/main_data/&lt;case&gt;/transcription.txt</c> (the report, when reports are written too).</item>
 /// <item><c>candid-ptx/Pneumothorax_reports.csv</c> and <c>candid-ptx/image_name_text_label.csv</c>
 /// (standard row-major 1-based RLE; when <see cref="SynthOptions.WriteReports"/>).</item>
 /// </list>

@@ -105,6 +105,37 @@ internal static class TestUtil
         return n;
     }
 
+    /// <summary>Reads an RFC 4180 CSV file (quoted fields may hold commas, quotes and newlines); the header row
+    /// is skipped.</summary>
+    public static List<string[]> ReadCsvRows(string path)
+    {
+        string text = File.ReadAllText(path);
+        var rows = new List<string[]>();
+        var fields = new List<string>();
+        var field = new System.Text.StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else field.Append(c);
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { fields.Add(field.ToString()); field.Clear(); }
+            else if (c == '\n')
+            {
+                fields.Add(field.ToString().TrimEnd('\r')); field.Clear();
+                rows.Add([.. fields]); fields.Clear();
+            }
+            else field.Append(c);
+        }
+        if (field.Length > 0 || fields.Count > 0) { fields.Add(field.ToString()); rows.Add([.. fields]); }
+        return rows.Skip(1).ToList();
+    }
+
     /// <summary>Finds ../shared/data by walking up from the test binaries.</summary>
     public static string? SharedData()
     {

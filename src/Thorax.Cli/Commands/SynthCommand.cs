@@ -9,27 +9,54 @@ internal static class SynthCommand
 {
     public static Command Create()
     {
+        var d = SynthOptions.Default;
         var output = new Option<string>("--out") { Description = "Output folder (must be empty or absent unless --force).", Required = true };
-        var n = new Option<int>("--n") { Description = "Number of studies (1..1,000,000).", DefaultValueFactory = _ => SynthOptions.Default.Count };
+        var n = new Option<int>("--n") { Description = $"Number of studies (1..{SynthOptions.MaxCount}).", DefaultValueFactory = _ => d.Count };
         var seed = new Option<long>("--seed") { Description = "Master seed; the same options give identical bytes.", DefaultValueFactory = _ => 0 };
-        var size = new Option<int>("--size") { Description = "Image size in pixels (64..4096).", DefaultValueFactory = _ => SynthOptions.Default.ImageSize };
-        var ptx = new Option<double>("--ptx-rate") { Description = "Share of studies with a pneumothorax [0, 1].", DefaultValueFactory = _ => SynthOptions.Default.PneumothoraxRate };
+        var size = new Option<int>("--size") { Description = $"Image size in pixels ({SynthOptions.MinImageSize}..{SynthOptions.MaxImageSize}).", DefaultValueFactory = _ => d.ImageSize };
+        var ptx = new Option<double>("--ptx-rate") { Description = "Share of studies with a pneumothorax [0, 1].", DefaultValueFactory = _ => d.PneumothoraxRate };
+        var chf = new Option<double>("--chf-rate") { Description = "Share of heart-failure studies [0, 1] (chf + pneumonia <= 1).", DefaultValueFactory = _ => d.HeartFailureRate };
+        var pneumonia = new Option<double>("--pneumonia-rate") { Description = "Share of pneumonia studies [0, 1].", DefaultValueFactory = _ => d.PneumoniaRate };
+        var devices = new Option<double>("--device-rate") { Description = "Share of studies with support devices (chest tube, ECG leads) [0, 1].", DefaultValueFactory = _ => d.DeviceRate };
         var shortcut = new Option<string>("--shortcut") { Description = "Spurious cue: " + string.Join(", ", SynthOptions.ShortcutNames) + ".", DefaultValueFactory = _ => "none" };
-        var rate = new Option<double>("--shortcut-rate") { Description = "Train-split probability that the cue equals the label [0, 1].", DefaultValueFactory = _ => SynthOptions.Default.ShortcutRate };
+        var rate = new Option<double>("--shortcut-rate") { Description = "Train-split probability that the cue equals the label [0, 1].", DefaultValueFactory = _ => d.ShortcutRate };
+        var target = new Option<string>("--shortcut-target") { Description = "Label the cue follows: " + string.Join(", ", SynthOptions.ShortcutTargetNames) + ".", DefaultValueFactory = _ => "pneumothorax" };
+        var train = new Option<double>("--train") { Description = "Train split fraction [0, 1].", DefaultValueFactory = _ => d.TrainFraction };
+        var val = new Option<double>("--val") { Description = "Validation split fraction [0, 1] (train + val <= 1; the rest is test).", DefaultValueFactory = _ => d.ValidationFraction };
+        var mono1 = new Option<double>("--mono1-rate") { Description = "Share of DICOMs stored MONOCHROME1 [0, 1].", DefaultValueFactory = _ => d.Monochrome1Rate };
+        var dicom = new Option<string>("--dicom")
+        {
+            Description = "DICOM encodings: mixed (per study uncompressed 12-bit, uncompressed 8-bit or JPEG baseline 8-bit), uncompressed (12- or 8-bit), jpeg (JPEG baseline 8-bit), none.",
+            DefaultValueFactory = _ => SynthOptions.DicomName(d.Dicom),
+        };
+        var quality = new Option<int>("--jpeg-quality") { Description = "JPEG baseline quality (1..100).", DefaultValueFactory = _ => d.JpegQuality };
         var png16 = new Option<bool>("--png16") { Description = "Also write 16-bit PNGs (12-bit values)." };
+        var noGaze = new Option<bool>("--no-gaze") { Description = "Do not write gaze files (EGD-CXR, REFLACX)." };
+        var noReports = new Option<bool>("--no-reports") { Description = "Do not write reports (CANDID-PTX)." };
         var force = new Option<bool>("--force") { Description = "Write into a non-empty output folder." };
-        var examples = new Option<string?>("--examples") { Description = "Also write a contact sheet PNG of example studies to this path." };
+        var examples = new Option<string?>("--examples")
+        {
+            Description = $"Also write example files into this folder: {SyntheticExamples.ExamplesFile}, {SyntheticExamples.TruthFile}, {SyntheticExamples.GazeFile}, {SyntheticExamples.ReportsFile}.",
+        };
         var cmd = new Command("synth", "Synthetic chest X-ray studies with masks, SIIM RLE, gaze (EGD-CXR, REFLACX), reports (CANDID-PTX), DICOM and splits.")
-            { output, n, seed, size, ptx, shortcut, rate, png16, force, examples };
+            { output, n, seed, size, ptx, chf, pneumonia, devices, shortcut, rate, target, train, val, mono1, dicom, quality, png16, noGaze, noReports, force, examples };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
-            var options = SynthOptions.Default with
+            var options = d with
             {
                 OutputDirectory = r.GetValue(output), Count = r.GetValue(n), Seed = r.GetValue(seed), ImageSize = r.GetValue(size),
-                PneumothoraxRate = r.GetValue(ptx), Shortcut = SynthOptions.ParseShortcut(r.GetValue(shortcut)!), ShortcutRate = r.GetValue(rate),
-                Write16BitPng = r.GetValue(png16), Force = r.GetValue(force),
+                PneumothoraxRate = r.GetValue(ptx), HeartFailureRate = r.GetValue(chf), PneumoniaRate = r.GetValue(pneumonia),
+                DeviceRate = r.GetValue(devices), Shortcut = SynthOptions.ParseShortcut(r.GetValue(shortcut)!), ShortcutRate = r.GetValue(rate),
+                ShortcutTarget = SynthOptions.ParseShortcutTarget(r.GetValue(target)!), TrainFraction = r.GetValue(train),
+                ValidationFraction = r.GetValue(val), Monochrome1Rate = r.GetValue(mono1), Dicom = SynthOptions.ParseDicom(r.GetValue(dicom)!),
+                JpegQuality = r.GetValue(quality), Write16BitPng = r.GetValue(png16), WriteGaze = !r.GetValue(noGaze),
+                WriteReports = !r.GetValue(noReports), Force = r.GetValue(force),
             };
             options.Validate();
+            string? exampleDir = r.GetValue(examples);
+            if (exampleDir is not null && exampleDir.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"--examples takes a folder (it writes {SyntheticExamples.ExamplesFile}, {SyntheticExamples.TruthFile}, " +
+                                            $"{SyntheticExamples.GazeFile} and {SyntheticExamples.ReportsFile}), not a .png path: '{exampleDir}'.");
             SynthResult result = null!;
             AnsiConsole.Progress().Start(ctx =>
             {
@@ -37,10 +64,12 @@ internal static class SynthCommand
                 result = SyntheticDatasetWriter.Write(options, new Progress<int>(v => task.Value = v));
                 task.Value = options.Count;
             });
-            if (r.GetValue(examples) is { } sheet) SyntheticExamples.WriteContactSheet(options, sheet);
             Console.WriteLine($"wrote {result.Studies} studies ({result.Train} train, {result.Validation} validation, {result.Test} test; " +
                               $"{result.Pneumothorax} with pneumothorax) to {Path.GetFullPath(result.OutputDirectory)} in {result.Elapsed.TotalSeconds:F1} s " +
                               $"({result.StudiesPerSecond:F1} studies/s)");
+            if (exampleDir is not null)
+                foreach (var path in SyntheticExamples.WriteAll(options, exampleDir))
+                    Console.WriteLine("wrote " + Path.GetFullPath(path));
             return 0;
         }));
         return cmd;

@@ -54,16 +54,24 @@ internal sealed class DatasetLayout(string root, SynthOptions options)
         File.WriteAllBytes(Path.Combine(MontgomeryLeft, name), Png8(st.LeftLungMask, w, h));
         File.WriteAllBytes(Path.Combine(MontgomeryRight, name), Png8(st.RightLungMask, w, h));
         files += 5;
-        string dcm = Path.Combine(Mimic, rec.MimicPath.Replace('/', Path.DirectorySeparatorChar));
-        Directory.CreateDirectory(Path.GetDirectoryName(dcm)!);
-        DicomExport.Write(st, dcm);
-        files++;
+        if (st.Encoding != StudyEncoding.None)
+        {
+            string dcm = Path.Combine(Mimic, rec.MimicPath.Replace('/', Path.DirectorySeparatorChar));
+            Directory.CreateDirectory(Path.GetDirectoryName(dcm)!);
+            files += DicomExport.Write(st, dcm, options.JpegQuality);
+        }
         if (options.WriteGaze)
         {
             string dir = Path.Combine(ReflacxCases, rec.ReflacxId);
             Directory.CreateDirectory(dir);
             Csv.Write(Path.Combine(dir, "fixations.csv"), ReflacxFixations(st));
             files++;
+            if (options.WriteReports)
+            {
+                // REFLACX keeps the dictated report of each case as plain text next to its fixations.
+                File.WriteAllText(Path.Combine(dir, "transcription.txt"), st.Report + "\n", new UTF8Encoding(false));
+                files++;
+            }
         }
         return files;
     }

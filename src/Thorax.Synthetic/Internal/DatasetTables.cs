@@ -39,7 +39,7 @@ internal static class DatasetTables
                 p is null ? "" : Lower(p.Side), p is null ? "" : Lower(p.Location), p is null ? "" : Lower(p.Size),
                 I(r.PneumothoraxPixels), (r.Devices & SupportDevices.ChestTube) != 0 ? "1" : "0",
                 (r.Devices & SupportDevices.EcgLeads) != 0 ? "1" : "0", r.ShortcutCue ? "1" : "0",
-                r.Monochrome1 ? "MONOCHROME1" : "MONOCHROME2", Lower(r.Encoding), I(r.Age), r.Sex,
+                r.Monochrome1 ? "MONOCHROME1" : "MONOCHROME2", Name(r.Encoding), I(r.Age), r.Sex,
                 r.StudyInstanceUid, r.SopInstanceUid, I(r.Width), I(r.Height), r.Report);
         }
         Csv.Write(Path.Combine(layout.Root, "studies.csv"), sb);
@@ -149,6 +149,9 @@ internal static class DatasetTables
         FindingClass.Pneumonia => "pneumonia",
         _ => "Normal",
     };
+
+    /// <summary>studies.csv / manifest spelling: uncompressed12, uncompressed8, jpegbaseline8, none.</summary>
+    public static string Name(StudyEncoding e) => Lower(e);
 
     private static string Lower<T>(T e) where T : struct, Enum => e.ToString().ToLowerInvariant();
 }

@@ -7,21 +7,38 @@ using Thorax.Dicom;
 namespace Thorax.Synthetic.Internal;
 
 /// <summary>Builds a DX (For Presentation) DICOM data set for a study and writes it with
-/// <see cref="DicomWriter"/> (Part 10, Explicit VR Little Endian).</summary>
+/// <see cref="DicomWriter"/>: Part 10, Explicit VR Little Endian (12- or 8-bit) or JPEG Baseline (8-bit, compressed
+/// by <see cref="DicomJpegBaseline"/>), per <see cref="SyntheticStudy.Encoding"/>.</summary>
 internal static class DicomExport
 {
     /// <summary>Digital X-Ray Image Storage - For Presentation.</summary>
     public const string SopClassUid = "1.2.840.10008.5.1.4.1.1.1.1";
 
-    public static void Write(SyntheticStudy st, string path)
+    /// <summary>Writes the study's DICOM file; nothing for <see cref="StudyEncoding.None"/>. Returns the number of
+    /// files written (0 or 1).</summary>
+    public static int Write(SyntheticStudy st, string path, int jpegQuality)
     {
-        var ds = Build(st);
+        if (st.Encoding == StudyEncoding.None) return 0;
+        var (ds, syntax) = Encode(st, jpegQuality);
         using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        DicomWriter.Write(fs, new DicomDataset(), ds);
+        DicomWriter.Write(fs, new DicomDataset(), ds, syntax);
+        return 1;
     }
 
+    /// <summary>The data set as written and its transfer syntax.</summary>
+    public static (DicomDataset Dataset, TransferSyntax Syntax) Encode(SyntheticStudy st, int jpegQuality)
+    {
+        var ds = Build(st);
+        return st.Encoding == StudyEncoding.JpegBaseline8
+            ? (DicomJpegBaseline.Encode(ds, jpegQuality), TransferSyntax.JPEGBaseline8Bit)
+            : (ds, TransferSyntax.ExplicitVRLittleEndian);
+    }
+
+    /// <summary>The data set with native pixel data (8-bit for JPEG Baseline studies, before compression).</summary>
     public static DicomDataset Build(SyntheticStudy st)
     {
+        if (st.Encoding == StudyEncoding.None)
+            throw new InvalidOperationException($"Study {st.Index} has no DICOM encoding (--dicom none).");
         bool twelve = st.Encoding == StudyEncoding.Uncompressed12;
         int max = twelve ? 4095 : 255;
         string spacing = st.PixelSpacingMm.ToString("0.######", CultureInfo.InvariantCulture);

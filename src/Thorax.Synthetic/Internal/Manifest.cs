@@ -29,6 +29,8 @@ internal static class Manifest
         w.WriteNumber("trainFraction", o.TrainFraction);
         w.WriteNumber("validationFraction", o.ValidationFraction);
         w.WriteNumber("monochrome1Rate", o.Monochrome1Rate);
+        w.WriteString("dicom", SynthOptions.DicomName(o.Dicom));
+        w.WriteNumber("jpegQuality", o.JpegQuality);
         w.WriteBoolean("write16BitPng", o.Write16BitPng);
         w.WriteBoolean("writeGaze", o.WriteGaze);
         w.WriteBoolean("writeReports", o.WriteReports);
@@ -43,6 +45,12 @@ internal static class Manifest
         w.WriteNumber("pneumothorax", records.Count(r => r.Pneumothorax is not null));
         w.WriteNumber("shortcutCue", records.Count(r => r.ShortcutCue));
         w.WriteNumber("fixations", records.Sum(r => r.Fixations.Count));
+        w.WriteNumber("monochrome1", records.Count(r => r.Monochrome1 && r.Encoding != StudyEncoding.None));
+        w.WriteEndObject();
+
+        w.WriteStartObject("dicomEncodings");
+        foreach (var e in Enum.GetValues<StudyEncoding>())
+            w.WriteNumber(DatasetTables.Name(e), records.Count(r => r.Encoding == e));
         w.WriteEndObject();
 
         w.WriteStartObject("shortcutCorrelation");
@@ -62,12 +70,16 @@ internal static class Manifest
         if (o.Write16BitPng) w.WriteString("images16/", "<id>.png, 16-bit greyscale holding 12-bit values (0..4095)");
         w.WriteString("masks/", "lungs/, heart/, pneumothorax/: <id>.png, 0/255");
         w.WriteString("siim/train-rle.csv", "SIIM-ACR: 'ImageId, EncodedPixels', relative column-major RLE, ImageId = SOP instance UID, -1 = none");
-        w.WriteString("mimic-cxr/", "files/pNN/pNNNNNNNN/sNNNNNNNN/<id>.dcm: DX For Presentation, Explicit VR Little Endian, 12-bit (16 allocated) or 8-bit, MONOCHROME1 or MONOCHROME2 per studies.csv");
+        if (o.Dicom != DicomOutput.None)
+            w.WriteString("mimic-cxr/", "files/pNN/pNNNNNNNN/sNNNNNNNN/<id>.dcm: DX For Presentation; encoding per studies.csv: " +
+                "uncompressed12 (Explicit VR Little Endian, 12 bits stored in 16), uncompressed8 (Explicit VR Little Endian, 8 bits), " +
+                "jpegbaseline8 (JPEG Baseline 1.2.840.10008.1.2.4.50, 8 bits, LossyImageCompression 01); MONOCHROME1 or MONOCHROME2 per studies.csv");
         w.WriteString("montgomery/", "CXR_png/<id>.png, ManualMask/leftMask|rightMask/<id>.png (left = patient's left lung, image right)");
         if (o.WriteGaze)
         {
             w.WriteString("egd-cxr/", "master_sheet.csv (1920x1080 display pads, one-hot Normal/CHF/pneumonia), fixations.csv");
-            w.WriteString("reflacx/", "metadata.csv, main_data/<case>/fixations.csv (image-pixel positions, angular resolution in image px/degree)");
+            w.WriteString("reflacx/", "metadata.csv, main_data/<case>/fixations.csv (image-pixel positions, angular resolution in image px/degree)" +
+                (o.WriteReports ? ", main_data/<case>/transcription.txt (the report)" : ""));
         }
         if (o.WriteReports)
             w.WriteString("candid-ptx/", "Pneumothorax_reports.csv (SOPInstanceUID, EncodedPixels, Report), image_name_text_label.csv (image_id, text, label); standard row-major 1-based RLE");

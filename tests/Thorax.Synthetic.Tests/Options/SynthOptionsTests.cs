@@ -99,4 +99,51 @@ public class SynthOptionsTests
         foreach (var k in Enum.GetValues<ShortcutKind>())
             Assert.Equal(k, SynthOptions.ParseShortcut(SynthOptions.ShortcutName(k)));
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(101)]
+    public void Validate_JpegQualityOutOfRange_ThrowsWithRange(int quality)
+    {
+        var ex = Assert.Throws<InvalidSynthOptionsException>(() => (SynthOptions.Default with { JpegQuality = quality }).Validate());
+        Assert.Equal(nameof(SynthOptions.JpegQuality), ex.Option);
+        Assert.Contains("[1, 100]", ex.Message);
+        Assert.Contains("--jpeg-quality", ex.Message);
+    }
+
+    [Fact]
+    public void Validate_UndefinedDicomOutput_ListsValidNames()
+    {
+        var ex = Assert.Throws<InvalidSynthOptionsException>(() => (SynthOptions.Default with { Dicom = (DicomOutput)9 }).Validate());
+        Assert.Equal(nameof(SynthOptions.Dicom), ex.Option);
+        Assert.Contains("mixed, uncompressed, jpeg, none", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("mixed", DicomOutput.Mixed)]
+    [InlineData("JPEG", DicomOutput.Jpeg)]
+    [InlineData("uncompressed", DicomOutput.Uncompressed)]
+    [InlineData("none", DicomOutput.None)]
+    public void ParseDicom_KnownNames_RoundTrip(string text, DicomOutput expected)
+    {
+        Assert.Equal(expected, SynthOptions.ParseDicom(text));
+        Assert.Equal(text.ToLowerInvariant(), SynthOptions.DicomName(expected));
+    }
+
+    [Fact]
+    public void ParseDicom_Unknown_ListsValidNames()
+    {
+        var ex = Assert.Throws<InvalidSynthOptionsException>(() => SynthOptions.ParseDicom("jpeg2000"));
+        Assert.Contains("'jpeg2000'", ex.Message);
+        Assert.Contains("mixed, uncompressed, jpeg, none", ex.Message);
+    }
+
+    [Fact]
+    public void ParseShortcutTarget_KnownAndUnknown()
+    {
+        Assert.Equal(ShortcutTarget.Pneumothorax, SynthOptions.ParseShortcutTarget("Pneumothorax"));
+        Assert.Equal(ShortcutTarget.Abnormal, SynthOptions.ParseShortcutTarget("abnormal"));
+        var ex = Assert.Throws<InvalidSynthOptionsException>(() => SynthOptions.ParseShortcutTarget("normal"));
+        Assert.Contains("pneumothorax, abnormal", ex.Message);
+    }
 }

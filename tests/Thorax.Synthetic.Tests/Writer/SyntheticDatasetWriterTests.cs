@@ -78,6 +78,8 @@ public sealed class SyntheticDatasetWriterTests : IDisposable
                          "montgomery/ManualMask/leftMask", "montgomery/ManualMask/rightMask" })
                 Assert.True(File.Exists(Path.Combine(root, d, id + ".png")), $"{d}/{id}.png");
         Assert.Equal(6, Directory.GetDirectories(Path.Combine(root, "reflacx", "main_data")).Length);
+        var g = new StudyGenerator(o);
+        Assert.Equal(g.Generate(4).Report + "\n", File.ReadAllText(Path.Combine(root, "reflacx", "main_data", "P300R100004", "transcription.txt")));
         var split = File.ReadAllLines(Path.Combine(root, "splits/train.txt")).Length
             + File.ReadAllLines(Path.Combine(root, "splits/validation.txt")).Length
             + File.ReadAllLines(Path.Combine(root, "splits/test.txt")).Length;
@@ -202,31 +204,91 @@ public sealed class SyntheticDatasetWriterTests : IDisposable
     [Fact]
     public void Write_Dicom_HeaderAndPixelsMatchStudy()
     {
-        var o = TestUtil.Small(count: 8, seed: 13, size: 96) with { OutputDirectory = NewDir(), Monochrome1Rate = 0.5 };
+        var o = TestUtil.Small(count: 12, seed: 13, size: 96) with { OutputDirectory = NewDir(), Monochrome1Rate = 0.5 };
         SyntheticDatasetWriter.Write(o);
         var g = new StudyGenerator(o);
         var master = File.ReadAllLines(Path.Combine(o.OutputDirectory!, "egd-cxr/master_sheet.csv")).Skip(1).Select(l => l.Split(',')).ToList();
-        bool sawMono1 = false, saw12 = false, saw8 = false;
+        var studiesCsv = TestUtil.ReadCsvRows(Path.Combine(o.OutputDirectory!, "studies.csv"));
+        var seen = new HashSet<(StudyEncoding, bool)>();
         for (int i = 0; i < o.Count; i++)
         {
             var s = g.Generate(i);
             var row = master.Single(r => r[0] == s.Id);
+            Assert.Equal(s.Encoding.ToString().ToLowerInvariant(), studiesCsv.Single(r => r[0] == s.Id)[14]);
             var file = Thorax.Dicom.DicomFile.Open(Path.Combine(o.OutputDirectory!, "mimic-cxr", row[1]));
             var ds = file.Dataset;
             Assert.Equal(s.SopInstanceUid, ds.GetString(Thorax.Dicom.DicomTag.SOPInstanceUID));
             Assert.Equal(96, ds.GetInt(Thorax.Dicom.DicomTag.Rows));
-            string photometric = ds.GetString(Thorax.Dicom.DicomTag.PhotometricInterpretation);
-            Assert.Equal(s.Monochrome1 ? "MONOCHROME1" : "MONOCHROME2", photometric);
-            int bits = ds.GetInt(Thorax.Dicom.DicomTag.BitsStored);
-            var raw = ((Thorax.Dicom.DicomElement)ds.GetItem(Thorax.Dicom.DicomTag.PixelData)).Data.Span;
-            int probe = 40 * 96 + 50;
-            int stored = bits == 12 ? raw[2 * probe] | raw[2 * probe + 1] << 8 : raw[probe];
-            int expected = bits == 12 ? s.Image12[probe] : s.Image8[probe];
-            int max = bits == 12 ? 4095 : 255;
-            Assert.Equal(s.Monochrome1 ? max - expected : expected, stored);
-            sawMono1 |= s.Monochrome1; saw12 |= bits == 12; saw8 |= bits == 8;
+            Assert.Equal(s.Monochrome1 ? "MONOCHROME1" : "MONOCHROME2", ds.GetString(Thorax.Dicom.DicomTag.PhotometricInterpretation));
+            var frame = Thorax.Dicom.DicomPixelData.Create(file).DecodeFrame(0);
+            var decoded = frame.ToInt32Array();
+            bool twelve = s.Encoding == StudyEncoding.Uncompressed12;
+            int max = twelve ? 4095 : 255;
+            var expected = twelve ? s.Image12.Select(v => (int)v).ToArray() : s.Image8.Select(v => (int)v).ToArray();
+            if (s.Monochrome1) expected = expected.Select(v => max - v).ToArray();
+            Assert.Equal(twelve ? 12 : 8, ds.GetInt(Thorax.Dicom.DicomTag.BitsStored));
+            if (s.Encoding == StudyEncoding.JpegBaseline8)
+            {
+                Assert.Same(Thorax.Dicom.TransferSyntax.JPEGBaseline8Bit, file.TransferSyntax);
+                Assert.Equal("01", ds.GetString(Thorax.Dicom.DicomTag.LossyImageCompression));
+                Assert.Equal("ISO_10918_1", ds.GetString(Thorax.Dicom.DicomTag.LossyImageCompressionMethod));
+                Assert.InRange(ds.GetDouble(Thorax.Dicom.DicomTag.LossyImageCompressionRatio), 1.2, 50);
+                // Quality 95: every pixel within a few grey levels, mean error well below one level.
+                var err = decoded.Zip(expected, (a, b) => Math.Abs(a - b)).ToArray();
+                Assert.InRange(err.Max(), 0, 16);
+                Assert.InRange(err.Average(), 0, 1.5);
+                Assert.NotEqual(expected, decoded); // lossy: the test would notice if native data were written
+            }
+            else
+            {
+                Assert.Same(Thorax.Dicom.TransferSyntax.ExplicitVRLittleEndian, file.TransferSyntax);
+                Assert.False(ds.Contains(Thorax.Dicom.DicomTag.LossyImageCompression));
+                Assert.Equal(expected, decoded);
+            }
+            seen.Add((s.Encoding, s.Monochrome1));
         }
-        Assert.True(sawMono1 && saw12 && saw8, "expected a mix of encodings and photometric interpretations");
+        foreach (var enc in new[] { StudyEncoding.Uncompressed12, StudyEncoding.Uncompressed8, StudyEncoding.JpegBaseline8 })
+            Assert.Contains(seen, e => e.Item1 == enc);
+        Assert.Contains(seen, e => e.Item2);
+        Assert.Contains(seen, e => e.Item1 == StudyEncoding.JpegBaseline8 && e.Item2);
+    }
+
+    [Theory]
+    [InlineData(DicomOutput.Jpeg, "jpegbaseline8")]
+    [InlineData(DicomOutput.Uncompressed, null)]
+    [InlineData(DicomOutput.None, "none")]
+    public void Write_DicomMode_ControlsEncodingsAndManifest(DicomOutput mode, string? only)
+    {
+        var o = TestUtil.Small(count: 6, seed: 21, size: 64) with { OutputDirectory = NewDir(), Dicom = mode, JpegQuality = 80 };
+        SyntheticDatasetWriter.Write(o);
+        var encodings = TestUtil.ReadCsvRows(Path.Combine(o.OutputDirectory!, "studies.csv")).Select(r => r[14]).ToList();
+        if (only is not null) Assert.All(encodings, e => Assert.Equal(only, e));
+        else Assert.All(encodings, e => Assert.StartsWith("uncompressed", e));
+        var dcms = Directory.Exists(Path.Combine(o.OutputDirectory!, "mimic-cxr"))
+            ? Directory.GetFiles(Path.Combine(o.OutputDirectory!, "mimic-cxr"), "*.dcm", SearchOption.AllDirectories) : [];
+        Assert.Equal(mode == DicomOutput.None ? 0 : 6, dcms.Length);
+        using var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(o.OutputDirectory!, "manifest.json")));
+        var root = manifest.RootElement;
+        Assert.Equal(SynthOptions.DicomName(mode), root.GetProperty("options").GetProperty("dicom").GetString());
+        Assert.Equal(80, root.GetProperty("options").GetProperty("jpegQuality").GetInt32());
+        var counts = root.GetProperty("dicomEncodings");
+        Assert.Equal(6, counts.EnumerateObject().Sum(p => p.Value.GetInt32()));
+        foreach (var p in counts.EnumerateObject())
+            Assert.Equal(encodings.Count(e => e == p.Name), p.Value.GetInt32());
+    }
+
+    [Fact]
+    public void Plan_MixedEncoding_RoughlyThirdsAndSeedDeterministic()
+    {
+        var o = TestUtil.Small(count: 3000, seed: 99);
+        var g = new StudyGenerator(o);
+        var encodings = Enumerable.Range(0, o.Count).Select(i => g.Plan(i).Encoding).ToList();
+        foreach (var e in new[] { StudyEncoding.Uncompressed12, StudyEncoding.Uncompressed8, StudyEncoding.JpegBaseline8 })
+            Assert.InRange(encodings.Count(x => x == e), 900, 1100);
+        var again = new StudyGenerator(o);
+        Assert.Equal(encodings, Enumerable.Range(0, o.Count).Select(i => again.Plan(i).Encoding));
+        var other = new StudyGenerator(o with { Seed = 100 });
+        Assert.NotEqual(encodings, Enumerable.Range(0, o.Count).Select(i => other.Plan(i).Encoding));
     }
 
     private static byte[] DecodeSiim(string rle, int w, int h)
