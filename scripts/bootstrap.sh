@@ -70,15 +70,17 @@ thorax_build_dotnet() {
     return 0
   fi
   say "building the .NET solution"
-  local log="$THORAX_STATE/dotnet-build.log"
+  local log="$THORAX_STATE/dotnet-build.$$.log"
   # The stamp takes the time the build started, so files edited during the build count as changed next time.
-  touch "$stamp.new"
+  # Its temporary name is per process: two bootstraps running at once must not take each other's stamp.
+  touch "$stamp.$$"
   if ! dotnet build "$THORAX_ROOT/Thorax.slnx" -c Release -nologo -clp:ErrorsOnly > "$log" 2>&1; then
+    rm -f "$stamp.$$"
     cat "$log" >&2
     echo "[thorax] .NET build failed (log: $log)" >&2
     exit 1
   fi
-  mv -f "$stamp.new" "$stamp"
+  mv -f "$stamp.$$" "$stamp"
 }
 
 thorax_bootstrap() {
