@@ -81,6 +81,7 @@ thorax_build_dotnet() {
     exit 1
   fi
   mv -f "$stamp.$$" "$stamp"
+  rm -f "$log"
 }
 
 thorax_bootstrap() {
