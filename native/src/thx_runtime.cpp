@@ -186,3 +186,24 @@ THX_API int32_t thx_default_generator_set_state(thx_tensor state) {
   g.set_state(T(state));
   THX_CATCH
 }
+
+// The default generator of a CUDA device. The code compiles against CPU-only and CUDA libtorch alike: without CUDA,
+// at::globalContext() raises a c10::Error at run time, which THX_CATCH turns into the error message.
+static at::Generator cuda_default_generator(int32_t device) {
+  TORCH_CHECK(device >= 0, "CUDA device index must be >= 0, got ", device);
+  return at::globalContext().defaultGenerator(c10::Device(c10::DeviceType::CUDA, static_cast<c10::DeviceIndex>(device)));
+}
+THX_API int32_t thx_cuda_generator_get_state(int32_t device, thx_tensor* out) {
+  THX_TRY
+  auto g = cuda_default_generator(device);
+  std::lock_guard<std::mutex> lock(g.mutex());
+  *out = wrap(g.get_state());
+  THX_CATCH
+}
+THX_API int32_t thx_cuda_generator_set_state(int32_t device, thx_tensor state) {
+  THX_TRY
+  auto g = cuda_default_generator(device);
+  std::lock_guard<std::mutex> lock(g.mutex());
+  g.set_state(T(state));
+  THX_CATCH
+}

@@ -96,6 +96,20 @@ public static partial class Torch
     /// <summary>Restores the global CPU generator state.</summary>
     public static void SetRngState(Tensor state) => NativeMethods.Check(NativeMethods.thx_default_generator_set_state(state.Handle), "set_rng_state");
 
+    /// <summary>The default generator state of CUDA device <paramref name="device"/> (as <c>torch.cuda.get_rng_state</c>).</summary>
+    /// <exception cref="TorchException">libtorch has no CUDA, or the device does not exist.</exception>
+    public static unsafe Tensor GetCudaRngState(int device = 0)
+    {
+        nint r;
+        NativeMethods.Check(NativeMethods.thx_cuda_generator_get_state(device, &r), $"cuda.get_rng_state(device {device})");
+        return new Tensor(r);
+    }
+
+    /// <summary>Restores the default generator state of CUDA device <paramref name="device"/>.</summary>
+    /// <exception cref="TorchException">libtorch has no CUDA, the device does not exist, or the state is not one of its states.</exception>
+    public static void SetCudaRngState(Tensor state, int device = 0) =>
+        NativeMethods.Check(NativeMethods.thx_cuda_generator_set_state(device, state.Handle), $"cuda.set_rng_state(device {device})");
+
     // ---- autograd modes ----
 
     /// <summary>True when autograd records operations on this thread.</summary>

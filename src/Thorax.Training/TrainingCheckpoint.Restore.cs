@@ -60,7 +60,12 @@ public sealed partial class TrainingCheckpoint
                 meta["scheduler"] = sched.StateDict().ToJsonString();
             }
             if (components.PlateauScheduler is { } plateau) meta["plateau"] = plateau.StateDict().ToJsonString();
-            if (components.IncludeTorchRng) tensors.Add(TorchRngKey, Torch.GetRngState());
+            if (components.IncludeTorchRng)
+            {
+                tensors.Add(TorchRngKey, Torch.GetRngState());
+                // Each CUDA device's default generator too (dropout and random ops on the GPU draw from it).
+                for (var d = 0; d < Torch.CudaDeviceCount; d++) tensors.Add(CudaRngPrefix + d.ToString(CultureInfo.InvariantCulture), Torch.GetCudaRngState(d));
+            }
             foreach (var (name, g) in components.Generators) tensors.Add(GeneratorPrefix + name, g.GetState());
             if (components.Randoms.Count > 0)
             {
@@ -210,7 +215,15 @@ public sealed partial class TrainingCheckpoint
         }
         LoadModule(components.Model, ModelPrefix);
         foreach (var (name, module) in components.ExtraModules) LoadModule(module, ExtraPrefix + name + ".");
-        if (components.IncludeTorchRng) Torch.SetRngState(_tensors[TorchRngKey]);
+        if (components.IncludeTorchRng)
+        {
+            Torch.SetRngState(_tensors[TorchRngKey]);
+            // A CUDA state is restored when this machine has that device; resumed elsewhere (e.g. on a CPU), the GPU
+            // generators keep their own state and only the CPU stream is reproduced.
+            var devices = Torch.CudaDeviceCount;
+            foreach (var (device, state) in CudaRngStates())
+                if (device < devices) Torch.SetCudaRngState(state, device);
+        }
         foreach (var (name, g) in components.Generators) g.SetState(_tensors[GeneratorPrefix + name]);
         foreach (var (name, r) in components.Randoms) r.SetStateString(_randoms[name]);
     }

@@ -13,7 +13,7 @@ namespace Thorax.Training;
 /// </summary>
 /// <remarks>
 /// <para>File layout (a plain safetensors file, so any safetensors reader can open it): tensors <c>model.{key}</c>,
-/// <c>optimizer.state.{index}.{name}</c>, <c>extra.{name}.{key}</c>, <c>rng.torch</c> (uint8) and
+/// <c>optimizer.state.{index}.{name}</c>, <c>extra.{name}.{key}</c>, <c>rng.torch</c> (uint8), <c>rng.cuda.{device}</c> (uint8, on CUDA machines) and
 /// <c>rng.generator.{name}</c> (uint8); the <c>__metadata__</c> map holds <c>format</c>
 /// (<see cref="FormatName"/>), <c>format_version</c>, <c>epoch</c>, <c>step</c>, <c>model_type</c>,
 /// <c>optimizer_type</c> + <c>optimizer</c> (PyTorch's <c>param_groups</c> JSON), <c>scheduler_type</c> +
@@ -43,6 +43,18 @@ public sealed partial class TrainingCheckpoint : IDisposable
     private const string OptimizerPrefix = "optimizer.";
     private const string ExtraPrefix = "extra.";
     private const string TorchRngKey = "rng.torch";
+    private const string CudaRngPrefix = "rng.cuda.";
+
+    /// <summary>The CUDA generator states in the checkpoint (<c>rng.cuda.{device}</c>), by device index.</summary>
+    private IEnumerable<(int Device, Tensor State)> CudaRngStates()
+    {
+        foreach (var (key, t) in _tensors)
+            if (key.StartsWith(CudaRngPrefix, StringComparison.Ordinal))
+                yield return (int.Parse(key.AsSpan(CudaRngPrefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture), t);
+    }
+
+    /// <summary>CUDA devices whose generator state the checkpoint holds (empty for runs on machines without CUDA).</summary>
+    public IReadOnlyList<int> CudaRngDevices => CudaRngStates().Select(x => x.Device).Order().ToList();
     private const string GeneratorPrefix = "rng.generator.";
     private const string MemorySource = "<memory>";
 
@@ -317,13 +329,17 @@ public sealed partial class TrainingCheckpoint : IDisposable
                     throw new TrainingCheckpointException(SourceName, key, "belongs to no extra module listed in 'extra_modules'");
                 continue;
             }
-            if (key == TorchRngKey || (key.StartsWith(GeneratorPrefix, StringComparison.Ordinal) && key.Length > GeneratorPrefix.Length))
+            if (key.StartsWith(CudaRngPrefix, StringComparison.Ordinal)
+                && !int.TryParse(key.AsSpan(CudaRngPrefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+                throw new TrainingCheckpointException(SourceName, key, "a CUDA generator state key must end in the device index (rng.cuda.0)");
+            if (key == TorchRngKey || key.StartsWith(CudaRngPrefix, StringComparison.Ordinal)
+                || (key.StartsWith(GeneratorPrefix, StringComparison.Ordinal) && key.Length > GeneratorPrefix.Length))
             {
                 if (t.DType != DType.UInt8 || t.Dim != 1)
                     throw new TrainingCheckpointException(SourceName, key, $"a generator state must be a 1-d uint8 tensor, got {t.Describe()}");
                 continue;
             }
-            throw new TrainingCheckpointException(SourceName, key, "unknown entry (expected model.*, optimizer.state.*, extra.*, rng.torch or rng.generator.*)");
+            throw new TrainingCheckpointException(SourceName, key, "unknown entry (expected model.*, optimizer.state.*, extra.*, rng.torch, rng.cuda.* or rng.generator.*)");
         }
     }
 }

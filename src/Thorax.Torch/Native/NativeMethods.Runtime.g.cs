@@ -51,4 +51,8 @@ internal static unsafe partial class NativeMethods
     internal static partial int thx_default_generator_get_state(nint* @out);
     [LibraryImport(NativeLibraryLoader.LibraryName)]
     internal static partial int thx_default_generator_set_state(nint state);
+    [LibraryImport(NativeLibraryLoader.LibraryName)]
+    internal static partial int thx_cuda_generator_get_state(int device, nint* @out);
+    [LibraryImport(NativeLibraryLoader.LibraryName)]
+    internal static partial int thx_cuda_generator_set_state(int device, nint state);
 }
