@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Python side of `thorax bench imaging`: the same cases as src/Thorax.Cli/Bench/ImagingBench.cs with pydicom, OpenCV
 and SciPy, printed as JSON {case: median_ms}. A case whose module is missing is left out (the CLI shows no peer value).
-Run by the CLI with the same thread count (cv2.setNumThreads); usable alone:
-    /usr/bin/python3 tools/bench/imaging_bench.py --dicom ../shared/data/siim/X.dcm --threads 2 --repeats 5
+Run by the CLI with the same thread count (cv2.setNumThreads); with --per-core and --threads > 1 the OpenCV resize,
+CLAHE and component cases are repeated with cv2.setNumThreads(1) under keys ending in " 1 thread" (the CLI runs the
+Thorax side on one thread for those rows). Usable alone:
+    /usr/bin/python3 tools/bench/imaging_bench.py --dicom ../shared/data/siim/X.dcm --threads 2 --repeats 5 --per-core
 Inputs that are not the DICOM are made by integer formulas shared with the C# side, so both sides see the same pixels.
 """
 import argparse
@@ -18,6 +20,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument('--dicom', required=True, help='1024x1024 JPEG-baseline DICOM (SIIM)')
 ap.add_argument('--threads', type=int, default=1)
 ap.add_argument('--repeats', type=int, default=5)
+ap.add_argument('--per-core', action='store_true', help='also time the OpenCV cases on one thread (" 1 thread" keys)')
 a = ap.parse_args()
 
 
@@ -56,17 +59,21 @@ if pydicom is not None:
     img = np.ascontiguousarray(pydicom.dcmread(a.dicom).pixel_array.astype(np.uint8))
 
 if cv2 is not None:
-    cv2.setNumThreads(a.threads)
     if img is None:
         img = (np.arange(1024 * 1024, dtype=np.int64).reshape(1024, 1024) % 251).astype(np.uint8)
-    for size in (224, 512):
-        for name, interp in (('linear', cv2.INTER_LINEAR), ('area', cv2.INTER_AREA)):
-            res[f'resize 1024->{size} {name} u8'] = median_ms(lambda: cv2.resize(img, (size, size), interpolation=interp), 3, a.repeats * 4)
-    clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
-    res['clahe clip2 8x8 1024 u8'] = median_ms(lambda: clahe.apply(img), 2, a.repeats * 2)
     mask = components_mask()
-    res['components 8-conn 1024^2'] = median_ms(
-        lambda: cv2.connectedComponentsWithStats(mask, connectivity=8), 2, a.repeats * 2)
+    runs = [(a.threads, '')] + ([(1, ' 1 thread')] if a.per_core and a.threads > 1 else [])
+    for threads, suffix in runs:
+        cv2.setNumThreads(threads)
+        for size in (224, 512):
+            for name, interp in (('linear', cv2.INTER_LINEAR), ('area', cv2.INTER_AREA)):
+                res[f'resize 1024->{size} {name} u8{suffix}'] = median_ms(
+                    lambda: cv2.resize(img, (size, size), interpolation=interp), 3, a.repeats * 4)
+        clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
+        res[f'clahe clip2 8x8 1024 u8{suffix}'] = median_ms(lambda: clahe.apply(img), 2, a.repeats * 2)
+        res[f'components 8-conn 1024^2{suffix}'] = median_ms(
+            lambda: cv2.connectedComponentsWithStats(mask, connectivity=8), 2, a.repeats * 2)
+    cv2.setNumThreads(a.threads)
 
 if ndimage is not None:
     big = blur_input()

@@ -10,9 +10,13 @@ namespace Thorax.Cli.Bench;
 /// same thread count. Medians in milliseconds.
 /// </summary>
 /// <remarks>
-/// The DICOM is a real 1024x1024 JPEG-baseline SIIM file; the resize and CLAHE input is its decoded frame. The blur and
-/// component inputs come from integer formulas that imaging_bench.py evaluates identically. SciPy's
-/// <c>gaussian_filter</c> is single-threaded whatever the thread count; OpenCV uses <c>cv2.setNumThreads(N)</c>.
+/// <para>The DICOM is a real 1024x1024 JPEG-baseline SIIM file; the resize and CLAHE input is its decoded frame. The blur
+/// and component inputs come from integer formulas that imaging_bench.py evaluates identically.</para>
+/// <para>Threads: the main rows run both sides with the same thread count N (Thorax: <see cref="OpsThreading.MaxThreads"/>
+/// = N row bands; OpenCV: <c>cv2.setNumThreads(N)</c>). SciPy's <c>gaussian_filter</c> is single-threaded whatever N.
+/// Thorax's connected components are single-threaded; OpenCV's may use N threads. When N &gt; 1 the resize, CLAHE and
+/// component cases are repeated as "... 1 thread" rows with both sides limited to one thread: that is the per-core
+/// comparison.</para>
 /// </remarks>
 internal static class ImagingBench
 {
@@ -20,6 +24,7 @@ internal static class ImagingBench
     public const string ClaheCase = "clahe clip2 8x8 1024 u8";
     public const string BlurCase = "gauss blur s150 2000^2 f32";
     public const string ComponentsCase = "components 8-conn 1024^2";
+    public const string SingleThreadSuffix = " 1 thread";
 
     /// <summary>Runs every case; <paramref name="dicomPath"/> must be an 8-bit single-frame DICOM.</summary>
     public static List<BenchResult> Run(string dicomPath, int threads, int repeats, bool withPeer, Action<string> log)
@@ -37,6 +42,12 @@ internal static class ImagingBench
         cases.Add((ClaheCase, () => Timing.MedianMs(() => Histogram.Clahe(image, 2.0, 8, 8), 2, repeats * 2)));
         var mask = ComponentsMask(1024, 8);
         cases.Add((ComponentsCase, () => Timing.MedianMs(() => ConnectedComponents.Label(mask, Connectivity.Eight), 2, repeats * 2)));
+        if (threads > 1)
+        {
+            // Per-core rows: the same cases with both sides on one thread.
+            foreach (var (name, run) in cases.Where(c => c.Name.StartsWith("resize") || c.Name == ClaheCase || c.Name == ComponentsCase).ToList())
+                cases.Add((name + SingleThreadSuffix, () => WithThreads(1, run)));
+        }
         var big = BlurInput(2000);
         cases.Add((BlurCase, () => Timing.MedianMs(() => Gaussian.Blur(big, 150.0, BorderMode.Reflect, 4.0), 1, Math.Clamp(repeats, 1, 3))));
 
@@ -44,16 +55,26 @@ internal static class ImagingBench
         foreach (var (name, run) in cases)
         {
             log($"Thorax  {name} ...");
-            ours[name] = run();
+            ours[name] = WithThreads(threads, run);
         }
         Dictionary<string, double>? peer = null;
         if (withPeer)
         {
             log("Python peer (pydicom, cv2, scipy; same cases, same threads) ...");
             peer = Commands.BenchCommand.RunPeer("imaging_bench.py", false,
-                new[] { "--dicom", dicomPath, "--threads", threads.ToString(), "--repeats", repeats.ToString() }, log);
+                new[] { "--dicom", dicomPath, "--threads", threads.ToString(), "--repeats", repeats.ToString(), "--per-core" }, log);
         }
         return cases.Select(c => new BenchResult(c.Name, ours[c.Name], peer != null && peer.TryGetValue(c.Name, out var v) ? v : null)).ToList();
+    }
+
+    /// <summary>Runs <paramref name="run"/> with the Thorax image operations limited to <paramref name="threads"/>
+    /// row bands, restoring the previous limit afterwards.</summary>
+    private static double WithThreads(int threads, Func<double> run)
+    {
+        int saved = OpsThreading.MaxThreads;
+        OpsThreading.MaxThreads = threads;
+        try { return run(); }
+        finally { OpsThreading.MaxThreads = saved; }
     }
 
     /// <summary>Opens, parses and decodes frame 0 into an 8-bit grey image (the timed DICOM case).</summary>

@@ -1,20 +1,29 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Thorax.Imaging.Ops;
 
 /// <summary>OpenCV INTER_AREA downscaling: block means for integer factors, fractional-coverage weights otherwise.</summary>
+/// <remarks>
+/// Integer factors follow ResizeAreaFast (uint8 2x2: (sum + 2) &gt;&gt; 2; other factors: saturate(sum * (1/area)) with
+/// an int sum for uint8 and a float sum in row-major tap order for float). Other factors follow ResizeArea: per source
+/// row a float buffer accumulates S[sx] * alpha in table order, rows are summed with their weights, then saturated.
+/// The float evaluation order is OpenCV's, so uint8 results are bit-exact.
+/// </remarks>
 internal static class AreaDown
 {
-    private readonly record struct Tap(int Dst, int Src, float Alpha);
-
     public static void Run(Image<byte> src, Image<byte> dst)
     {
         if (IsIntegerScale(src, dst, out int ix, out int iy)) Fast(src, dst, ix, iy);
-        else Generic(src.Data, dst.Data, src, dst, v => (byte)Math.Clamp(MathF.Round(v), 0f, 255f), b => b);
+        else Generic(src, dst);
     }
 
     public static void Run(Image<float> src, Image<float> dst)
     {
         if (IsIntegerScale(src, dst, out int ix, out int iy)) Fast(src, dst, ix, iy);
-        else Generic(src.Data, dst.Data, src, dst, v => v, v => v);
+        else Generic(src, dst);
     }
 
     private static bool IsIntegerScale<T>(Image<T> src, Image<T> dst, out int ix, out int iy) where T : unmanaged
@@ -31,21 +40,66 @@ internal static class AreaDown
         float scale = 1f / area;
         var s = src.Data;
         var d = dst.Data;
-        Parallel.For(0, dst.Height, y =>
+        int rowLen = dw * cn;
+        RowBands.Run(dst.Height, RowBands.MinRows((long)rowLen * area), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y0, y1) =>
         {
-            for (int x = 0; x < dw; x++)
-                for (int c = 0; c < cn; c++)
+            for (int y = y0; y < y1; y++)
+            {
+                var drow = d.AsSpan(y * rowLen, rowLen);
+                int r0 = y * sy * sw * cn;
+                if (area == 4)
                 {
-                    int sum = 0;
-                    for (int j = 0; j < sy; j++)
-                    {
-                        int row = ((y * sy + j) * sw + x * sx) * cn + c;
-                        for (int i = 0; i < sx; i++) sum += s[row + i * cn];
-                    }
-                    // OpenCV's 2x2 SIMD path rounds half up; the generic path rounds sum*scale to nearest even.
-                    d[(y * dw + x) * cn + c] = area == 4 ? (byte)((sum + 2) >> 2) : (byte)Math.Clamp(MathF.Round(sum * scale), 0f, 255f);
+                    // OpenCV's 2x2 path rounds half up.
+                    Fast2x2(s.AsSpan(r0, sw * cn), s.AsSpan(r0 + sw * cn, sw * cn), drow, cn);
+                    continue;
                 }
+                ref byte sp = ref MemoryMarshal.GetArrayDataReference(s);
+                for (int x = 0; x < dw; x++)
+                    for (int c = 0; c < cn; c++)
+                    {
+                        int sum = 0;
+                        for (int j = 0; j < sy; j++)
+                        {
+                            int row = r0 + (j * sw + x * sx) * cn + c;
+                            for (int i = 0; i < sx; i++) sum += Unsafe.Add(ref sp, row + i * cn);
+                        }
+                        // The generic path rounds sum * scale to nearest even.
+                        drow[x * cn + c] = (byte)Math.Clamp(MathF.Round(sum * scale), 0f, 255f);
+                    }
+            }
         });
+    }
+
+    /// <summary>dst[x] = (a[2x] + a[2x+1] + b[2x] + b[2x+1] + 2) &gt;&gt; 2 per channel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Fast2x2(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, Span<byte> dst, int cn)
+    {
+        ref byte pa = ref MemoryMarshal.GetReference(a);
+        ref byte pb = ref MemoryMarshal.GetReference(b);
+        ref byte o = ref MemoryMarshal.GetReference(dst);
+        int n = dst.Length, x = 0;
+        if (cn == 1 && Ssse3.IsSupported)
+        {
+            var ones = Vector128.Create((sbyte)1);
+            var two = Vector128.Create((short)2);
+            for (; x + 16 <= n; x += 16)
+            {
+                // pmaddubsw: pairwise sums of adjacent unsigned bytes as 16-bit lanes.
+                var s0 = Ssse3.MultiplyAddAdjacent(Vector128.LoadUnsafe(ref pa, (nuint)(2 * x)), ones)
+                       + Ssse3.MultiplyAddAdjacent(Vector128.LoadUnsafe(ref pb, (nuint)(2 * x)), ones);
+                var s1 = Ssse3.MultiplyAddAdjacent(Vector128.LoadUnsafe(ref pa, (nuint)(2 * x + 16)), ones)
+                       + Ssse3.MultiplyAddAdjacent(Vector128.LoadUnsafe(ref pb, (nuint)(2 * x + 16)), ones);
+                s0 = Vector128.ShiftRightArithmetic(s0 + two, 2);
+                s1 = Vector128.ShiftRightArithmetic(s1 + two, 2);
+                Sse2.PackUnsignedSaturate(s0, s1).StoreUnsafe(ref o, (nuint)x);
+            }
+        }
+        for (; x < n; x++)
+        {
+            int px = x / cn, c = x - px * cn, i = 2 * px * cn + c;
+            Unsafe.Add(ref o, x) = (byte)((Unsafe.Add(ref pa, i) + Unsafe.Add(ref pa, i + cn)
+                + Unsafe.Add(ref pb, i) + Unsafe.Add(ref pb, i + cn) + 2) >> 2);
+        }
     }
 
     private static void Fast(Image<float> src, Image<float> dst, int sx, int sy)
@@ -54,25 +108,65 @@ internal static class AreaDown
         float scale = 1f / area;
         var s = src.Data;
         var d = dst.Data;
-        Parallel.For(0, dst.Height, y =>
+        int rowLen = dw * cn;
+        RowBands.Run(dst.Height, RowBands.MinRows((long)rowLen * area), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y0, y1) =>
         {
-            for (int x = 0; x < dw; x++)
-                for (int c = 0; c < cn; c++)
-                {
-                    float sum = 0;
-                    for (int j = 0; j < sy; j++)
+            ref float sp = ref MemoryMarshal.GetArrayDataReference(s);
+            for (int y = y0; y < y1; y++)
+            {
+                int r0 = y * sy * sw * cn;
+                var drow = d.AsSpan(y * rowLen, rowLen);
+                int x0 = 0;
+                if (area == 4 && cn == 1) x0 = Fast2x2(s.AsSpan(r0, sw), s.AsSpan(r0 + sw, sw), drow);
+                for (int x = x0; x < dw; x++)
+                    for (int c = 0; c < cn; c++)
                     {
-                        int row = ((y * sy + j) * sw + x * sx) * cn + c;
-                        for (int i = 0; i < sx; i++) sum += s[row + i * cn];
+                        float sum = 0;
+                        for (int j = 0; j < sy; j++)
+                        {
+                            int row = r0 + (j * sw + x * sx) * cn + c;
+                            for (int i = 0; i < sx; i++) sum += Unsafe.Add(ref sp, row + i * cn);
+                        }
+                        drow[x * cn + c] = sum * scale;
                     }
-                    d[(y * dw + x) * cn + c] = sum * scale;
-                }
+            }
         });
     }
 
-    private static Tap[] Table(int ssize, int dsize, double scale)
+    /// <summary>Single-channel float 2x2 means, ((a0 + a1) + b0) + b1 times 0.25 (OpenCV's order), four columns
+    /// at a time; returns the number of columns done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Fast2x2(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> dst)
     {
-        var tab = new List<Tap>(ssize * 2);
+        if (!Sse.IsSupported) return 0;
+        ref float pa = ref MemoryMarshal.GetReference(a);
+        ref float pb = ref MemoryMarshal.GetReference(b);
+        ref float o = ref MemoryMarshal.GetReference(dst);
+        var q = Vector128.Create(0.25f);
+        int n = dst.Length, x = 0;
+        for (; x + 4 <= n; x += 4)
+        {
+            var a0 = Vector128.LoadUnsafe(ref pa, (nuint)(2 * x));
+            var a1 = Vector128.LoadUnsafe(ref pa, (nuint)(2 * x + 4));
+            var b0 = Vector128.LoadUnsafe(ref pb, (nuint)(2 * x));
+            var b1 = Vector128.LoadUnsafe(ref pb, (nuint)(2 * x + 4));
+            var sum = Sse.Shuffle(a0, a1, 0b10_00_10_00) + Sse.Shuffle(a0, a1, 0b11_01_11_01);
+            sum = sum + Sse.Shuffle(b0, b1, 0b10_00_10_00);
+            sum = sum + Sse.Shuffle(b0, b1, 0b11_01_11_01);
+            (sum * q).StoreUnsafe(ref o, (nuint)x);
+        }
+        return x;
+    }
+
+    /// <summary>Coverage taps along one axis, in OpenCV's order: Dst[i] receives Src[i] with weight Alpha[i].</summary>
+    private sealed record Taps(int[] Dst, int[] Src, float[] Alpha);
+
+    private static Taps Table(int ssize, int dsize, double scale)
+    {
+        var dstIdx = new List<int>(ssize * 2);
+        var srcIdx = new List<int>(ssize * 2);
+        var alpha = new List<float>(ssize * 2);
+        void Add(int dx, int sx, float a) { dstIdx.Add(dx); srcIdx.Add(sx); alpha.Add(a); }
         for (int dx = 0; dx < dsize; dx++)
         {
             double fsx1 = dx * scale, fsx2 = fsx1 + scale;
@@ -80,41 +174,150 @@ internal static class AreaDown
             int sx1 = (int)Math.Ceiling(fsx1), sx2 = (int)Math.Floor(fsx2);
             sx2 = Math.Min(sx2, ssize - 1);
             sx1 = Math.Min(sx1, sx2);
-            if (sx1 - fsx1 > 1e-3) tab.Add(new Tap(dx, sx1 - 1, (float)((sx1 - fsx1) / cell)));
-            for (int sx = sx1; sx < sx2; sx++) tab.Add(new Tap(dx, sx, (float)(1.0 / cell)));
-            if (fsx2 - sx2 > 1e-3) tab.Add(new Tap(dx, sx2, (float)(Math.Min(Math.Min(fsx2 - sx2, 1.0), cell) / cell)));
+            if (sx1 - fsx1 > 1e-3) Add(dx, sx1 - 1, (float)((sx1 - fsx1) / cell));
+            for (int sx = sx1; sx < sx2; sx++) Add(dx, sx, (float)(1.0 / cell));
+            if (fsx2 - sx2 > 1e-3) Add(dx, sx2, (float)(Math.Min(Math.Min(fsx2 - sx2, 1.0), cell) / cell));
         }
-        return tab.ToArray();
+        return new Taps(dstIdx.ToArray(), srcIdx.ToArray(), alpha.ToArray());
     }
 
-    private static void Generic<T>(T[] s, T[] d, Image<T> src, Image<T> dst, Func<float, T> cast, Func<T, float> load)
+    private static void Generic(Image<byte> src, Image<byte> dst) =>
+        GenericCore(src, dst, static (row, off, sum, xt, cn, beta, first) => HAccumulate(row.AsSpan(off), sum, xt, cn, beta, first),
+            static (sum, drow) =>
+            {
+                for (int i = 0; i < drow.Length; i++) drow[i] = (byte)Math.Clamp(MathF.Round(sum[i]), 0f, 255f);
+            });
+
+    private static void Generic(Image<float> src, Image<float> dst) =>
+        GenericCore(src, dst, static (row, off, sum, xt, cn, beta, first) => HAccumulate(row.AsSpan(off), sum, xt, cn, beta, first),
+            static (sum, drow) => sum.AsSpan(0, drow.Length).CopyTo(drow));
+
+    /// <summary>Horizontal pass of one source row into the destination-row accumulator: buf = row taps, then
+    /// sum = beta * buf (first source row) or sum += beta * buf.</summary>
+    private delegate void HPass<T>(T[] src, int offset, float[] sum, XTaps xt, int cn, float beta, bool first);
+
+    /// <summary>Horizontal taps grouped by destination column: taps Start[dx]..Start[dx+1]-1 feed column dx.</summary>
+    private sealed record XTaps(int[] Start, int[] Src, float[] Alpha, float[] Buf);
+
+    private static void GenericCore<T>(Image<T> src, Image<T> dst, HPass<T> hpass, Action<float[], Span<T>> store)
         where T : unmanaged
     {
         int cn = src.Channels, sw = src.Width, dw = dst.Width;
         var xtab = Table(sw, dw, (double)sw / dw);
         var ytab = Table(src.Height, dst.Height, (double)src.Height / dst.Height);
-        // Group y taps by destination row so rows can run in parallel; order within a row is preserved.
+        var xstart = new int[dw + 1];
+        foreach (int t in xtab.Dst) xstart[t + 1]++;
+        for (int i = 0; i < dw; i++) xstart[i + 1] += xstart[i];
+        // Group y taps by destination row so row bands can run in parallel; order within a row is preserved.
         var starts = new int[dst.Height + 1];
-        foreach (var t in ytab) starts[t.Dst + 1]++;
+        foreach (int t in ytab.Dst) starts[t + 1]++;
         for (int i = 0; i < dst.Height; i++) starts[i + 1] += starts[i];
         int rowLen = dw * cn;
-        Parallel.For(0, dst.Height, () => (buf: new float[rowLen], sum: new float[rowLen]), (dy, _, st) =>
+        var s = src.Data;
+        var d = dst.Data;
+        RowBands.Run(dst.Height, RowBands.MinRows(8L * sw * cn * src.Height / dst.Height), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y0, y1) =>
         {
-            var (buf, sum) = st;
-            for (int j = starts[dy]; j < starts[dy + 1]; j++)
+            var xt = new XTaps(xstart, xtab.Src, xtab.Alpha, new float[rowLen]);
+            var sum = new float[rowLen];
+            for (int dy = y0; dy < y1; dy++)
             {
-                var yt = ytab[j];
-                Array.Clear(buf);
-                int srow = yt.Src * sw * cn;
-                foreach (var xt in xtab)
-                    for (int c = 0; c < cn; c++) buf[xt.Dst * cn + c] += load(s[srow + xt.Src * cn + c]) * xt.Alpha;
-                if (j == starts[dy])
-                    for (int i = 0; i < rowLen; i++) sum[i] = yt.Alpha * buf[i];
-                else
-                    for (int i = 0; i < rowLen; i++) sum[i] += yt.Alpha * buf[i];
+                for (int j = starts[dy]; j < starts[dy + 1]; j++)
+                    hpass(s, ytab.Src[j] * sw * cn, sum, xt, cn, ytab.Alpha[j], j == starts[dy]);
+                if (starts[dy] == starts[dy + 1]) Array.Clear(sum);
+                store(sum, d.AsSpan(dy * rowLen, rowLen));
             }
-            for (int i = 0; i < rowLen; i++) d[dy * rowLen + i] = cast(sum[i]);
-            return st;
-        }, _ => { });
+        });
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void HAccumulate(ReadOnlySpan<byte> row, float[] sum, XTaps xt, int cn, float beta, bool first)
+    {
+        ref byte s = ref MemoryMarshal.GetReference(row);
+        ref int st = ref MemoryMarshal.GetArrayDataReference(xt.Start);
+        ref int si = ref MemoryMarshal.GetArrayDataReference(xt.Src);
+        ref float al = ref MemoryMarshal.GetArrayDataReference(xt.Alpha);
+        ref float o = ref MemoryMarshal.GetArrayDataReference(sum);
+        int dw = xt.Start.Length - 1;
+        if (cn == 1)
+        {
+            // The column sum stays in a register (same addition order as accumulating into a cleared buffer).
+            for (int dx = 0, k = 0; dx < dw; dx++)
+            {
+                int k1 = Unsafe.Add(ref st, dx + 1);
+                float acc = 0f;
+                for (; k < k1; k++) acc += Unsafe.Add(ref s, Unsafe.Add(ref si, k)) * Unsafe.Add(ref al, k);
+                if (first) Unsafe.Add(ref o, dx) = beta * acc;
+                else Unsafe.Add(ref o, dx) += beta * acc;
+            }
+            return;
+        }
+        var buf = xt.Buf;
+        Array.Clear(buf);
+        ref float b = ref MemoryMarshal.GetArrayDataReference(buf);
+        for (int dx = 0, k = 0; dx < dw; dx++)
+        {
+            int k1 = Unsafe.Add(ref st, dx + 1);
+            for (; k < k1; k++)
+            {
+                int sx = Unsafe.Add(ref si, k) * cn;
+                float a = Unsafe.Add(ref al, k);
+                for (int c = 0; c < cn; c++) Unsafe.Add(ref b, dx * cn + c) += Unsafe.Add(ref s, sx + c) * a;
+            }
+        }
+        if (first) Scale(buf, beta, sum);
+        else ScaleAdd(buf, beta, sum);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void HAccumulate(ReadOnlySpan<float> row, float[] sum, XTaps xt, int cn, float beta, bool first)
+    {
+        ref float s = ref MemoryMarshal.GetReference(row);
+        ref int st = ref MemoryMarshal.GetArrayDataReference(xt.Start);
+        ref int si = ref MemoryMarshal.GetArrayDataReference(xt.Src);
+        ref float al = ref MemoryMarshal.GetArrayDataReference(xt.Alpha);
+        ref float o = ref MemoryMarshal.GetArrayDataReference(sum);
+        int dw = xt.Start.Length - 1;
+        if (cn == 1)
+        {
+            for (int dx = 0, k = 0; dx < dw; dx++)
+            {
+                int k1 = Unsafe.Add(ref st, dx + 1);
+                float acc = 0f;
+                for (; k < k1; k++) acc += Unsafe.Add(ref s, Unsafe.Add(ref si, k)) * Unsafe.Add(ref al, k);
+                if (first) Unsafe.Add(ref o, dx) = beta * acc;
+                else Unsafe.Add(ref o, dx) += beta * acc;
+            }
+            return;
+        }
+        var buf = xt.Buf;
+        Array.Clear(buf);
+        ref float b = ref MemoryMarshal.GetArrayDataReference(buf);
+        for (int dx = 0, k = 0; dx < dw; dx++)
+        {
+            int k1 = Unsafe.Add(ref st, dx + 1);
+            for (; k < k1; k++)
+            {
+                int sx = Unsafe.Add(ref si, k) * cn;
+                float a = Unsafe.Add(ref al, k);
+                for (int c = 0; c < cn; c++) Unsafe.Add(ref b, dx * cn + c) += Unsafe.Add(ref s, sx + c) * a;
+            }
+        }
+        if (first) Scale(buf, beta, sum);
+        else ScaleAdd(buf, beta, sum);
+    }
+
+    private static void Scale(float[] buf, float beta, float[] sum)
+    {
+        int x = 0, vw = System.Numerics.Vector<float>.Count;
+        for (; x + vw <= buf.Length; x += vw) (new System.Numerics.Vector<float>(buf, x) * beta).CopyTo(sum, x);
+        for (; x < buf.Length; x++) sum[x] = beta * buf[x];
+    }
+
+    private static void ScaleAdd(float[] buf, float beta, float[] sum)
+    {
+        int x = 0, vw = System.Numerics.Vector<float>.Count;
+        for (; x + vw <= buf.Length; x += vw)
+            (new System.Numerics.Vector<float>(sum, x) + new System.Numerics.Vector<float>(buf, x) * beta).CopyTo(sum, x);
+        for (; x < buf.Length; x++) sum[x] += beta * buf[x];
     }
 }

@@ -13,7 +13,7 @@ namespace Thorax.Imaging.Ops;
 /// Both passes are row passes (the image is transposed in between), vectorised over columns and parallel over rows,
 /// so large sigmas stay exact: sigma 150 on 2000x2000 is a 1201-tap kernel per pass. Accumulation is float32.
 /// </remarks>
-public static class Gaussian
+public static partial class Gaussian
 {
     /// <summary>The 1-D kernel scipy uses: length 2r+1 with r = (int)(truncate*sigma + 0.5).</summary>
     /// <param name="sigma">Standard deviation in pixels, &gt;= 0 (0 gives the identity kernel [1]).</param>
@@ -52,6 +52,13 @@ public static class Gaussian
         ArgumentNullException.ThrowIfNull(src);
         var kx = Array.ConvertAll(Kernel(sigmaX, truncate), v => (float)v);
         var ky = Array.ConvertAll(Kernel(sigmaY, truncate), v => (float)v);
+        return Separable(src, kx, ky, mode, constant);
+    }
+
+    /// <summary>Applies the symmetric odd-length row kernel <paramref name="kx"/> then the column kernel
+    /// <paramref name="ky"/> to every channel.</summary>
+    private static Image<float> Separable(Image<float> src, float[] kx, float[] ky, BorderMode mode, float constant)
+    {
         int w = src.Width, h = src.Height, cn = src.Channels;
         var result = new Image<float>(w, h, cn);
         var plane = new float[w * h];

@@ -3,7 +3,7 @@ using System.Numerics;
 namespace Thorax.Imaging.Ops;
 
 /// <summary>Histogram equalisation: global (<c>cv2.equalizeHist</c>) and CLAHE (<c>cv2.createCLAHE(...).apply</c>).</summary>
-public static class Histogram
+public static partial class Histogram
 {
     /// <summary>Global histogram equalisation of a single-channel 8-bit image, bit-exact with <c>cv2.equalizeHist</c>.</summary>
     /// <remarks>lut[v] = round(cdf_excl_first(v) * 255 / (N - count(first))); a constant image is returned unchanged.</remarks>
@@ -54,7 +54,7 @@ public static class Histogram
     /// nearest tile centres in float32 and rounded half to even.
     /// </remarks>
     public static Image<byte> Clahe(Image<byte> src, double clipLimit = 40.0, int tilesX = 8, int tilesY = 8) =>
-        ClaheCore<byte>(src, clipLimit, tilesX, tilesY, 256, v => v, SaturateByte);
+        ClaheU8(src, clipLimit, tilesX, tilesY);
 
     /// <summary>CLAHE on a single-channel 16-bit image (65536 bins), bit-exact with OpenCV on CV_16UC1.</summary>
     /// <inheritdoc cref="Clahe(Image{byte}, double, int, int)"/>

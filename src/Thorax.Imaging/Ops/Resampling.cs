@@ -9,8 +9,12 @@ namespace Thorax.Imaging.Ops;
 /// bit-exact on the golden cases. Linear reproduces OpenCV's SIMD rounding; OpenCV's scalar tail loop rounds
 /// differently, so a few pixels differ by 1 (golden tests: |diff| &lt;= 1, about 99.6% exact).</para>
 /// <para>All channels are processed independently; the output has the same channel count.</para>
+/// <para>As in OpenCV, INTER_LINEAR at an exact 2x2 downscale runs the INTER_AREA 2x2 path (identical uint8 values).
+/// Implementation follows OpenCV's structure: per-axis tap tables, only the source rows a destination row needs are
+/// resampled horizontally (SSSE3 shuffles for single-channel linear uint8), SIMD vertical passes, row bands in
+/// parallel up to <see cref="OpsThreading.MaxThreads"/> when the image is large enough.</para>
 /// </remarks>
-public static class Resampling
+public static partial class Resampling
 {
     /// <summary>Resizes an 8-bit image like <c>cv2.resize(src, (width, height), interpolation)</c>.</summary>
     /// <param name="src">Source image, any channel count.</param>
@@ -20,9 +24,9 @@ public static class Resampling
     public static Image<byte> Resize(Image<byte> src, int width, int height, Interpolation interpolation = Interpolation.Linear)
     {
         ArgumentNullException.ThrowIfNull(src);
-        var dst = new Image<byte>(width, height, src.Channels);
+        var dst = Output<byte>(width, height, src.Channels);
         if (interpolation == Interpolation.Nearest) Nearest(src, dst);
-        else if (interpolation == Interpolation.Area && width <= src.Width && height <= src.Height) AreaDown.Run(src, dst);
+        else if (UsesArea(src.Width, src.Height, width, height, interpolation)) AreaDown.Run(src, dst);
         else SeparableU8(src, dst, interpolation);
         return dst;
     }
@@ -35,11 +39,48 @@ public static class Resampling
     public static Image<float> Resize(Image<float> src, int width, int height, Interpolation interpolation = Interpolation.Linear)
     {
         ArgumentNullException.ThrowIfNull(src);
-        var dst = new Image<float>(width, height, src.Channels);
+        var dst = Output<float>(width, height, src.Channels);
         if (interpolation == Interpolation.Nearest) Nearest(src, dst);
-        else if (interpolation == Interpolation.Area && width <= src.Width && height <= src.Height) AreaDown.Run(src, dst);
+        else if (UsesArea(src.Width, src.Height, width, height, interpolation)) AreaDown.Run(src, dst);
         else SeparableF32(src, dst, interpolation);
         return dst;
+    }
+
+    /// <summary>Resizes into an existing image (its size is the target size), like
+    /// <c>cv2.resize(src, dst.shape[::-1], dst=dst, interpolation=...)</c>: same values as
+    /// <see cref="Resize(Image{byte}, int, int, Interpolation)"/> without allocating the output, for loops that reuse
+    /// buffers (fresh large arrays cost page faults on first touch).</summary>
+    /// <param name="src">Source image.</param>
+    /// <param name="dst">Destination with the same channel count; must not be <paramref name="src"/>.</param>
+    /// <param name="interpolation">Kernel (OpenCV INTER_*).</param>
+    public static void ResizeInto(Image<byte> src, Image<byte> dst, Interpolation interpolation = Interpolation.Linear)
+    {
+        CheckInto(src, dst);
+        if (interpolation == Interpolation.Nearest) Nearest(src, dst);
+        else if (UsesArea(src.Width, src.Height, dst.Width, dst.Height, interpolation)) AreaDown.Run(src, dst);
+        else SeparableU8(src, dst, interpolation);
+    }
+
+    /// <summary>Float version of <see cref="ResizeInto(Image{byte}, Image{byte}, Interpolation)"/>.</summary>
+    /// <param name="src">Source image.</param>
+    /// <param name="dst">Destination with the same channel count; must not be <paramref name="src"/>.</param>
+    /// <param name="interpolation">Kernel (OpenCV INTER_*).</param>
+    public static void ResizeInto(Image<float> src, Image<float> dst, Interpolation interpolation = Interpolation.Linear)
+    {
+        CheckInto(src, dst);
+        if (interpolation == Interpolation.Nearest) Nearest(src, dst);
+        else if (UsesArea(src.Width, src.Height, dst.Width, dst.Height, interpolation)) AreaDown.Run(src, dst);
+        else SeparableF32(src, dst, interpolation);
+    }
+
+    private static void CheckInto<T>(Image<T> src, Image<T> dst) where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(src);
+        ArgumentNullException.ThrowIfNull(dst);
+        if (dst.Channels != src.Channels)
+            throw new ArgumentException($"Destination has {dst.Channels} channels, source {src.Channels}.", nameof(dst));
+        if (ReferenceEquals(src.Data, dst.Data))
+            throw new ArgumentException("Destination must not share the source's pixels.", nameof(dst));
     }
 
     /// <summary>
@@ -88,6 +129,15 @@ public static class Resampling
         return dst;
     }
 
+    /// <summary>Output image whose array is not zeroed: every kernel writes every sample.</summary>
+    private static Image<T> Output<T>(int width, int height, int channels) where T : unmanaged
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(channels, 1);
+        return new Image<T>(width, height, channels, GC.AllocateUninitializedArray<T>(checked(width * height * channels)));
+    }
+
     private static (int[] I0, int[] I1, double[] W) LinearTaps(int n, int m, double factor)
     {
         var i0 = new int[m];
@@ -104,176 +154,4 @@ public static class Resampling
         return (i0, i1, w);
     }
 
-    private static void Nearest<T>(Image<T> src, Image<T> dst) where T : unmanaged
-    {
-        int cn = src.Channels, sw = src.Width, sh = src.Height, dw = dst.Width;
-        double ifx = 1.0 / ((double)dw / sw), ify = 1.0 / ((double)dst.Height / sh);
-        var xofs = new int[dw];
-        for (int x = 0; x < dw; x++) xofs[x] = Math.Min((int)Math.Floor(x * ifx), sw - 1) * cn;
-        var s = src.Data;
-        var d = dst.Data;
-        Parallel.For(0, dst.Height, y =>
-        {
-            int sy = Math.Min((int)Math.Floor(y * ify), sh - 1);
-            var srow = s.AsSpan(sy * sw * cn, sw * cn);
-            var drow = d.AsSpan(y * dw * cn, dw * cn);
-            for (int x = 0; x < dw; x++)
-                for (int c = 0; c < cn; c++) drow[x * cn + c] = srow[xofs[x] + c];
-        });
-    }
-
-    /// <summary>Per-axis taps: first tap index (may be out of range, clamped when read) and float weights.</summary>
-    private sealed class AxisTable
-    {
-        public required int[] First { get; init; }
-        public required float[] Alpha { get; init; }
-        public required int KSize { get; init; }
-        public required int Size { get; init; }
-
-        public int Tap(int d, int k) => Math.Clamp(First[d] + k, 0, Size - 1);
-    }
-
-    private static AxisTable BuildAxis(int ssize, int dsize, Interpolation interp)
-    {
-        double inv = (double)dsize / ssize, scale = 1.0 / inv;
-        bool area = interp == Interpolation.Area;
-        bool cubic = interp == Interpolation.Cubic;
-        int k = cubic ? 4 : 2;
-        var first = new int[dsize];
-        var alpha = new float[dsize * k];
-        for (int d = 0; d < dsize; d++)
-        {
-            float f;
-            int s;
-            if (!area)
-            {
-                f = (float)((d + 0.5) * scale - 0.5);
-                s = (int)MathF.Floor(f);
-                f -= s;
-            }
-            else
-            {
-                s = (int)Math.Floor(d * scale);
-                f = (float)((d + 1) - (s + 1) * inv);
-                f = f <= 0 ? 0f : f - MathF.Floor(f);
-            }
-            if (!cubic)
-            {
-                if (s < 0) { f = 0; s = 0; }
-                if (s >= ssize - 1) { f = 0; s = ssize - 1; }
-                alpha[d * 2] = 1f - f;
-                alpha[d * 2 + 1] = f;
-                first[d] = s;
-            }
-            else
-            {
-                const float A = -0.75f;
-                float x = f;
-                float c0 = ((A * (x + 1) - 5 * A) * (x + 1) + 8 * A) * (x + 1) - 4 * A;
-                float c1 = ((A + 2) * x - (A + 3)) * x * x + 1;
-                float c2 = ((A + 2) * (1 - x) - (A + 3)) * (1 - x) * (1 - x) + 1;
-                alpha[d * 4] = c0;
-                alpha[d * 4 + 1] = c1;
-                alpha[d * 4 + 2] = c2;
-                alpha[d * 4 + 3] = 1f - c0 - c1 - c2;
-                first[d] = s - 1;
-            }
-        }
-        return new AxisTable { First = first, Alpha = alpha, KSize = k, Size = ssize };
-    }
-
-    private static short Fixed(float v) => (short)Math.Clamp(MathF.Round(v * 2048f), short.MinValue, short.MaxValue);
-
-    private static void SeparableU8(Image<byte> src, Image<byte> dst, Interpolation interp)
-    {
-        int cn = src.Channels, sw = src.Width, dw = dst.Width, dh = dst.Height;
-        var xt = BuildAxis(sw, dw, interp);
-        var yt = BuildAxis(src.Height, dh, interp);
-        int k = xt.KSize;
-        var ia = Array.ConvertAll(xt.Alpha, Fixed);
-        var ib = Array.ConvertAll(yt.Alpha, Fixed);
-        int rowLen = dw * cn;
-        var rows = new int[src.Height * rowLen];
-        var s = src.Data;
-        Parallel.For(0, src.Height, y =>
-        {
-            var srow = s.AsSpan(y * sw * cn, sw * cn);
-            var hrow = rows.AsSpan(y * rowLen, rowLen);
-            for (int x = 0; x < dw; x++)
-                for (int c = 0; c < cn; c++)
-                {
-                    int acc = 0;
-                    for (int t = 0; t < k; t++) acc += srow[xt.Tap(x, t) * cn + c] * ia[x * k + t];
-                    hrow[x * cn + c] = acc;
-                }
-        });
-        var d = dst.Data;
-        Parallel.For(0, dh, y =>
-        {
-            var drow = d.AsSpan(y * rowLen, rowLen);
-            if (k == 2)
-            {
-                var r0 = rows.AsSpan(yt.Tap(y, 0) * rowLen, rowLen);
-                var r1 = rows.AsSpan(yt.Tap(y, 1) * rowLen, rowLen);
-                int b0 = ib[y * 2], b1 = ib[y * 2 + 1];
-                for (int i = 0; i < rowLen; i++)
-                {
-                    // OpenCV's SIMD path: 16-bit high multiplies, then a rounding shift by 2.
-                    int v = ((((r0[i] >> 4) * b0) >> 16) + (((r1[i] >> 4) * b1) >> 16) + 2) >> 2;
-                    drow[i] = (byte)Math.Clamp(v, 0, 255);
-                }
-            }
-            else
-            {
-                const float scale = 1f / (2048 * 2048);
-                float b0 = ib[y * 4] * scale, b1 = ib[y * 4 + 1] * scale, b2 = ib[y * 4 + 2] * scale, b3 = ib[y * 4 + 3] * scale;
-                var r0 = rows.AsSpan(yt.Tap(y, 0) * rowLen, rowLen);
-                var r1 = rows.AsSpan(yt.Tap(y, 1) * rowLen, rowLen);
-                var r2 = rows.AsSpan(yt.Tap(y, 2) * rowLen, rowLen);
-                var r3 = rows.AsSpan(yt.Tap(y, 3) * rowLen, rowLen);
-                for (int i = 0; i < rowLen; i++)
-                {
-                    float v = r0[i] * b0 + r1[i] * b1 + r2[i] * b2 + r3[i] * b3;
-                    drow[i] = (byte)Math.Clamp(MathF.Round(v), 0f, 255f);
-                }
-            }
-        });
-    }
-
-    private static void SeparableF32(Image<float> src, Image<float> dst, Interpolation interp)
-    {
-        int cn = src.Channels, sw = src.Width, dw = dst.Width, dh = dst.Height;
-        var xt = BuildAxis(sw, dw, interp);
-        var yt = BuildAxis(src.Height, dh, interp);
-        int k = xt.KSize;
-        int rowLen = dw * cn;
-        var rows = new float[src.Height * rowLen];
-        var s = src.Data;
-        Parallel.For(0, src.Height, y =>
-        {
-            var srow = s.AsSpan(y * sw * cn, sw * cn);
-            var hrow = rows.AsSpan(y * rowLen, rowLen);
-            for (int x = 0; x < dw; x++)
-                for (int c = 0; c < cn; c++)
-                {
-                    float acc = srow[xt.Tap(x, 0) * cn + c] * xt.Alpha[x * k];
-                    for (int t = 1; t < k; t++) acc += srow[xt.Tap(x, t) * cn + c] * xt.Alpha[x * k + t];
-                    hrow[x * cn + c] = acc;
-                }
-        });
-        var d = dst.Data;
-        Parallel.For(0, dh, y =>
-        {
-            var drow = d.AsSpan(y * rowLen, rowLen);
-            var r0 = rows.AsSpan(yt.Tap(y, 0) * rowLen, rowLen);
-            float b0 = yt.Alpha[y * k];
-            for (int i = 0; i < rowLen; i++) drow[i] = r0[i] * b0;
-            for (int t = 1; t < k; t++)
-            {
-                var rt = rows.AsSpan(yt.Tap(y, t) * rowLen, rowLen);
-                float bt = yt.Alpha[y * k + t];
-                for (int i = 0; i < rowLen; i++) drow[i] += rt[i] * bt;
-            }
-        });
-    }
 }

@@ -112,6 +112,33 @@ def gaussian():
                       "note": "scipy.ndimage.gaussian_filter(float64(src), sigma, mode, truncate=4.0)"})
 
 
+BORDERS = {"reflect101": cv2.BORDER_REFLECT_101, "reflect": cv2.BORDER_REFLECT, "replicate": cv2.BORDER_REPLICATE}
+
+
+def gaussian_cv():
+    """cv2.GaussianBlur with explicit kernel sizes, the sigma = 0 rules and auto kernel sizes, float32 and uint8."""
+    rng = np.random.default_rng(19)
+    f32 = (rng.random((14, 19)) * 10 - 2).astype(np.float32)
+    u8 = smooth_u8(rng, 14, 19, noise=40)
+    # (ksize (w, h), sigmaX, sigmaY, border)
+    specs = [((3, 3), 0, 0, "reflect101"), ((5, 5), 0, 0, "reflect101"), ((7, 7), 0, 0, "reflect101"),
+             ((9, 9), 0, 0, "reflect101"), ((15, 15), 0, 0, "reflect101"), ((5, 3), 1.2, 0, "reflect101"),
+             ((9, 9), 2.0, 0, "reflect101"), ((0, 0), 1.5, 0, "reflect101"), ((0, 0), 2.2, 0.7, "reflect101"),
+             ((11, 5), 3.0, 1.0, "reflect101"), ((1, 7), 0, 2.0, "reflect101"), ((7, 1), 1.1, 0, "reflect101"),
+             ((21, 21), 5.0, 0, "reflect101"), ((5, 5), 1.0, 0, "reflect"), ((5, 5), 1.0, 0, "replicate")]
+    cases = []
+    for name, src in (("f32", f32), ("u8", u8)):
+        for (k, sx, sy, border) in specs:
+            out = cv2.GaussianBlur(src, k, sigmaX=sx, sigmaY=sy, borderType=BORDERS[border])
+            cases.append({"input": name, "ksize_x": k[0], "ksize_y": k[1], "sigma_x": sx, "sigma_y": sy,
+                          "border": border, "expected": arr(out)})
+    kernels = []
+    for (n, sigma) in [(1, 0), (3, 0), (5, 0), (7, 0), (9, 0), (5, 1.3), (11, 2.5), (4 * 2 + 1, 0.6)]:
+        kernels.append({"ksize": n, "sigma": sigma, "expected": arr(cv2.getGaussianKernel(n, sigma).ravel().astype(np.float64))})
+    dump("gaussian_cv", {"inputs": {"f32": arr(f32), "u8": arr(u8)}, "cases": cases, "kernels": kernels,
+                         "note": "cv2.GaussianBlur(src, (kw, kh), sigmaX, sigmaY, borderType); cv2.getGaussianKernel(n, sigma)"})
+
+
 SHAPES = {"rect": cv2.MORPH_RECT, "ellipse": cv2.MORPH_ELLIPSE, "cross": cv2.MORPH_CROSS}
 
 
@@ -242,7 +269,7 @@ def colormaps():
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    for f in (resize, clahe, gaussian, morphology, components, polygons, warps, colormaps):
+    for f in (resize, clahe, gaussian, gaussian_cv, morphology, components, polygons, warps, colormaps):
         f()
         print("done", f.__name__)
 
