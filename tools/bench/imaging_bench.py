@@ -75,6 +75,14 @@ if cv2 is not None:
             lambda: cv2.connectedComponentsWithStats(mask, connectivity=8), 2, a.repeats * 2)
     cv2.setNumThreads(a.threads)
 
+if pydicom is not None and cv2 is not None:
+    def model_input(size=224):
+        """The CXLSeg input path: read + decode the DICOM, CLAHE (2.0, 8x8), bilinear resize, float32 in [0, 1]."""
+        px = pydicom.dcmread(a.dicom).pixel_array.astype(np.uint8)
+        eq = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(px)
+        return cv2.resize(eq, (size, size), interpolation=cv2.INTER_LINEAR).astype(np.float32) / np.float32(255)
+    res['dicom -> model input 224 f32'] = median_ms(model_input, 1, a.repeats)
+
 if ndimage is not None:
     big = blur_input()
     res['gauss blur s150 2000^2 f32'] = median_ms(

@@ -24,6 +24,7 @@ internal static class ImagingBench
     public const string ClaheCase = "clahe clip2 8x8 1024 u8";
     public const string BlurCase = "gauss blur s150 2000^2 f32";
     public const string ComponentsCase = "components 8-conn 1024^2";
+    public const string ModelInputCase = "dicom -> model input 224 f32";
     public const string SingleThreadSuffix = " 1 thread";
 
     /// <summary>Runs every case; <paramref name="dicomPath"/> must be an 8-bit single-frame DICOM.</summary>
@@ -48,6 +49,8 @@ internal static class ImagingBench
             foreach (var (name, run) in cases.Where(c => c.Name.StartsWith("resize") || c.Name == ClaheCase || c.Name == ComponentsCase).ToList())
                 cases.Add((name + SingleThreadSuffix, () => WithThreads(1, run)));
         }
+        // The whole CXLSeg input path: read and decode the DICOM, CLAHE (2.0, 8x8), bilinear resize to 224, float in [0, 1].
+        cases.Add((ModelInputCase, () => Timing.MedianMs(() => ModelInput(dicomPath, 224), 1, repeats)));
         var big = BlurInput(2000);
         cases.Add((BlurCase, () => Timing.MedianMs(() => Gaussian.Blur(big, 150.0, BorderMode.Reflect, 4.0), 1, Math.Clamp(repeats, 1, 3))));
 
@@ -75,6 +78,17 @@ internal static class ImagingBench
         OpsThreading.MaxThreads = threads;
         try { return run(); }
         finally { OpsThreading.MaxThreads = saved; }
+    }
+
+    /// <summary>DICOM file to the float model input of the lung segmenter (LungDataset.Preprocess's steps).</summary>
+    private static float[] ModelInput(string path, int size)
+    {
+        var clahe = Histogram.Clahe(DecodeDicom(path), 2.0, 8, 8);
+        var small = Resampling.Resize(clahe, size, size, Interpolation.Linear);
+        var src = small.Pixels;
+        var dst = new float[src.Length];
+        for (var i = 0; i < dst.Length; i++) dst[i] = src[i] * (1f / 255f);
+        return dst;
     }
 
     /// <summary>Opens, parses and decodes frame 0 into an 8-bit grey image (the timed DICOM case).</summary>
