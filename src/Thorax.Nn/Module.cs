@@ -222,8 +222,13 @@ public abstract partial class Module : IDisposable
 
     /// <summary>Sets training mode on this module and all descendants.</summary>
     /// <returns>This module.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// <paramref name="mode"/> is true and this module or a descendant was folded by <see cref="FuseForInference"/>
+    /// (its batch-norm statistics now live inside the convolution weights, so training would be wrong).
+    /// </exception>
     public Module Train(bool mode = true)
     {
+        if (mode) ThrowIfFused();
         foreach (var (_, m) in NamedModules()) m.IsTraining = mode;
         return this;
     }

@@ -22,6 +22,9 @@ public abstract class Module<TIn, TOut> : Module
         return output;
     }
 
+    /// <summary>True while a forward hook or pre-hook is registered (inference fusion then leaves the module's output alone).</summary>
+    public override bool HasHooks => _preHooks.Count > 0 || _postHooks.Count > 0;
+
     /// <summary>The computation proper (PyTorch's <c>forward</c>).</summary>
     protected abstract TOut ForwardCore(TIn input);
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""PyTorch side of `thorax bench lungs`: the four lung-segmentation networks of src/Thorax.Models/Segmentation at their
-reference widths, one training step (forward + BCE-with-logits + backward + Adam) at batch 4 and eval inference under
-torch.inference_mode() at batch 32, 256 px, printed as JSON {case: median_ms}. Run by the CLI with the same thread
-count; usable alone:
-    /usr/bin/python3 tools/bench/lungs_bench.py --threads 2 --repeats 3 --models unet,sa-unet
+"""PyTorch side of `thorax bench lungs`: the four lung-segmentation networks of src/Thorax.Models/Segmentation, one
+training step (forward + BCE-with-logits + backward + Adam) at batch 4 and eval inference under torch.inference_mode()
+at batch 32, 256 px, printed as JSON {case: median_ms}. Widths: every model from --base channels (the CLI passes the
+lung trainer's 16), or each paper's reference width without --base. Inference is plain eager PyTorch as users run it
+(model.eval() + inference_mode, no conv-BN folding, no scripting): the Thorax side reports its fused model against this
+same figure. Run by the CLI, one model per process, with the same thread count and widths; usable alone:
+    /usr/bin/python3 tools/bench/lungs_bench.py --threads 2 --repeats 3 --warmup 1 --base 16 --models unet,sa-unet
 
 The U-Net++, Attention U-Net and SA-UNet classes are copied from tools/golden/models/make_segmentation_goldens.py (the
 architectures the C# models are checked against); the plain U-Net follows Thorax.Models.Segmentation.UNet (the widely
@@ -253,16 +255,19 @@ class SAUNet(nn.Module):
         return self.out(x)
 
 
-def create(name, cin=1, classes=1):
-    """Same reference widths as Thorax's SegmentationModels.Create(name, cin, classes, baseChannels: null)."""
+def create(name, cin=1, classes=1, base=None):
+    """Same widths as Thorax's SegmentationModels.Create(name, cin, classes, baseChannels: base); None = reference."""
+    def widths(default):
+        b = base or default
+        return tuple(b * 2 ** i for i in range(5))
     if name == 'unet':
-        return UNet(cin, classes, (64, 128, 256, 512, 1024))
+        return UNet(cin, classes, widths(64))
     if name == 'unetpp':
-        return NestedUNet(classes, cin, (32, 64, 128, 256, 512))
+        return NestedUNet(classes, cin, widths(32))
     if name == 'attention-unet':
-        return AttU_Net(cin, classes, (64, 128, 256, 512, 1024))
+        return AttU_Net(cin, classes, widths(64))
     if name == 'sa-unet':
-        return SAUNet(cin, classes, 16, 3)
+        return SAUNet(cin, classes, base or 16, 3)
     raise ValueError(f"unknown model '{name}'; valid: {', '.join(NAMES)}")
 
 
@@ -278,6 +283,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--threads', type=int, default=torch.get_num_threads())
     ap.add_argument('--repeats', type=int, default=3)
+    ap.add_argument('--warmup', type=int, default=1)
+    ap.add_argument('--base', type=int, default=None, help='channels of the first level; default each paper\'s width')
     ap.add_argument('--models', default=','.join(NAMES))
     ap.add_argument('--train-batch', type=int, default=4)
     ap.add_argument('--infer-batch', type=int, default=32)
@@ -286,15 +293,13 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
 
-    # No warm-up runs: at reference widths one batch-32 pass takes tens of seconds on 2 cores, so the first (slower)
-    # repetition is absorbed by the median instead (the C# side does the same).
     res = {}
     s = a.size
     x = torch.randn(a.train_batch, 1, s, s)
     y = (torch.rand(a.train_batch, 1, s, s) > 0.5).float()
     xi = torch.randn(a.infer_batch, 1, s, s)
     for name in [m.strip() for m in a.models.split(',') if m.strip()]:
-        model = create(name)
+        model = create(name, base=a.base)
         model.train()
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 
@@ -304,14 +309,14 @@ def main():
             loss.backward()
             opt.step()
 
-        res[train_case(name, a.train_batch, s)] = median_ms(step, 0, a.repeats)
+        res[train_case(name, a.train_batch, s)] = median_ms(step, a.warmup, a.repeats)
         model.eval()
 
         def infer():
             with torch.inference_mode():
                 model(xi)
 
-        res[infer_case(name, a.infer_batch, s)] = median_ms(infer, 0, a.repeats)
+        res[infer_case(name, a.infer_batch, s)] = median_ms(infer, a.warmup, a.repeats)
         del model, opt
     print(json.dumps(res))
 

@@ -121,7 +121,7 @@ internal static class BenchCommand
         return cmd;
     }
 
-    /// <summary><c>thorax bench lungs [--json] [--repeats N] [--no-pytorch] [--models a,b]</c>.</summary>
+    /// <summary><c>thorax bench lungs [--json] [--repeats N] [--no-pytorch] [--models a,b] [--reference-widths]</c>.</summary>
     private static Command CreateLungs()
     {
         var json = JsonOption();
@@ -132,8 +132,12 @@ internal static class BenchCommand
             Description = $"Comma-separated subset of {string.Join(", ", Models.Segmentation.SegmentationModels.Names)}.",
             DefaultValueFactory = _ => string.Join(",", Models.Segmentation.SegmentationModels.Names),
         };
-        var cmd = new Command("lungs", "Segmentation models at reference widths: train step (b4) and inference (b32), 256 px, vs PyTorch.")
-            { json, repeats, noPeer, models };
+        var referenceWidths = new Option<bool>("--reference-widths")
+        {
+            Description = $"Use each paper's width (U-Net/Attention U-Net 64, U-Net++ 32, SA-UNet 16) instead of the lung trainer's base width {LungsBench.DefaultBaseChannels}; much slower.",
+        };
+        var cmd = new Command("lungs", "Segmentation models: train step (b4), eval and fused inference (b32), 256 px, vs PyTorch eager.")
+            { json, repeats, noPeer, models, referenceWidths };
         cmd.SetAction(r =>
         {
             if (r.GetValue(repeats) < 1) { Console.Error.WriteLine("--repeats must be at least 1"); return 2; }
@@ -148,8 +152,10 @@ internal static class BenchCommand
             var asJson = r.GetValue(json);
             return CliErrors.Run(() =>
             {
-                var rows = LungsBench.Run(names, r.GetValue(repeats), !r.GetValue(noPeer), Logger(asJson));
-                Print(rows, asJson, $"lungs models, {Torch.NumThreads} threads, libtorch {Torch.Version}");
+                var reference = r.GetValue(referenceWidths);
+                var rows = LungsBench.Run(names, r.GetValue(repeats), !r.GetValue(noPeer), reference, Logger(asJson));
+                var widths = reference ? "reference widths" : $"base width {LungsBench.DefaultBaseChannels}";
+                Print(rows, asJson, $"lungs models, {widths}, {Torch.NumThreads} threads, libtorch {Torch.Version}");
                 return 0;
             });
         });

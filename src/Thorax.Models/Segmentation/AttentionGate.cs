@@ -46,8 +46,7 @@ public sealed class AttentionGate : Module<(Tensor Gating, Tensor Skip), Tensor>
             throw new TorchException("AttentionGate", $"gating {gating.ShapeString} and skip {skip.ShapeString} must be (N, C, H, W) with equal N, H, W");
         using var g1 = _wg.Forward(gating);
         using var x1 = _wx.Forward(skip);
-        using var sum = g1.Add(x1);
-        using var act = sum.Relu();
+        using var act = ReluConsuming(g1.Add(x1), this); // in place once fused, with gradients off
         return _psi.Forward(act);
     }
 

@@ -63,6 +63,9 @@ public sealed class DropBlock2d : Module<Tensor, Tensor>
         return Math.Clamp(gamma, 0, 1);
     }
 
+    /// <summary>True: evaluation mode returns the input unchanged (so inference fusion looks through it).</summary>
+    public override bool IsIdentityInEval => true;
+
     /// <inheritdoc/>
     protected override Tensor ForwardCore(Tensor input)
     {

@@ -138,12 +138,16 @@ public sealed class SAUNet : Module<Tensor, Tensor>
             return F.Pad(up, new[] { dx / 2, dx - dx / 2, dy / 2, dy - dy / 2 });
     }
 
-    /// <summary>Conv3x3 → DropBlock → BatchNorm (Keras eps and momentum) → ReLU.</summary>
+    /// <summary>
+    /// Conv3x3 → DropBlock → BatchNorm (Keras eps and momentum) → ReLU. After <see cref="Module.FuseForInference"/> the
+    /// batch norm is folded into the convolution (DropBlock is the identity in evaluation mode), <c>bn</c> becomes an
+    /// identity and the ReLU runs in place when gradients are off.
+    /// </summary>
     private sealed class ConvUnit : Module<Tensor, Tensor>
     {
         private readonly Conv2d _conv;
         private readonly DropBlock2d _drop;
-        private readonly BatchNorm2d _bn;
+        private BatchNorm2d? _bn;
 
         public ConvUnit(long cin, long cout, int blockSize, double keepProb, Generator? generator)
         {
@@ -152,10 +156,21 @@ public sealed class SAUNet : Module<Tensor, Tensor>
             _bn = RegisterModule("bn", new BatchNorm2d(cout, eps: 1e-3, momentum: 0.01));
         }
 
+        protected override void OnFuseForInference()
+        {
+            if (_bn is not null && _conv.TryFoldBatchNorm(_bn))
+            {
+                SetModule("bn", new Identity());
+                _bn = null;
+            }
+        }
+
         protected override Tensor ForwardCore(Tensor input)
         {
+            if (_bn is null && !_drop.HasHooks) return ReluConsuming(_conv.Forward(input), _conv); // fused: DropBlock is the identity
             using var c = _conv.Forward(input);
             using var d = _drop.Forward(c);
+            if (_bn is null) return d.Relu();
             using var b = _bn.Forward(d);
             return b.Relu();
         }

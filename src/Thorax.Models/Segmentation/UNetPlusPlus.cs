@@ -228,13 +228,17 @@ public sealed class UNetPlusPlus : Module<Tensor, Tensor>
         }
     }
 
-    /// <summary>Conv3x3 (bias) → BN → ReLU → Conv3x3 (bias) → BN → ReLU with keys conv1, bn1, conv2, bn2.</summary>
+    /// <summary>
+    /// Conv3x3 (bias) → BN → ReLU → Conv3x3 (bias) → BN → ReLU with keys conv1, bn1, conv2, bn2. After
+    /// <see cref="Module.FuseForInference"/> the batch norms are folded into the convolutions (bn1 and bn2 become
+    /// identities) and the ReLUs run in place when gradients are off.
+    /// </summary>
     private sealed class VggBlock : Module<Tensor, Tensor>
     {
         private readonly Conv2d _conv1;
-        private readonly BatchNorm2d _bn1;
+        private BatchNorm2d? _bn1;
         private readonly Conv2d _conv2;
-        private readonly BatchNorm2d _bn2;
+        private BatchNorm2d? _bn2;
 
         public VggBlock(long cin, long cout)
         {
@@ -244,14 +248,33 @@ public sealed class UNetPlusPlus : Module<Tensor, Tensor>
             _bn2 = RegisterModule("bn2", new BatchNorm2d(cout));
         }
 
+        protected override void OnFuseForInference()
+        {
+            if (_bn1 is not null && _conv1.TryFoldBatchNorm(_bn1))
+            {
+                SetModule("bn1", new Identity());
+                _bn1 = null;
+            }
+            if (_bn2 is not null && _conv2.TryFoldBatchNorm(_bn2))
+            {
+                SetModule("bn2", new Identity());
+                _bn2 = null;
+            }
+        }
+
         protected override Tensor ForwardCore(Tensor input)
         {
-            using var a = _conv1.Forward(input);
-            using var b = _bn1.Forward(a);
-            using var c = b.Relu();
-            using var d = _conv2.Forward(c);
-            using var e = _bn2.Forward(d);
-            return e.Relu();
+            using var c = ConvBnRelu(_conv1, _bn1, input);
+            return ConvBnRelu(_conv2, _bn2, c);
+        }
+
+        private static Tensor ConvBnRelu(Conv2d conv, BatchNorm2d? bn, Tensor input)
+        {
+            var y = conv.Forward(input);
+            if (bn is null) return ReluConsuming(y, conv);
+            using (y)
+            using (var n = bn.Forward(y))
+                return n.Relu();
         }
     }
 }

@@ -9,6 +9,7 @@ namespace Thorax.Nn;
 public sealed class Sequential : Module<Tensor, Tensor>
 {
     private readonly List<Module<Tensor, Tensor>> _layers = new();
+    private readonly List<string> _names = new();
 
     /// <summary>Creates the container from unnamed children (keys "0", "1", ...).</summary>
     public Sequential(params Module<Tensor, Tensor>[] layers)
@@ -33,6 +34,7 @@ public sealed class Sequential : Module<Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(layer);
         RegisterModule(name, layer);
         _layers.Add(layer);
+        _names.Add(name);
         return this;
     }
 
@@ -42,10 +44,39 @@ public sealed class Sequential : Module<Tensor, Tensor>
     /// <summary>The child at position <paramref name="index"/>.</summary>
     public Module<Tensor, Tensor> this[int index] => _layers[index];
 
+    /// <summary>
+    /// Folds each convolution → [evaluation-mode identities] → batch norm run among the children (see
+    /// <see cref="Module.FuseForInference"/>) and replaces the folded batch norm by an <see cref="Identity"/> under the
+    /// same key.
+    /// </summary>
+    protected override void OnFuseForInference()
+    {
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            if (_layers[i] is not (Conv1d or Conv2d or ConvTranspose2d)) continue;
+            var j = i + 1;
+            while (j < _layers.Count && _layers[j].IsIdentityInEval) j++;
+            if (j >= _layers.Count) break;
+            var folded = (_layers[i], _layers[j]) switch
+            {
+                (Conv2d c, BatchNorm2d bn) => c.TryFoldBatchNorm(bn),
+                (ConvTranspose2d c, BatchNorm2d bn) => c.TryFoldBatchNorm(bn),
+                (Conv1d c, BatchNorm1d bn) => c.TryFoldBatchNorm(bn),
+                _ => false,
+            };
+            if (!folded) continue;
+            var identity = new Identity();
+            SetModule(_names[j], identity);
+            _layers[j] = identity;
+            i = j;
+        }
+    }
+
     /// <inheritdoc/>
     protected override Tensor ForwardCore(Tensor input)
     {
         if (_layers.Count == 0) return input.Alias();
+        if (IsFusedForInference && !Torch.IsGradEnabled) return ForwardFused(input);
         var x = input;
         for (var i = 0; i < _layers.Count; i++)
         {
@@ -54,5 +85,32 @@ public sealed class Sequential : Module<Tensor, Tensor>
             x = y;
         }
         return x;
+    }
+
+    /// <summary>
+    /// Inference path of a fused container with gradients off: hook-free evaluation identities are skipped and a
+    /// hook-free <see cref="Relu"/> runs in place when its input is a tensor that this container computed and nobody
+    /// else holds (the output of a convolution, batch norm or linear layer without hooks, possibly passed through
+    /// identities); everything else runs as usual.
+    /// </summary>
+    private Tensor ForwardFused(Tensor input)
+    {
+        var x = input;
+        var fresh = false;
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            var layer = _layers[i];
+            if (!layer.HasHooks && layer.IsIdentityInEval) continue; // a fused module is always in evaluation mode
+            if (fresh && layer is Relu && !layer.HasHooks)
+            {
+                x.Relu_();
+                continue;
+            }
+            var y = layer.Forward(x);
+            if (!ReferenceEquals(x, input) && !ReferenceEquals(x, y)) x.Dispose();
+            fresh = !layer.HasHooks && !ReferenceEquals(y, x) && layer is Conv1d or Conv2d or ConvTranspose2d or BatchNorm or Linear;
+            x = y;
+        }
+        return ReferenceEquals(x, input) ? input.Alias() : x;
     }
 }

@@ -65,6 +65,28 @@ public sealed class Conv2d : Module<Tensor, Tensor>
     /// <summary>The bias, (C_out), or null.</summary>
     public Tensor? Bias => GetParameter("bias");
 
+    /// <summary>
+    /// Folds <paramref name="batchNorm"/>, an evaluation-mode batch norm applied to this layer's output, into
+    /// <see cref="Weight"/> and <see cref="Bias"/> (a missing bias is created), so that this layer alone computes what
+    /// the pair computed in evaluation mode (see <see cref="Module.FuseForInference"/> for the formula). The batch norm
+    /// itself is not changed: the caller removes it from the forward pass.
+    /// </summary>
+    /// <param name="batchNorm">The batch norm that follows this layer.</param>
+    /// <returns>
+    /// False, changing nothing, when the batch norm keeps no running statistics (it then normalises with batch
+    /// statistics even in evaluation mode) or does not match this layer's output channels, dtype or device.
+    /// </returns>
+    public bool TryFoldBatchNorm(BatchNorm2d batchNorm)
+    {
+        ArgumentNullException.ThrowIfNull(batchNorm);
+        if (!BatchNormFolding.CanFold(batchNorm, OutChannels, Weight)) return false;
+        var requiresGrad = Weight.RequiresGrad;
+        var (w, b) = BatchNormFolding.Fold(Weight, Bias, batchNorm, transposed: false, Groups);
+        SetParameter("weight", w, requiresGrad);
+        SetParameter("bias", b, requiresGrad);
+        return true;
+    }
+
     /// <inheritdoc/>
     protected override Tensor ForwardCore(Tensor input)
     {

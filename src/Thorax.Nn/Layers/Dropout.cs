@@ -18,6 +18,9 @@ public sealed class Dropout : Module<Tensor, Tensor>
     /// <summary>Drop probability.</summary>
     public double P { get; }
 
+    /// <summary>True: evaluation mode returns the input unchanged.</summary>
+    public override bool IsIdentityInEval => true;
+
     /// <inheritdoc/>
     protected override Tensor ForwardCore(Tensor input) => Functional.Dropout(input, P, IsTraining);
 
