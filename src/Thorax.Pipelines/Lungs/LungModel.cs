@@ -10,7 +10,8 @@ namespace Thorax.Pipelines.Lungs;
 /// <summary>
 /// A trained lung segmenter loaded from a run folder (<c>config.json</c> + <c>model.safetensors</c>), with CXLSeg's
 /// inference: CLAHE, resize to the model size, threshold, resize back, morphological clean-up (keep the two largest
-/// components, fill holes, close with a 5x5 ellipse), and the lung-masked image (image AND mask).
+/// components, fill holes, close with a 5x5 ellipse), and the lung-masked image (image AND mask). The network is
+/// fused for inference (<see cref="Module.FuseForInference"/>): it cannot be trained further.
 /// </summary>
 public sealed class LungModel : IDisposable
 {
@@ -60,7 +61,8 @@ public sealed class LungModel : IDisposable
                 $"{result.UnexpectedKeys.Count} unexpected ({string.Join(", ", result.UnexpectedKeys.Take(3))}), " +
                 $"{result.Mismatches.Count} shape mismatches");
         }
-        net.Eval();
+        // Inference only: BatchNorm folded into the convolutions, eval-time identities skipped, ReLU in place.
+        net.FuseForInference();
         return new LungModel(net, arch, size);
     }
 

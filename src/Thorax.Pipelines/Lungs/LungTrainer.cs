@@ -199,6 +199,7 @@ public sealed class LungTrainer
 
     public static (double Loss, List<LungImageScore> Scores) Evaluate(Module<Tensor, Tensor> model, IReadOnlyList<LungSample> val)
     {
+        var wasTraining = model.IsTraining;
         model.Eval();
         double loss = 0;
         var scores = new List<LungImageScore>();
@@ -221,7 +222,7 @@ public sealed class LungTrainer
                 }
             }
         }
-        model.Train();
+        if (wasTraining) model.Train();
         return (loss / val.Count, scores);
     }
 
