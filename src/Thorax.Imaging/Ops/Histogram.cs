@@ -68,19 +68,9 @@ public static partial class Histogram
         RequireSingleChannel(src.Channels);
         ArgumentOutOfRangeException.ThrowIfLessThan(tilesX, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(tilesY, 1);
-        int w = src.Width, h = src.Height;
-        int lw = w, lh = h;
-        if (w % tilesX != 0 || h % tilesY != 0)
-        {
-            lw = w + tilesX - w % tilesX;
-            lh = h + tilesY - h % tilesY;
-        }
-        int tw = lw / tilesX, th = lh / tilesY;
-        if (tw < 1 || th < 1) throw new ArgumentException($"Image {w}x{h} is smaller than the {tilesX}x{tilesY} tile grid.");
-        int tileTotal = tw * th;
-        float lutScale = (float)(histSize - 1) / tileTotal;
-        int clip = 0;
-        if (clipLimit > 0) clip = Math.Max((int)(clipLimit * tileTotal / histSize), 1);
+        var g = ClaheGeometry.Create(src.Width, src.Height, tilesX, tilesY, clipLimit, histSize);
+        int w = g.Width, h = g.Height, lw = g.PaddedWidth, lh = g.PaddedHeight, tw = g.TileWidth, th = g.TileHeight, tileTotal = g.TileTotal, clip = g.Clip;
+        float lutScale = g.LutScale;
 
         var s = src.Data;
         var luts = new T[tilesX * tilesY * histSize];
