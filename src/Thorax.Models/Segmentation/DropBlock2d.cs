@@ -86,7 +86,10 @@ public sealed class DropBlock2d : Module<Tensor, Tensor>
             var before = (BlockSize - 1) / 2;
             var after = BlockSize - 1 - before;
             using var padded = F.Pad(seedsValid, new long[] { before, after, before, after });
-            using var blocks = F.MaxPool2d(padded, BlockSize, 1);
+            // A k x k max filter is separable: a 1 x k pass then a k x 1 pass gives the same values with 2k instead of
+            // k^2 comparisons per element (the block mask is the costliest part of DropBlock at full resolution).
+            using var rows = F.MaxPool2d(padded, new long[] { 1, BlockSize }, new long[] { 1, 1 });
+            using var blocks = F.MaxPool2d(rows, new long[] { BlockSize, 1 }, new long[] { 1, 1 });
             using var one = Torch.OnesLike(blocks);
             using var kept = one.Sub(blocks);
             using var count = kept.Sum();

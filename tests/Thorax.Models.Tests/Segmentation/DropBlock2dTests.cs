@@ -147,4 +147,18 @@ public class DropBlock2dTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new DropBlock2d(7, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new DropBlock2d(7, 1.1));
     }
+
+    [Theory]
+    [InlineData(7)]
+    [InlineData(4)]
+    public void SeparableMaxFilter_UsedForTheBlockMask_EqualsTheSquareFilter(int k)
+    {
+        // DropBlock2d builds its block mask with a 1 x k then a k x 1 max pool; this is the identity it relies on.
+        using var scope = Torch.NewScope();
+        using var g = new Generator(11);
+        var seeds = Torch.Rand(new long[] { 2, 3, 40, 33 }, g, DType.Float32).Lt(0.05).To(DType.Float32);
+        var square = Thorax.Functional.MaxPool2d(seeds, k, 1);
+        var separable = Thorax.Functional.MaxPool2d(Thorax.Functional.MaxPool2d(seeds, new long[] { 1, k }, new long[] { 1, 1 }), new long[] { k, 1 }, new long[] { 1, 1 });
+        Assert.Equal(square.ToArray<float>(), separable.ToArray<float>());
+    }
 }
