@@ -31,8 +31,6 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 OUT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "data", "golden", "models"))
-os.makedirs(OUT, exist_ok=True)
-torch.set_num_threads(1)
 
 
 def enc(t):
@@ -190,16 +188,42 @@ class AttU_Net(nn.Module):
 
 # ---------------------------------------------------------------- SA-UNet
 
-class ConvUnit(nn.Module):
-    """Conv3x3 -> DropBlock (identity in eval) -> BN -> ReLU; DropBlock has no state, so it is omitted here."""
+class DropBlock(nn.Module):
+    """Keras SA-UNet DropBlock as in Thorax.Models.Segmentation.DropBlock2d: Bernoulli(gamma) seeds in the valid region,
+    grown by a stride-1 max-pool with 'same' padding, rescaled by numel / kept; identity in eval (so the goldens, which
+    run eval only, do not depend on it). tools/bench/lungs_bench.py trains with it."""
 
-    def __init__(self, cin, cout):
+    def __init__(self, block_size=7, keep_prob=0.9):
+        super().__init__()
+        self.bs, self.keep = block_size, keep_prob
+
+    def forward(self, x):
+        h, w = x.shape[2], x.shape[3]
+        half = self.bs // 2
+        if not self.training or h - 2 * half < 1 or w - 2 * half < 1:
+            return x
+        gamma = min(max((1 - self.keep) / self.bs ** 2 * h * w / ((h - self.bs + 1) * (w - self.bs + 1)), 0.0), 1.0)
+        with torch.no_grad():
+            seeds = (torch.rand_like(x) < gamma).to(x.dtype)
+            valid = F.pad(torch.ones(h - 2 * half, w - 2 * half, dtype=x.dtype), [half, half, half, half])
+            before = (self.bs - 1) // 2
+            blocks = F.max_pool2d(F.pad(seeds * valid, [before, self.bs - 1 - before, before, self.bs - 1 - before]), self.bs, 1)
+            kept = 1 - blocks
+            keep = kept * (x.numel() / kept.sum().clamp(min=1))
+        return x * keep
+
+
+class ConvUnit(nn.Module):
+    """Conv3x3 -> DropBlock (when keep_prob is given; stateless, identity in eval) -> BN -> ReLU."""
+
+    def __init__(self, cin, cout, keep_prob=None):
         super().__init__()
         self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+        self.dropblock = DropBlock(7, keep_prob) if keep_prob is not None else nn.Identity()
         self.bn = nn.BatchNorm2d(cout, eps=1e-3, momentum=0.01)
 
     def forward(self, x):
-        return F.relu(self.bn(self.conv(x)))
+        return F.relu(self.bn(self.dropblock(self.conv(x))))
 
 
 class SpatialAttention(nn.Module):
@@ -213,18 +237,21 @@ class SpatialAttention(nn.Module):
 
 
 class SAUNet(nn.Module):
-    def __init__(self, cin=3, classes=1, start=16, levels=3):
+    def __init__(self, cin=3, classes=1, start=16, levels=3, keep_prob=None):
         super().__init__()
         w = [start * 2 ** i for i in range(levels + 1)]
         self.levels = levels
+
+        def unit(ci, co):
+            return ConvUnit(ci, co, keep_prob)
         for i in range(levels):
-            setattr(self, f"enc{i + 1}", nn.Sequential(ConvUnit(cin if i == 0 else w[i - 1], w[i]), ConvUnit(w[i], w[i])))
-        self.mid1 = ConvUnit(w[levels - 1], w[levels])
+            setattr(self, f"enc{i + 1}", nn.Sequential(unit(cin if i == 0 else w[i - 1], w[i]), unit(w[i], w[i])))
+        self.mid1 = unit(w[levels - 1], w[levels])
         self.attention = SpatialAttention(7)
-        self.mid2 = ConvUnit(w[levels], w[levels])
+        self.mid2 = unit(w[levels], w[levels])
         for i in range(levels, 0, -1):
             setattr(self, f"up{i}", nn.ConvTranspose2d(w[i], w[i - 1], 3, stride=2, padding=1, output_padding=1))
-            setattr(self, f"dec{i}", nn.Sequential(ConvUnit(2 * w[i - 1], w[i - 1]), ConvUnit(w[i - 1], w[i - 1])))
+            setattr(self, f"dec{i}", nn.Sequential(unit(2 * w[i - 1], w[i - 1]), unit(w[i - 1], w[i - 1])))
         self.out = nn.Conv2d(w[0], classes, 1)
 
     def forward(self, x):
@@ -277,6 +304,8 @@ def make_input(seed, shape):
 
 
 def main():
+    os.makedirs(OUT, exist_ok=True)
+    torch.set_num_threads(1)
     doc = {"torch": torch.__version__, "rtol": 1e-4, "atol": 1e-5}
 
     # U-Net++ (deep supervision, 5 levels, tiny widths).
