@@ -101,26 +101,28 @@ public sealed class GradScaler
         if (state.Stage == Stage.Unscaled) throw new InvalidOperationException("Unscale() has already been called on this optimizer since the last Update()");
         if (state.Stage == Stage.Stepped) throw new InvalidOperationException("Unscale() is being called after Step(); call Update() first");
         var inv = (float)(1.0 / (double)_scale); // PyTorch: scale.double().reciprocal().float()
-        var found = false;
+        // One 0-d "all finite" flag per gradient, read together at the end: a single host synchronisation per call.
+        using var scope = Torch.NewScope();
+        var finite = new List<Tensor>();
         var groupIndex = 0;
         foreach (var group in optimizer.ParamGroups)
         {
             var paramIndex = 0;
             foreach (var p in group.Parameters)
             {
-                using var scope = Torch.NewScope();
                 var g = p.Grad;
                 if (g is not null)
                 {
                     if (g.DType == DType.Float16)
                         throw new ArgumentException($"parameter {paramIndex} of group {groupIndex} has a float16 gradient: attempting to unscale FP16 gradients (keep the parameters in float32)");
-                    if (!found && g.IsFinite().All().Item() == 0) found = true;
+                    finite.Add(g.IsFinite().All());
                     g.Mul_((double)inv);
                 }
                 paramIndex++;
             }
             groupIndex++;
         }
+        var found = finite.Count > 0 && Torch.Stack(finite.ToArray()).All().Item() == 0;
         state.FoundInf = found;
         state.Stage = Stage.Unscaled;
     }
