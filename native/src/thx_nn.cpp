@@ -1,5 +1,7 @@
 // Neural-network functionals: convolution, pooling, resampling, normalisation, activations, dropout, embedding.
 #include "thx_common.h"
+#include <algorithm>
+#include <cstring>
 
 using namespace thx;
 namespace F = torch::nn::functional;
@@ -180,5 +182,99 @@ THX_API int32_t thx_pixel_shuffle(thx_tensor x, int64_t factor, int32_t unshuffl
 THX_API int32_t thx_unfold(thx_tensor x, const int64_t* kernel, const int64_t* dilation, const int64_t* padding, const int64_t* stride, thx_tensor* out) {
   THX_TRY
   *out = wrap(torch::im2col(T(x), A(kernel, 2), A(dilation, 2), A(padding, 2), A(stride, 2)));
+  THX_CATCH
+}
+
+namespace {
+// DropBlock (Ghiasi et al. 2018, as clguo/SA-UNet's Keras layer): uniform u over the input's shape from `gen`; a seed
+// where u < gamma inside the valid region [half, size - half) of each plane; every seed drops the block_size square
+// that a stride-1 max filter with padding (before, after) = ((bs-1)/2, bs-1-(bs-1)/2) spreads it to; the keep mask is
+// (1 - dropped) * numel / max(1, kept count), computed in the input's floating type as the composite ops below do.
+torch::Tensor dropblock_keep_composite(const torch::Tensor& u, double gamma, int64_t bs) {
+  const int64_t h = u.size(2), w = u.size(3), half = bs / 2;
+  auto seeds = u.lt(gamma).to(u.scalar_type());
+  auto valid = torch::constant_pad_nd(torch::ones({h - 2 * half, w - 2 * half}, u.options()), {half, half, half, half});
+  seeds.mul_(valid);
+  const int64_t before = (bs - 1) / 2, after = bs - 1 - before;
+  auto padded = torch::constant_pad_nd(seeds, {before, after, before, after});
+  auto blocks = torch::max_pool2d(torch::max_pool2d(padded, {1, bs}, {1, 1}), {bs, 1}, {1, 1});
+  auto kept = torch::ones_like(blocks).sub_(blocks);
+  auto scale = kept.sum().clamp_(1).reciprocal_().mul_(static_cast<double>(u.numel()));
+  return kept.mul_(scale);
+}
+
+template <typename scalar_t>
+torch::Tensor dropblock_keep_cpu(const torch::Tensor& u, double gamma, int64_t bs) {
+  const int64_t planes = u.size(0) * u.size(1), h = u.size(2), w = u.size(3), plane = h * w, half = bs / 2;
+  const int64_t before = (bs - 1) / 2, after = bs - 1 - before;
+  auto dropped = torch::zeros({planes, h, w}, u.options().dtype(torch::kUInt8));
+  std::vector<int64_t> counts(static_cast<size_t>(planes), 0);
+  const scalar_t* up = u.data_ptr<scalar_t>();
+  uint8_t* dp = dropped.data_ptr<uint8_t>();
+  const scalar_t g = static_cast<scalar_t>(gamma);
+  at::parallel_for(0, planes, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++) {
+      const scalar_t* uplane = up + p * plane;
+      uint8_t* d = dp + p * plane;
+      for (int64_t i = half; i < h - half; i++) {
+        const scalar_t* row = uplane + i * w;
+        for (int64_t j = half; j < w - half; j++) {
+          if (!(row[j] < g)) continue;
+          const int64_t r0 = std::max<int64_t>(0, i - after), r1 = std::min<int64_t>(h - 1, i + before);
+          const int64_t c0 = std::max<int64_t>(0, j - after), c1 = std::min<int64_t>(w - 1, j + before);
+          for (int64_t r = r0; r <= r1; r++) std::memset(d + r * w + c0, 1, static_cast<size_t>(c1 - c0 + 1));
+        }
+      }
+      int64_t n = 0;
+      for (int64_t k = 0; k < plane; k++) n += d[k];
+      counts[static_cast<size_t>(p)] = n;
+    }
+  });
+  int64_t droppedTotal = 0;
+  for (auto c : counts) droppedTotal += c;
+  const int64_t numel = u.numel();
+  // Same arithmetic as the composite: reciprocal of the clamped count, then times numel, in scalar_t.
+  const scalar_t keptCount = static_cast<scalar_t>(std::max<int64_t>(1, numel - droppedTotal));
+  const scalar_t scale = (static_cast<scalar_t>(1) / keptCount) * static_cast<scalar_t>(numel);
+  auto keep = torch::empty(u.sizes(), u.options());
+  scalar_t* kp = keep.data_ptr<scalar_t>();
+  at::parallel_for(0, numel, 1 << 16, [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; k++) kp[k] = dp[k] ? static_cast<scalar_t>(0) : scale;
+  });
+  return keep;
+}
+}  // namespace
+
+// DropBlock keep mask for x (N, C, H, W): zeros on dropped blocks, numel / kept elsewhere; no autograd history.
+// The caller multiplies x by it. gamma is the seed probability, block the square's side.
+THX_API int32_t thx_dropblock_keep_mask(thx_tensor x, double gamma, int64_t block, thx_generator g, thx_tensor* out) {
+  THX_TRY
+  auto& t = T(x);
+  TORCH_CHECK(t.dim() == 4, "dropblock: expected (N, C, H, W), got ", t.sizes());
+  TORCH_CHECK(block >= 1, "dropblock: block size must be at least 1, got ", block);
+  TORCH_CHECK(t.size(2) - 2 * (block / 2) >= 1 && t.size(3) - 2 * (block / 2) >= 1, "dropblock: map ", t.sizes(),
+              " smaller than the block ", block);
+  at::NoGradGuard ng;
+  auto u = torch::rand(t.sizes(), OG(g), t.options().requires_grad(false));
+  torch::Tensor keep;
+  if (u.device().is_cpu() && u.scalar_type() == torch::kFloat) keep = dropblock_keep_cpu<float>(u, gamma, block);
+  else if (u.device().is_cpu() && u.scalar_type() == torch::kDouble) keep = dropblock_keep_cpu<double>(u, gamma, block);
+  else keep = dropblock_keep_composite(u, gamma, block);
+  *out = wrap(std::move(keep));
+  THX_CATCH
+}
+
+// The composite (device-independent) DropBlock keep mask from a given uniform tensor u, for tests of the CPU kernel.
+THX_API int32_t thx_dropblock_keep_mask_from_uniform(thx_tensor u, double gamma, int64_t block, int32_t composite, thx_tensor* out) {
+  THX_TRY
+  auto& t = T(u);
+  TORCH_CHECK(t.dim() == 4, "dropblock: expected (N, C, H, W), got ", t.sizes());
+  at::NoGradGuard ng;
+  auto c = t.contiguous();
+  torch::Tensor keep;
+  if (composite == 0 && c.device().is_cpu() && c.scalar_type() == torch::kFloat) keep = dropblock_keep_cpu<float>(c, gamma, block);
+  else if (composite == 0 && c.device().is_cpu() && c.scalar_type() == torch::kDouble) keep = dropblock_keep_cpu<double>(c, gamma, block);
+  else keep = dropblock_keep_composite(c, gamma, block);
+  *out = wrap(std::move(keep));
   THX_CATCH
 }

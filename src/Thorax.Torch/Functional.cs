@@ -261,6 +261,32 @@ public static partial class Functional
     /// <summary>Zeroes whole channels of [N, C, H, W] with probability <paramref name="p"/> when training.</summary>
     public static Tensor Dropout2d(Tensor input, double p = 0.5, bool training = true) => DropoutKind(1, input, p, training, "dropout2d");
 
+    /// <summary>
+    /// The multiplicative keep mask of DropBlock (Ghiasi et al. 2018, as clguo/SA-UNet's layer) for an (N, C, H, W)
+    /// floating input: uniform samples u of the input's shape are drawn from <paramref name="generator"/> (or the
+    /// global generator); positions with u &lt; <paramref name="gamma"/> inside each plane's valid region
+    /// [b/2, size - b/2) seed a block; every element within a b x b square of a seed (the square a stride-1 max filter
+    /// with padding ((b-1)/2, b-1-(b-1)/2) spreads the seed over) is dropped. The mask is 0 on dropped elements and
+    /// numel / max(1, kept) elsewhere, in the input's dtype, without autograd history; multiply the input by it.
+    /// </summary>
+    /// <remarks>On the CPU (float32, float64) one native pass marks the blocks of the sparse seeds; elsewhere libtorch's
+    /// pooling ops compute the same mask.</remarks>
+    /// <exception cref="TorchException">Not 4-D, a block size below 1, or a map smaller than the block.</exception>
+    public static unsafe Tensor DropBlockKeepMask(Tensor input, double gamma, int blockSize, Generator? generator = null)
+    {
+        nint r;
+        NativeMethods.Check(NativeMethods.thx_dropblock_keep_mask(input.Handle, gamma, blockSize, Generator.H(generator), &r), "dropblock");
+        return new Tensor(r);
+    }
+
+    /// <summary>The DropBlock keep mask from given uniform samples, by the native CPU kernel or (composite) by pooling ops.</summary>
+    internal static unsafe Tensor DropBlockKeepMaskFromUniform(Tensor uniform, double gamma, int blockSize, bool composite)
+    {
+        nint r;
+        NativeMethods.Check(NativeMethods.thx_dropblock_keep_mask_from_uniform(uniform.Handle, gamma, blockSize, composite ? 1 : 0, &r), "dropblock");
+        return new Tensor(r);
+    }
+
     private static unsafe Tensor Act(int kind, Tensor input, double a, double b, string name)
     {
         nint r;

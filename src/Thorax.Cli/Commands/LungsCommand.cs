@@ -34,16 +34,17 @@ internal static class LungsCommand
         var seed = new Option<int>("--seed") { Description = "Seed for split, weights, shuffling, augmentation.", DefaultValueFactory = _ => d.Seed };
         var plateau = new Option<int>("--plateau-patience") { Description = "Epochs without validation-loss improvement before the learning rate is divided by 10 (0: constant rate).", DefaultValueFactory = _ => d.PlateauPatience };
         var patience = new Option<int>("--patience") { Description = "Early stopping: epochs without validation-Dice improvement.", DefaultValueFactory = _ => d.EarlyStoppingPatience };
+        var bn = new Option<double>("--bn-momentum") { Description = "BatchNorm momentum (PyTorch convention) for every model; SA-UNet's Keras reference uses 0.01, which suits only long schedules.", DefaultValueFactory = _ => d.BatchNormMomentum ?? 0.1 };
         var json = new Option<bool>("--json") { Description = "Print the final metrics as JSON." };
         var cmd = new Command("train", "Train on image/mask pairs: CLAHE, augmentation, BCE+Dice, Adam, best-epoch selection, early stopping; writes model.safetensors, config.json, metrics.json, history.csv, curves.svg. Rerun into the same --out to resume.")
-            { data, model, output, size, epochs, batch, lr, width, minutes, seed, plateau, patience, json };
+            { data, model, output, size, epochs, batch, lr, width, minutes, seed, plateau, patience, bn, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var o = new LungTrainingOptions
             {
                 Model = r.GetValue(model)!, Size = r.GetValue(size), Epochs = r.GetValue(epochs), BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr),
                 BaseChannels = r.GetValue(width), TimeBudget = TimeSpan.FromMinutes(CheckMinutes(r.GetValue(minutes))), Seed = r.GetValue(seed),
-                PlateauPatience = r.GetValue(plateau), EarlyStoppingPatience = r.GetValue(patience),
+                PlateauPatience = r.GetValue(plateau), EarlyStoppingPatience = r.GetValue(patience), BatchNormMomentum = r.GetValue(bn),
             };
             o.Validate();
             var dir = r.GetValue(data)!;
@@ -127,15 +128,16 @@ internal static class LungsCommand
         var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => d.LearningRate };
         var width = new Option<int>("--base-channels") { Description = "Channels of the first level, for every model.", DefaultValueFactory = _ => d.BaseChannels };
         var seed = new Option<int>("--seed") { Description = "Seed for split, weights, shuffling, augmentation (the same for every model).", DefaultValueFactory = _ => d.Seed };
+        var bn = new Option<double>("--bn-momentum") { Description = "BatchNorm momentum (PyTorch convention) for every model; SA-UNet's Keras reference uses 0.01, which suits only long schedules.", DefaultValueFactory = _ => d.BatchNormMomentum ?? 0.1 };
         var cmd = new Command("compare", "Train several architectures on the same pairs, split and settings and print the CXLSeg paper's Table IV (Loss, DC, IoU, Recall, Precision); writes OUT/<model>/ run folders, OUT/table.md and OUT/table.json. Rerun to resume.")
-            { data, models, output, size, epochs, minutes, batch, lr, width, seed };
+            { data, models, output, size, epochs, minutes, batch, lr, width, seed, bn };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var names = r.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var o = d with
             {
                 Size = r.GetValue(size), Epochs = r.GetValue(epochs), TimeBudget = TimeSpan.FromMinutes(CheckMinutes(r.GetValue(minutes))), BatchSize = r.GetValue(batch),
-                LearningRate = r.GetValue(lr), BaseChannels = r.GetValue(width), Seed = r.GetValue(seed),
+                LearningRate = r.GetValue(lr), BaseChannels = r.GetValue(width), Seed = r.GetValue(seed), BatchNormMomentum = r.GetValue(bn),
             };
             foreach (var n in names) (o with { Model = n }).Validate();
             var dir = r.GetValue(data)!;

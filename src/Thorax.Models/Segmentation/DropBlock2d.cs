@@ -75,39 +75,10 @@ public sealed class DropBlock2d : Module<Tensor, Tensor>
         var gamma = Gamma(h, w);
         if (!IsTraining || gamma <= 0) return input.Alias();
 
-        Tensor keep;
-        using (Torch.NoGrad())
-        {
-            using var u = Torch.Rand(input.Shape, _generator, input.DType, input.Device);
-            using var seeds = u.Lt(gamma);
-            using var seedsF = seeds.To(input.DType);
-            using var valid = ValidRegion(h, w, input.DType, input.Device);
-            using var seedsValid = seedsF.Mul(valid);
-            var before = (BlockSize - 1) / 2;
-            var after = BlockSize - 1 - before;
-            using var padded = F.Pad(seedsValid, new long[] { before, after, before, after });
-            // A k x k max filter is separable: a 1 x k pass then a k x 1 pass gives the same values with 2k instead of
-            // k^2 comparisons per element (the block mask is the costliest part of DropBlock at full resolution).
-            using var rows = F.MaxPool2d(padded, new long[] { 1, BlockSize }, new long[] { 1, 1 });
-            using var blocks = F.MaxPool2d(rows, new long[] { BlockSize, 1 }, new long[] { 1, 1 });
-            using var one = Torch.OnesLike(blocks);
-            using var kept = one.Sub(blocks);
-            using var count = kept.Sum();
-            using var denom = count.Clamp(1, null);
-            using var scale = denom.Reciprocal();
-            scale.Mul_((double)input.NumEl);
-            keep = kept.Mul(scale);
-        }
-        using (keep)
-            return input.Mul(keep);
-    }
-
-    /// <summary>(H, W) mask that is 1 where a block centred there lies inside the map (Keras' valid seed region).</summary>
-    private Tensor ValidRegion(long h, long w, DType dtype, Device device)
-    {
-        long half = BlockSize / 2;
-        using var inner = Torch.Ones(new[] { h - 2 * half, w - 2 * half }, dtype, device);
-        return F.Pad(inner, new[] { half, half, half, half });
+        // One native pass marks the blocks around the sparse seeds (the composite max-pool formulation costs about ten
+        // full-tensor passes, the largest share of SA-UNet's training step at full resolution).
+        using var keep = F.DropBlockKeepMask(input, gamma, BlockSize, _generator);
+        return input.Mul(keep);
     }
 
     /// <inheritdoc/>

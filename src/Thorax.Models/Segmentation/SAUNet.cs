@@ -15,7 +15,7 @@ namespace Thorax.Models.Segmentation;
 /// per level; <see cref="Levels"/> max-pool levels with channels start·2^i; bottleneck unit → spatial attention (7x7)
 /// → unit; decoder ConvTranspose2d 3x3 stride 2 (padding 1, output_padding 1, Keras' 'same') → concatenate
 /// [up-sampled, skip] → two units; a 1x1 convolution gives the logits (SA-UNet applies a sigmoid; use
-/// BCE-with-logits or a sigmoid here). BatchNorm uses Keras' eps 1e-3 and momentum 0.99 (PyTorch momentum 0.01).
+/// BCE-with-logits or a sigmoid here). BatchNorm uses Keras' eps 1e-3 and, by default, momentum 0.99 (PyTorch momentum 0.01).
 /// </para>
 /// <para>
 /// Input (N, <see cref="InChannels"/>, H, W) float32; output (N, classes, H, W) logits. H and W need not be multiples
@@ -42,12 +42,18 @@ public sealed class SAUNet : Module<Tensor, Tensor>
     /// <param name="blockSize">DropBlock square size (SA-UNet: 7).</param>
     /// <param name="keepProb">DropBlock keep probability in (0, 1] (SA-UNet: 0.82 DRIVE, 0.87 CHASE_DB1; 1 disables DropBlock).</param>
     /// <param name="generator">Optional seeded generator shared by every DropBlock (not owned).</param>
-    /// <exception cref="ArgumentException">A non-positive channel count or level count.</exception>
+    /// <param name="batchNormMomentum">
+    /// PyTorch-convention momentum of every BatchNorm (SA-UNet's Keras layers: 0.99, i.e. 0.01 here). Short training runs
+    /// track the running statistics better with PyTorch's 0.1.
+    /// </param>
+    /// <exception cref="ArgumentException">A non-positive channel count or level count, or a momentum outside [0, 1].</exception>
     public SAUNet(long inChannels = 3, long classes = 1, long startChannels = 16, int levels = 3, int blockSize = 7, double keepProb = 0.9,
-                  Generator? generator = null)
+                  Generator? generator = null, double batchNormMomentum = KerasBatchNormMomentum)
     {
         if (inChannels < 1 || classes < 1 || startChannels < 1) throw new ArgumentException("channel counts must be positive");
         if (levels < 1) throw new ArgumentException("SA-UNet needs at least one pooling level", nameof(levels));
+        if (batchNormMomentum is < 0 or > 1 || double.IsNaN(batchNormMomentum))
+            throw new ArgumentException($"batch-norm momentum must be in [0, 1], got {batchNormMomentum}", nameof(batchNormMomentum));
         InChannels = inChannels;
         Levels = levels;
         BlockSize = blockSize;
@@ -56,7 +62,7 @@ public sealed class SAUNet : Module<Tensor, Tensor>
         for (var i = 0; i <= levels; i++) widths[i] = checked(startChannels << i);
         Widths = widths;
 
-        ConvUnit Unit(long cin, long cout) => new(cin, cout, blockSize, keepProb, generator);
+        ConvUnit Unit(long cin, long cout) => new(cin, cout, blockSize, keepProb, generator, batchNormMomentum);
         for (var i = 0; i < levels; i++)
         {
             var cin = i == 0 ? inChannels : widths[i - 1];
@@ -73,6 +79,9 @@ public sealed class SAUNet : Module<Tensor, Tensor>
         }
         _out = RegisterModule("out", new Conv2d(widths[0], classes, 1));
     }
+
+    /// <summary>The reference implementation's BatchNorm momentum in PyTorch's convention: Keras' 0.99 is 0.01 here.</summary>
+    public const double KerasBatchNormMomentum = 0.01;
 
     /// <summary>Input channels.</summary>
     public long InChannels { get; }
@@ -149,11 +158,11 @@ public sealed class SAUNet : Module<Tensor, Tensor>
         private readonly DropBlock2d _drop;
         private BatchNorm2d? _bn;
 
-        public ConvUnit(long cin, long cout, int blockSize, double keepProb, Generator? generator)
+        public ConvUnit(long cin, long cout, int blockSize, double keepProb, Generator? generator, double momentum)
         {
             _conv = RegisterModule("conv", new Conv2d(cin, cout, 3, padding: 1));
             _drop = RegisterModule("dropblock", new DropBlock2d(blockSize, keepProb, generator));
-            _bn = RegisterModule("bn", new BatchNorm2d(cout, eps: 1e-3, momentum: 0.01));
+            _bn = RegisterModule("bn", new BatchNorm2d(cout, eps: 1e-3, momentum: momentum));
         }
 
         protected override void OnFuseForInference()

@@ -24,21 +24,52 @@ public static class SegmentationModels
     /// <param name="inChannels">Input channels (1 grey, 3 RGB).</param>
     /// <param name="classes">Output channels (1 for a lung mask).</param>
     /// <param name="baseChannels">Channels of the first level, b; null = each model's reference width (see <paramref name="name"/>).</param>
+    /// <param name="batchNormMomentum">
+    /// Momentum (PyTorch convention) for every BatchNorm of the network; null = the architecture's own
+    /// (<see cref="DefaultBatchNormMomentum"/>).
+    /// </param>
     /// <returns>The network in training mode, owned by the caller (dispose it).</returns>
-    /// <exception cref="ArgumentException">Unknown name (the message lists the valid ones) or non-positive sizes.</exception>
-    public static Module<Tensor, Tensor> Create(string name, int inChannels, int classes = 1, int? baseChannels = null)
+    /// <exception cref="ArgumentException">Unknown name (the message lists the valid ones), non-positive sizes or a momentum outside [0, 1].</exception>
+    public static Module<Tensor, Tensor> Create(string name, int inChannels, int classes = 1, int? baseChannels = null, double? batchNormMomentum = null)
+    {
+        var net = CreateWithOwnNorms(name, inChannels, classes, baseChannels, batchNormMomentum);
+        if (batchNormMomentum is { } m)
+            foreach (var (_, module) in net.NamedModules())
+                if (module is BatchNorm bn) bn.Momentum = m;
+        return net;
+    }
+
+    /// <summary>
+    /// The BatchNorm momentum (PyTorch convention) each architecture is built with: SA-UNet 0.01 (its Keras reference's
+    /// 0.99), the others PyTorch's 0.1.
+    /// </summary>
+    /// <exception cref="ArgumentException">Unknown name.</exception>
+    public static double DefaultBatchNormMomentum(string name) =>
+        Canonical(name) == "sa-unet" ? SAUNet.KerasBatchNormMomentum : 0.1;
+
+    private static string Canonical(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var n = name.Trim().ToLowerInvariant();
+        if (!Names.Contains(n)) throw new ArgumentException($"unknown segmentation model '{name}'; valid names: {string.Join(", ", Names)}", nameof(name));
+        return n;
+    }
+
+    private static Module<Tensor, Tensor> CreateWithOwnNorms(string name, int inChannels, int classes, int? baseChannels, double? batchNormMomentum)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (inChannels < 1) throw new ArgumentException($"inChannels must be positive, got {inChannels}", nameof(inChannels));
         if (classes < 1) throw new ArgumentException($"classes must be positive, got {classes}", nameof(classes));
         if (baseChannels is < 1) throw new ArgumentException($"baseChannels must be positive, got {baseChannels}", nameof(baseChannels));
+        if (batchNormMomentum is < 0 or > 1 || (batchNormMomentum is { } bm && double.IsNaN(bm)))
+            throw new ArgumentException($"batch-norm momentum must be in [0, 1], got {batchNormMomentum}", nameof(batchNormMomentum));
         static long[] Widths(int b) => new long[] { b, 2L * b, 4L * b, 8L * b, 16L * b };
         return name.Trim().ToLowerInvariant() switch
         {
             "unet" => new UNet(inChannels, classes, Widths(baseChannels ?? 64)),
             "unetpp" => new UNetPlusPlus(inChannels, classes, Widths(baseChannels ?? 32)),
             "attention-unet" => new AttentionUNet(inChannels, classes, Widths(baseChannels ?? 64)),
-            "sa-unet" => new SAUNet(inChannels, classes, baseChannels ?? 16),
+            "sa-unet" => new SAUNet(inChannels, classes, baseChannels ?? 16, batchNormMomentum: batchNormMomentum ?? SAUNet.KerasBatchNormMomentum),
             _ => throw new ArgumentException($"unknown segmentation model '{name}'; valid names: {string.Join(", ", Names)}", nameof(name)),
         };
     }

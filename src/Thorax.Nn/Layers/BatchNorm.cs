@@ -38,8 +38,24 @@ public abstract class BatchNorm : Module<Tensor, Tensor>
     /// <summary>Variance epsilon.</summary>
     public double Eps { get; }
 
-    /// <summary>Update factor of the running statistics; null means cumulative average.</summary>
-    public double? Momentum { get; }
+    /// <summary>
+    /// Update factor of the running statistics (running = (1 - m)·running + m·batch); null means cumulative average.
+    /// Settable, as PyTorch's <c>bn.momentum</c> attribute, e.g. to let a network built with Keras' slow 0.01 track its
+    /// statistics faster in a short training run.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value outside [0, 1].</exception>
+    public double? Momentum
+    {
+        get => _momentum;
+        set
+        {
+            if (value is < 0 or > 1 || (value is { } v && double.IsNaN(v)))
+                throw new ArgumentOutOfRangeException(nameof(value), value, "momentum must be in [0, 1] or null");
+            _momentum = value;
+        }
+    }
+
+    private double? _momentum;
 
     /// <summary>Whether <c>weight</c> and <c>bias</c> exist.</summary>
     public bool Affine { get; }

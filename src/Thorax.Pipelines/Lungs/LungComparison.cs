@@ -90,6 +90,7 @@ public static class LungComparison
                 size = options.Size, base_channels = options.BaseChannels, epochs = options.Epochs, minutes = options.TimeBudget.TotalMinutes,
                 batch = options.BatchSize, lr = options.LearningRate, seed = options.Seed, validation_fraction = options.ValidationFraction,
                 plateau_patience = options.PlateauPatience, early_stopping_patience = options.EarlyStoppingPatience,
+                batch_norm_momentum = options.BatchNormMomentum,
             },
             data = dataNote,
             rows = rows.Select(r => new

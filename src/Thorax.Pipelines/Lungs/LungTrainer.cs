@@ -55,7 +55,7 @@ public sealed class LungTrainer
         var val = order.Take(nVal).Select(i => samples[i]).ToList();
         var train = order.Skip(nVal).Select(i => samples[i]).ToList();
 
-        var model = SegmentationModels.Create(o.Model, 1, 1, o.BaseChannels);
+        var model = SegmentationModels.Create(o.Model, 1, 1, o.BaseChannels, o.EffectiveBatchNormMomentum);
         using var optimizer = new Adam(model.Parameters(), new AdamOptions { Lr = o.LearningRate });
         // CXLSeg: Keras ReduceLROnPlateau(factor 0.1, min_lr 1e-7) on the validation loss.
         var plateau = o.PlateauPatience > 0 ? new ReduceLROnPlateau(optimizer, PlateauMode.Min, factor: 0.1, patience: o.PlateauPatience, minLr: 1e-7) : null;
@@ -237,7 +237,7 @@ public sealed class LungTrainer
         {
             model = _options.Model, in_channels = 1, classes = 1, base_channels = _options.BaseChannels, size = _options.Size, epochs = _options.Epochs,
             batch = _options.BatchSize, lr = _options.LearningRate, seed = _options.Seed, validation_fraction = _options.ValidationFraction,
-            augment_probability = _options.AugmentProbability, loss = "bce+dice", optimizer = "adam",
+            augment_probability = _options.AugmentProbability, batch_norm_momentum = _options.EffectiveBatchNormMomentum, loss = "bce+dice", optimizer = "adam",
             lr_schedule = _options.PlateauPatience > 0 ? $"reduce-on-plateau(val loss, factor 0.1, patience {_options.PlateauPatience}, min 1e-7)" : "constant",
             preprocessing = "clahe(2.0, 8x8), resize",
         }, json));

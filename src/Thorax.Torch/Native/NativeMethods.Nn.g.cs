@@ -41,4 +41,8 @@ internal static unsafe partial class NativeMethods
     internal static partial int thx_pixel_shuffle(nint x, long factor, int unshuffle, nint* @out);
     [LibraryImport(NativeLibraryLoader.LibraryName)]
     internal static partial int thx_unfold(nint x, long* kernel, long* dilation, long* padding, long* stride, nint* @out);
+    [LibraryImport(NativeLibraryLoader.LibraryName)]
+    internal static partial int thx_dropblock_keep_mask(nint x, double gamma, long block, nint g, nint* @out);
+    [LibraryImport(NativeLibraryLoader.LibraryName)]
+    internal static partial int thx_dropblock_keep_mask_from_uniform(nint u, double gamma, long block, int composite, nint* @out);
 }

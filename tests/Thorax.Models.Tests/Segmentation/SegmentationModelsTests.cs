@@ -44,4 +44,24 @@ public class SegmentationModelsTests
         Assert.Throws<ArgumentException>(() => SegmentationModels.Create("unet", 1, 0));
         Assert.Throws<ArgumentException>(() => SegmentationModels.Create("unet", 1, 1, 0));
     }
+
+    [Theory]
+    [InlineData("unet", 0.1)]
+    [InlineData("unetpp", 0.1)]
+    [InlineData("attention-unet", 0.1)]
+    [InlineData("sa-unet", 0.01)]
+    public void Create_BatchNormMomentum_NullKeepsTheArchitecturesOwn_AValueSetsEveryNorm(string name, double own)
+    {
+        Assert.Equal(own, SegmentationModels.DefaultBatchNormMomentum(name));
+        using (var net = SegmentationModels.Create(name, 1, 1, baseChannels: 2))
+        {
+            var norms = net.NamedModules().Select(m => m.Module).OfType<Thorax.Nn.BatchNorm>().ToList();
+            Assert.NotEmpty(norms);
+            Assert.All(norms, bn => Assert.Equal(own, bn.Momentum));
+        }
+        using (var net = SegmentationModels.Create(name, 1, 1, baseChannels: 2, batchNormMomentum: 0.25))
+            Assert.All(net.NamedModules().Select(m => m.Module).OfType<Thorax.Nn.BatchNorm>(), bn => Assert.Equal(0.25, bn.Momentum));
+        Assert.Throws<ArgumentException>(() => SegmentationModels.Create(name, 1, 1, 2, batchNormMomentum: 1.5));
+        Assert.Throws<ArgumentException>(() => SegmentationModels.DefaultBatchNormMomentum("segformer"));
+    }
 }

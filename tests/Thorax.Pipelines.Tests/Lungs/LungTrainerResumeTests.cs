@@ -57,6 +57,20 @@ public class LungTrainerResumeTests
     }
 
     [Fact]
+    public void Fingerprint_NamesTheBatchNormMomentumOnlyWhenItDiffersFromTheArchitecturesOwn()
+    {
+        var o = Options(1);
+        Assert.Equal(0.1, o.BatchNormMomentum);
+        Assert.DoesNotContain("bn=", o.Fingerprint());                                   // U-Net's own is 0.1
+        Assert.Contains(";bn=0.01", (o with { BatchNormMomentum = 0.01 }).Fingerprint());
+        Assert.Contains(";bn=0.1", (o with { Model = "sa-unet" }).Fingerprint());       // SA-UNet's own is 0.01
+        Assert.DoesNotContain("bn=", (o with { Model = "sa-unet", BatchNormMomentum = null }).Fingerprint());
+        Assert.Equal(0.01, (o with { Model = "sa-unet", BatchNormMomentum = null }).EffectiveBatchNormMomentum);
+        var e = Assert.Throws<ArgumentException>(() => (o with { BatchNormMomentum = 2 }).Validate());
+        Assert.Contains("[0, 1]", e.Message);
+    }
+
+    [Fact]
     public void Resume_WithOtherSettings_IsAnErrorNamingBothAndLeavesTheRunAlone()
     {
         var data = Blobs(24, 32);
