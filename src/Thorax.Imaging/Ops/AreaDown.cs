@@ -78,6 +78,22 @@ internal static class AreaDown
         ref byte pb = ref MemoryMarshal.GetReference(b);
         ref byte o = ref MemoryMarshal.GetReference(dst);
         int n = dst.Length, x = 0;
+        if (cn == 1 && Avx2.IsSupported)
+        {
+            var ones = Vector256.Create((sbyte)1);
+            var two = Vector256.Create((short)2);
+            for (; x + 32 <= n; x += 32)
+            {
+                var s0 = Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref pa, (nuint)(2 * x)), ones)
+                       + Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref pb, (nuint)(2 * x)), ones);
+                var s1 = Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref pa, (nuint)(2 * x + 32)), ones)
+                       + Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref pb, (nuint)(2 * x + 32)), ones);
+                s0 = Vector256.ShiftRightArithmetic(s0 + two, 2);
+                s1 = Vector256.ShiftRightArithmetic(s1 + two, 2);
+                // packuswb works per 128-bit lane; put the four 8-byte quarters back in column order.
+                Avx2.Permute4x64(Avx2.PackUnsignedSaturate(s0, s1).AsUInt64(), 0b11_01_10_00).AsByte().StoreUnsafe(ref o, (nuint)x);
+            }
+        }
         if (cn == 1 && Ssse3.IsSupported)
         {
             var ones = Vector128.Create((sbyte)1);
@@ -181,12 +197,164 @@ internal static class AreaDown
         return new Taps(dstIdx.ToArray(), srcIdx.ToArray(), alpha.ToArray());
     }
 
-    private static void Generic(Image<byte> src, Image<byte> dst) =>
-        GenericCore(src, dst, static (row, off, sum, xt, cn, beta, first) => HAccumulate(row.AsSpan(off), sum, xt, cn, beta, first),
+    private static void Generic(Image<byte> src, Image<byte> dst)
+    {
+        if (src.Channels == 1) GenericGrey(src, dst);
+        else GenericCore(src, dst, static (row, off, sum, xt, cn, beta, first) => HAccumulate(row.AsSpan(off), sum, xt, cn, beta, first),
             static (sum, drow) =>
             {
                 for (int i = 0; i < drow.Length; i++) drow[i] = (byte)Math.Clamp(MathF.Round(sum[i]), 0f, 255f);
             });
+    }
+
+    /// <summary>Tables of one single-channel uint8 generic area geometry (the last one is cached, like the
+    /// separable resize plans). Columns are in groups of 8 (the last padded); every column gets <see cref="Taps"/>
+    /// taps, its real ones in OpenCV's order followed by zero-weight taps on its last source pixel.</summary>
+    /// <remarks>A zero-weight tap adds S * 0 = +0 to a non-negative sum, which leaves it unchanged, so the padded
+    /// fixed-length tap loop gives OpenCV's values while avoiding a data-dependent inner loop.</remarks>
+    private sealed record GreyAreaPlan(int Sw, int Sh, int Dw, int Dh, int Taps, int PaddedWidth, int[] XSrc, float[] XAlpha,
+        int[] YStart, int[] YSrc, float[] YAlpha)
+    {
+        private static volatile GreyAreaPlan? s_last;
+
+        public static GreyAreaPlan For(int sw, int sh, int dw, int dh)
+        {
+            var p = s_last;
+            if (p is not null && p.Sw == sw && p.Sh == sh && p.Dw == dw && p.Dh == dh) return p;
+            var xtab = Table(sw, dw, (double)sw / dw);
+            var ytab = Table(sh, dh, (double)sh / dh);
+            var count = new int[dw];
+            foreach (int d in xtab.Dst) count[d]++;
+            int taps = count.Max(), padded = (dw + 7) / 8 * 8;
+            // Layout [group][tap][lane]: tap t of column 8g + l at ((g * taps) + t) * 8 + l.
+            var xsrc = new int[padded * taps];
+            var xalpha = new float[padded * taps];
+            var used = new int[padded];
+            for (int i = 0; i < xtab.Dst.Length; i++)
+            {
+                int dx = xtab.Dst[i], at = ((dx / 8) * taps + used[dx]++) * 8 + dx % 8;
+                xsrc[at] = xtab.Src[i];
+                xalpha[at] = xtab.Alpha[i];
+            }
+            for (int dx = 0; dx < dw; dx++)
+                for (int t = used[dx]; t < taps; t++)
+                    xsrc[((dx / 8) * taps + t) * 8 + dx % 8] = xsrc[((dx / 8) * taps + used[dx] - 1) * 8 + dx % 8];
+            var ystart = new int[dh + 1];
+            foreach (int d in ytab.Dst) ystart[d + 1]++;
+            for (int i = 0; i < dh; i++) ystart[i + 1] += ystart[i];
+            p = new GreyAreaPlan(sw, sh, dw, dh, taps, padded, xsrc, xalpha, ystart, ytab.Src, ytab.Alpha);
+            s_last = p;
+            return p;
+        }
+    }
+
+    /// <summary>Single-channel uint8 ResizeArea: per source row the column sums (fixed tap count, eight columns per
+    /// AVX2 step), reused when consecutive destination rows share a source row, then weighted into the
+    /// destination-row sum and rounded half to even.</summary>
+    private static void GenericGrey(Image<byte> src, Image<byte> dst)
+    {
+        int sw = src.Width, sh = src.Height, dw = dst.Width, dh = dst.Height;
+        var plan = GreyAreaPlan.For(sw, sh, dw, dh);
+        var s = src.Data;
+        var d = dst.Data;
+        RowBands.Run(dh, RowBands.MinRows(8L * sw * sh / dh), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y0, y1) =>
+        {
+            var pool = System.Buffers.ArrayPool<float>.Shared;
+            var hrow = pool.Rent(plan.PaddedWidth);
+            var sum = pool.Rent(plan.PaddedWidth);
+            var frow = pool.Rent(sw);
+            int cached = -1;
+            for (int dy = y0; dy < y1; dy++)
+            {
+                int j0 = plan.YStart[dy], j1 = plan.YStart[dy + 1];
+                for (int j = j0; j < j1; j++)
+                {
+                    int sy = plan.YSrc[j];
+                    if (sy != cached)
+                    {
+                        ColumnSums(s.AsSpan(sy * sw, sw), frow, hrow, plan);
+                        cached = sy;
+                    }
+                    if (j == j0) Scale(hrow, plan.YAlpha[j], sum, plan.PaddedWidth);
+                    else ScaleAdd(hrow, plan.YAlpha[j], sum, plan.PaddedWidth);
+                }
+                if (j0 == j1) Array.Clear(sum);
+                StoreRounded(sum, d.AsSpan(dy * dw, dw));
+            }
+            pool.Return(hrow);
+            pool.Return(sum);
+            pool.Return(frow);
+        });
+    }
+
+    /// <summary>hrow[dx] = sum over column dx's taps, in table order, of S[src] * alpha (float, no fused multiply-add).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ColumnSums(ReadOnlySpan<byte> row, float[] frow, float[] hrow, GreyAreaPlan p)
+    {
+        int taps = p.Taps, groups = p.PaddedWidth / 8;
+        ref int xs = ref MemoryMarshal.GetArrayDataReference(p.XSrc);
+        ref float xa = ref MemoryMarshal.GetArrayDataReference(p.XAlpha);
+        ref float h = ref MemoryMarshal.GetArrayDataReference(hrow);
+        if (Avx2.IsSupported)
+        {
+            // Source row as floats (exact for 0..255), then one gather per tap for eight columns.
+            ref byte sb = ref MemoryMarshal.GetReference(row);
+            int n = row.Length, x = 0;
+            fixed (float* f = frow)
+            {
+                for (; x + 16 <= n; x += 16)
+                {
+                    var b = Vector128.LoadUnsafe(ref sb, (nuint)x);
+                    Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(b)).Store(f + x);
+                    Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(b, 8))).Store(f + x + 8);
+                }
+                for (; x < n; x++) f[x] = Unsafe.Add(ref sb, x);
+                for (int g = 0, k = 0; g < groups; g++)
+                {
+                    var acc = Vector256<float>.Zero;
+                    for (int t = 0; t < taps; t++, k += 8)
+                    {
+                        var v = Avx2.GatherVector256(f, Vector256.LoadUnsafe(ref xs, (nuint)k), 4);
+                        acc += v * Vector256.LoadUnsafe(ref xa, (nuint)k);
+                    }
+                    acc.StoreUnsafe(ref h, (nuint)(8 * g));
+                }
+            }
+            return;
+        }
+        ref byte sp = ref MemoryMarshal.GetReference(row);
+        for (int g = 0; g < groups; g++)
+            for (int l = 0; l < 8; l++)
+            {
+                float acc = 0f;
+                for (int t = 0, k = g * taps * 8 + l; t < taps; t++, k += 8)
+                    acc += Unsafe.Add(ref sp, Unsafe.Add(ref xs, k)) * Unsafe.Add(ref xa, k);
+                Unsafe.Add(ref h, 8 * g + l) = acc;
+            }
+    }
+
+    /// <summary>dst[i] = saturate(round-half-even(sum[i])).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StoreRounded(float[] sum, Span<byte> dst)
+    {
+        ref float sp = ref MemoryMarshal.GetArrayDataReference(sum);
+        ref byte o = ref MemoryMarshal.GetReference(dst);
+        int n = dst.Length, x = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var lo = Vector256<int>.Zero;
+            var hi = Vector256.Create(255);
+            for (; x + 32 <= n; x += 32)
+            {
+                var a = Vector256.Min(Vector256.Max(Vector256.ConvertToInt32(Vector256.Round(Vector256.LoadUnsafe(ref sp, (nuint)x))), lo), hi);
+                var b = Vector256.Min(Vector256.Max(Vector256.ConvertToInt32(Vector256.Round(Vector256.LoadUnsafe(ref sp, (nuint)x + 8))), lo), hi);
+                var c = Vector256.Min(Vector256.Max(Vector256.ConvertToInt32(Vector256.Round(Vector256.LoadUnsafe(ref sp, (nuint)x + 16))), lo), hi);
+                var e = Vector256.Min(Vector256.Max(Vector256.ConvertToInt32(Vector256.Round(Vector256.LoadUnsafe(ref sp, (nuint)x + 24))), lo), hi);
+                Vector256.Narrow(Vector256.Narrow(a, b).AsUInt16(), Vector256.Narrow(c, e).AsUInt16()).StoreUnsafe(ref o, (nuint)x);
+            }
+        }
+        for (; x < n; x++) Unsafe.Add(ref o, x) = (byte)Math.Clamp(MathF.Round(Unsafe.Add(ref sp, x)), 0f, 255f);
+    }
 
     private static void Generic(Image<float> src, Image<float> dst) =>
         GenericCore(src, dst, static (row, off, sum, xt, cn, beta, first) => HAccumulate(row.AsSpan(off), sum, xt, cn, beta, first),
@@ -238,19 +406,6 @@ internal static class AreaDown
         ref float al = ref MemoryMarshal.GetArrayDataReference(xt.Alpha);
         ref float o = ref MemoryMarshal.GetArrayDataReference(sum);
         int dw = xt.Start.Length - 1;
-        if (cn == 1)
-        {
-            // The column sum stays in a register (same addition order as accumulating into a cleared buffer).
-            for (int dx = 0, k = 0; dx < dw; dx++)
-            {
-                int k1 = Unsafe.Add(ref st, dx + 1);
-                float acc = 0f;
-                for (; k < k1; k++) acc += Unsafe.Add(ref s, Unsafe.Add(ref si, k)) * Unsafe.Add(ref al, k);
-                if (first) Unsafe.Add(ref o, dx) = beta * acc;
-                else Unsafe.Add(ref o, dx) += beta * acc;
-            }
-            return;
-        }
         var buf = xt.Buf;
         Array.Clear(buf);
         ref float b = ref MemoryMarshal.GetArrayDataReference(buf);
@@ -306,18 +461,26 @@ internal static class AreaDown
         else ScaleAdd(buf, beta, sum);
     }
 
-    private static void Scale(float[] buf, float beta, float[] sum)
+    private static void Scale(float[] buf, float beta, float[] sum) => Scale(buf, beta, sum, buf.Length);
+
+    private static void ScaleAdd(float[] buf, float beta, float[] sum) => ScaleAdd(buf, beta, sum, buf.Length);
+
+    /// <summary>sum[x] = beta * buf[x] for x &lt; n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Scale(float[] buf, float beta, float[] sum, int n)
     {
         int x = 0, vw = System.Numerics.Vector<float>.Count;
-        for (; x + vw <= buf.Length; x += vw) (new System.Numerics.Vector<float>(buf, x) * beta).CopyTo(sum, x);
-        for (; x < buf.Length; x++) sum[x] = beta * buf[x];
+        for (; x + vw <= n; x += vw) (new System.Numerics.Vector<float>(buf, x) * beta).CopyTo(sum, x);
+        for (; x < n; x++) sum[x] = beta * buf[x];
     }
 
-    private static void ScaleAdd(float[] buf, float beta, float[] sum)
+    /// <summary>sum[x] += beta * buf[x] for x &lt; n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScaleAdd(float[] buf, float beta, float[] sum, int n)
     {
         int x = 0, vw = System.Numerics.Vector<float>.Count;
-        for (; x + vw <= buf.Length; x += vw)
+        for (; x + vw <= n; x += vw)
             (new System.Numerics.Vector<float>(sum, x) + new System.Numerics.Vector<float>(buf, x) * beta).CopyTo(sum, x);
-        for (; x < buf.Length; x++) sum[x] += beta * buf[x];
+        for (; x < n; x++) sum[x] += beta * buf[x];
     }
 }

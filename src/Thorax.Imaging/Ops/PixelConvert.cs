@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Thorax.Imaging.Ops;
 
 /// <summary>Sample-type conversions between 8-bit, 16-bit and float images.</summary>
@@ -12,6 +16,30 @@ public static class PixelConvert
         var d = dst.Pixels;
         for (int i = 0; i < s.Length; i++) d[i] = s[i] * scale;
         return dst;
+    }
+
+    /// <summary>dst[i] = src[i] / 255f: 8-bit samples to [0, 1] (the float division, vectorised; same values as the
+    /// scalar expression).</summary>
+    /// <exception cref="ArgumentException"><paramref name="dst"/> is shorter than <paramref name="src"/>.</exception>
+    public static void ToUnit(ReadOnlySpan<byte> src, Span<float> dst)
+    {
+        if (dst.Length < src.Length) throw new ArgumentException($"Destination holds {dst.Length} samples, source {src.Length}.", nameof(dst));
+        ref byte s = ref MemoryMarshal.GetReference(src);
+        ref float d = ref MemoryMarshal.GetReference(dst);
+        int n = src.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var div = Vector256.Create(255f);
+            for (; i + 16 <= n; i += 16)
+            {
+                var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref s, (nuint)i));
+                var w = Vector256.Create(lo, hi);
+                var (a, b) = Vector256.Widen(w);
+                (Vector256.ConvertToSingle(a.AsInt32()) / div).StoreUnsafe(ref d, (nuint)i);
+                (Vector256.ConvertToSingle(b.AsInt32()) / div).StoreUnsafe(ref d, (nuint)i + 8);
+            }
+        }
+        for (; i < n; i++) Unsafe.Add(ref d, i) = Unsafe.Add(ref s, i) / 255f;
     }
 
     /// <summary>float = ushort * <paramref name="scale"/>.</summary>

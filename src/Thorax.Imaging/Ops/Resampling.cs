@@ -73,6 +73,63 @@ public static partial class Resampling
         else SeparableF32(src, dst, interpolation);
     }
 
+    /// <summary>Resizes an 8-bit image and scales it to [0, 1] for a float model input: sample i equals
+    /// <c>Resize(src, width, height, interpolation).Pixels[i] / 255f</c> exactly (same uint8 resize, then the same
+    /// float division), without handing back the intermediate 8-bit image.</summary>
+    /// <param name="src">Source image, any channel count.</param>
+    /// <param name="width">Output columns, &gt;= 1.</param>
+    /// <param name="height">Output rows, &gt;= 1.</param>
+    /// <param name="interpolation">Kernel (OpenCV INTER_*).</param>
+    public static Image<float> ResizeToUnit(Image<byte> src, int width, int height, Interpolation interpolation = Interpolation.Linear)
+    {
+        ArgumentNullException.ThrowIfNull(src);
+        var dst = Output<float>(width, height, src.Channels);
+        ResizeToUnitInto(src, dst, interpolation);
+        return dst;
+    }
+
+    /// <summary><see cref="ResizeToUnit"/> into an existing float image (its size is the target size).</summary>
+    /// <param name="src">Source image.</param>
+    /// <param name="dst">Destination with the same channel count.</param>
+    /// <param name="interpolation">Kernel (OpenCV INTER_*).</param>
+    public static void ResizeToUnitInto(Image<byte> src, Image<float> dst, Interpolation interpolation = Interpolation.Linear)
+    {
+        ArgumentNullException.ThrowIfNull(src);
+        ArgumentNullException.ThrowIfNull(dst);
+        if (dst.Channels != src.Channels)
+            throw new ArgumentException($"Destination has {dst.Channels} channels, source {src.Channels}.", nameof(dst));
+        // The 8-bit result goes to a per-thread scratch image (kept when small), so repeated calls reuse warm memory.
+        var scratch = t_unitScratch;
+        if (scratch is null || !scratch.HasSameShape(dst) || ReferenceEquals(scratch.Data, src.Data))
+        {
+            scratch = Output<byte>(dst.Width, dst.Height, dst.Channels);
+            if (scratch.Data.Length <= MaxUnitScratch) t_unitScratch = scratch;
+        }
+        ResizeInto(src, scratch, interpolation);
+        PixelConvert.ToUnit(scratch.Data, dst.Data);
+    }
+
+    /// <summary>The source rows an 8-bit resize of this geometry reads, or null when it reads all of them (area,
+    /// and linear at an exact 2x downscale, which takes the area path).</summary>
+    internal static bool[]? SourceRowsRead(int sw, int sh, int dw, int dh, int cn, Interpolation interpolation)
+    {
+        if (interpolation == Interpolation.Area || UsesArea(sw, sh, dw, dh, interpolation)) return null;
+        var rows = new bool[sh];
+        if (interpolation == Interpolation.Nearest)
+        {
+            double ify = 1.0 / ((double)dh / sh);
+            for (int y = 0; y < dh; y++) rows[Math.Min((int)Math.Floor(y * ify), sh - 1)] = true;
+            return rows;
+        }
+        foreach (int r in U8Plan.For(sw, sh, dw, dh, cn, interpolation).YIndex) rows[r] = true;
+        return rows;
+    }
+
+    /// <summary>Largest 8-bit scratch image (bytes) a thread keeps between <see cref="ResizeToUnitInto"/> calls.</summary>
+    private const int MaxUnitScratch = 1 << 20;
+
+    [ThreadStatic] private static Image<byte>? t_unitScratch;
+
     private static void CheckInto<T>(Image<T> src, Image<T> dst) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(src);

@@ -266,17 +266,30 @@ public static partial class Resampling
             for (int y = y0; y < y1; y++)
             {
                 for (int t = 0; t < k; t++) need[t] = p.YIndex[y * k + t];
+                int fresh = 0;
                 for (int t = 0; t < k; t++)
                 {
-                    int slot = ring.Slot(need, t, out bool compute);
-                    var buf = ring.Buffers[slot];
-                    if (compute)
+                    rows[t] = ring.Buffers[ring.Slot(need, t, out bool compute)];
+                    if (compute) fresh |= 1 << t;
+                }
+                if (fresh == 3 && k == 2 && p.Pairs is not null)
+                {
+                    // Both rows new (every row when downscaling by 2 or more): one pass shares the tap tables.
+                    var s0 = Src.AsSpan(need[0] * srcLen, srcLen);
+                    var s1 = Src.AsSpan(need[1] * srcLen, srcLen);
+                    int done = HResizeLinearPairSsse3(s0, s1, rows[0], rows[1], p.Pairs);
+                    HResizeU8(s0, rows[0], p.XOfs, p.XAlpha, k, cn, dw, done);
+                    HResizeU8(s1, rows[1], p.XOfs, p.XAlpha, k, cn, dw, done);
+                }
+                else
+                {
+                    for (int t = 0; t < k; t++)
                     {
+                        if ((fresh & (1 << t)) == 0) continue;
                         var srow = Src.AsSpan(need[t] * srcLen, srcLen);
-                        int done = p.Pairs is null ? 0 : HResizeLinearSsse3(srow, buf, p.Pairs);
-                        HResizeU8(srow, buf, p.XOfs, p.XAlpha, k, cn, dw, done);
+                        int done = p.Pairs is null ? 0 : HResizeLinearSsse3(srow, rows[t], p.Pairs);
+                        HResizeU8(srow, rows[t], p.XOfs, p.XAlpha, k, cn, dw, done);
                     }
-                    rows[t] = buf;
                 }
                 var drow = Dst.AsSpan(y * rowLen, rowLen);
                 if (k == 2) VResizeLinearU8(rows[0], rows[1], p.YBeta[y * 2], p.YBeta[y * 2 + 1], drow);
@@ -338,6 +351,43 @@ public static partial class Resampling
             var v = Vector128.LoadUnsafe(ref sp, (nuint)Unsafe.Add(ref bp, g));
             var px = Ssse3.Shuffle(v, Vector128.LoadUnsafe(ref mp, (nuint)(16 * g))).AsInt16();
             Sse2.MultiplyAddAdjacent(px, Vector128.LoadUnsafe(ref ap, (nuint)(8 * g))).StoreUnsafe(ref dp, (nuint)(4 * g));
+        }
+        return t.Columns;
+    }
+
+    /// <summary><see cref="HResizeLinearSsse3"/> on two source rows at once, sharing the table loads; with AVX2 two
+    /// groups (eight columns) per step, each 128-bit lane with its own window. Returns columns done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int HResizeLinearPairSsse3(ReadOnlySpan<byte> row0, ReadOnlySpan<byte> row1, int[] dst0, int[] dst1, PairTable t)
+    {
+        ref byte s0 = ref MemoryMarshal.GetReference(row0);
+        ref byte s1 = ref MemoryMarshal.GetReference(row1);
+        ref int bp = ref MemoryMarshal.GetArrayDataReference(t.Base);
+        ref byte mp = ref MemoryMarshal.GetArrayDataReference(t.Mask);
+        ref short ap = ref MemoryMarshal.GetArrayDataReference(t.Alpha);
+        ref int d0 = ref MemoryMarshal.GetArrayDataReference(dst0);
+        ref int d1 = ref MemoryMarshal.GetArrayDataReference(dst1);
+        int groups = t.Columns / 4, g = 0;
+        if (Avx2.IsSupported)
+        {
+            for (; g + 2 <= groups; g += 2)
+            {
+                nuint b0 = (nuint)Unsafe.Add(ref bp, g), b1 = (nuint)Unsafe.Add(ref bp, g + 1);
+                var mask = Vector256.LoadUnsafe(ref mp, (nuint)(16 * g));
+                var alpha = Vector256.LoadUnsafe(ref ap, (nuint)(8 * g));
+                var v0 = Vector256.Create(Vector128.LoadUnsafe(ref s0, b0), Vector128.LoadUnsafe(ref s0, b1));
+                var v1 = Vector256.Create(Vector128.LoadUnsafe(ref s1, b0), Vector128.LoadUnsafe(ref s1, b1));
+                Avx2.MultiplyAddAdjacent(Avx2.Shuffle(v0, mask).AsInt16(), alpha).StoreUnsafe(ref d0, (nuint)(4 * g));
+                Avx2.MultiplyAddAdjacent(Avx2.Shuffle(v1, mask).AsInt16(), alpha).StoreUnsafe(ref d1, (nuint)(4 * g));
+            }
+        }
+        for (; g < groups; g++)
+        {
+            nuint b = (nuint)Unsafe.Add(ref bp, g);
+            var mask = Vector128.LoadUnsafe(ref mp, (nuint)(16 * g));
+            var alpha = Vector128.LoadUnsafe(ref ap, (nuint)(8 * g));
+            Sse2.MultiplyAddAdjacent(Ssse3.Shuffle(Vector128.LoadUnsafe(ref s0, b), mask).AsInt16(), alpha).StoreUnsafe(ref d0, (nuint)(4 * g));
+            Sse2.MultiplyAddAdjacent(Ssse3.Shuffle(Vector128.LoadUnsafe(ref s1, b), mask).AsInt16(), alpha).StoreUnsafe(ref d1, (nuint)(4 * g));
         }
         return t.Columns;
     }

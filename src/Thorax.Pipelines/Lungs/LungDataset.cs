@@ -69,21 +69,31 @@ public static class LungDataset
     {
         if (image.Width != mask.Width || image.Height != mask.Height)
             throw new InvalidDataException($"{maskPath}: mask is {mask.Width}x{mask.Height} but its image {imagePath} is {image.Width}x{image.Height}");
-        var clahe = Histogram.Clahe(image, 2.0, 8, 8);
-        var resized = image.Width == size && image.Height == size ? clahe : Resampling.Resize(clahe, size, size, Interpolation.Linear);
+        var img = PreprocessImage(image, size);
         var m = mask.Width == size && mask.Height == size ? mask : Resampling.Resize(mask, size, size, Interpolation.Nearest);
         byte max = 0;
         foreach (var v in m.Pixels) if (v > max) max = v;
         var threshold = Math.Max(1, max / 2);
-        var img = new float[size * size];
         var msk = new byte[size * size];
-        var src = resized.Pixels;
         var ms = m.Pixels;
-        for (var i = 0; i < img.Length; i++)
-        {
-            img[i] = src[i] / 255f;
-            msk[i] = ms[i] > threshold ? (byte)1 : (byte)0;
-        }
+        for (var i = 0; i < msk.Length; i++) msk[i] = ms[i] > threshold ? (byte)1 : (byte)0;
         return new LungSample(id, img, msk, size, source);
+    }
+
+    /// <summary>
+    /// The model input of one 8-bit grey X-ray (the image half of <see cref="Preprocess"/>): CLAHE (clip 2.0, 8x8
+    /// tiles), bilinear resize to <paramref name="size"/> x <paramref name="size"/> (skipped at that size), and
+    /// v / 255 as float, row-major. Equals <c>cv2.resize(clahe.apply(img), (size, size), INTER_LINEAR) / 255</c>
+    /// in float32 (up to the resize's documented 1-LSB linear differences).
+    /// </summary>
+    public static float[] PreprocessImage(Image<byte> image, int size)
+    {
+        if (image.Width == size && image.Height == size)
+        {
+            var unit = new float[size * size];
+            PixelConvert.ToUnit(Histogram.Clahe(image, 2.0, 8, 8).Pixels, unit);
+            return unit;
+        }
+        return Histogram.ClaheResizeToUnit(image, 2.0, 8, 8, size, size, Interpolation.Linear).Data;
     }
 }

@@ -35,6 +35,11 @@ public class FastPathReferenceTests
         { 200, 150, 71, 49, 3 },
         { 64, 48, 32, 24, 3 },
         { 97, 33, 256, 40, 1 },
+        { 1024, 1024, 224, 224, 1 }, // the CXLSeg model-input geometry: paired AVX2 linear rows, 6-tap area columns
+        { 1000, 64, 500, 32, 1 },   // exact 2x, 500 columns: AVX2 (32), SSSE3 (16) and scalar 2x2 tails
+        { 1000, 300, 213, 77, 1 },  // area with a padded last column group (213 = 26 * 8 + 5)
+        { 300, 200, 251, 170, 1 },  // area below 2x: 2-3 taps per column, shared source rows
+        { 1024, 64, 13, 5, 1 },     // area with ~80 taps per column
     };
 
     [Theory]
@@ -438,6 +443,72 @@ public class ResizeIntoTests
         fd.Pixels.Fill(float.NaN);
         Resampling.ResizeInto(f, fd, interp);
         Assert.Equal(Resampling.Resize(f, 200, 40, interp).Data, fd.Data);
+    }
+
+    [Theory]
+    [InlineData(Interpolation.Nearest, 1)]
+    [InlineData(Interpolation.Linear, 1)]
+    [InlineData(Interpolation.Cubic, 3)]
+    [InlineData(Interpolation.Area, 1)]
+    [InlineData(Interpolation.Area, 2)]
+    public void ResizeToUnit_EqualsResizeThenDivideBy255(Interpolation interp, int cn)
+    {
+        var src = new Image<byte>(517, 301, cn);
+        new Random(11 + cn).NextBytes(src.Data);
+        // Several target shapes in a row on one thread, so the kept scratch image is both reused and replaced.
+        foreach (var (w, h) in new[] { (224, 224), (224, 224), (97, 40), (600, 333), (224, 224) })
+        {
+            var expected = Array.ConvertAll(Resampling.Resize(src, w, h, interp).Data, v => v / 255f);
+            Assert.Equal(expected, Resampling.ResizeToUnit(src, w, h, interp).Data);
+            var into = new Image<float>(w, h, cn);
+            into.Pixels.Fill(float.NaN);
+            Resampling.ResizeToUnitInto(src, into, interp);
+            Assert.Equal(expected, into.Data);
+        }
+    }
+
+    [Theory]
+    [InlineData(1024, 1024, 224, 224)] // the lung model input: 448 of 1024 rows equalised
+    [InlineData(300, 211, 97, 40)]
+    [InlineData(120, 80, 333, 190)]    // upscale: every row read
+    [InlineData(640, 480, 320, 240)]   // exact 2x: area path, every row
+    [InlineData(64, 64, 64, 64)]
+    public void ClaheResizeToUnit_EqualsClaheThenResizeToUnit(int sw, int sh, int dw, int dh)
+    {
+        var src = new Image<byte>(sw, sh);
+        for (int y = 0; y < sh; y++)
+            for (int x = 0; x < sw; x++) src[x, y] = (byte)((x * 5 + y * 3 + (x * y) % 23 + (x / 40) * 60) % 256);
+        foreach (var interp in Enum.GetValues<Interpolation>())
+        {
+            var expected = Resampling.ResizeToUnit(Histogram.Clahe(src, 2.0, 8, 8), dw, dh, interp);
+            Assert.Equal(expected.Data, Histogram.ClaheResizeToUnit(src, 2.0, 8, 8, dw, dh, interp).Data);
+        }
+    }
+
+    [Fact]
+    public void ResizeToUnitInto_ChannelMismatch_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => Resampling.ResizeToUnitInto(new Image<byte>(8, 8, 3), new Image<float>(4, 4, 1)));
+    }
+
+    [Fact]
+    public void ToUnit_EqualsScalarDivision_AtEveryLengthAndValue()
+    {
+        var bytes = new byte[300];
+        for (int i = 0; i < bytes.Length; i++) bytes[i] = (byte)(i * 7 + 3);
+        for (int n = 0; n <= bytes.Length; n += n < 40 ? 1 : 37)
+        {
+            var dst = new float[n];
+            PixelConvert.ToUnit(bytes.AsSpan(0, n), dst);
+            for (int i = 0; i < n; i++) Assert.Equal(bytes[i] / 255f, dst[i]);
+        }
+        var all = new byte[256];
+        for (int v = 0; v < 256; v++) all[v] = (byte)v;
+        var unit = new float[256];
+        PixelConvert.ToUnit(all, unit);
+        Assert.Equal(0f, unit[0]);
+        Assert.Equal(1f, unit[255]);
+        Assert.Throws<ArgumentException>(() => PixelConvert.ToUnit(all, new float[255]));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Thorax.Imaging;
+using Thorax.Imaging.Ops;
 using Thorax.Pipelines.Lungs;
 
 namespace Thorax.Pipelines.Tests.Lungs;
@@ -35,6 +36,21 @@ public class LungPipelineTests
         Assert.All(s.Image, v => Assert.InRange(v, 0f, 1f));
         Assert.Equal(15 * 12, s.Mask.Count(v => v == 1)); // nearest: rows 10..39 -> 5..19, columns 5..29 -> 3..14
         Assert.All(s.Mask, v => Assert.True(v is 0 or 1));
+    }
+
+    [Theory]
+    [InlineData(200, 150, 64)]
+    [InlineData(64, 64, 64)]
+    public void PreprocessImage_IsClaheThenBilinearResizeThenDivideBy255(int w, int h, int size)
+    {
+        var img = new Image<byte>(w, h);
+        for (var y = 0; y < h; y++)
+            for (var x = 0; x < w; x++) img[x, y] = (byte)((x * 3 + y * 5 + (x * y) % 17) % 256);
+        var clahe = Histogram.Clahe(img, 2.0, 8, 8);
+        var resized = w == size && h == size ? clahe : Resampling.Resize(clahe, size, size, Interpolation.Linear);
+        var expected = Array.ConvertAll(resized.Data, v => v / 255f);
+        Assert.Equal(expected, LungDataset.PreprocessImage(img, size));
+        Assert.Equal(expected, LungDataset.Preprocess("x", img, new Image<byte>(w, h), size, "test").Image);
     }
 
     [SkippableFact]
