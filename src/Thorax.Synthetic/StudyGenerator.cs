@@ -4,7 +4,7 @@ using Thorax.Synthetic.Internal;
 
 namespace Thorax.Synthetic;
 
-/// <summary>Generates synthetic studies. <see cref="Generate"/> is a pure function of (options, index): any
+/// <summary>Generates synthetic studies. <see cref="Generate(int)"/> is a pure function of (options, index): any
 /// study can be produced on its own, in any order, on any thread, with identical output. Thread-safe.</summary>
 public sealed class StudyGenerator
 {
@@ -27,7 +27,12 @@ public sealed class StudyGenerator
 
     /// <summary>Generates study <paramref name="index"/> (0-based, below <see cref="SynthOptions.Count"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Index outside [0, Count).</exception>
-    public SyntheticStudy Generate(int index)
+    public SyntheticStudy Generate(int index) => Generate(index, null);
+
+    /// <summary>Generates study <paramref name="index"/> into <paramref name="buffers"/> when given (the study's
+    /// pixel arrays are then the buffers' and stay valid until the next study generated into them), else into
+    /// new arrays. The pixels are the same either way.</summary>
+    internal SyntheticStudy Generate(int index, StudyBuffers? buffers)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _options.Count);
@@ -42,10 +47,13 @@ public sealed class StudyGenerator
         try
         {
             var renderRng = Rng.For(_options.Seed, 3, index);
-            var info = renderer.Render(plan, anatomy, ref renderRng);
+            if (buffers is not null && buffers.Size != size)
+                throw new ArgumentException($"Buffers are for {buffers.Size} px, the generator for {size} px.", nameof(buffers));
+            var info = renderer.Render(plan, anatomy, ref renderRng, buffers);
             var b = renderer.Brightness;
-            var img12 = new ushort[b.Length];
-            var img8 = new byte[b.Length];
+            // Quantize overwrites every element, so reused buffers need no clearing.
+            var img12 = buffers?.Image12 ?? new ushort[b.Length];
+            var img8 = buffers?.Image8 ?? new byte[b.Length];
             Quantize.To12And8(b, img12, img8);
             var gazeRng = Rng.For(_options.Seed, 4, index);
             var fixations = GazeSimulator.Simulate(info, size, ref gazeRng);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Thorax.Synthetic.Internal;
 
@@ -28,7 +29,8 @@ namespace Thorax.Synthetic;
 /// Same options give byte-identical files. Studies are generated and written in parallel, one study per worker
 /// (at most <see cref="Environment.ProcessorCount"/> in flight, so memory stays bounded at a few studies); every
 /// study is a pure function of (options, index) and the dataset tables are written afterwards in index order, so
-/// the bytes do not depend on scheduling. PNGs are encoded with <see cref="Thorax.Imaging.Codecs.PngEncodeOptions.Fast"/>
+/// the bytes do not depend on scheduling. Each worker generates into a reused set of pixel buffers (no fresh
+/// image or mask arrays per study). PNGs are encoded with <see cref="Thorax.Imaging.Codecs.PngEncodeOptions.Fast"/>
 /// (Up filter, zlib level 1 with run-length matching). <see cref="SyntheticBenchmark.Measure"/> times this method.</summary>
 public static class SyntheticDatasetWriter
 {
@@ -57,15 +59,20 @@ public static class SyntheticDatasetWriter
         var records = new StudyRecord[options.Count];
         int done = 0, files = 0;
         var po = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
-        Parallel.For(0, options.Count, po, i =>
+        // Each worker reuses one set of pixel buffers: a study is generated into them, written, and only its
+        // pixel-free record is kept. Parallel.For retires and restarts its worker tasks every few hundred
+        // milliseconds (each restart runs localInit), so the sets go back to a pool rather than being dropped.
+        var pool = new ConcurrentBag<StudyBuffers>();
+        Parallel.For(0, options.Count, po, () => pool.TryTake(out var b) ? b : new StudyBuffers(options.ImageSize), (i, _, buffers) =>
         {
-            var st = gen.Generate(i);
+            var st = gen.Generate(i, buffers);
             var rec = StudyRecord.From(st);
-            int n = layout.WriteStudy(st, rec);
+            int n = layout.WriteStudy(st, rec, buffers);
             records[i] = rec;
             Interlocked.Add(ref files, n);
             progress?.Report(Interlocked.Increment(ref done));
-        });
+            return buffers;
+        }, pool.Add);
         cancellationToken.ThrowIfCancellationRequested();
         files += DatasetTables.Write(layout, records, options);
         sw.Stop();

@@ -87,16 +87,19 @@ public sealed class SyntheticStudy
     public required string Report { get; init; }
 
     /// <summary>Union of both lung masks, 0/255 (a new array).</summary>
-    public byte[] LungMask()
+    public byte[] LungMask() => LungMask(new byte[RightLungMask.Length]);
+
+    /// <summary>Union of both lung masks, 0/255, written into <paramref name="m"/> (at least as long as a mask), which is returned.</summary>
+    internal byte[] LungMask(byte[] m)
     {
-        var m = new byte[RightLungMask.Length];
+        if (m.Length < RightLungMask.Length) throw new ArgumentException("Mask buffer too short.", nameof(m));
         var r = RightLungMask.AsSpan();
         var l = LeftLungMask.AsSpan(0, r.Length);
         int i = 0;
         if (Vector.IsHardwareAccelerated)
-            for (; i <= m.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+            for (; i <= r.Length - Vector<byte>.Count; i += Vector<byte>.Count)
                 (new Vector<byte>(r[i..]) | new Vector<byte>(l[i..])).CopyTo(m.AsSpan(i));
-        for (; i < m.Length; i++) m[i] = (byte)(r[i] | l[i]);
+        for (; i < r.Length; i++) m[i] = (byte)(r[i] | l[i]);
         return m;
     }
 }

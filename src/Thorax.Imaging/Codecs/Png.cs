@@ -28,9 +28,7 @@ public static class Png
     public static byte[] Encode(Image<byte> image, CompressionLevel level = CompressionLevel.Optimal)
     {
         ArgumentNullException.ThrowIfNull(image);
-        using var ms = new MemoryStream();
-        PngEncoder.Encode(ms, image.Width, image.Height, image.Channels, 8, image.Pixels, level);
-        return ms.ToArray();
+        return PngEncoder.EncodeToArray(image.Width, image.Height, image.Channels, 8, image.Pixels, PngEncodeOptions.From(level));
     }
 
     /// <summary>Encodes an 8-bit image (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA channels) to PNG bytes with the given
@@ -40,18 +38,14 @@ public static class Png
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(options);
-        using var ms = new MemoryStream();
-        PngEncoder.Encode(ms, image.Width, image.Height, image.Channels, 8, image.Pixels, options);
-        return ms.ToArray();
+        return PngEncoder.EncodeToArray(image.Width, image.Height, image.Channels, 8, image.Pixels, options);
     }
 
     /// <summary>Encodes a 16-bit image (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA channels) to PNG bytes.</summary>
     public static byte[] Encode(Image<ushort> image, CompressionLevel level = CompressionLevel.Optimal)
     {
         ArgumentNullException.ThrowIfNull(image);
-        using var ms = new MemoryStream();
-        PngEncoder.Encode(ms, image.Width, image.Height, image.Channels, 16, ToBigEndian(image.Pixels), level);
-        return ms.ToArray();
+        return PngEncoder.EncodeToArray(image.Width, image.Height, image.Channels, 16, ToBigEndian(image.Pixels), PngEncodeOptions.From(level));
     }
 
     /// <summary>Encodes a 16-bit image (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA channels) to PNG bytes with the given
@@ -61,9 +55,7 @@ public static class Png
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(options);
-        using var ms = new MemoryStream();
-        PngEncoder.Encode(ms, image.Width, image.Height, image.Channels, 16, ToBigEndian(image.Pixels), options);
-        return ms.ToArray();
+        return PngEncoder.EncodeToArray(image.Width, image.Height, image.Channels, 16, ToBigEndian(image.Pixels), options);
     }
 
     /// <summary>Writes an 8-bit image as PNG atomically (temporary file + rename).</summary>

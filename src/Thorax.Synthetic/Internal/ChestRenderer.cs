@@ -14,7 +14,7 @@ internal sealed partial class ChestRenderer
     private readonly int _lowF;
     private readonly Raster _low, _lowScratch;
     private readonly int[] _upX0, _upX1;
-    private readonly float[] _upTx, _upRow;
+    private readonly float[] _upTx, _upRow, _upFull;
 
     private readonly ShortcutKind _shortcut;
 
@@ -37,7 +37,7 @@ internal sealed partial class ChestRenderer
         _low = new Raster(ls, ls);
         _lowScratch = new Raster(ls, ls);
         // Bilinear upsampling taps from the low-resolution grid to full-resolution columns.
-        _upX0 = new int[size]; _upX1 = new int[size]; _upTx = new float[size]; _upRow = new float[ls];
+        _upX0 = new int[size]; _upX1 = new int[size]; _upTx = new float[size]; _upRow = new float[ls]; _upFull = new float[size];
         for (int x = 0; x < size; x++)
         {
             float fx = (x + 0.5f) / _lowF - 0.5f;
@@ -57,7 +57,9 @@ internal sealed partial class ChestRenderer
     public byte[] PneumothoraxMask { get; private set; } = [];
     public int PneumothoraxPixels { get; private set; }
 
-    public RenderInfo Render(StudyPlan plan, Anatomy an, ref Rng rng)
+    /// <summary>Renders a study; the masks go into <paramref name="buffers"/> when given (cleared first), else into
+    /// new arrays.</summary>
+    public RenderInfo Render(StudyPlan plan, Anatomy an, ref Rng rng, StudyBuffers? buffers = null)
     {
         // _a and _w2 are fully overwritten before they are read. The coverage layers are written only by the
         // rasterizer, so clearing the box drawn last time is enough.
@@ -89,7 +91,7 @@ internal sealed partial class ChestRenderer
 
         ToBrightness(plan, 0.0016f * s, ref rng);
         BuildMarkers(plan, an, ref rng);
-        BuildMasks(plan, an);
+        BuildMasks(plan, an, buffers);
         return info;
     }
 
@@ -137,13 +139,10 @@ internal sealed partial class ChestRenderer
             var ar = a.AsSpan(y * _s, _s);
             var low = LowRow(y);
             float rowDepth = depth * (1f - baseFade * PneumothoraxShape.SmoothStep(0.45f * s, dome + 0.05f * s, y));
-            for (int x = first; x <= last; x++)
-            {
-                float c = airRow[x];
-                if (c <= 0) continue;
-                float t = low[_upX0[x]] + (low[_upX1[x]] - low[_upX0[x]]) * _upTx[x];
-                ar[x] -= c * rowDepth * (0.16f + 0.36f * MathF.Min(1f, t * 1.35f));
-            }
+            // ar[x] -= c * rowDepth * (0.16 + 0.36 min(1, 1.35 t)) where c > 0, t the upsampled low-pass.
+            int len = last - first + 1;
+            RowOps.Upsample(low, _upX0, _upX1, _upTx, first, _upFull.AsSpan(first, len));
+            RowOps.SubtractAir(airRow.Slice(first, len), _upFull.AsSpan(first, len), rowDepth, ar.Slice(first, len));
         }
 
         // Heart, mediastinum, aortic knob, trachea.
@@ -163,15 +162,10 @@ internal sealed partial class ChestRenderer
                 float f = central * (1f - PneumothoraxShape.SmoothStep(dome - 0.06f * s, dome + 0.02f * s, y));
                 if (f <= 0) continue;
                 var low = LowRow(y);
-                var cr = _central.Row(y);
-                var ar = _a.Row(y);
-                for (int x = cx0; x <= cx1; x++)
-                {
-                    float c = cr[x];
-                    if (c <= 0) continue;
-                    float t = low[_upX0[x]] + (low[_upX1[x]] - low[_upX0[x]]) * _upTx[x];
-                    ar[x] += f * c * (0.5f + 0.5f * MathF.Min(1f, 1.4f * t));
-                }
+                int len = cx1 - cx0 + 1;
+                // ar[x] += f * c * (0.5 + 0.5 min(1, 1.4 t)) where c > 0.
+                RowOps.Upsample(low, _upX0, _upX1, _upTx, cx0, _upFull.AsSpan(cx0, len));
+                RowOps.AddCentral(_central.Row(y).Slice(cx0, len), _upFull.AsSpan(cx0, len), f, _a.Row(y).Slice(cx0, len));
             }
         }
         Rasterizer.FillPolygon(_a, Shapes.Ribbon(an.Trachea, 0.03f * s, 0.024f * s), -0.22f, Blend.Add);
@@ -261,10 +255,17 @@ internal sealed partial class ChestRenderer
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
-    private void BuildMasks(StudyPlan plan, Anatomy an)
+    private void BuildMasks(StudyPlan plan, Anatomy an, StudyBuffers? buffers)
     {
         int n = _s * _s;
-        var right = new byte[n]; var left = new byte[n]; var heart = new byte[n]; var ptx = new byte[n];
+        byte[] right, left, heart, ptx;
+        if (buffers is not null)
+        {
+            if (buffers.Size != _s) throw new ArgumentException($"Buffers are for {buffers.Size} px, the renderer for {_s} px.", nameof(buffers));
+            (right, left, heart, ptx) = (buffers.RightLung, buffers.LeftLung, buffers.Heart, buffers.Pneumothorax);
+            Array.Clear(right); Array.Clear(left); Array.Clear(heart); Array.Clear(ptx);
+        }
+        else { right = new byte[n]; left = new byte[n]; heart = new byte[n]; ptx = new byte[n]; }
         // The heart silhouette ends at the diaphragm (the part below is hidden in the abdomen shadow).
         int heartEnd = Math.Clamp((int)(an.DomeLeftY + 0.015f * _s), 0, _s) - 1;
         Threshold(_heart, null, heart, heartEnd);
@@ -364,15 +365,9 @@ internal sealed partial class ChestRenderer
         float qa = c * c * ix + sn * sn * iy, qb = 2 * c * sn * (ix - iy), qc = sn * sn * ix + c * c * iy;
         for (int y = y0; y <= y1; y++)
         {
-            var row = dst.Row(y);
             float dy = y + 0.5f - cy;
             float rowC = qc * dy * dy, rowB = qb * dy;
-            for (int x = x0; x <= x1; x++)
-            {
-                float dx = x + 0.5f - cx;
-                float t = (qa * dx + rowB) * dx + rowC;
-                if (t < ExpTable.Range) row[x] += amp * ExpTable.NegExp(t);
-            }
+            ExpTable.AddBumpRow(dst.Row(y), x0, x1, cx, qa, rowB, rowC, amp);
         }
     }
 }

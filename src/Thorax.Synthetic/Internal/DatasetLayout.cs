@@ -38,8 +38,9 @@ internal sealed class DatasetLayout(string root, SynthOptions options)
         if (options.WriteReports) Directory.CreateDirectory(Candid);
     }
 
-    /// <summary>Writes the per-study files; returns how many.</summary>
-    public int WriteStudy(SyntheticStudy st, StudyRecord rec)
+    /// <summary>Writes the per-study files; returns how many. <paramref name="scratch"/> (optional) provides the
+    /// buffer for the union lung mask.</summary>
+    public int WriteStudy(SyntheticStudy st, StudyRecord rec, StudyBuffers? scratch = null)
     {
         string name = st.Id + ".png";
         int w = st.Width, h = st.Height, files = 0;
@@ -48,7 +49,7 @@ internal sealed class DatasetLayout(string root, SynthOptions options)
         File.WriteAllBytes(Path.Combine(MontgomeryImages, name), img);
         files += 2;
         if (options.Write16BitPng) { File.WriteAllBytes(Path.Combine(Images16, name), Png16(st.Image12, w, h)); files++; }
-        File.WriteAllBytes(Path.Combine(LungMasks, name), Png8(st.LungMask(), w, h));
+        File.WriteAllBytes(Path.Combine(LungMasks, name), Png8(scratch is null ? st.LungMask() : st.LungMask(scratch.Lungs), w, h));
         File.WriteAllBytes(Path.Combine(HeartMasks, name), Png8(st.HeartMask, w, h));
         File.WriteAllBytes(Path.Combine(PtxMasks, name), Png8(st.PneumothoraxMask, w, h));
         File.WriteAllBytes(Path.Combine(MontgomeryLeft, name), Png8(st.LeftLungMask, w, h));

@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Thorax.Synthetic.Internal;
 
@@ -145,6 +147,98 @@ internal static class RowOps
         {
             bool on = Unsafe.Add(ref c, i) >= 0.5f && (!hasEx || Unsafe.Add(ref e, i) < 0.5f);
             Unsafe.Add(ref d, i) = on ? (byte)255 : (byte)0;
+        }
+    }
+
+    /// <summary>Bilinear upsampling of one low-resolution row: dst[k] = low[x0[x]] + (low[x1[x]] - low[x0[x]]) * tx[x]
+    /// for x = from + k (same float operations as the scalar formula in every path).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Upsample(float[] low, int[] x0, int[] x1, float[] tx, int from, Span<float> dst)
+    {
+        int n = dst.Length;
+        if (from < 0 || from + n > x0.Length || from + n > x1.Length || from + n > tx.Length) throw new ArgumentException("Tap tables shorter than the row.");
+        int i = 0;
+        fixed (float* l = low, t = tx, d = dst)
+        fixed (int* i0 = x0, i1 = x1)
+        {
+            if (Avx2.IsSupported)
+            {
+                // The tap indices are in [0, low.Length) by construction (ChestRenderer clamps them).
+                for (; i <= n - 8; i += 8)
+                {
+                    var a = Avx2.GatherVector256(l, Avx.LoadVector256(i0 + from + i), 4);
+                    var b = Avx2.GatherVector256(l, Avx.LoadVector256(i1 + from + i), 4);
+                    Avx.Store(d + i, Avx.Add(a, Avx.Multiply(Avx.Subtract(b, a), Avx.LoadVector256(t + from + i))));
+                }
+            }
+            for (; i < n; i++)
+            {
+                int x = from + i;
+                d[i] = low[x0[x]] + (low[x1[x]] - low[x0[x]]) * tx[x];
+            }
+        }
+    }
+
+    /// <summary>dst[i] -= c[i] * depth * (0.16 + 0.36 min(1, t[i] * 1.35)) where c[i] &gt; 0 (lung air).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SubtractAir(ReadOnlySpan<float> c, ReadOnlySpan<float> t, float depth, Span<float> dst)
+    {
+        int i = 0, n = c.Length;
+        if (t.Length < n || dst.Length < n) throw new ArgumentException("Rows of different lengths.");
+        ref float cs = ref MemoryMarshal.GetReference(c);
+        ref float ts = ref MemoryMarshal.GetReference(t);
+        ref float ds = ref MemoryMarshal.GetReference(dst);
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vd = new Vector<float>(depth);
+            var k0 = new Vector<float>(0.16f);
+            var k1 = new Vector<float>(0.36f);
+            var k2 = new Vector<float>(1.35f);
+            var one = Vector<float>.One;
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var cv = Vector.LoadUnsafe(ref cs, (nuint)i);
+                var dv = Vector.LoadUnsafe(ref ds, (nuint)i);
+                var nv = dv - cv * vd * (k0 + k1 * Vector.Min(one, Vector.LoadUnsafe(ref ts, (nuint)i) * k2));
+                Vector.StoreUnsafe(Vector.ConditionalSelect(Vector.GreaterThan(cv, Vector<float>.Zero), nv, dv), ref ds, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float cc = Unsafe.Add(ref cs, i);
+            if (cc <= 0) continue;
+            Unsafe.Add(ref ds, i) -= cc * depth * (0.16f + 0.36f * MathF.Min(1f, Unsafe.Add(ref ts, i) * 1.35f));
+        }
+    }
+
+    /// <summary>dst[i] += f * c[i] * (0.5 + 0.5 min(1, 1.4 t[i])) where c[i] &gt; 0 (central shadow).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddCentral(ReadOnlySpan<float> c, ReadOnlySpan<float> t, float f, Span<float> dst)
+    {
+        int i = 0, n = c.Length;
+        if (t.Length < n || dst.Length < n) throw new ArgumentException("Rows of different lengths.");
+        ref float cs = ref MemoryMarshal.GetReference(c);
+        ref float ts = ref MemoryMarshal.GetReference(t);
+        ref float ds = ref MemoryMarshal.GetReference(dst);
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vf = new Vector<float>(f);
+            var half = new Vector<float>(0.5f);
+            var k = new Vector<float>(1.4f);
+            var one = Vector<float>.One;
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var cv = Vector.LoadUnsafe(ref cs, (nuint)i);
+                var dv = Vector.LoadUnsafe(ref ds, (nuint)i);
+                var nv = dv + vf * cv * (half + half * Vector.Min(one, k * Vector.LoadUnsafe(ref ts, (nuint)i)));
+                Vector.StoreUnsafe(Vector.ConditionalSelect(Vector.GreaterThan(cv, Vector<float>.Zero), nv, dv), ref ds, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float cc = Unsafe.Add(ref cs, i);
+            if (cc <= 0) continue;
+            Unsafe.Add(ref ds, i) += f * cc * (0.5f + 0.5f * MathF.Min(1f, 1.4f * Unsafe.Add(ref ts, i)));
         }
     }
 }

@@ -33,6 +33,30 @@ public class StudyGeneratorTests
     }
 
     [Fact]
+    public void Generate_IntoReusedBuffers_SameAsFreshArrays()
+    {
+        // One buffer set reused across studies (as the dataset writer does): every study must come out exactly as
+        // with fresh arrays, whatever the previous study left in the buffers.
+        var g = new StudyGenerator(Opts);
+        var buffers = new Thorax.Synthetic.Internal.StudyBuffers(Opts.ImageSize);
+        foreach (int i in new[] { 1, 0, 5, 2, 7 })
+        {
+            var fresh = Studies.Value[i];
+            var reused = g.Generate(i, buffers);
+            Assert.Same(buffers.Image8, reused.Image8);
+            Assert.Equal(fresh.Image12, reused.Image12);
+            Assert.Equal(fresh.Image8, reused.Image8);
+            Assert.Equal(fresh.RightLungMask, reused.RightLungMask);
+            Assert.Equal(fresh.LeftLungMask, reused.LeftLungMask);
+            Assert.Equal(fresh.HeartMask, reused.HeartMask);
+            Assert.Equal(fresh.PneumothoraxMask, reused.PneumothoraxMask);
+            Assert.Equal(fresh.PneumothoraxPixels, reused.PneumothoraxPixels);
+            Assert.Equal(fresh.LungMask(), reused.LungMask(buffers.Lungs));
+        }
+        Assert.Throws<ArgumentException>(() => g.Generate(0, new Thorax.Synthetic.Internal.StudyBuffers(Opts.ImageSize + 1)));
+    }
+
+    [Fact]
     public void Generate_DifferentSeed_DifferentImage()
     {
         var a = new StudyGenerator(Opts).Generate(0);
