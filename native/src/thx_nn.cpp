@@ -1,6 +1,7 @@
 // Neural-network functionals: convolution, pooling, resampling, normalisation, activations, dropout, embedding.
 #include "thx_common.h"
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 using namespace thx;
@@ -186,10 +187,10 @@ THX_API int32_t thx_unfold(thx_tensor x, const int64_t* kernel, const int64_t* d
 }
 
 namespace {
-// DropBlock (Ghiasi et al. 2018, as clguo/SA-UNet's Keras layer): uniform u over the input's shape from `gen`; a seed
-// where u < gamma inside the valid region [half, size - half) of each plane; every seed drops the block_size square
-// that a stride-1 max filter with padding (before, after) = ((bs-1)/2, bs-1-(bs-1)/2) spreads it to; the keep mask is
-// (1 - dropped) * numel / max(1, kept count), computed in the input's floating type as the composite ops below do.
+// DropBlock (Ghiasi et al. 2018, as clguo/SA-UNet's Keras layer): a Bernoulli(gamma) seed at each position of each
+// plane's valid region [half, size - half); every seed drops the block_size square that a stride-1 max filter with
+// padding (before, after) = ((bs-1)/2, bs-1-(bs-1)/2) spreads it to; the keep mask is (1 - dropped) * numel /
+// max(1, kept count), computed in the input's floating type as the composite ops below do.
 torch::Tensor dropblock_keep_composite(const torch::Tensor& u, double gamma, int64_t bs) {
   const int64_t h = u.size(2), w = u.size(3), half = bs / 2;
   auto seeds = u.lt(gamma).to(u.scalar_type());
@@ -203,50 +204,88 @@ torch::Tensor dropblock_keep_composite(const torch::Tensor& u, double gamma, int
   return kept.mul_(scale);
 }
 
-template <typename scalar_t>
-torch::Tensor dropblock_keep_cpu(const torch::Tensor& u, double gamma, int64_t bs) {
-  const int64_t planes = u.size(0) * u.size(1), h = u.size(2), w = u.size(3), plane = h * w, half = bs / 2;
-  const int64_t before = (bs - 1) / 2, after = bs - 1 - before;
-  auto dropped = torch::zeros({planes, h, w}, u.options().dtype(torch::kUInt8));
-  std::vector<int64_t> counts(static_cast<size_t>(planes), 0);
-  const scalar_t* up = u.data_ptr<scalar_t>();
+// Seeds as flat indices into the valid regions, plane after plane (plane * hv * wv + row * wv + col), ascending.
+// The keep mask of an (N, C, H, W) tensor with `options` from them.
+torch::Tensor dropblock_keep_from_seeds(const std::vector<int64_t>& seeds, at::IntArrayRef sizes, const torch::TensorOptions& options, int64_t bs) {
+  const int64_t planes = sizes[0] * sizes[1], h = sizes[2], w = sizes[3], plane = h * w, half = bs / 2;
+  const int64_t hv = h - 2 * half, wv = w - 2 * half, before = (bs - 1) / 2, after = bs - 1 - before;
+  auto dropped = torch::zeros({planes, h, w}, torch::TensorOptions().dtype(torch::kUInt8));
   uint8_t* dp = dropped.data_ptr<uint8_t>();
-  const scalar_t g = static_cast<scalar_t>(gamma);
-  at::parallel_for(0, planes, 1, [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; p++) {
-      const scalar_t* uplane = up + p * plane;
-      uint8_t* d = dp + p * plane;
-      for (int64_t i = half; i < h - half; i++) {
-        const scalar_t* row = uplane + i * w;
-        for (int64_t j = half; j < w - half; j++) {
-          if (!(row[j] < g)) continue;
-          const int64_t r0 = std::max<int64_t>(0, i - after), r1 = std::min<int64_t>(h - 1, i + before);
-          const int64_t c0 = std::max<int64_t>(0, j - after), c1 = std::min<int64_t>(w - 1, j + before);
-          for (int64_t r = r0; r <= r1; r++) std::memset(d + r * w + c0, 1, static_cast<size_t>(c1 - c0 + 1));
-        }
-      }
+  for (int64_t idx : seeds) {
+    const int64_t p = idx / (hv * wv), r = idx % (hv * wv);
+    const int64_t i = r / wv + half, j = r % wv + half;
+    const int64_t r0 = std::max<int64_t>(0, i - after), r1 = std::min<int64_t>(h - 1, i + before);
+    const int64_t c0 = std::max<int64_t>(0, j - after), c1 = std::min<int64_t>(w - 1, j + before);
+    uint8_t* d = dp + p * plane;
+    for (int64_t rr = r0; rr <= r1; rr++) std::memset(d + rr * w + c0, 1, static_cast<size_t>(c1 - c0 + 1));
+  }
+  const int64_t numel = planes * plane;
+  std::vector<int64_t> counts(static_cast<size_t>((numel + (1 << 16) - 1) >> 16), 0);
+  at::parallel_for(0, static_cast<int64_t>(counts.size()), 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; b++) {
       int64_t n = 0;
-      for (int64_t k = 0; k < plane; k++) n += d[k];
-      counts[static_cast<size_t>(p)] = n;
+      for (int64_t k = b << 16, e = std::min<int64_t>(numel, (b + 1) << 16); k < e; k++) n += dp[k];
+      counts[static_cast<size_t>(b)] = n;
     }
   });
   int64_t droppedTotal = 0;
   for (auto c : counts) droppedTotal += c;
-  const int64_t numel = u.numel();
-  // Same arithmetic as the composite: reciprocal of the clamped count, then times numel, in scalar_t.
-  const scalar_t keptCount = static_cast<scalar_t>(std::max<int64_t>(1, numel - droppedTotal));
-  const scalar_t scale = (static_cast<scalar_t>(1) / keptCount) * static_cast<scalar_t>(numel);
-  auto keep = torch::empty(u.sizes(), u.options());
-  scalar_t* kp = keep.data_ptr<scalar_t>();
-  at::parallel_for(0, numel, 1 << 16, [&](int64_t k0, int64_t k1) {
-    for (int64_t k = k0; k < k1; k++) kp[k] = dp[k] ? static_cast<scalar_t>(0) : scale;
-  });
+  auto keep = torch::empty(sizes, options);
+  auto fill = [&](auto zero) {
+    using scalar_t = decltype(zero);
+    // Same arithmetic as the composite: reciprocal of the clamped kept count, then times numel, in scalar_t.
+    const scalar_t keptCount = static_cast<scalar_t>(std::max<int64_t>(1, numel - droppedTotal));
+    const scalar_t scale = (static_cast<scalar_t>(1) / keptCount) * static_cast<scalar_t>(numel);
+    scalar_t* kp = keep.data_ptr<scalar_t>();
+    at::parallel_for(0, numel, 1 << 16, [&](int64_t k0, int64_t k1) {
+      for (int64_t k = k0; k < k1; k++) kp[k] = dp[k] ? zero : scale;
+    });
+  };
+  if (options.dtype() == torch::kDouble) fill(0.0);
+  else fill(0.0f);
   return keep;
+}
+
+// Seeds where u < gamma inside the valid regions (the composite's rule, for tests against it).
+std::vector<int64_t> dropblock_seeds_from_uniform(const torch::Tensor& u, double gamma, int64_t bs) {
+  auto uf = u.to(torch::kDouble).contiguous();
+  const int64_t planes = u.size(0) * u.size(1), h = u.size(2), w = u.size(3), half = bs / 2, hv = h - 2 * half, wv = w - 2 * half;
+  const double* up = uf.data_ptr<double>();
+  const double g = u.scalar_type() == torch::kFloat ? static_cast<double>(static_cast<float>(gamma)) : gamma;
+  std::vector<int64_t> seeds;
+  for (int64_t p = 0; p < planes; p++)
+    for (int64_t i = 0; i < hv; i++)
+      for (int64_t j = 0; j < wv; j++)
+        if (up[p * h * w + (i + half) * w + (j + half)] < g) seeds.push_back(p * hv * wv + i * wv + j);
+  return seeds;
+}
+
+// Bernoulli(gamma) seeds over `total` valid positions by geometric skipping: the gap before the next seed is
+// floor(log(v) / log(1 - gamma)) for v uniform in (0, 1], the same distribution as one Bernoulli draw per position
+// but with one uniform per seed (about gamma * total of them) instead of one per element.
+std::vector<int64_t> dropblock_seeds_geometric(int64_t total, double gamma, c10::optional<at::Generator> gen) {
+  std::vector<int64_t> seeds;
+  if (!(gamma > 0) || total <= 0) return seeds;
+  const double logq = std::log1p(-std::min(gamma, 1.0));
+  const int64_t chunk = std::max<int64_t>(64, static_cast<int64_t>(gamma * static_cast<double>(total) * 1.1) + 64);
+  int64_t pos = -1;
+  while (true) {
+    auto v = torch::rand({chunk}, gen, torch::TensorOptions().dtype(torch::kDouble));
+    const double* vp = v.data_ptr<double>();
+    for (int64_t k = 0; k < chunk; k++) {
+      const double gap = gamma >= 1.0 ? 0.0 : std::floor(std::log1p(-vp[k]) / logq);  // 1 - rand in (0, 1]
+      if (!(gap < static_cast<double>(total - pos))) return seeds;
+      pos += 1 + static_cast<int64_t>(gap);
+      if (pos >= total) return seeds;
+      seeds.push_back(pos);
+    }
+  }
 }
 }  // namespace
 
 // DropBlock keep mask for x (N, C, H, W): zeros on dropped blocks, numel / kept elsewhere; no autograd history.
-// The caller multiplies x by it. gamma is the seed probability, block the square's side.
+// The caller multiplies x by it. gamma is the seed probability, block the square's side. On the CPU the seeds are drawn
+// by geometric skipping from `g` (one uniform per seed); on other devices one uniform per element, through pooling ops.
 THX_API int32_t thx_dropblock_keep_mask(thx_tensor x, double gamma, int64_t block, thx_generator g, thx_tensor* out) {
   THX_TRY
   auto& t = T(x);
@@ -254,27 +293,36 @@ THX_API int32_t thx_dropblock_keep_mask(thx_tensor x, double gamma, int64_t bloc
   TORCH_CHECK(block >= 1, "dropblock: block size must be at least 1, got ", block);
   TORCH_CHECK(t.size(2) - 2 * (block / 2) >= 1 && t.size(3) - 2 * (block / 2) >= 1, "dropblock: map ", t.sizes(),
               " smaller than the block ", block);
+  TORCH_CHECK(gamma >= 0 && gamma <= 1, "dropblock: gamma must be in [0, 1], got ", gamma);
   at::NoGradGuard ng;
-  auto u = torch::rand(t.sizes(), OG(g), t.options().requires_grad(false));
   torch::Tensor keep;
-  if (u.device().is_cpu() && u.scalar_type() == torch::kFloat) keep = dropblock_keep_cpu<float>(u, gamma, block);
-  else if (u.device().is_cpu() && u.scalar_type() == torch::kDouble) keep = dropblock_keep_cpu<double>(u, gamma, block);
-  else keep = dropblock_keep_composite(u, gamma, block);
+  const bool cpu = t.device().is_cpu() && (t.scalar_type() == torch::kFloat || t.scalar_type() == torch::kDouble);
+  if (cpu) {
+    const int64_t half = block / 2;
+    const int64_t total = t.size(0) * t.size(1) * (t.size(2) - 2 * half) * (t.size(3) - 2 * half);
+    keep = dropblock_keep_from_seeds(dropblock_seeds_geometric(total, gamma, OG(g)), t.sizes(), t.options().requires_grad(false), block);
+  } else {
+    keep = dropblock_keep_composite(torch::rand(t.sizes(), OG(g), t.options().requires_grad(false)), gamma, block);
+  }
   *out = wrap(std::move(keep));
   THX_CATCH
 }
 
-// The composite (device-independent) DropBlock keep mask from a given uniform tensor u, for tests of the CPU kernel.
+// The keep mask from given uniform samples u (seed where u < gamma), by the CPU seed-stamping kernel or (composite)
+// by pooling ops; for tests that both implement the same rule.
 THX_API int32_t thx_dropblock_keep_mask_from_uniform(thx_tensor u, double gamma, int64_t block, int32_t composite, thx_tensor* out) {
   THX_TRY
   auto& t = T(u);
   TORCH_CHECK(t.dim() == 4, "dropblock: expected (N, C, H, W), got ", t.sizes());
+  TORCH_CHECK(t.size(2) - 2 * (block / 2) >= 1 && t.size(3) - 2 * (block / 2) >= 1, "dropblock: map ", t.sizes(),
+              " smaller than the block ", block);
   at::NoGradGuard ng;
   auto c = t.contiguous();
   torch::Tensor keep;
-  if (composite == 0 && c.device().is_cpu() && c.scalar_type() == torch::kFloat) keep = dropblock_keep_cpu<float>(c, gamma, block);
-  else if (composite == 0 && c.device().is_cpu() && c.scalar_type() == torch::kDouble) keep = dropblock_keep_cpu<double>(c, gamma, block);
-  else keep = dropblock_keep_composite(c, gamma, block);
+  if (composite == 0 && c.device().is_cpu() && (c.scalar_type() == torch::kFloat || c.scalar_type() == torch::kDouble))
+    keep = dropblock_keep_from_seeds(dropblock_seeds_from_uniform(c, gamma, block), c.sizes(), c.options(), block);
+  else
+    keep = dropblock_keep_composite(c, gamma, block);
   *out = wrap(std::move(keep));
   THX_CATCH
 }

@@ -263,15 +263,16 @@ public static partial class Functional
 
     /// <summary>
     /// The multiplicative keep mask of DropBlock (Ghiasi et al. 2018, as clguo/SA-UNet's layer) for an (N, C, H, W)
-    /// floating input: uniform samples u of the input's shape are drawn from <paramref name="generator"/> (or the
-    /// global generator); positions with u &lt; <paramref name="gamma"/> inside each plane's valid region
-    /// [b/2, size - b/2) seed a block; every element within a b x b square of a seed (the square a stride-1 max filter
-    /// with padding ((b-1)/2, b-1-(b-1)/2) spreads the seed over) is dropped. The mask is 0 on dropped elements and
-    /// numel / max(1, kept) elsewhere, in the input's dtype, without autograd history; multiply the input by it.
+    /// floating input: each position of each plane's valid region [b/2, size - b/2) is a seed with probability
+    /// <paramref name="gamma"/>, independently, drawn from <paramref name="generator"/> (or the global generator); every
+    /// element within a b x b square of a seed (the square a stride-1 max filter with padding ((b-1)/2, b-1-(b-1)/2)
+    /// spreads the seed over) is dropped. The mask is 0 on dropped elements and numel / max(1, kept) elsewhere, in the
+    /// input's dtype, without autograd history; multiply the input by it.
     /// </summary>
-    /// <remarks>On the CPU (float32, float64) one native pass marks the blocks of the sparse seeds; elsewhere libtorch's
-    /// pooling ops compute the same mask.</remarks>
-    /// <exception cref="TorchException">Not 4-D, a block size below 1, or a map smaller than the block.</exception>
+    /// <remarks>On the CPU (float32, float64) the seeds are drawn by geometric skipping (one uniform per seed rather than
+    /// per element) and their squares stamped natively; on other devices one uniform per element goes through
+    /// libtorch's pooling ops. Both follow the same distribution; the random streams differ.</remarks>
+    /// <exception cref="TorchException">Not 4-D, a block size below 1, a map smaller than the block, or gamma outside [0, 1].</exception>
     public static unsafe Tensor DropBlockKeepMask(Tensor input, double gamma, int blockSize, Generator? generator = null)
     {
         nint r;

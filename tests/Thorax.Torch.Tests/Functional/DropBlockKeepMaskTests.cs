@@ -61,18 +61,45 @@ public class DropBlockKeepMaskTests
     }
 
     [Fact]
-    public void KeepMask_DrawsItsUniformsFromTheGenerator_AndHasNoHistory()
+    public void KeepMask_IsReproducibleFromTheGenerator_RescalesToNumel_AndHasNoHistory()
     {
         using var scope = Torch.NewScope();
         var x = Torch.Ones(new long[] { 2, 4, 24, 24 }).RequiresGrad_();
         using var g1 = new Generator(5);
         using var g2 = new Generator(5);
+        using var g3 = new Generator(6);
         var mask = F.DropBlockKeepMask(x, 0.03, 5, g1);
-        var expected = F.DropBlockKeepMaskFromUniform(Torch.Rand(x.Shape, g2), 0.03, 5, composite: true);
-        Assert.Equal(expected.ToArray<float>(), mask.ToArray<float>());
+        Assert.Equal(mask.ToArray<float>(), F.DropBlockKeepMask(x, 0.03, 5, g2).ToArray<float>());
+        Assert.NotEqual(mask.ToArray<float>(), F.DropBlockKeepMask(x, 0.03, 5, g3).ToArray<float>());
         Assert.False(mask.RequiresGrad);
-        // The rescale keeps the sum: sum(mask) == numel whenever something is kept.
         Assert.Equal(x.NumEl, mask.Sum().Item(), 1.0);
+        Assert.Contains(0f, mask.ToArray<float>());
+    }
+
+    [Fact]
+    public void GeometricSeeds_AreIndependentBernoulliDraws()
+    {
+        // Block 1: the mask is the seed map itself over the whole plane. Dropped count ~ Binomial(65536, 0.1)
+        // (sd 76.8); neighbouring pairs are both dropped at rate gamma^2 when the draws are independent.
+        using var scope = Torch.NewScope();
+        using var g = new Generator(11);
+        const double gamma = 0.1;
+        var m = F.DropBlockKeepMask(Torch.Ones(new long[] { 4, 4, 64, 64 }), gamma, 1, g).ToArray<float>();
+        var dropped = m.Select(v => v == 0f).ToArray();
+        var n = dropped.Count(d => d);
+        Assert.InRange(n, 65536 * gamma - 5 * 76.8, 65536 * gamma + 5 * 76.8);
+        int pairs = 0, both = 0;
+        for (var k = 0; k + 1 < dropped.Length; k++)
+        {
+            if ((k + 1) % 64 == 0) continue;
+            pairs++;
+            if (dropped[k] && dropped[k + 1]) both++;
+        }
+        var sd = Math.Sqrt(pairs * gamma * gamma * (1 - gamma * gamma));
+        Assert.InRange(both, pairs * gamma * gamma - 5 * sd, pairs * gamma * gamma + 5 * sd);
+        // gamma 1 seeds every position (first and last included): everything is dropped; gamma 0 drops nothing.
+        Assert.All(F.DropBlockKeepMask(Torch.Ones(new long[] { 2, 1, 3, 3 }), 1.0, 1, g).ToArray<float>(), v => Assert.Equal(0f, v));
+        Assert.All(F.DropBlockKeepMask(Torch.Ones(new long[] { 2, 1, 3, 3 }), 0.0, 1, g).ToArray<float>(), v => Assert.Equal(1f, v));
     }
 
     [Fact]
