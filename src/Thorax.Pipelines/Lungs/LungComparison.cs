@@ -119,9 +119,13 @@ public static class LungComparison
         }
         sb.AppendLine();
         sb.Append(FormattableString.Invariant(
-            $"Validation split of {(rows.Count > 0 ? rows[0].ValidationImages : 0)} images ({dataNote}); {options.Size} px, base {options.BaseChannels} channels, batch {options.BatchSize}, Adam {options.LearningRate:G3}, "));
+            $"Validation split of {(rows.Count > 0 ? rows[0].ValidationImages : 0)} images ({dataNote}); {options.Size} px, base {options.BaseChannels} channels, batch {options.BatchSize}, Adam {options.LearningRate:G3}, {BatchNormNote(options)}, "));
         sb.AppendLine(FormattableString.Invariant(
             $"at most {options.Epochs} epochs or {options.TimeBudget.TotalMinutes:0.#} min per model, seed {options.Seed}. Loss = BCE + Dice at the best epoch; metrics are per-image means; bold = best."));
         return sb.ToString();
     }
+
+    private static string BatchNormNote(LungTrainingOptions o) => o.BatchNormMomentum is { } m
+        ? FormattableString.Invariant($"BatchNorm momentum {m:G3}")
+        : "each architecture's own BatchNorm momentum";
 }

@@ -23,6 +23,8 @@ public class LungComparisonTests
         Assert.Contains("| 92.88 |", lines[2]);
         Assert.Contains("256 px", md);
         Assert.Contains("test data", md);
+        Assert.Contains("BatchNorm momentum 0.1,", md);
+        Assert.Contains("each architecture's own BatchNorm momentum", LungComparison.Markdown(rows, new LungTrainingOptions { BatchNormMomentum = null }, "x"));
     }
 
     [Fact]
