@@ -14,11 +14,11 @@ namespace Thorax.Cli.Bench;
 /// and component inputs come from integer formulas that imaging_bench.py evaluates identically.</para>
 /// <para>Threads: the main rows run both sides with the same thread count N (Thorax: <see cref="OpsThreading.MaxThreads"/>
 /// = N row bands; OpenCV: <c>cv2.setNumThreads(N)</c>). SciPy's <c>gaussian_filter</c> is single-threaded whatever N.
-/// Thorax's connected components are single-threaded; OpenCV's may use N threads. When N &gt; 1 the resize, CLAHE and
+/// Connected components: Thorax labels up to N row bands in parallel, OpenCV up to N strips. When N &gt; 1 the resize, CLAHE and
 /// component cases are repeated as "... 1 thread" rows with both sides limited to one thread: that is the per-core
 /// comparison.</para>
 /// <para>Memory: every Thorax case starts after a full collection, and the CLI runs with a 5 MiB large-object threshold
-/// (Thorax.Cli.csproj), so 1024^2 images and 512^2 outputs are ordinary generation-0 arrays rather than fresh
+/// and 8 MiB GC regions (Thorax.Cli.csproj), so 1024^2 images and 512^2 outputs are ordinary generation-0 arrays rather than fresh
 /// large-object-heap memory; the "dicom -> model input" row times <see cref="Thorax.Pipelines.Lungs.LungDataset.PreprocessImage"/>,
 /// the library's own preprocessing.</para>
 /// </remarks>

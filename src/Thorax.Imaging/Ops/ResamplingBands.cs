@@ -1,12 +1,13 @@
 namespace Thorax.Imaging.Ops;
 
 /// <summary>
-/// Thread budget of the row-parallel image operations (<see cref="Resampling.Resize(Image{byte}, int, int, Interpolation)"/>
-/// and <see cref="Histogram.Clahe(Image{byte}, double, int, int)"/>), in the spirit of <c>cv2.setNumThreads</c>.
+/// Thread budget of the row-parallel image operations (<see cref="Resampling.Resize(Image{byte}, int, int, Interpolation)"/>,
+/// <see cref="Histogram.Clahe(Image{byte}, double, int, int)"/> and
+/// <see cref="ConnectedComponents.Label(Image{byte}, Connectivity)"/>), in the spirit of <c>cv2.setNumThreads</c>.
 /// </summary>
 /// <remarks>
 /// Set it to 1 when many images are processed concurrently (data-loader workers), so operations do not
-/// oversubscribe the cores, or to measure per-core speed. Connected components are always single-threaded.
+/// oversubscribe the cores, or to measure per-core speed.
 /// </remarks>
 public static class OpsThreading
 {

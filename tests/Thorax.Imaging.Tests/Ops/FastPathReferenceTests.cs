@@ -122,7 +122,7 @@ public class FastPathReferenceTests
     }
 
     /// <summary>Per-pixel transcriptions of OpenCV's formulas, no SIMD, no caching.</summary>
-    private static class Reference
+    internal static class Reference
     {
         private static (int[] Index, float[] Alpha, int K) Axis(int ssize, int dsize, Interpolation interp)
         {
