@@ -102,7 +102,7 @@ public abstract partial class Module : IDisposable
         _modules.TryGetValue(name, out var m) ? m : throw new KeyNotFoundException($"{GetType().Name} has no submodule '{name}'");
 
     /// <summary>Replaces a registered parameter, disposing the previous tensor unless it is the same object.</summary>
-    protected void SetParameter(string name, Tensor? value, bool requiresGrad = true)
+    protected internal void SetParameter(string name, Tensor? value, bool requiresGrad = true)
     {
         if (!_params.TryGetValue(name, out var old)) throw new KeyNotFoundException($"{GetType().Name} has no parameter '{name}'");
         if (ReferenceEquals(old, value)) return;

@@ -100,7 +100,7 @@ public static partial class Resampling
 
     /// <summary>Per-axis taps: for destination index d and tap t, the clamped source index Index[d*K+t] and
     /// float weight Alpha[d*K+t].</summary>
-    private sealed class AxisTable
+    internal sealed class AxisTable
     {
         public required int[] Index { get; init; }
         public required float[] Alpha { get; init; }
@@ -108,7 +108,7 @@ public static partial class Resampling
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static AxisTable BuildAxis(int ssize, int dsize, Interpolation interp)
+    internal static AxisTable BuildAxis(int ssize, int dsize, Interpolation interp)
     {
         double inv = (double)dsize / ssize, scale = 1.0 / inv;
         bool area = interp == Interpolation.Area;

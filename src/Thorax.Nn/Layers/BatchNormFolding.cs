@@ -15,6 +15,22 @@ internal static class BatchNormFolding
         && mean.DType == weight.DType && mean.Device == weight.Device;
 
     /// <summary>
+    /// Folds <paramref name="bn"/> into the convolution <paramref name="conv"/> (its <c>weight</c> and <c>bias</c>
+    /// parameters are replaced, keeping the weight's requires-grad flag) when <see cref="CanFold"/> allows it.
+    /// </summary>
+    /// <returns>False, changing nothing, when the batch norm cannot be folded.</returns>
+    public static bool TryFoldInto(Module conv, Tensor weight, Tensor? bias, BatchNorm bn, long outChannels, bool transposed, long groups)
+    {
+        ArgumentNullException.ThrowIfNull(bn);
+        if (!CanFold(bn, outChannels, weight)) return false;
+        var requiresGrad = weight.RequiresGrad;
+        var (w, b) = Fold(weight, bias, bn, transposed, groups);
+        conv.SetParameter("weight", w, requiresGrad);
+        conv.SetParameter("bias", b, requiresGrad);
+        return true;
+    }
+
+    /// <summary>
     /// Folded (weight, bias): W' = W·s along the output-channel axis and b' = (b − μ)·s + β with
     /// s = γ / √(σ² + ε) (γ = 1 and β = 0 when the batch norm is not affine, b = 0 when the convolution has no bias).
     /// </summary>

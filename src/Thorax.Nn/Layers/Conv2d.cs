@@ -76,16 +76,8 @@ public sealed class Conv2d : Module<Tensor, Tensor>
     /// False, changing nothing, when the batch norm keeps no running statistics (it then normalises with batch
     /// statistics even in evaluation mode) or does not match this layer's output channels, dtype or device.
     /// </returns>
-    public bool TryFoldBatchNorm(BatchNorm2d batchNorm)
-    {
-        ArgumentNullException.ThrowIfNull(batchNorm);
-        if (!BatchNormFolding.CanFold(batchNorm, OutChannels, Weight)) return false;
-        var requiresGrad = Weight.RequiresGrad;
-        var (w, b) = BatchNormFolding.Fold(Weight, Bias, batchNorm, transposed: false, Groups);
-        SetParameter("weight", w, requiresGrad);
-        SetParameter("bias", b, requiresGrad);
-        return true;
-    }
+    public bool TryFoldBatchNorm(BatchNorm2d batchNorm) =>
+        BatchNormFolding.TryFoldInto(this, Weight, Bias, batchNorm, OutChannels, transposed: false, Groups);
 
     /// <inheritdoc/>
     protected override Tensor ForwardCore(Tensor input)

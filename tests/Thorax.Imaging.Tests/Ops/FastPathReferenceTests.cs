@@ -124,51 +124,12 @@ public class FastPathReferenceTests
     /// <summary>Per-pixel transcriptions of OpenCV's formulas, no SIMD, no caching.</summary>
     internal static class Reference
     {
+        // The tap tables are the library's own (their values are checked against OpenCV by the golden tests); this
+        // reference applies them with plain loops, so the tests here pin the SIMD and fixed-point kernels only.
         private static (int[] Index, float[] Alpha, int K) Axis(int ssize, int dsize, Interpolation interp)
         {
-            double inv = (double)dsize / ssize, scale = 1.0 / inv;
-            bool area = interp == Interpolation.Area, cubic = interp == Interpolation.Cubic;
-            int k = cubic ? 4 : 2;
-            var index = new int[dsize * k];
-            var alpha = new float[dsize * k];
-            for (int d = 0; d < dsize; d++)
-            {
-                float f;
-                int s;
-                if (!area)
-                {
-                    f = (float)((d + 0.5) * scale - 0.5);
-                    s = (int)MathF.Floor(f);
-                    f -= s;
-                }
-                else
-                {
-                    s = (int)Math.Floor(d * scale);
-                    f = (float)((d + 1) - (s + 1) * inv);
-                    f = f <= 0 ? 0f : f - MathF.Floor(f);
-                }
-                int first;
-                if (!cubic)
-                {
-                    if (s < 0) { f = 0; s = 0; }
-                    if (s >= ssize - 1) { f = 0; s = ssize - 1; }
-                    alpha[d * 2] = 1f - f;
-                    alpha[d * 2 + 1] = f;
-                    first = s;
-                }
-                else
-                {
-                    const float A = -0.75f;
-                    float x = f;
-                    float c0 = ((A * (x + 1) - 5 * A) * (x + 1) + 8 * A) * (x + 1) - 4 * A;
-                    float c1 = ((A + 2) * x - (A + 3)) * x * x + 1;
-                    float c2 = ((A + 2) * (1 - x) - (A + 3)) * (1 - x) * (1 - x) + 1;
-                    alpha[d * 4] = c0; alpha[d * 4 + 1] = c1; alpha[d * 4 + 2] = c2; alpha[d * 4 + 3] = 1f - c0 - c1 - c2;
-                    first = s - 1;
-                }
-                for (int t = 0; t < k; t++) index[d * k + t] = Math.Clamp(first + t, 0, ssize - 1);
-            }
-            return (index, alpha, k);
+            var t = Resampling.BuildAxis(ssize, dsize, interp);
+            return (t.Index, t.Alpha, t.KSize);
         }
 
         private static int Fixed(float v) => (short)Math.Clamp(MathF.Round(v * 2048f), short.MinValue, short.MaxValue);
