@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -397,31 +398,8 @@ internal static class AreaDown
         });
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void HAccumulate(ReadOnlySpan<byte> row, float[] sum, XTaps xt, int cn, float beta, bool first)
-    {
-        ref byte s = ref MemoryMarshal.GetReference(row);
-        ref int st = ref MemoryMarshal.GetArrayDataReference(xt.Start);
-        ref int si = ref MemoryMarshal.GetArrayDataReference(xt.Src);
-        ref float al = ref MemoryMarshal.GetArrayDataReference(xt.Alpha);
-        ref float o = ref MemoryMarshal.GetArrayDataReference(sum);
-        int dw = xt.Start.Length - 1;
-        var buf = xt.Buf;
-        Array.Clear(buf);
-        ref float b = ref MemoryMarshal.GetArrayDataReference(buf);
-        for (int dx = 0, k = 0; dx < dw; dx++)
-        {
-            int k1 = Unsafe.Add(ref st, dx + 1);
-            for (; k < k1; k++)
-            {
-                int sx = Unsafe.Add(ref si, k) * cn;
-                float a = Unsafe.Add(ref al, k);
-                for (int c = 0; c < cn; c++) Unsafe.Add(ref b, dx * cn + c) += Unsafe.Add(ref s, sx + c) * a;
-            }
-        }
-        if (first) Scale(buf, beta, sum);
-        else ScaleAdd(buf, beta, sum);
-    }
+    private static void HAccumulate(ReadOnlySpan<byte> row, float[] sum, XTaps xt, int cn, float beta, bool first) =>
+        HAccumulateChannels(row, sum, xt, cn, beta, first);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void HAccumulate(ReadOnlySpan<float> row, float[] sum, XTaps xt, int cn, float beta, bool first)
@@ -444,6 +422,23 @@ internal static class AreaDown
             }
             return;
         }
+        HAccumulateChannels(row, sum, xt, cn, beta, first);
+    }
+
+    /// <summary>
+    /// Any channel count: the row's weighted taps summed per destination column and channel into the cleared scratch
+    /// buffer (values converted to float exactly, as the byte and float paths did each on their own), then scaled by
+    /// <paramref name="beta"/> into (first) or onto <paramref name="sum"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void HAccumulateChannels<T>(ReadOnlySpan<T> row, float[] sum, XTaps xt, int cn, float beta, bool first)
+        where T : unmanaged, INumberBase<T>
+    {
+        ref T s = ref MemoryMarshal.GetReference(row);
+        ref int st = ref MemoryMarshal.GetArrayDataReference(xt.Start);
+        ref int si = ref MemoryMarshal.GetArrayDataReference(xt.Src);
+        ref float al = ref MemoryMarshal.GetArrayDataReference(xt.Alpha);
+        int dw = xt.Start.Length - 1;
         var buf = xt.Buf;
         Array.Clear(buf);
         ref float b = ref MemoryMarshal.GetArrayDataReference(buf);
@@ -454,7 +449,7 @@ internal static class AreaDown
             {
                 int sx = Unsafe.Add(ref si, k) * cn;
                 float a = Unsafe.Add(ref al, k);
-                for (int c = 0; c < cn; c++) Unsafe.Add(ref b, dx * cn + c) += Unsafe.Add(ref s, sx + c) * a;
+                for (int c = 0; c < cn; c++) Unsafe.Add(ref b, dx * cn + c) += float.CreateTruncating(Unsafe.Add(ref s, sx + c)) * a;
             }
         }
         if (first) Scale(buf, beta, sum);
