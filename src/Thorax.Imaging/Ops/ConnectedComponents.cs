@@ -65,7 +65,7 @@ public static class ConnectedComponents
         for (int b = 0; b < nb; b++) bands[b] = new Band((int)((long)h * b / nb), (int)((long)h * (b + 1) / nb));
         var m = mask.Data;
         if (nb == 1) bands[0].Scan(m, w, eight);
-        else Parallel.For(0, nb, new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : nb }, b => bands[b].Scan(m, w, eight));
+        else BandDispatcher.For(nb, threads > 0 ? threads : nb, b => bands[b].Scan(m, w, eight));
 
         // Provisional labels of all bands in one table: band b's label p is global label Offset + p.
         int total = 1;
@@ -134,7 +134,7 @@ public static class ConnectedComponents
         // Label image, band by band (every pixel is written once: runs and the gaps between them).
         var data = GC.AllocateUninitializedArray<int>(w * h);
         if (nb == 1) bands[0].Write(data, w, final);
-        else Parallel.For(0, nb, new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : nb }, b => bands[b].Write(data, w, final));
+        else BandDispatcher.For(nb, threads > 0 ? threads : nb, b => bands[b].Write(data, w, final));
         foreach (var band in bands) band.Release();
         return new ComponentLabels(new Image<int>(w, h, 1, data), stats);
     }
