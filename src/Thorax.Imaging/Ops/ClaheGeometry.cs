@@ -22,4 +22,22 @@ internal readonly record struct ClaheGeometry(int Width, int Height, int PaddedW
         var clip = clipLimit > 0 ? Math.Max((int)(clipLimit * tileTotal / bins), 1) : 0;
         return new ClaheGeometry(width, height, lw, lh, tw, th, tileTotal, (float)(bins - 1) / tileTotal, clip);
     }
+
+    /// <summary>Clips every bin of <paramref name="hist"/> at <paramref name="clip"/> (0: no clipping) and hands the
+    /// excess back like OpenCV: an equal share to every bin, then one more to every step-th bin from the first until
+    /// the remainder is used up.</summary>
+    public static void ClipAndRedistribute(Span<int> hist, int clip)
+    {
+        if (clip <= 0) return;
+        int bins = hist.Length, clipped = 0;
+        for (int i = 0; i < bins; i++)
+            if (hist[i] > clip) { clipped += hist[i] - clip; hist[i] = clip; }
+        int batch = clipped / bins, residual = clipped - batch * bins;
+        for (int i = 0; i < bins; i++) hist[i] += batch;
+        if (residual != 0)
+        {
+            int step = Math.Max(bins / residual, 1);
+            for (int i = 0; i < bins && residual > 0; i += step, residual--) hist[i]++;
+        }
+    }
 }

@@ -88,19 +88,22 @@ public static partial class Gaussian
             src.AsSpan(0, width * rows).CopyTo(dst);
             return;
         }
-        Parallel.For(0, rows, () => new float[width + 2 * r], (y, _, pad) =>
+        RowBands.Run(rows, RowBands.MinRows((long)width * (r + 1)), (y0, y1) =>
         {
-            var row = src.AsSpan(y * width, width);
-            row.CopyTo(pad.AsSpan(r));
-            for (int i = 1; i <= r; i++)
+            var pad = new float[width + 2 * r];
+            for (int y = y0; y < y1; y++)
             {
-                int li = Border.Index(-i, width, mode), ri = Border.Index(width - 1 + i, width, mode);
-                pad[r - i] = li < 0 ? constant : row[li];
-                pad[r + width - 1 + i] = ri < 0 ? constant : row[ri];
+                var row = src.AsSpan(y * width, width);
+                row.CopyTo(pad.AsSpan(r));
+                for (int i = 1; i <= r; i++)
+                {
+                    int li = Border.Index(-i, width, mode), ri = Border.Index(width - 1 + i, width, mode);
+                    pad[r - i] = li < 0 ? constant : row[li];
+                    pad[r + width - 1 + i] = ri < 0 ? constant : row[ri];
+                }
+                Convolve(pad, dst.AsSpan(y * width, width), k, r);
             }
-            Convolve(pad, dst.AsSpan(y * width, width), k, r);
-            return pad;
-        }, _ => { });
+        });
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -139,14 +142,17 @@ public static partial class Gaussian
     {
         const int B = 32;
         int blocks = (rows + B - 1) / B;
-        Parallel.For(0, blocks, bi =>
+        RowBands.Run(blocks, RowBands.MinRows((long)B * cols), (b0, b1) =>
         {
-            int y0 = bi * B, y1 = Math.Min(rows, y0 + B);
-            for (int x0 = 0; x0 < cols; x0 += B)
+            for (int bi = b0; bi < b1; bi++)
             {
-                int x1 = Math.Min(cols, x0 + B);
-                for (int y = y0; y < y1; y++)
-                    for (int x = x0; x < x1; x++) dst[x * rows + y] = src[y * cols + x];
+                int y0 = bi * B, y1 = Math.Min(rows, y0 + B);
+                for (int x0 = 0; x0 < cols; x0 += B)
+                {
+                    int x1 = Math.Min(cols, x0 + B);
+                    for (int y = y0; y < y1; y++)
+                        for (int x = x0; x < x1; x++) dst[x * rows + y] = src[y * cols + x];
+                }
             }
         });
     }

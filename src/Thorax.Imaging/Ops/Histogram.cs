@@ -74,38 +74,30 @@ public static partial class Histogram
 
         var s = src.Data;
         var luts = new T[tilesX * tilesY * histSize];
-        Parallel.For(0, tilesX * tilesY, () => new int[histSize], (k, _, hist) =>
+        // A tile costs its pixels plus a few passes over the bins (clipping, redistribution, LUT).
+        RowBands.Run(tilesX * tilesY, RowBands.MinRows((long)tw * th + histSize), (k0, k1) =>
         {
-            int ty = k / tilesX, tx = k % tilesX;
-            Array.Clear(hist);
-            for (int yy = 0; yy < th; yy++)
+            var hist = new int[histSize];
+            for (int k = k0; k < k1; k++)
             {
-                int sy = Border.Index(ty * th + yy, h, BorderMode.Reflect101) * w;
-                for (int xx = 0; xx < tw; xx++)
-                    hist[toInt(s[sy + Border.Index(tx * tw + xx, w, BorderMode.Reflect101)])]++;
-            }
-            if (clip > 0)
-            {
-                int clipped = 0;
-                for (int i = 0; i < histSize; i++)
-                    if (hist[i] > clip) { clipped += hist[i] - clip; hist[i] = clip; }
-                int batch = clipped / histSize, residual = clipped - batch * histSize;
-                for (int i = 0; i < histSize; i++) hist[i] += batch;
-                if (residual != 0)
+                int ty = k / tilesX, tx = k % tilesX;
+                Array.Clear(hist);
+                for (int yy = 0; yy < th; yy++)
                 {
-                    int step = Math.Max(histSize / residual, 1);
-                    for (int i = 0; i < histSize && residual > 0; i += step, residual--) hist[i]++;
+                    int sy = Border.Index(ty * th + yy, h, BorderMode.Reflect101) * w;
+                    for (int xx = 0; xx < tw; xx++)
+                        hist[toInt(s[sy + Border.Index(tx * tw + xx, w, BorderMode.Reflect101)])]++;
+                }
+                ClaheGeometry.ClipAndRedistribute(hist, clip);
+                int sum = 0;
+                int baseIdx = k * histSize;
+                for (int i = 0; i < histSize; i++)
+                {
+                    sum += hist[i];
+                    luts[baseIdx + i] = saturate(sum * lutScale);
                 }
             }
-            int sum = 0;
-            int baseIdx = k * histSize;
-            for (int i = 0; i < histSize; i++)
-            {
-                sum += hist[i];
-                luts[baseIdx + i] = saturate(sum * lutScale);
-            }
-            return hist;
-        }, _ => { });
+        });
 
         float invTw = 1f / tw, invTh = 1f / th;
         var ind1 = new int[w];
@@ -124,20 +116,23 @@ public static partial class Histogram
         }
         var dst = new Image<T>(w, h);
         var d = dst.Data;
-        Parallel.For(0, h, y =>
+        RowBands.Run(h, RowBands.MinRows(8L * w), (yStart, yEnd) =>
         {
-            float tyf = y * invTh - 0.5f;
-            int ty1 = (int)MathF.Floor(tyf);
-            int ty2 = ty1 + 1;
-            float ya = tyf - ty1, ya1 = 1f - ya;
-            int p1 = Math.Max(ty1, 0) * tilesX * histSize, p2 = Math.Min(ty2, tilesY - 1) * tilesX * histSize;
-            for (int x = 0; x < w; x++)
+            for (int y = yStart; y < yEnd; y++)
             {
-                int v = toInt(s[y * w + x]);
-                float a = ToFloat(luts[p1 + ind1[x] + v]), b = ToFloat(luts[p1 + ind2[x] + v]);
-                float c = ToFloat(luts[p2 + ind1[x] + v]), e = ToFloat(luts[p2 + ind2[x] + v]);
-                float res = (a * xa1[x] + b * xa[x]) * ya1 + (c * xa1[x] + e * xa[x]) * ya;
-                d[y * w + x] = saturate(res);
+                float tyf = y * invTh - 0.5f;
+                int ty1 = (int)MathF.Floor(tyf);
+                int ty2 = ty1 + 1;
+                float ya = tyf - ty1, ya1 = 1f - ya;
+                int p1 = Math.Max(ty1, 0) * tilesX * histSize, p2 = Math.Min(ty2, tilesY - 1) * tilesX * histSize;
+                for (int x = 0; x < w; x++)
+                {
+                    int v = toInt(s[y * w + x]);
+                    float a = ToFloat(luts[p1 + ind1[x] + v]), b = ToFloat(luts[p1 + ind2[x] + v]);
+                    float c = ToFloat(luts[p2 + ind1[x] + v]), e = ToFloat(luts[p2 + ind2[x] + v]);
+                    float res = (a * xa1[x] + b * xa[x]) * ya1 + (c * xa1[x] + e * xa[x]) * ya;
+                    d[y * w + x] = saturate(res);
+                }
             }
         });
         return dst;

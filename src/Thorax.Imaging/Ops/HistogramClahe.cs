@@ -153,19 +153,7 @@ public static partial class Histogram
     private static void BuildLut(Span<int> hist, int clip, float lutScale, Span<byte> lut)
     {
         int bins = hist.Length;
-        if (clip > 0)
-        {
-            int clipped = 0;
-            for (int i = 0; i < bins; i++)
-                if (hist[i] > clip) { clipped += hist[i] - clip; hist[i] = clip; }
-            int batch = clipped / bins, residual = clipped - batch * bins;
-            for (int i = 0; i < bins; i++) hist[i] += batch;
-            if (residual != 0)
-            {
-                int step = Math.Max(bins / residual, 1);
-                for (int i = 0; i < bins && residual > 0; i += step, residual--) hist[i]++;
-            }
-        }
+        ClaheGeometry.ClipAndRedistribute(hist, clip);
         int sum = 0;
         for (int i = 0; i < bins; i++)
         {

@@ -49,19 +49,22 @@ public static class Morphology
         var s = src.Data;
         var d = dst.Data;
         T init = min ? MaxOf<T>() : MinOf<T>();
-        Parallel.For(0, h, y =>
+        RowBands.Run(h, RowBands.MinRows(Math.Max(1, (long)rowLen * offsets.Length / 8)), (y0, y1) =>
         {
-            var acc = d.AsSpan(y * rowLen, rowLen);
-            acc.Fill(init);
-            foreach (var (dx, dy) in offsets)
+            for (int y = y0; y < y1; y++)
             {
-                int sy = y + dy;
-                if ((uint)sy >= (uint)h) continue;
-                int x0 = Math.Max(0, -dx), x1 = Math.Min(w, w - dx);
-                if (x1 <= x0) continue;
-                var srcSpan = s.AsSpan(sy * rowLen + (x0 + dx) * cn, (x1 - x0) * cn);
-                var dstSpan = acc.Slice(x0 * cn, (x1 - x0) * cn);
-                if (min) MinInto(dstSpan, srcSpan); else MaxInto(dstSpan, srcSpan);
+                var acc = d.AsSpan(y * rowLen, rowLen);
+                acc.Fill(init);
+                foreach (var (dx, dy) in offsets)
+                {
+                    int sy = y + dy;
+                    if ((uint)sy >= (uint)h) continue;
+                    int x0 = Math.Max(0, -dx), x1 = Math.Min(w, w - dx);
+                    if (x1 <= x0) continue;
+                    var srcSpan = s.AsSpan(sy * rowLen + (x0 + dx) * cn, (x1 - x0) * cn);
+                    var dstSpan = acc.Slice(x0 * cn, (x1 - x0) * cn);
+                    if (min) MinInto(dstSpan, srcSpan); else MaxInto(dstSpan, srcSpan);
+                }
             }
         });
         return dst;

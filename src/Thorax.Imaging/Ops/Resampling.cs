@@ -168,18 +168,21 @@ public static partial class Resampling
         var f = filtered.Data;
         var d = dst.Data;
         int sw = src.Width;
-        Parallel.For(0, height, y =>
+        RowBands.Run(height, RowBands.MinRows(8L * width * cn), (yStart, yEnd) =>
         {
-            int r0 = y0[y] * sw * cn, r1 = y1[y] * sw * cn;
-            double b = wy[y];
-            for (int x = 0; x < width; x++)
+            for (int y = yStart; y < yEnd; y++)
             {
-                double a = wx[x];
-                for (int c = 0; c < cn; c++)
+                int r0 = y0[y] * sw * cn, r1 = y1[y] * sw * cn;
+                double b = wy[y];
+                for (int x = 0; x < width; x++)
                 {
-                    double top = f[r0 + x0[x] * cn + c] * (1 - a) + f[r0 + x1[x] * cn + c] * a;
-                    double bot = f[r1 + x0[x] * cn + c] * (1 - a) + f[r1 + x1[x] * cn + c] * a;
-                    d[(y * width + x) * cn + c] = Math.Clamp((float)(top * (1 - b) + bot * b), lo, hi);
+                    double a = wx[x];
+                    for (int c = 0; c < cn; c++)
+                    {
+                        double top = f[r0 + x0[x] * cn + c] * (1 - a) + f[r0 + x1[x] * cn + c] * a;
+                        double bot = f[r1 + x0[x] * cn + c] * (1 - a) + f[r1 + x1[x] * cn + c] * a;
+                        d[(y * width + x) * cn + c] = Math.Clamp((float)(top * (1 - b) + bot * b), lo, hi);
+                    }
                 }
             }
         });

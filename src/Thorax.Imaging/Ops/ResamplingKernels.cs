@@ -186,6 +186,20 @@ public static partial class Resampling
             foreach (var b in Buffers) System.Buffers.ArrayPool<TBuf>.Shared.Return(b);
         }
 
+        /// <summary>Points rows[t] at the buffer of source row need[t] for every tap t; returns a bit mask of the taps
+        /// whose buffer must still be filled (bit t set: row need[t] was not in the ring).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public int Acquire(ReadOnlySpan<int> need, TBuf[][] rows)
+        {
+            int fresh = 0;
+            for (int t = 0; t < need.Length; t++)
+            {
+                rows[t] = Buffers[Slot(need, t, out bool compute)];
+                if (compute) fresh |= 1 << t;
+            }
+            return fresh;
+        }
+
         /// <summary>Buffer index for source row need[t]; <paramref name="compute"/> is true when it must be filled.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int Slot(ReadOnlySpan<int> need, int t, out bool compute)
@@ -262,16 +276,10 @@ public static partial class Resampling
             int k = p.K, cn = p.Cn, dw = p.Dw, rowLen = dw * cn, srcLen = p.Sw * cn;
             var ring = new RowRing<int>(k, rowLen);
             var rows = new int[k][];
-            Span<int> need = stackalloc int[k];
             for (int y = y0; y < y1; y++)
             {
-                for (int t = 0; t < k; t++) need[t] = p.YIndex[y * k + t];
-                int fresh = 0;
-                for (int t = 0; t < k; t++)
-                {
-                    rows[t] = ring.Buffers[ring.Slot(need, t, out bool compute)];
-                    if (compute) fresh |= 1 << t;
-                }
+                var need = p.YIndex.AsSpan(y * k, k);
+                int fresh = ring.Acquire(need, rows);
                 if (fresh == 3 && k == 2 && p.Pairs is not null)
                 {
                     // Both rows new (every row when downscaling by 2 or more): one pass shares the tap tables.
@@ -441,21 +449,22 @@ public static partial class Resampling
         ref int p0 = ref MemoryMarshal.GetArrayDataReference(r0);
         ref int p1 = ref MemoryMarshal.GetArrayDataReference(r1);
         ref byte o = ref MemoryMarshal.GetReference(dst);
-        if (Vector256.IsHardwareAccelerated)
+        if (Avx2.IsSupported)
         {
-            var vb0 = Vector256.Create(b0);
-            var vb1 = Vector256.Create(b1);
-            var two = Vector256.Create(2);
-            var lo = Vector256<int>.Zero;
-            var hi = Vector256.Create(255);
+            // OpenCV's own arithmetic is 16-bit: row values >> 4 fit int16 (at most 255 * 2048 >> 4 = 32640), the
+            // weights are at most 2048, and pmulhw gives (a * b) >> 16 exactly, so packing to int16 first and
+            // multiplying high equals the int32 formula of the scalar tail, at twice the lanes and without pmulld.
+            var vb0 = Vector256.Create((short)b0);
+            var vb1 = Vector256.Create((short)b1);
+            var two = Vector256.Create((short)2);
+            // packssdw and packuswb work per 128-bit lane; the packed bytes hold four-column groups in the order
+            // 0, 2, 4, 6, 1, 3, 5, 7, which this dword permutation puts back.
+            var order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
             for (; x + 32 <= n; x += 32)
             {
-                var v0 = Lin(Vector256.LoadUnsafe(ref p0, (nuint)x), Vector256.LoadUnsafe(ref p1, (nuint)x), vb0, vb1, two, lo, hi);
-                var v1 = Lin(Vector256.LoadUnsafe(ref p0, (nuint)x + 8), Vector256.LoadUnsafe(ref p1, (nuint)x + 8), vb0, vb1, two, lo, hi);
-                var v2 = Lin(Vector256.LoadUnsafe(ref p0, (nuint)x + 16), Vector256.LoadUnsafe(ref p1, (nuint)x + 16), vb0, vb1, two, lo, hi);
-                var v3 = Lin(Vector256.LoadUnsafe(ref p0, (nuint)x + 24), Vector256.LoadUnsafe(ref p1, (nuint)x + 24), vb0, vb1, two, lo, hi);
-                var bytes = Vector256.Narrow(Vector256.Narrow(v0, v1).AsUInt16(), Vector256.Narrow(v2, v3).AsUInt16());
-                bytes.StoreUnsafe(ref o, (nuint)x);
+                var r01 = Lin16(ref p0, ref p1, x, vb0, vb1, two);
+                var r23 = Lin16(ref p0, ref p1, x + 16, vb0, vb1, two);
+                Avx2.PermuteVar8x32(Avx2.PackUnsignedSaturate(r01, r23).AsInt32(), order).AsByte().StoreUnsafe(ref o, (nuint)x);
             }
         }
         for (; x < n; x++)
@@ -465,13 +474,16 @@ public static partial class Resampling
         }
     }
 
+    /// <summary>Sixteen columns x..x+15 of the linear vertical pass as int16 (lane-interleaved by packssdw:
+    /// x..x+3, x+8..x+11 | x+4..x+7, x+12..x+15), before the final saturation to bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Lin(Vector256<int> a, Vector256<int> b, Vector256<int> b0, Vector256<int> b1,
-        Vector256<int> two, Vector256<int> lo, Vector256<int> hi)
+    private static Vector256<short> Lin16(ref int p0, ref int p1, int x, Vector256<short> b0, Vector256<short> b1, Vector256<short> two)
     {
-        var v = Vector256.ShiftRightArithmetic(Vector256.ShiftRightArithmetic(a, 4) * b0, 16)
-              + Vector256.ShiftRightArithmetic(Vector256.ShiftRightArithmetic(b, 4) * b1, 16);
-        return Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(v + two, 2), lo), hi);
+        var a = Avx2.PackSignedSaturate(Avx2.ShiftRightArithmetic(Vector256.LoadUnsafe(ref p0, (nuint)x), 4),
+            Avx2.ShiftRightArithmetic(Vector256.LoadUnsafe(ref p0, (nuint)x + 8), 4));
+        var b = Avx2.PackSignedSaturate(Avx2.ShiftRightArithmetic(Vector256.LoadUnsafe(ref p1, (nuint)x), 4),
+            Avx2.ShiftRightArithmetic(Vector256.LoadUnsafe(ref p1, (nuint)x + 8), 4));
+        return Avx2.ShiftRightArithmetic(Avx2.MultiplyHigh(a, b0) + Avx2.MultiplyHigh(b, b1) + two, 2);
     }
 
     /// <summary>OpenCV's VResizeCubicVec_32s8u arithmetic: float weights beta / 2^22, summed in tap order,
@@ -554,16 +566,10 @@ public static partial class Resampling
             int k = p.K, cn = p.Cn, dw = p.Dw, rowLen = dw * cn, srcLen = p.Sw * cn;
             var ring = new RowRing<float>(k, rowLen);
             var rows = new float[k][];
-            Span<int> need = stackalloc int[k];
             for (int y = y0; y < y1; y++)
             {
-                for (int t = 0; t < k; t++) need[t] = p.YIndex[y * k + t];
-                int fresh = 0;
-                for (int t = 0; t < k; t++)
-                {
-                    rows[t] = ring.Buffers[ring.Slot(need, t, out bool compute)];
-                    if (compute) fresh |= 1 << t;
-                }
+                var need = p.YIndex.AsSpan(y * k, k);
+                int fresh = ring.Acquire(need, rows);
                 if (fresh == 3 && k == 2 && cn == 1)
                 {
                     HResizeLinearF32Pair(Src.AsSpan(need[0] * srcLen, srcLen), Src.AsSpan(need[1] * srcLen, srcLen),

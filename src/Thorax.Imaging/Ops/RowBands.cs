@@ -3,9 +3,16 @@ using System.Runtime.ExceptionServices;
 namespace Thorax.Imaging.Ops;
 
 /// <summary>
-/// Thread budget of the row-parallel image operations (<see cref="Resampling.Resize(Image{byte}, int, int, Interpolation)"/>,
-/// <see cref="Histogram.Clahe(Image{byte}, double, int, int)"/> and
-/// <see cref="ConnectedComponents.Label(Image{byte}, Connectivity)"/>), in the spirit of <c>cv2.setNumThreads</c>.
+/// Thread budget of all row-parallel image operations, in the spirit of <c>cv2.setNumThreads</c>: resizing
+/// (<see cref="Resampling.Resize(Image{byte}, int, int, Interpolation)"/> and its overloads,
+/// <see cref="Resampling.ResizeAntiAliased(Image{float}, int, int)"/>), CLAHE
+/// (<see cref="Histogram.Clahe(Image{byte}, double, int, int)"/>, <see cref="Histogram.Clahe(Image{ushort}, double, int, int)"/>,
+/// <see cref="Histogram.ClaheResizeToUnit"/>), Gaussian blur of float images
+/// (<see cref="Gaussian.Blur(Image{float}, double, double, BorderMode, double, float)"/>,
+/// <see cref="Gaussian.CvBlur(Image{float}, int, int, double, double, BorderMode)"/>), morphology
+/// (<see cref="Morphology"/>), affine warps (<see cref="Warp"/>) and connected components
+/// (<see cref="ConnectedComponents.Label(Image{byte}, Connectivity)"/>). Global histogram equalisation and the 8-bit
+/// <see cref="Gaussian.CvBlur(Image{byte}, int, int, double, double, BorderMode)"/> run on the calling thread only.
 /// </summary>
 /// <remarks>
 /// Set it to 1 when many images are processed concurrently (data-loader workers), so operations do not
@@ -31,22 +38,29 @@ public static class OpsThreading
 }
 
 /// <summary>
-/// Splits a row range into contiguous bands processed in parallel (one band per thread at most), or runs it inline
-/// when the work is too small to amortise a parallel dispatch. Bands keep per-band scratch buffers cheap.
+/// Splits a row range into contiguous bands processed in parallel, or runs it inline when the work is too small to
+/// amortise a parallel dispatch. Bands keep per-band scratch buffers cheap.
 /// </summary>
 internal static class RowBands
 {
-    /// <summary>Calls <paramref name="body"/>(start, end) over [0, <paramref name="rows"/>) in at most
-    /// <see cref="OpsThreading.MaxThreads"/> bands of at least <paramref name="minRows"/> rows each.</summary>
+    /// <summary>Bands per thread when the work allows: threads take bands from a shared counter, so a thread slowed by
+    /// the machine (a descheduled vCPU, another process) leaves its remaining bands to the others instead of every
+    /// thread waiting for its fixed half.</summary>
+    private const int BandsPerThread = 4;
+
+    /// <summary>Calls <paramref name="body"/>(start, end) over [0, <paramref name="rows"/>) in bands of at least
+    /// <paramref name="minRows"/> rows each, up to <see cref="BandsPerThread"/> per thread, on at most
+    /// <see cref="OpsThreading.MaxThreads"/> threads.</summary>
     public static void Run(int rows, int minRows, Action<int, int> body)
     {
-        int bands = Math.Min(OpsThreading.Effective, rows / Math.Max(minRows, 1));
-        if (bands <= 1)
+        int threads = OpsThreading.Effective, most = rows / Math.Max(minRows, 1);
+        if (threads <= 1 || most <= 1)
         {
             if (rows > 0) body(0, rows);
             return;
         }
-        BandDispatcher.For(bands, bands, b => body((int)((long)rows * b / bands), (int)((long)rows * (b + 1) / bands)));
+        int bands = (int)Math.Min(most, (long)threads * BandsPerThread);
+        BandDispatcher.For(bands, threads, b => body((int)((long)rows * b / bands), (int)((long)rows * (b + 1) / bands)));
     }
 
     /// <summary>Minimum band height so that each band carries about <paramref name="targetOps"/> operations

@@ -99,28 +99,31 @@ public static class Warp
         bool nearest = interp == Interpolation.Nearest;
         int roundDelta = nearest ? AbScale / 2 : AbScale / TabSize / 2;
         var d = dst.Data;
-        Parallel.For(0, dst.Height, y =>
+        RowBands.Run(dst.Height, RowBands.MinRows(8L * w * cn), (yStart, yEnd) =>
         {
-            int x0 = Sat((m.B * y + m.C) * AbScale) + roundDelta;
-            int y0 = Sat((m.E * y + m.F) * AbScale) + roundDelta;
-            for (int x = 0; x < w; x++)
+            for (int y = yStart; y < yEnd; y++)
             {
-                int o = (y * w + x) * cn;
-                if (nearest)
+                int x0 = Sat((m.B * y + m.C) * AbScale) + roundDelta;
+                int y0 = Sat((m.E * y + m.F) * AbScale) + roundDelta;
+                for (int x = 0; x < w; x++)
                 {
-                    int sx = (x0 + adelta[x]) >> AbBits, sy = (y0 + bdelta[x]) >> AbBits;
-                    int xi = Border.Index(sx, sw, border), yi = Border.Index(sy, sh, border);
-                    if (xi < 0 || yi < 0) xi = yi = -1;
-                    for (int c = 0; c < cn; c++) d[o + c] = sample(dst, xi, yi, -1, 0, c, cn);
-                }
-                else
-                {
-                    int X = (x0 + adelta[x]) >> (AbBits - InterBits), Y = (y0 + bdelta[x]) >> (AbBits - InterBits);
-                    int sx = X >> InterBits, sy = Y >> InterBits, fx = X & (TabSize - 1), fy = Y & (TabSize - 1);
-                    if (border == BorderMode.Constant && (sx >= sw || sx + 1 < 0 || sy >= sh || sy + 1 < 0))
-                        for (int c = 0; c < cn; c++) d[o + c] = sample(dst, -1, -1, -1, 0, c, cn);
+                    int o = (y * w + x) * cn;
+                    if (nearest)
+                    {
+                        int sx = (x0 + adelta[x]) >> AbBits, sy = (y0 + bdelta[x]) >> AbBits;
+                        int xi = Border.Index(sx, sw, border), yi = Border.Index(sy, sh, border);
+                        if (xi < 0 || yi < 0) xi = yi = -1;
+                        for (int c = 0; c < cn; c++) d[o + c] = sample(dst, xi, yi, -1, 0, c, cn);
+                    }
                     else
-                        for (int c = 0; c < cn; c++) d[o + c] = sample(dst, sx, sy, fx, fy, c, cn);
+                    {
+                        int X = (x0 + adelta[x]) >> (AbBits - InterBits), Y = (y0 + bdelta[x]) >> (AbBits - InterBits);
+                        int sx = X >> InterBits, sy = Y >> InterBits, fx = X & (TabSize - 1), fy = Y & (TabSize - 1);
+                        if (border == BorderMode.Constant && (sx >= sw || sx + 1 < 0 || sy >= sh || sy + 1 < 0))
+                            for (int c = 0; c < cn; c++) d[o + c] = sample(dst, -1, -1, -1, 0, c, cn);
+                        else
+                            for (int c = 0; c < cn; c++) d[o + c] = sample(dst, sx, sy, fx, fy, c, cn);
+                    }
                 }
             }
         });
