@@ -1,9 +1,10 @@
 namespace Thorax.Imaging.Codecs;
 
 /// <summary>
-/// Baseline/progressive JPEG decoding and encoding through libjpeg-turbo's TurboJPEG library
+/// Baseline/progressive JPEG decoding and baseline encoding through libjpeg-turbo's TurboJPEG library
 /// (<c>libturbojpeg.so.0</c>). Decoding uses the accurate integer IDCT (ISLOW) and fancy upsampling, which is what
-/// PIL does by default, so decoded pixels equal PIL's.
+/// PIL does by default, so decoded pixels equal PIL's; encoding produces the same bytes as PIL's JPEG save
+/// (see <see cref="Encode"/>).
 /// </summary>
 /// <remarks>
 /// libjpeg warnings (e.g. extraneous bytes) are tolerated like PIL does; fatal errors raise
@@ -59,7 +60,23 @@ public static class Jpeg
     /// <summary>Encodes an 8-bit grey (1 channel) or RGB (3 channels) image as baseline JPEG.</summary>
     /// <param name="image">Pixels to encode.</param>
     /// <param name="quality">libjpeg quality 1..100 (PIL's default is 75).</param>
-    /// <param name="subsampling">Chroma subsampling for RGB input; ignored for grey.</param>
+    /// <param name="subsampling">Chroma subsampling for RGB input (PIL's default is 4:2:0 at every quality);
+    /// ignored for grey, which is written as a single-component JPEG.</param>
+    /// <returns>The complete JPEG stream.</returns>
+    /// <remarks>
+    /// <para>PIL parity: the bytes equal those of PIL's <c>Image.save(f, "JPEG", quality=q, subsampling=s)</c> for the
+    /// same pixels (PIL mode L for 1 channel, RGB for 3), headers included, when PIL links the same libjpeg-turbo
+    /// release as <c>libturbojpeg.so.0</c> (checked against PIL 9.4 on libjpeg-turbo 2.1.5). Calling without
+    /// <paramref name="quality"/>/<paramref name="subsampling"/> equals PIL's defaults. Both sides run
+    /// <c>jpeg_set_defaults</c> + <c>jpeg_set_quality(q, force_baseline)</c>: the IJG luminance/chrominance tables scaled
+    /// by quality, the standard Huffman tables (no optimisation), the accurate integer forward DCT (ISLOW, PIL's
+    /// default), no smoothing, no restart markers, a single sequential baseline scan, and a JFIF 1.01 APP0 header with
+    /// density 1:1 and no unit (PIL writes dpi only when given <c>dpi=</c>); no EXIF, ICC or comment segments. Pixels at
+    /// the right/bottom edge of partial MCUs are replicated the same way, and RGB is converted to YCbCr and chroma
+    /// downsampled by the same libjpeg routines.</para>
+    /// <para>TurboJPEG honours the environment variables <c>TJ_OPTIMIZE</c>, <c>TJ_ARITHMETIC</c>, <c>TJ_RESTART</c> and
+    /// <c>TJ_PROGRESSIVE</c>; when one of them is set the output is still a valid JPEG but no longer PIL's bytes.</para>
+    /// </remarks>
     public static unsafe byte[] Encode(Image<byte> image, int quality = 75, JpegSubsampling subsampling = JpegSubsampling.S420)
     {
         ArgumentNullException.ThrowIfNull(image);
@@ -91,7 +108,8 @@ public static class Jpeg
         }
     }
 
-    /// <summary>Encodes and writes a JPEG atomically (temporary file + rename).</summary>
+    /// <summary>Encodes (see <see cref="Encode"/>, byte-identical to PIL's <c>save</c>) and writes a JPEG atomically
+    /// (temporary file + rename).</summary>
     public static void Write(string path, Image<byte> image, int quality = 75, JpegSubsampling subsampling = JpegSubsampling.S420)
     {
         byte[] bytes = Encode(image, quality, subsampling);

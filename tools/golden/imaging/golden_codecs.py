@@ -9,6 +9,10 @@ Pixel hash convention: sha256 of the row-major interleaved samples; uint16 sampl
 Decoded layout: grey (H,W), grey+alpha (H,W,2), RGB (H,W,3), RGBA (H,W,4); grey at 1/2/4 bits scaled to 8 bits;
 palette expanded to RGB, or RGBA when a tRNS chunk is present.
 
+JPEG write parity (jpeg_write.json): generated grey/RGB inputs (raw .bin, row-major interleaved) saved by PIL with
+the listed quality/subsampling; the tests encode the same pixels with Thorax's Jpeg.Encode and require the very same
+bytes. For the first PNG under ../shared/data/lungs only sha256 hashes of PIL's JPEG bytes are stored.
+
 Run: /usr/bin/python3 tools/golden/imaging/golden_codecs.py   (from the repository root)
 """
 import hashlib
@@ -263,6 +267,85 @@ def real_pngs():
     return out
 
 
+def jpeg_write_cases():
+    """PIL-encoded JPEGs of generated inputs (sizes not multiples of 8/16) plus the inputs themselves.
+    subsampling None = PIL's default (no subsampling argument); quality None = PIL's default (no quality argument)."""
+    rng = np.random.default_rng(2024)
+    cases = []
+
+    def source(w, h, channels):
+        yy, xx = np.mgrid[0:h, 0:w]
+        smooth = 128 + 90 * np.sin(xx / 7.0) * np.cos(yy / 5.0)
+        edge = np.where((xx - w // 3) ** 2 + (yy - h // 2) ** 2 < (min(w, h) // 3) ** 2, 60.0, 0.0)
+        planes = []
+        for k in range(channels):
+            shift = [0.0, 40.0 * np.cos(xx / 11.0), -35.0 * np.sin(yy / 4.0)][k]
+            planes.append(np.clip(smooth + edge * (1 - 2 * (k % 2)) + shift + rng.normal(0, 10, (h, w)), 0, 255))
+        a = np.stack(planes, axis=2).astype(np.uint8)
+        return a[..., 0] if channels == 1 else a
+
+    inputs = {}
+    for name, w, h, ch in [("grey_61x37", 61, 37, 1), ("rgb_61x37", 61, 37, 3), ("grey_1x1", 1, 1, 1),
+                           ("rgb_17x9", 17, 9, 3)]:
+        a = source(w, h, ch)
+        fname = f"jpegw_src_{name}.bin"
+        with open(os.path.join(OUT, fname), "wb") as f:
+            f.write(a.tobytes())
+        inputs[name] = (fname, a)
+
+    specs = [("grey_61x37", q, None) for q in (75, 90, 95)]
+    specs += [("rgb_61x37", q, s) for q in (75, 90, 95) for s in (0, 1, 2)]
+    specs += [("grey_61x37", None, None), ("rgb_61x37", None, None), ("rgb_61x37", 90, None),
+              ("grey_61x37", 1, None), ("rgb_61x37", 100, 0), ("grey_1x1", 75, None), ("rgb_17x9", 80, 1),
+              ("rgb_17x9", 50, 2)]
+    for src, q, s in specs:
+        fname, a = inputs[src]
+        kw = {}
+        if q is not None:
+            kw["quality"] = q
+        if s is not None:
+            kw["subsampling"] = s
+        b = io.BytesIO()
+        Image.fromarray(a).save(b, "JPEG", **kw)
+        data = b.getvalue()
+        tag = "_".join([src, "qdef" if q is None else f"q{q}"] + ([] if a.ndim == 2 else ["sdef" if s is None else f"s{s}"]))
+        name = f"jpegw_{tag}.jpg"
+        with open(os.path.join(OUT, name), "wb") as f:
+            f.write(data)
+        dec = np.array(Image.open(io.BytesIO(data)))
+        cases.append({"file": name, "source": fname, "width": a.shape[1], "height": a.shape[0],
+                      "channels": 1 if a.ndim == 2 else 3, "quality": q, "subsampling": s,
+                      "sha256": hashlib.sha256(data).hexdigest(), "decoded_sha256": sha(dec),
+                      "note": f"PIL save {kw}"})
+    return cases
+
+
+def jpeg_write_real():
+    """Hashes of PIL's JPEG bytes for the first PNG under ../shared/data/lungs (the file is never copied)."""
+    images = os.path.join(SHARED, "lungs", "images")
+    if not os.path.isdir(images):
+        return []
+    names = sorted(n for n in os.listdir(images) if n.endswith(".png"))
+    if not names:
+        return []
+    rel = f"lungs/images/{names[0]}"
+    im = Image.open(os.path.join(SHARED, rel))
+    im.load()
+    out = []
+    for mode, q, s in [(im.mode, 75, None), (im.mode, 95, None), ("RGB", 75, None), ("RGB", 90, 0)]:
+        src = im if mode == im.mode else im.convert(mode)
+        kw = {"quality": q}
+        if s is not None:
+            kw["subsampling"] = s
+        b = io.BytesIO()
+        src.save(b, "JPEG", **kw)
+        data = b.getvalue()
+        out.append({"path": rel, "source_mode": im.mode, "mode": mode, "width": im.width, "height": im.height,
+                    "quality": q, "subsampling": s, "length": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+                    "note": f"PIL convert({mode!r}).save JPEG {kw}"})
+    return out
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     pngs = png_cases()
@@ -276,6 +359,11 @@ def main():
     with open(os.path.join(OUT, "codecs.json"), "w") as f:
         json.dump(doc, f, indent=1)
     print(f"{len(pngs)} png, {len(jpegs)} jpeg, {len(doc['real_png'])} real png")
+    wcases = jpeg_write_cases()
+    wreal = jpeg_write_real()
+    with open(os.path.join(OUT, "jpeg_write.json"), "w") as f:
+        json.dump({"pil_version": Image.__version__, "cases": wcases, "real": wreal}, f, indent=1)
+    print(f"{len(wcases)} jpeg write cases, {len(wreal)} real jpeg write cases")
 
 
 if __name__ == "__main__":
