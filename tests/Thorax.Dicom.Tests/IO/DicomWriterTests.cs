@@ -10,7 +10,9 @@ public sealed class DicomWriterTests : IDisposable
 
     public static TheoryData<string> RoundTripFiles() =>
         ["u12_implicit_le.dcm", "u12_explicit_be.dcm", "u12_deflated.dcm", "u12_rle.dcm", "u16_jpegls.dcm", "s12_rle.dcm",
-         "mf3_jpeg_sv1_no_bot.dcm", "u8_mono1_utf8.dcm", "u12_j2k.dcm"];
+         "mf3_jpeg_sv1_no_bot.dcm", "u8_mono1_utf8.dcm", "u12_j2k.dcm",
+         "seq_undefined_explicit_le.dcm", "seq_undefined_implicit_le.dcm", "seq_mixed_un_explicit_le.dcm",
+         "mf3_64x48_jpeg_sv1_frag_no_bot.dcm", "mf3_64x48_j2k_frag_bot.dcm", "s16_jpegls.dcm", "u12_hb15.dcm", "s12_hb11_garbage.dcm"];
 
     [Theory]
     [MemberData(nameof(RoundTripFiles))]
