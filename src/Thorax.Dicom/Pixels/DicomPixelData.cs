@@ -161,12 +161,17 @@ public sealed class DicomPixelData
             foreach (var f in frags) result.Add([f]);
             return result;
         }
-        // No offset table and several fragments per frame: a new frame starts at each JPEG SOI / J2K SOC marker.
+        // No offset table and several fragments per frame: a new frame starts at each fragment that opens with the
+        // codec's start-of-image marker (JPEG and JPEG-LS SOI FF D8; JPEG 2000 SOC + SIZ FF 4F FF 51). Only the marker
+        // of this transfer syntax counts: FF 4F can occur inside JPEG-LS entropy-coded data cut at a fragment boundary.
+        // RLE frames have no marker (PS3.5 A.4.2 puts each in one fragment, handled above).
+        byte[]? marker = FrameStartMarker(Info.TransferSyntax);
+        if (marker is null)
+            throw Error($"Cannot split {frags.Count} fragments into {frames} frames without a basic offset table ({Info.TransferSyntax.Name} frames have no start marker).");
         List<ReadOnlyMemory<byte>>? current = null;
         foreach (var f in frags)
         {
-            var s = f.Span;
-            bool starts = s.Length >= 2 && s[0] == 0xFF && (s[1] == 0xD8 || s[1] == 0x4F);
+            bool starts = f.Span.StartsWith(marker);
             if (starts || current is null)
             {
                 if (current is not null) result.Add([.. current]);
@@ -179,6 +184,15 @@ public sealed class DicomPixelData
             throw Error($"Cannot split {frags.Count} fragments into {frames} frames without a basic offset table.");
         return result;
     }
+
+    /// <summary>Bytes every frame of this encapsulated syntax starts with, or null when there is no such marker.</summary>
+    private static byte[]? FrameStartMarker(TransferSyntax syntax) => syntax.Uid switch
+    {
+        "1.2.840.10008.1.2.4.90" or "1.2.840.10008.1.2.4.91" or "1.2.840.10008.1.2.4.92" or "1.2.840.10008.1.2.4.93"
+            or "1.2.840.10008.1.2.4.201" or "1.2.840.10008.1.2.4.202" or "1.2.840.10008.1.2.4.203" => [0xFF, 0x4F, 0xFF, 0x51],
+        "1.2.840.10008.1.2.5" => null,
+        _ => [0xFF, 0xD8],
+    };
 
     private DicomFormatException Error(string problem) => new(problem, _filePath, DicomTag.PixelData);
 }
