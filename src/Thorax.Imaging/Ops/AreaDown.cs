@@ -11,7 +11,9 @@ namespace Thorax.Imaging.Ops;
 /// Integer factors follow ResizeAreaFast (uint8 2x2: (sum + 2) &gt;&gt; 2; other factors: saturate(sum * (1/area)) with
 /// an int sum for uint8 and a float sum in row-major tap order for float). Other factors follow ResizeArea: per source
 /// row a float buffer accumulates S[sx] * alpha in table order, rows are summed with their weights, then saturated.
-/// The float evaluation order is OpenCV's, so uint8 results are bit-exact.
+/// The float evaluation order is OpenCV's, so uint8 and uint16 results are bit-exact. uint16 integer factors follow
+/// resizeAreaFast_&lt;ushort, float&gt;: 2x2 with 1, 3 or 4 channels is (sum + 2) &gt;&gt; 2, other factors round
+/// (float sum of integer groups of four) * (1/area) half to even.
 /// </remarks>
 internal static class AreaDown
 {
@@ -22,6 +24,12 @@ internal static class AreaDown
     }
 
     public static void Run(Image<float> src, Image<float> dst)
+    {
+        if (IsIntegerScale(src, dst, out int ix, out int iy)) Fast(src, dst, ix, iy);
+        else Generic(src, dst);
+    }
+
+    public static void Run(Image<ushort> src, Image<ushort> dst)
     {
         if (IsIntegerScale(src, dst, out int ix, out int iy)) Fast(src, dst, ix, iy);
         else Generic(src, dst);
@@ -49,15 +57,19 @@ internal static class AreaDown
         var s = src.Data;
         var d = dst.Data;
         int rowLen = dw * cn;
+        // ResizeAreaFast's vector path: exactly 2x2 blocks and 1, 3 or 4 channels. Everything else (4x1 blocks, two
+        // channels) takes the generic sum * (1/area) rounded half to even.
+        bool quad = sx == 2 && sy == 2 && cn != 2;
         RowBands.Run(dst.Height, RowBands.MinRows((long)rowLen * area, BlockMeanBandOps), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y0, y1) =>
         {
             for (int y = y0; y < y1; y++)
             {
                 var drow = d.AsSpan(y * rowLen, rowLen);
                 int r0 = y * sy * sw * cn;
-                if (area == 4)
+                if (quad)
                 {
-                    // OpenCV's 2x2 path rounds half up. The next row pair (if any) is prefetched along the way.
+                    // OpenCV's 2x2 path (1, 3 or 4 channels) rounds half up. The next row pair (if any) is prefetched
+                    // along the way.
                     int srcLen = sw * cn;
                     var next = y + 1 < dst.Height ? s.AsSpan(r0 + 2 * srcLen, 2 * srcLen) : default;
                     Fast2x2(s.AsSpan(r0, srcLen), s.AsSpan(r0 + srcLen, srcLen), drow, cn, next);
@@ -157,7 +169,7 @@ internal static class AreaDown
                 int r0 = y * sy * sw * cn;
                 var drow = d.AsSpan(y * rowLen, rowLen);
                 int x0 = 0;
-                if (area == 4 && cn == 1) x0 = Fast2x2(s.AsSpan(r0, sw), s.AsSpan(r0 + sw, sw), drow);
+                if (sx == 2 && sy == 2 && cn == 1) x0 = Fast2x2(s.AsSpan(r0, sw), s.AsSpan(r0 + sw, sw), drow);
                 for (int x = x0; x < dw; x++)
                     for (int c = 0; c < cn; c++)
                     {
@@ -196,6 +208,80 @@ internal static class AreaDown
             (sum * q).StoreUnsafe(ref o, (nuint)x);
         }
         return x;
+    }
+
+    /// <summary>uint16 block means as resizeAreaFast_&lt;ushort, float&gt;: 2x2 with 1, 3 or 4 channels is
+    /// (a + b + c + d + 2) &gt;&gt; 2; every other factor (and 2x2 with 2 channels) sums the block in row-major order,
+    /// four samples at a time in integers added to a float sum, then saturate(sum * (1f / area)) rounding half to
+    /// even.</summary>
+    private static void Fast(Image<ushort> src, Image<ushort> dst, int sx, int sy)
+    {
+        int cn = src.Channels, sw = src.Width, dw = dst.Width, area = sx * sy;
+        float scale = 1f / area;
+        bool quad = sx == 2 && sy == 2 && cn != 2;
+        var s = src.Data;
+        var d = dst.Data;
+        int rowLen = dw * cn, srcLen = sw * cn;
+        RowBands.Run(dst.Height, RowBands.MinRows((long)rowLen * area, BlockMeanBandOps), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y0, y1) =>
+        {
+            ref ushort sp = ref MemoryMarshal.GetArrayDataReference(s);
+            Span<int> ofs = area <= 256 ? stackalloc int[area] : new int[area];
+            for (int j = 0, k = 0; j < sy; j++)
+                for (int i = 0; i < sx; i++) ofs[k++] = j * srcLen + i * cn;
+            for (int y = y0; y < y1; y++)
+            {
+                int r0 = y * sy * srcLen;
+                var drow = d.AsSpan(y * rowLen, rowLen);
+                if (quad)
+                {
+                    Fast2x2(s.AsSpan(r0, srcLen), s.AsSpan(r0 + srcLen, srcLen), drow, cn);
+                    continue;
+                }
+                for (int x = 0; x < dw; x++)
+                    for (int c = 0; c < cn; c++)
+                    {
+                        ref ushort b = ref Unsafe.Add(ref sp, r0 + x * sx * cn + c);
+                        float sum = 0;
+                        int k = 0;
+                        for (; k <= area - 4; k += 4)
+                            sum += Unsafe.Add(ref b, ofs[k]) + Unsafe.Add(ref b, ofs[k + 1]) + Unsafe.Add(ref b, ofs[k + 2]) + Unsafe.Add(ref b, ofs[k + 3]);
+                        for (; k < area; k++) sum += Unsafe.Add(ref b, ofs[k]);
+                        drow[x * cn + c] = (ushort)Math.Clamp(MathF.Round(sum * scale), 0f, 65535f);
+                    }
+            }
+        });
+    }
+
+    /// <summary>uint16 dst = (a[2x] + a[2x+1] + b[2x] + b[2x+1] + 2) &gt;&gt; 2 per channel (sums in 32 bits).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Fast2x2(ReadOnlySpan<ushort> a, ReadOnlySpan<ushort> b, Span<ushort> dst, int cn)
+    {
+        ref ushort pa = ref MemoryMarshal.GetReference(a);
+        ref ushort pb = ref MemoryMarshal.GetReference(b);
+        ref ushort o = ref MemoryMarshal.GetReference(dst);
+        int n = dst.Length, x = 0;
+        if (cn == 1 && Vector256.IsHardwareAccelerated)
+        {
+            // Each 32-bit lane holds one horizontal pair (little-endian: low half = left sample).
+            var low = Vector256.Create(0xFFFFu);
+            var two = Vector256.Create(2u);
+            for (; x + 16 <= n; x += 16)
+            {
+                var a0 = Vector256.LoadUnsafe(ref pa, (nuint)(2 * x)).AsUInt32();
+                var b0 = Vector256.LoadUnsafe(ref pb, (nuint)(2 * x)).AsUInt32();
+                var a1 = Vector256.LoadUnsafe(ref pa, (nuint)(2 * x + 16)).AsUInt32();
+                var b1 = Vector256.LoadUnsafe(ref pb, (nuint)(2 * x + 16)).AsUInt32();
+                var s0 = (a0 & low) + (a0 >> 16) + (b0 & low) + (b0 >> 16) + two;
+                var s1 = (a1 & low) + (a1 >> 16) + (b1 & low) + (b1 >> 16) + two;
+                Vector256.Narrow(s0 >> 2, s1 >> 2).StoreUnsafe(ref o, (nuint)x);
+            }
+        }
+        for (; x < n; x++)
+        {
+            int px = x / cn, c = x - px * cn, i = 2 * px * cn + c;
+            Unsafe.Add(ref o, x) = (ushort)((Unsafe.Add(ref pa, i) + Unsafe.Add(ref pa, i + cn)
+                + Unsafe.Add(ref pb, i) + Unsafe.Add(ref pb, i + cn) + 2) >> 2);
+        }
     }
 
     /// <summary>Coverage taps along one axis, in OpenCV's order: Dst[i] receives Src[i] with weight Alpha[i].</summary>
@@ -383,6 +469,13 @@ internal static class AreaDown
     private static void Generic(Image<float> src, Image<float> dst) =>
         GenericCore(src, dst, static (row, off, sum, xt, cn, beta, first) => HAccumulate(row.AsSpan(off), sum, xt, cn, beta, first),
             static (sum, drow) => sum.AsSpan(0, drow.Length).CopyTo(drow));
+
+    private static void Generic(Image<ushort> src, Image<ushort> dst) =>
+        GenericCore(src, dst, static (row, off, sum, xt, cn, beta, first) => HAccumulateChannels<ushort>(row.AsSpan(off), sum, xt, cn, beta, first),
+            static (sum, drow) =>
+            {
+                for (int i = 0; i < drow.Length; i++) drow[i] = (ushort)Math.Clamp(MathF.Round(sum[i]), 0f, 65535f);
+            });
 
     /// <summary>Horizontal pass of one source row into the destination-row accumulator: buf = row taps, then
     /// sum = beta * buf (first source row) or sum += beta * buf.</summary>

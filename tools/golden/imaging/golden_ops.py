@@ -267,9 +267,83 @@ def colormaps():
                       "note": "LUT rows are RGB for input 0..255; overlays = cv2.addWeighted(grey3, 1-a, colour, a, 0)"})
 
 
+def resize_u16():
+    """uint16 cv2.resize (X-ray DICOMs are 12-16 bit): full-range and 12-bit-range noise, 1 and 3 channels."""
+    import hashlib
+
+    rng = np.random.default_rng(20)
+    inputs = {"u16": rng.integers(0, 65536, (47, 61)).astype(np.uint16),
+              "u16_12bit": rng.integers(0, 4096, (47, 61)).astype(np.uint16),
+              "u16c3": rng.integers(0, 65536, (47, 61, 3)).astype(np.uint16),
+              "u16_even": rng.integers(0, 65536, (48, 60)).astype(np.uint16),
+              "u16_12bit_even": rng.integers(0, 4096, (48, 60)).astype(np.uint16),
+              "u16c3_even": rng.integers(0, 65536, (24, 30, 3)).astype(np.uint16),
+              # strong upscales of a thin strip: linear 57x95 has a sample where OpenCV's unclamped y fraction at the
+              # border matters, cubic 27x113 one where its SIMD-block vs scalar-tail summation order matters
+              "u16_strip": np.random.default_rng(22).integers(0, 65536, (6, 38)).astype(np.uint16)}
+    # (w, h) per input: fractional downscales (~3x, 61x47 -> 23x17, one axis only), upscales, and on the even-sized
+    # inputs exact integer factors (2x, 3x, 4x2, 5x24), identity and 2x upscale
+    sizes = {"u16": [(20, 15), (23, 17), (97, 71), (61, 20), (7, 40)],
+             "u16_12bit": [(20, 15), (23, 17), (97, 71)],
+             "u16c3": [(23, 17), (97, 71)],
+             "u16_even": [(30, 24), (20, 16), (15, 24), (12, 2), (60, 48), (120, 96)],
+             "u16_12bit_even": [(30, 24), (20, 16)],
+             "u16c3_even": [(15, 12), (10, 8), (45, 36)],
+             "u16_strip": [(57, 95), (27, 113)]}
+    cases = []
+    for name, src in inputs.items():
+        for interp, flag in INTERP.items():
+            for (w, h) in sizes[name]:
+                out = cv2.resize(src, (w, h), interpolation=flag)
+                cases.append({"input": name, "interp": interp, "width": w, "height": h, "expected": arr(out)})
+    # Large images (several row bands, long SIMD runs) as SHA-256 of the little-endian output samples; the input is
+    # a formula the test rebuilds: v = ((((x * 7919) ^ (y * 104729)) & 0x3FFF) + 41 x + 29 y + 12345 c) & 0xFFFF
+    large = []
+    for (w0, h0, cn), targets in [((1024, 818, 1), [("nearest", 700, 555), ("linear", 700, 555), ("cubic", 700, 555),
+                                                   ("area", 700, 555), ("area", 512, 409), ("linear", 512, 409),
+                                                   ("area", 256, 409), ("area", 205, 136), ("linear", 2000, 1600),
+                                                   ("cubic", 1500, 1100), ("area", 1500, 1100)]),
+                                  ((500, 400, 3), [("linear", 333, 277), ("cubic", 640, 512), ("area", 250, 200),
+                                                   ("area", 333, 277), ("nearest", 640, 512)])]:
+        yy, xx, cc = np.meshgrid(np.arange(h0, dtype=np.int64), np.arange(w0, dtype=np.int64),
+                                 np.arange(cn, dtype=np.int64), indexing="ij")
+        src = ((((xx * 7919) ^ (yy * 104729)) & 0x3FFF) + 41 * xx + 29 * yy + 12345 * cc) & 0xFFFF
+        src = src.astype(np.uint16)
+        if cn == 1:
+            src = src[:, :, 0]
+        for interp, w, h in targets:
+            out = np.ascontiguousarray(cv2.resize(src, (w, h), interpolation=INTERP[interp]))
+            large.append({"src_width": w0, "src_height": h0, "channels": cn, "interp": interp, "width": w, "height": h,
+                          "sha256": hashlib.sha256(out.astype("<u2").tobytes()).hexdigest()})
+    dump("resize_u16", {"inputs": {k: arr(v) for k, v in inputs.items()}, "cases": cases, "large": large,
+                        "note": "cv2.resize(src, (w,h), interpolation) on uint16"})
+
+
+def resize_blocks():
+    """Integer-factor block means that are not 2x2, and 2x2 with every channel count: OpenCV's resizeAreaFast vector
+    path only covers 2x2 blocks with 1, 3 or 4 channels (round half up); 4x1, 1x4, 3x2 blocks and 2 channels take the
+    generic sum * (1/area) (round half to even for integers)."""
+    rng = np.random.default_rng(23)
+    inputs, cases = {}, []
+    for cn in (1, 2, 3, 4):
+        shape = (16, 24) if cn == 1 else (16, 24, cn)
+        inputs[f"u8c{cn}"] = rng.integers(0, 256, shape, dtype=np.uint8)
+    inputs["f32c1"] = (rng.random((16, 24)) * 4 - 1).astype(np.float32)
+    inputs["f32c2"] = (rng.random((16, 24, 2)) * 4 - 1).astype(np.float32)
+    sizes = [(6, 16), (24, 4), (12, 8), (8, 8), (6, 4), (12, 16), (24, 8)]  # (w, h): 4x1, 1x4, 2x2, 3x2, 4x4, 2x1, 1x2
+    for name, src in inputs.items():
+        for interp in ("area", "linear"):
+            for (w, h) in sizes:
+                out = cv2.resize(src, (w, h), interpolation=INTERP[interp])
+                cases.append({"input": name, "interp": interp, "width": w, "height": h, "expected": arr(out)})
+    dump("resize_blocks", {"inputs": {k: arr(v) for k, v in inputs.items()}, "cases": cases,
+                           "note": "cv2.resize at integer factors other than 2x2, and 2x2 with 1-4 channels"})
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
-    for f in (resize, clahe, gaussian, gaussian_cv, morphology, components, polygons, warps, colormaps):
+    for f in (resize, clahe, gaussian, gaussian_cv, morphology, components, polygons, warps, colormaps, resize_u16,
+              resize_blocks):
         f()
         print("done", f.__name__)
 
