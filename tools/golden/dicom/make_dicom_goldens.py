@@ -14,7 +14,7 @@ checked against pydicom's Pillow handler. edge_cases() adds sequences/items of u
 element (checked value for value against a defined-length twin with pydicom), JPEG lossless selection values 1-7 in
 8/12/16-bit, signed JPEG lossless/JPEG-LS, frames over several fragments with and without a Basic Offset Table, and
 BitsStored 12 at HighBit 11/15 with random bits outside the stored field (expected: pydicom's raw samples reduced per
-PS3.5 8.1.1). Note: dcmcjpeg gives the lossy u8_jpeg_baseline.dcm a new SOP Instance UID on every run.
+PS3.5 8.1.1). The lossy u8_jpeg_baseline.dcm keeps its source's SOP Instance UID (dcmcjpeg +un), so reruns are byte-identical.
 """
 import hashlib
 import json
@@ -237,7 +237,7 @@ def corpus():
     add("u8_mono1_utf8.dcm", [u8], 8, False)
     run("dcmcrle", CORPUS / "u8_mono1_utf8.dcm", CORPUS / "u8_rle.dcm")
     add("u8_rle.dcm", [u8], 8, False, tool="dcmdrle")
-    run("dcmcjpeg", "+eb", CORPUS / "u8_mono1_utf8.dcm", CORPUS / "u8_jpeg_baseline.dcm")
+    run("dcmcjpeg", "+eb", "+un", CORPUS / "u8_mono1_utf8.dcm", CORPUS / "u8_jpeg_baseline.dcm")
     lossy = decompressed_frames(CORPUS / "u8_jpeg_baseline.dcm", "dcmdjpeg")
     pil = decompressed_frames(CORPUS / "u8_jpeg_baseline.dcm", None)
     assert all((a == b).all() for a, b in zip(lossy, pil)), "dcmdjpeg and Pillow disagree on baseline"
