@@ -107,6 +107,10 @@ public sealed class DicomPixelData
             {
                 throw ex.WithFilePath(_filePath);
             }
+            catch (DicomCodecException ex)
+            {
+                throw ex.WithFilePath(_filePath);
+            }
         }
         StoredValues.Normalize(output, Info);
         return new PixelFrame(Info, output);

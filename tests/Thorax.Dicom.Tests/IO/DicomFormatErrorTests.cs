@@ -109,6 +109,22 @@ public class DicomFormatErrorTests
         Assert.Contains("nested", ex.Problem);
     }
 
+    [Fact]
+    public void CodecException_WithFilePath_NamesFileAndPixelData_KeepsProblemAndPackage()
+    {
+        var raw = new DicomCodecException("stream uses a feature this codec lacks", TransferSyntax.JPEGLossless, "libfoo0");
+        Assert.Null(raw.FilePath);
+        Assert.Equal("stream uses a feature this codec lacks", raw.Message);
+        var named = raw.WithFilePath("scan.dcm");
+        Assert.Equal("scan.dcm", named.FilePath);
+        Assert.Contains("file 'scan.dcm'", named.Message);
+        Assert.Contains(DicomTag.PixelData.ToString(), named.Message);
+        Assert.Equal(raw.Problem, named.Problem);
+        Assert.Same(TransferSyntax.JPEGLossless, named.TransferSyntax);
+        Assert.Equal("libfoo0", named.MissingPackage);
+        Assert.Same(named, named.WithFilePath("other.dcm"));
+    }
+
     /// <summary>Offset of an explicit VR LE element header with this tag (first match).</summary>
     private static int FindElement(byte[] bytes, DicomTag tag)
     {
