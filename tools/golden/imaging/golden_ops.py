@@ -340,10 +340,38 @@ def resize_blocks():
                            "note": "cv2.resize at integer factors other than 2x2, and 2x2 with 1-4 channels"})
 
 
+def mask_filters():
+    """MaskOps.RemoveSmallComponents = skimage.morphology.remove_small_objects(mask, min_size, connectivity) (keeps
+    objects of at least min_size pixels; connectivity 1 = 4-neighbours, 2 = 8); MaskOps.KeepLargestComponents(k) keeps
+    the k largest skimage.measure.label components (ties: lower label first, labels in raster order of first pixel)."""
+    import skimage.measure
+    import skimage.morphology
+    rng = np.random.default_rng(31)
+    inputs, small, largest = [], [], []
+    for i, (h, w, p) in enumerate([(40, 48, 0.3), (33, 29, 0.45), (64, 64, 0.2)]):
+        src = blobs(rng, h, w, p, smooth=0.7 + 0.3 * i)
+        inputs.append(arr(src))
+        for conn in (4, 8):
+            sk_conn = 1 if conn == 4 else 2
+            for min_size in (1, 2, 5, 12, 40):
+                out = skimage.morphology.remove_small_objects(src > 0, min_size=min_size, connectivity=sk_conn)
+                small.append({"input": i, "connectivity": conn, "min_size": min_size,
+                              "expected": arr(out.astype(np.uint8) * 255)})
+            labels = skimage.measure.label(src > 0, connectivity=sk_conn)
+            sizes = np.bincount(labels.ravel())[1:]
+            order = sorted(range(len(sizes)), key=lambda k: (-sizes[k], k))
+            for k in (0, 1, 3):
+                keep = {order[j] + 1 for j in range(min(k, len(order)))}
+                out = np.isin(labels, list(keep)) if keep else np.zeros_like(src, dtype=bool)
+                largest.append({"input": i, "connectivity": conn, "count": k,
+                                "expected": arr(out.astype(np.uint8) * 255)})
+    dump("mask_filters", {"inputs": inputs, "remove_small": small, "keep_largest": largest})
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in (resize, clahe, gaussian, gaussian_cv, morphology, components, polygons, warps, colormaps, resize_u16,
-              resize_blocks):
+              resize_blocks, mask_filters):
         f()
         print("done", f.__name__)
 
