@@ -2,8 +2,9 @@
 """Python side of `thorax bench imaging`: the same cases as src/Thorax.Cli/Bench/ImagingBench.cs with pydicom, OpenCV
 and SciPy, printed as JSON {case: median_ms}. A case whose module is missing is left out (the CLI shows no peer value).
 Run by the CLI with the same thread count (cv2.setNumThreads); with --per-core and --threads > 1 the OpenCV resize,
-CLAHE and component cases are repeated with cv2.setNumThreads(1) under keys ending in " 1 thread" (the CLI runs the
-Thorax side on one thread for those rows). Usable alone:
+CLAHE, component and blur cases are repeated with cv2.setNumThreads(1) under keys ending in " 1 thread" (the CLI runs
+the Thorax side on one thread for those rows; SciPy's gaussian_filter is single-threaded, so its one timing serves both
+rows). Usable alone:
     /usr/bin/python3 tools/bench/imaging_bench.py --dicom ../shared/data/siim/X.dcm --threads 2 --repeats 5 --per-core
 Inputs that are not the DICOM are made by integer formulas shared with the C# side, so both sides see the same pixels.
 """
@@ -88,9 +89,18 @@ if pydicom is not None and cv2 is not None:
         return cv2.resize(eq, (size, size), interpolation=cv2.INTER_LINEAR).astype(np.float32) / np.float32(255)
     res['dicom -> model input 224 f32'] = median_ms(model_input, 1, a.repeats)
 
+big = blur_input()
+runs = [(a.threads, '')] + ([(1, ' 1 thread')] if a.per_core and a.threads > 1 else [])
 if ndimage is not None:
-    big = blur_input()
-    res['gauss blur s150 2000^2 f32'] = median_ms(
-        lambda: ndimage.gaussian_filter(big, 150.0, mode='reflect', truncate=4.0), 0, max(1, min(a.repeats, 3)))
+    t = median_ms(lambda: ndimage.gaussian_filter(big, 150.0, mode='reflect', truncate=4.0), 0, max(1, min(a.repeats, 3)))
+    # gaussian_filter is single-threaded whatever the thread count: one measurement serves both rows.
+    for _, suffix in runs:
+        res['gauss blur s150 2000^2 f32' + suffix] = t
+if cv2 is not None:
+    # cv2.GaussianBlur with a 1201-tap kernel takes seconds per call: timed once per thread count.
+    for threads, suffix in runs:
+        cv2.setNumThreads(threads)
+        res['cv2 blur s150 2000^2 f32' + suffix] = median_ms(lambda: cv2.GaussianBlur(big, (0, 0), 150.0), 0, 1)
+    cv2.setNumThreads(a.threads)
 
 print(json.dumps(res))

@@ -27,6 +27,7 @@ internal static class ImagingBench
     public const string DicomCase = "dicom decode jpeg 1024^2";
     public const string ClaheCase = "clahe clip2 8x8 1024 u8";
     public const string BlurCase = "gauss blur s150 2000^2 f32";
+    public const string CvBlurCase = "cv2 blur s150 2000^2 f32";
     public const string ComponentsCase = "components 8-conn 1024^2";
     public const string ModelInputCase = "dicom -> model input 224 f32";
     public const string SingleThreadSuffix = " 1 thread";
@@ -61,7 +62,16 @@ internal static class ImagingBench
         // The whole CXLSeg input path: read and decode the DICOM, CLAHE (2.0, 8x8), bilinear resize to 224, float in [0, 1].
         cases.Add((ModelInputCase, () => Timing.MedianMs(() => ModelInput(dicomPath, 224), 1, repeats)));
         var big = BlurInput(2000);
-        cases.Add((BlurCase, () => Timing.MedianMs(() => Gaussian.Blur(big, 150.0, BorderMode.Reflect, 4.0), 1, Math.Clamp(repeats, 1, 3))));
+        int blurRepeats = Math.Clamp(repeats, 1, 3);
+        cases.Add((BlurCase, () => Timing.MedianMs(() => Gaussian.Blur(big, 150.0, BorderMode.Reflect, 4.0), 1, blurRepeats)));
+        // The same blur with cv2.GaussianBlur's semantics (kernel 1201 = round(8 sigma + 1) | 1, BORDER_REFLECT_101).
+        cases.Add((CvBlurCase, () => Timing.MedianMs(() => Gaussian.CvBlur(big, 0, 0, 150.0), 1, blurRepeats)));
+        if (threads > 1)
+        {
+            // Per core: SciPy's gaussian_filter is single-threaded anyway; OpenCV runs with cv2.setNumThreads(1).
+            cases.Add((BlurCase + SingleThreadSuffix, () => WithThreads(1, () => Timing.MedianMs(() => Gaussian.Blur(big, 150.0, BorderMode.Reflect, 4.0), 1, blurRepeats))));
+            cases.Add((CvBlurCase + SingleThreadSuffix, () => WithThreads(1, () => Timing.MedianMs(() => Gaussian.CvBlur(big, 0, 0, 150.0), 1, blurRepeats))));
+        }
 
         var ours = new Dictionary<string, double>();
         foreach (var (name, run) in cases)
