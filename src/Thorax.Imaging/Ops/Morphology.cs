@@ -38,6 +38,18 @@ public static class Morphology
     /// <summary>Closing of a float image.</summary>
     public static Image<float> Close(Image<float> src, StructuringElement element) => Erode(Dilate(src, element), element);
 
+    /// <summary>Erosion (local minimum) of a 16-bit image (e.g. 12-16-bit X-ray values), like <c>cv2.erode</c> on uint16.</summary>
+    public static Image<ushort> Erode(Image<ushort> src, StructuringElement element) => Apply(src, element, min: true);
+
+    /// <summary>Dilation (local maximum) of a 16-bit image.</summary>
+    public static Image<ushort> Dilate(Image<ushort> src, StructuringElement element) => Apply(src, element, min: false);
+
+    /// <summary>Opening of a 16-bit image.</summary>
+    public static Image<ushort> Open(Image<ushort> src, StructuringElement element) => Dilate(Erode(src, element), element);
+
+    /// <summary>Closing of a 16-bit image.</summary>
+    public static Image<ushort> Close(Image<ushort> src, StructuringElement element) => Erode(Dilate(src, element), element);
+
     private static Image<T> Apply<T>(Image<T> src, StructuringElement element, bool min)
         where T : unmanaged, INumber<T>, IMinMaxValue<T>
     {

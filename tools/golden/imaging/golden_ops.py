@@ -368,10 +368,29 @@ def mask_filters():
     dump("mask_filters", {"inputs": inputs, "remove_small": small, "keep_largest": largest})
 
 
+def morphology_u16():
+    """cv2.erode / dilate / morphologyEx(OPEN, CLOSE) on uint16 (full range and 12-bit values), every element shape."""
+    rng = np.random.default_rng(37)
+    inputs = {"u16": rng.integers(0, 65536, (18, 21), dtype=np.uint16),
+              "u12": (ndi.gaussian_filter(rng.random((18, 21)), 1.5) * 4095 / 0.7).clip(0, 4095).astype(np.uint16),
+              "u16c3": rng.integers(0, 65536, (9, 11, 3), dtype=np.uint16)}
+    cases = []
+    for shape, flag in SHAPES.items():
+        for (w, h) in [(3, 3), (7, 4)]:
+            k = cv2.getStructuringElement(flag, (w, h))
+            for name, src in inputs.items():
+                for op, f in [("erode", lambda s: cv2.erode(s, k)), ("dilate", lambda s: cv2.dilate(s, k)),
+                              ("open", lambda s: cv2.morphologyEx(s, cv2.MORPH_OPEN, k)),
+                              ("close", lambda s: cv2.morphologyEx(s, cv2.MORPH_CLOSE, k))]:
+                    cases.append({"input": name, "shape": shape, "width": w, "height": h, "op": op,
+                                  "expected": arr(f(src))})
+    dump("morphology_u16", {"inputs": {k: arr(v) for k, v in inputs.items()}, "cases": cases})
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in (resize, clahe, gaussian, gaussian_cv, morphology, components, polygons, warps, colormaps, resize_u16,
-              resize_blocks, mask_filters):
+              resize_blocks, mask_filters, morphology_u16):
         f()
         print("done", f.__name__)
 
