@@ -58,6 +58,57 @@ public static class Png
         return PngEncoder.EncodeToArray(image.Width, image.Height, image.Channels, 16, ToBigEndian(image.Pixels), options);
     }
 
+    /// <summary>
+    /// Encodes a palette PNG (colour type 3): one palette index per pixel, a PLTE chunk of RGB triples and, when
+    /// <paramref name="alpha"/> is given, a tRNS chunk of per-entry opacities. For label maps and coloured masks:
+    /// the file stores one index per pixel at the smallest bit depth that holds the palette (1, 2, 4 or 8 bits for
+    /// up to 2, 4, 16 or 256 entries); decoders expand it to RGB (or RGBA with tRNS).
+    /// </summary>
+    /// <param name="indices">Single-channel image of palette indices, each below the palette's entry count.</param>
+    /// <param name="paletteRgb">R, G, B of each entry: 3 to 768 bytes, a multiple of 3.</param>
+    /// <param name="alpha">Opacity of the first entries (at most one per entry; entries beyond it are opaque), or
+    /// empty for none.</param>
+    /// <param name="options">Filter and deflate settings; default <see cref="PngEncodeOptions.Default"/>.</param>
+    /// <exception cref="ArgumentException">More than one channel, a palette that is empty, too long or not whole
+    /// triples, too many alpha values, or an index outside the palette (the message gives its position).</exception>
+    public static byte[] EncodeIndexed(Image<byte> indices, ReadOnlySpan<byte> paletteRgb, ReadOnlySpan<byte> alpha = default,
+        PngEncodeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        int depth = IndexedBitDepth(indices, paletteRgb, alpha);
+        return PngEncoder.EncodeIndexedToArray(indices.Width, indices.Height, depth, indices.Pixels, paletteRgb, alpha,
+            options ?? PngEncodeOptions.Default);
+    }
+
+    /// <summary>Writes a palette PNG atomically (temporary file + rename); see <see cref="EncodeIndexed"/>.</summary>
+    /// <inheritdoc cref="EncodeIndexed" path="/param"/>
+    /// <exception cref="ArgumentException">See <see cref="EncodeIndexed"/>.</exception>
+    public static void WriteIndexed(string path, Image<byte> indices, ReadOnlySpan<byte> paletteRgb, ReadOnlySpan<byte> alpha = default,
+        PngEncodeOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var bytes = EncodeIndexed(indices, paletteRgb, alpha, options);
+        AtomicFile.Write(path, s => s.Write(bytes));
+    }
+
+    /// <summary>Checks an indexed image against its palette and returns the bit depth to store it at.</summary>
+    private static int IndexedBitDepth(Image<byte> indices, ReadOnlySpan<byte> paletteRgb, ReadOnlySpan<byte> alpha)
+    {
+        if (indices.Channels != 1)
+            throw new ArgumentException($"A palette image has one index per pixel, got {indices.Channels} channels.", nameof(indices));
+        if (paletteRgb.Length is < 3 or > 768 || paletteRgb.Length % 3 != 0)
+            throw new ArgumentException($"Palette of {paletteRgb.Length} bytes: it must hold 1 to 256 RGB triples.", nameof(paletteRgb));
+        int entries = paletteRgb.Length / 3;
+        if (alpha.Length > entries)
+            throw new ArgumentException($"{alpha.Length} alpha values for a palette of {entries} entries.", nameof(alpha));
+        var px = indices.Pixels;
+        int bad = entries == 256 ? -1 : px.IndexOfAnyInRange((byte)entries, (byte)255);
+        if (bad >= 0)
+            throw new ArgumentException(
+                $"Pixel ({bad % indices.Width}, {bad / indices.Width}) has index {px[bad]} but the palette has {entries} entries.", nameof(indices));
+        return entries <= 2 ? 1 : entries <= 4 ? 2 : entries <= 16 ? 4 : 8;
+    }
+
     /// <summary>Writes an 8-bit image as PNG atomically (temporary file + rename).</summary>
     public static void Write(string path, Image<byte> image, CompressionLevel level = CompressionLevel.Optimal)
     {

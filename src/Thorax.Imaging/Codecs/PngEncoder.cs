@@ -37,6 +37,40 @@ internal static class PngEncoder
 
     private const int MaxChunk = 1 << 20;
 
+    /// <summary>Palette PNG (colour type 3) of one index per pixel, packed at <paramref name="bitDepth"/> (1, 2, 4 or
+    /// 8) bits, with a PLTE chunk of <paramref name="paletteRgb"/> and, when not empty, a tRNS chunk of
+    /// <paramref name="alpha"/>. Inputs are validated by the caller.</summary>
+    public static byte[] EncodeIndexedToArray(int width, int height, int bitDepth, ReadOnlySpan<byte> indices,
+        ReadOnlySpan<byte> paletteRgb, ReadOnlySpan<byte> alpha, PngEncodeOptions options)
+    {
+        options.Validate();
+        var packed = bitDepth == 8 ? indices : Pack(indices, width, height, bitDepth);
+        var data = Deflate(width, height, 1, bitDepth, packed, options);
+        int idatChunks = (data.Length + MaxChunk - 1) / MaxChunk;
+        var file = new byte[PngDecoder.Signature.Length + 25 + (12 + paletteRgb.Length) + (alpha.IsEmpty ? 0 : 12 + alpha.Length)
+            + 12 * idatChunks + data.Length + 12];
+        using var ms = new MemoryStream(file, writable: true);
+        WriteFile(ms, width, height, PngColorType.Palette, bitDepth, data, paletteRgb, alpha);
+        if (ms.Position != file.Length) throw new InvalidOperationException("PNG length mismatch.");
+        return file;
+    }
+
+    /// <summary>Packs one value per pixel into rows of <paramref name="bitDepth"/>-bit samples, most significant
+    /// bits first, each row starting on a byte boundary (PNG 7.2).</summary>
+    private static byte[] Pack(ReadOnlySpan<byte> values, int width, int height, int bitDepth)
+    {
+        int stride = (width * bitDepth + 7) / 8, perByte = 8 / bitDepth;
+        var packed = new byte[stride * height];
+        for (int y = 0; y < height; y++)
+        {
+            var row = values.Slice(y * width, width);
+            var dst = packed.AsSpan(y * stride, stride);
+            for (int x = 0; x < width; x++)
+                dst[x / perByte] |= (byte)(row[x] << (8 - bitDepth * (x % perByte + 1)));
+        }
+        return packed;
+    }
+
     /// <summary>Per-thread buffers reused across encodes: a block of filtered scanlines and the zlib stream.
     /// Buffers above <see cref="MaxRetained"/> bytes are not kept.</summary>
     [ThreadStatic] private static byte[]? t_filtered;
@@ -64,8 +98,10 @@ internal static class PngEncoder
     private static ReadOnlySpan<byte> Deflate(int width, int height, int channels, int bitDepth,
         ReadOnlySpan<byte> bigEndianSamples, PngEncodeOptions options)
     {
-        int bpp = channels * bitDepth / 8;
-        int stride = width * bpp;
+        // Filters work on bytes: bpp is the bytes per complete pixel, at least 1 (PNG 9.2); rows of sub-byte samples
+        // are packed, so the stride rounds up.
+        int bpp = Math.Max(1, channels * bitDepth / 8);
+        int stride = (int)(((long)width * channels * bitDepth + 7) / 8);
         var compressed = t_compressed ?? new MemoryStream();
         compressed.SetLength(0);
         using (var z = options.ZLibLevel is int zl
@@ -88,6 +124,10 @@ internal static class PngEncoder
     }
 
     private static void WriteFile(Stream output, int width, int height, PngColorType ct, int bitDepth, ReadOnlySpan<byte> data)
+        => WriteFile(output, width, height, ct, bitDepth, data, default, default);
+
+    private static void WriteFile(Stream output, int width, int height, PngColorType ct, int bitDepth, ReadOnlySpan<byte> data,
+        ReadOnlySpan<byte> palette, ReadOnlySpan<byte> alpha)
     {
         output.Write(PngDecoder.Signature);
         Span<byte> ihdr = stackalloc byte[13];
@@ -97,6 +137,8 @@ internal static class PngEncoder
         ihdr[9] = (byte)ct;
         ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0;
         WriteChunk(output, "IHDR"u8, ihdr);
+        if (!palette.IsEmpty) WriteChunk(output, "PLTE"u8, palette);
+        if (!alpha.IsEmpty) WriteChunk(output, "tRNS"u8, alpha);
         for (int off = 0; off < data.Length; off += MaxChunk)
             WriteChunk(output, "IDAT"u8, data.Slice(off, Math.Min(MaxChunk, data.Length - off)));
         WriteChunk(output, "IEND"u8, ReadOnlySpan<byte>.Empty);
