@@ -25,6 +25,22 @@ internal static class GoldenArray
         return new Image<ushort>(w, h, c, Array.ConvertAll(TestData.Ints(e.GetProperty("data")), v => (ushort)v));
     }
 
+    /// <summary>The uint16 formula image of golden_ops.py's large resize/warp cases (rebuilt here instead of stored):
+    /// v = ((((x * 7919) ^ (y * 104729)) &amp; 0x3FFF) + 41 x + 29 y + 12345 c) &amp; 0xFFFF.</summary>
+    public static Image<ushort> U16Pattern(int w, int h, int cn)
+    {
+        var img = new Image<ushort>(w, h, cn);
+        var d = img.Data;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                for (int c = 0; c < cn; c++)
+                {
+                    long v = ((((long)x * 7919) ^ ((long)y * 104729)) & 0x3FFF) + 41L * x + 29L * y + 12345L * c;
+                    d[(y * w + x) * cn + c] = (ushort)(v & 0xFFFF);
+                }
+        return img;
+    }
+
     public static Image<float> F32(JsonElement e)
     {
         var (w, h, c) = Dims(e);

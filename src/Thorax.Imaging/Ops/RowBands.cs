@@ -7,12 +7,10 @@ namespace Thorax.Imaging.Ops;
 /// (<see cref="Resampling.Resize(Image{byte}, int, int, Interpolation)"/> and its overloads,
 /// <see cref="Resampling.ResizeAntiAliased(Image{float}, int, int)"/>), CLAHE
 /// (<see cref="Histogram.Clahe(Image{byte}, double, int, int)"/>, <see cref="Histogram.Clahe(Image{ushort}, double, int, int)"/>,
-/// <see cref="Histogram.ClaheResizeToUnit"/>), Gaussian blur of float images
-/// (<see cref="Gaussian.Blur(Image{float}, double, double, BorderMode, double, float)"/>,
-/// <see cref="Gaussian.CvBlur(Image{float}, int, int, double, double, BorderMode)"/>), morphology
-/// (<see cref="Morphology"/>), affine warps (<see cref="Warp"/>) and connected components
-/// (<see cref="ConnectedComponents.Label(Image{byte}, Connectivity)"/>). Global histogram equalisation and the 8-bit
-/// <see cref="Gaussian.CvBlur(Image{byte}, int, int, double, double, BorderMode)"/> run on the calling thread only.
+/// <see cref="Histogram.ClaheResizeToUnit"/>), Gaussian blur (<see cref="Gaussian.Blur(Image{float}, double, double, BorderMode, double, float)"/>
+/// and the float, 8-bit and 16-bit <c>Gaussian.CvBlur</c> overloads), morphology (<see cref="Morphology"/>), affine
+/// warps (<see cref="Warp"/>) and connected components (<see cref="ConnectedComponents.Label(Image{byte}, Connectivity)"/>).
+/// Global histogram equalisation runs on the calling thread only.
 /// </summary>
 /// <remarks>
 /// Set it to 1 when many images are processed concurrently (data-loader workers), so operations do not

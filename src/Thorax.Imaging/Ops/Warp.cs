@@ -2,8 +2,9 @@ namespace Thorax.Imaging.Ops;
 
 /// <summary>
 /// Affine warping equal to <c>cv2.warpAffine(src, M, (width, height), flags, borderMode, borderValue)</c> for
-/// nearest and bilinear interpolation, including OpenCV's fixed-point coordinates (1/32-pixel bilinear
-/// sub-positions, 15-bit weights for 8-bit data).
+/// nearest and bilinear interpolation (8-bit, 16-bit, float) and bicubic (16-bit), including OpenCV's fixed-point
+/// coordinates (1/1024-pixel positions, 1/32-pixel interpolation sub-positions) and its per-depth arithmetic: 15-bit
+/// fixed-point weights for 8-bit data, float weights and float sums for 16-bit and float data.
 /// </summary>
 public static class Warp
 {
@@ -33,6 +34,82 @@ public static class Warp
                     Sample(s, src, sx, sy + 1, c, border, cval) * w10 + Sample(s, src, sx + 1, sy + 1, c, border, cval) * w11;
             return (byte)Math.Clamp((v + (1 << 14)) >> 15, 0, 255);
         });
+        return dst;
+    }
+
+    /// <summary>
+    /// Warps a 16-bit image (e.g. 12-16-bit X-ray data); dst(x, y) = src(M⁻¹ (x, y)). Bit-exact with cv2.warpAffine
+    /// on uint16, which (unlike 8-bit) interpolates in float: OpenCV's float weight tables (products of the 1-D
+    /// linear or Keys a = -0.75 cubic weights at 1/32-pixel positions), float sums in OpenCV's order, then rounding
+    /// half to even and saturation to 0..65535 (cubic overshoot is clipped).
+    /// </summary>
+    /// <param name="src">Source, any channel count.</param>
+    /// <param name="transform">Forward transform (source to destination), as passed to cv2.warpAffine.</param>
+    /// <param name="width">Output columns.</param>
+    /// <param name="height">Output rows.</param>
+    /// <param name="interpolation"><see cref="Interpolation.Nearest"/>, <see cref="Interpolation.Linear"/> or
+    /// <see cref="Interpolation.Cubic"/> (4x4 neighbourhood).</param>
+    /// <param name="border">Border handling for samples outside the source.</param>
+    /// <param name="borderValue">Value for <see cref="BorderMode.Constant"/> (all channels), rounded half to even and
+    /// clamped to 0..65535. As in OpenCV, cubic near the edges sums value + Σ (sample - value) · weight, so the value
+    /// can move other border modes' results there by a float rounding step (at most 1).</param>
+    public static Image<ushort> Affine(Image<ushort> src, AffineTransform transform, int width, int height,
+        Interpolation interpolation = Interpolation.Linear, BorderMode border = BorderMode.Constant, double borderValue = 0)
+    {
+        ArgumentNullException.ThrowIfNull(src);
+        ushort cval = (ushort)Math.Clamp(Math.Round(borderValue), 0, ushort.MaxValue);
+        float cv = cval;
+        var dst = new Image<ushort>(width, height, src.Channels);
+        var s = src.Data;
+        int sw = src.Width, sh = src.Height;
+        if (interpolation == Interpolation.Cubic)
+        {
+            var tab = CubicTab.Value;
+            uint innerW = (uint)Math.Max(sw - 3, 0), innerH = (uint)Math.Max(sh - 3, 0);
+            Run(sw, sh, src.Channels, dst, transform, interpolation, border, (d, sx, sy, fx, fy, c, cn) =>
+            {
+                if (fx < 0) return sx < 0 ? cval : s[(sy * sw + sx) * cn + c];
+                int t = (fy * TabSize + fx) * 16;
+                sx--;
+                sy--;
+                if ((uint)sx < innerW && (uint)sy < innerH)
+                {
+                    // All 16 taps inside: OpenCV sums each row's four products, then the rows.
+                    int o = (sy * sw + sx) * cn + c, step = sw * cn;
+                    float sum = s[o] * tab[t] + s[o + cn] * tab[t + 1] + s[o + 2 * cn] * tab[t + 2] + s[o + 3 * cn] * tab[t + 3];
+                    o += step;
+                    sum += s[o] * tab[t + 4] + s[o + cn] * tab[t + 5] + s[o + 2 * cn] * tab[t + 6] + s[o + 3 * cn] * tab[t + 7];
+                    o += step;
+                    sum += s[o] * tab[t + 8] + s[o + cn] * tab[t + 9] + s[o + 2 * cn] * tab[t + 10] + s[o + 3 * cn] * tab[t + 11];
+                    o += step;
+                    sum += s[o] * tab[t + 12] + s[o + cn] * tab[t + 13] + s[o + 2 * cn] * tab[t + 14] + s[o + 3 * cn] * tab[t + 15];
+                    return SaturateU16(sum);
+                }
+                if (border == BorderMode.Constant && (sx >= sw || sx + 4 <= 0 || sy >= sh || sy + 4 <= 0)) return cval;
+                // Near the edges: value + Σ (sample - value) · weight over the taps that resolve inside.
+                float acc = cv;
+                for (int i = 0; i < 4; i++)
+                {
+                    int yi = Border.Index(sy + i, sh, border);
+                    if (yi < 0) continue;
+                    for (int j = 0; j < 4; j++)
+                    {
+                        int xi = Border.Index(sx + j, sw, border);
+                        if (xi >= 0) acc += (s[(yi * sw + xi) * cn + c] - cv) * tab[t + i * 4 + j];
+                    }
+                }
+                return SaturateU16(acc);
+            }, allowCubic: true);
+            return dst;
+        }
+        Run(sw, sh, src.Channels, dst, transform, interpolation, border, (d, sx, sy, fx, fy, c, cn) =>
+        {
+            if (fx < 0) return sx < 0 ? cval : s[(sy * sw + sx) * cn + c];
+            float ax = fx * (1f / TabSize), ay = fy * (1f / TabSize);
+            float w00 = (1f - ay) * (1f - ax), w01 = (1f - ay) * ax, w10 = ay * (1f - ax), w11 = ay * ax;
+            return SaturateU16(Sample(s, src, sx, sy, c, border, cval) * w00 + Sample(s, src, sx + 1, sy, c, border, cval) * w01 +
+                               Sample(s, src, sx, sy + 1, c, border, cval) * w10 + Sample(s, src, sx + 1, sy + 1, c, border, cval) * w11);
+        }, allowCubic: true);
         return dst;
     }
 
@@ -80,13 +157,18 @@ public static class Warp
     /// <summary>
     /// Per destination pixel computes OpenCV's fixed-point source position and calls <paramref name="sample"/> with
     /// (dst, sx, sy, fx, fy, channel, channels). Nearest: fx = -1 and (sx, sy) already border-resolved (sx = -1 for
-    /// the constant border). Linear: (sx, sy) integer part and fx, fy in 0..31 sub-pixel position.
+    /// the constant border). Linear: (sx, sy) integer part and fx, fy in 0..31 sub-pixel position; a 2x2
+    /// neighbourhood wholly outside a constant border comes as sx = sy = fx = -1. Cubic (only with
+    /// <paramref name="allowCubic"/>): the same position as linear, never pre-resolved (the sampler handles borders).
     /// </summary>
     private static void Run<T>(int sw, int sh, int cn, Image<T> dst, AffineTransform forward, Interpolation interp,
-        BorderMode border, Func<Image<T>, int, int, int, int, int, int, T> sample) where T : unmanaged
+        BorderMode border, Func<Image<T>, int, int, int, int, int, int, T> sample, bool allowCubic = false) where T : unmanaged
     {
-        if (interp is not (Interpolation.Nearest or Interpolation.Linear))
-            throw new ArgumentException("Affine warps support Nearest and Linear interpolation.", nameof(interp));
+        bool cubic = allowCubic && interp == Interpolation.Cubic;
+        if (!cubic && interp is not (Interpolation.Nearest or Interpolation.Linear))
+            throw new ArgumentException(allowCubic
+                ? "16-bit affine warps support Nearest, Linear and Cubic interpolation."
+                : "Affine warps support Nearest and Linear interpolation.", nameof(interp));
         var m = forward.Invert();
         int w = dst.Width;
         var adelta = new int[w];
@@ -119,7 +201,7 @@ public static class Warp
                     {
                         int X = (x0 + adelta[x]) >> (AbBits - InterBits), Y = (y0 + bdelta[x]) >> (AbBits - InterBits);
                         int sx = X >> InterBits, sy = Y >> InterBits, fx = X & (TabSize - 1), fy = Y & (TabSize - 1);
-                        if (border == BorderMode.Constant && (sx >= sw || sx + 1 < 0 || sy >= sh || sy + 1 < 0))
+                        if (!cubic && border == BorderMode.Constant && (sx >= sw || sx + 1 < 0 || sy >= sh || sy + 1 < 0))
                             for (int c = 0; c < cn; c++) d[o + c] = sample(dst, -1, -1, -1, 0, c, cn);
                         else
                             for (int c = 0; c < cn; c++) d[o + c] = sample(dst, sx, sy, fx, fy, c, cn);
@@ -130,4 +212,35 @@ public static class Warp
     }
 
     private static int Sat(double v) => (int)Math.Clamp(Math.Round(v), int.MinValue, int.MaxValue);
+
+    /// <summary>OpenCV's saturate_cast&lt;ushort&gt;(float): round half to even, clamp to 0..65535.</summary>
+    private static ushort SaturateU16(float v) => (ushort)Math.Clamp(MathF.Round(v), 0f, ushort.MaxValue);
+
+    /// <summary>
+    /// OpenCV's float bicubic table (initInterTab2D(INTER_CUBIC, false)): for each 1/32-pixel (fy, fx) the 4x4 weights
+    /// wy[i] · wx[j] at [(fy · 32 + fx) · 16 + i · 4 + j], from the Keys a = -0.75 1-D weights computed in float.
+    /// </summary>
+    private static readonly Lazy<float[]> CubicTab = new(() =>
+    {
+        const float a = -0.75f;
+        var w1 = new float[TabSize * 4];
+        for (int i = 0; i < TabSize; i++)
+        {
+            float x = i * (1f / TabSize), x1 = x + 1f, y = 1f - x;
+            float c0 = ((a * x1 - 5 * a) * x1 + 8 * a) * x1 - 4 * a;
+            float c1 = ((a + 2) * x - (a + 3)) * x * x + 1;
+            float c2 = ((a + 2) * y - (a + 3)) * y * y + 1;
+            w1[i * 4] = c0;
+            w1[i * 4 + 1] = c1;
+            w1[i * 4 + 2] = c2;
+            w1[i * 4 + 3] = 1f - c0 - c1 - c2;
+        }
+        var tab = new float[TabSize * TabSize * 16];
+        for (int fy = 0; fy < TabSize; fy++)
+            for (int fx = 0; fx < TabSize; fx++)
+                for (int i = 0; i < 4; i++)
+                    for (int j = 0; j < 4; j++)
+                        tab[(fy * TabSize + fx) * 16 + i * 4 + j] = w1[fy * 4 + i] * w1[fx * 4 + j];
+        return tab;
+    });
 }

@@ -85,27 +85,12 @@ public class ResamplingU16Tests(ITestOutputHelper output)
             int sw = c.GetProperty("src_width").GetInt32(), sh = c.GetProperty("src_height").GetInt32();
             int cn = c.GetProperty("channels").GetInt32();
             int w = c.GetProperty("width").GetInt32(), h = c.GetProperty("height").GetInt32();
-            var src = Pattern(sw, sh, cn);
+            var src = GoldenArray.U16Pattern(sw, sh, cn);
             var actual = Resampling.Resize(src, w, h, Parse(interp));
             Assert.Equal(c.GetProperty("sha256").GetString(), TestData.Sha256<ushort>(actual.Pixels));
             n++;
         }
         Assert.True(n >= 2);
-    }
-
-    /// <summary>The large-case input: v = ((((x * 7919) ^ (y * 104729)) &amp; 0x3FFF) + 41 x + 29 y + 12345 c) &amp; 0xFFFF.</summary>
-    private static Image<ushort> Pattern(int w, int h, int cn)
-    {
-        var img = new Image<ushort>(w, h, cn);
-        var d = img.Data;
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                for (int c = 0; c < cn; c++)
-                {
-                    long v = ((((long)x * 7919) ^ ((long)y * 104729)) & 0x3FFF) + 41L * x + 29L * y + 12345L * c;
-                    d[(y * w + x) * cn + c] = (ushort)(v & 0xFFFF);
-                }
-        return img;
     }
 
     [Theory]

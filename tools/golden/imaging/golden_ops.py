@@ -387,10 +387,114 @@ def morphology_u16():
     dump("morphology_u16", {"inputs": {k: arr(v) for k, v in inputs.items()}, "cases": cases})
 
 
+def gaussian_cv_u16():
+    """cv2.GaussianBlur on uint16 (OpenCV 4.x blurs CV_16U in fixed point: 16-bit kernels, 32-bit row sums, rounded
+    48-bit column sums), full-range and 12-bit inputs, 3 channels, 1-pixel-wide images, every border incl. constant.
+    Large images (several row bands, long SIMD runs) as SHA-256 of the little-endian output samples, for uint16 and
+    also for uint8 (the fixed-point 8-bit path); their inputs are formulas the test rebuilds:
+    u16: ((((x * 7919) ^ (y * 104729)) & 0x3FFF) + 41 x + 29 y + 12345 c) & 0xFFFF,
+    u8:  ((((x * 7919) ^ (y * 104729)) & 0x3F) + 3 x + 5 y + 85 c) & 0xFF."""
+    import hashlib
+
+    rng = np.random.default_rng(41)
+    yy, xx = np.mgrid[0:17, 0:23]
+    u12 = 2048 + 1200 * np.sin(xx / 4.0) * np.cos(yy / 5.0) + 500 * np.sin((xx + yy) / 7.0) + rng.normal(0, 150, (17, 23))
+    inputs = {"u16": rng.integers(0, 65536, (17, 23)).astype(np.uint16),
+              "u12": np.clip(u12, 0, 4095).astype(np.uint16),
+              "u16c3": rng.integers(0, 65536, (11, 13, 3)).astype(np.uint16),
+              "u16_row": rng.integers(0, 65536, (1, 23)).astype(np.uint16),
+              "u16_col": rng.integers(0, 65536, (23, 1)).astype(np.uint16)}
+    # (ksize (w, h), sigmaX, sigmaY); (0, 0) with sigma 5 is a 41-tap kernel, longer than every image side
+    specs = [((3, 3), 0, 0), ((5, 5), 1.1, 0), ((0, 0), 2.0, 0), ((7, 3), 1.5, 0.8), ((0, 0), 5.0, 0)]
+    borders = dict(BORDERS, constant=cv2.BORDER_CONSTANT)
+    cases = []
+    for name, src in inputs.items():
+        for (k, sx, sy) in specs:
+            for border, flag in borders.items():
+                out = cv2.GaussianBlur(src, k, sigmaX=sx, sigmaY=sy, borderType=flag)
+                cases.append({"input": name, "ksize_x": k[0], "ksize_y": k[1], "sigma_x": sx, "sigma_y": sy,
+                              "border": border, "expected": arr(out)})
+    large_specs = specs + [((0, 0), 12.0, 0), ((1, 9), 0, 0), ((9, 1), 0, 0)]
+    large = []
+    for depth in ("u16", "u8"):
+        for (w0, h0, cn) in [(301, 203, 1), (160, 97, 3)]:
+            y, x, c = np.meshgrid(np.arange(h0, dtype=np.int64), np.arange(w0, dtype=np.int64),
+                                  np.arange(cn, dtype=np.int64), indexing="ij")
+            if depth == "u16":
+                src = (((((x * 7919) ^ (y * 104729)) & 0x3FFF) + 41 * x + 29 * y + 12345 * c) & 0xFFFF).astype(np.uint16)
+            else:
+                src = (((((x * 7919) ^ (y * 104729)) & 0x3F) + 3 * x + 5 * y + 85 * c) & 0xFF).astype(np.uint8)
+            if cn == 1:
+                src = src[:, :, 0]
+            for (k, sx, sy) in large_specs:
+                for border in (borders if cn == 1 else ("reflect101", "constant")):
+                    out = np.ascontiguousarray(cv2.GaussianBlur(src, k, sigmaX=sx, sigmaY=sy, borderType=borders[border]))
+                    large.append({"depth": depth, "width": w0, "height": h0, "channels": cn, "ksize_x": k[0],
+                                  "ksize_y": k[1], "sigma_x": sx, "sigma_y": sy, "border": border,
+                                  "sha256": hashlib.sha256(out.astype("<u2" if depth == "u16" else "u1").tobytes()).hexdigest()})
+    dump("gaussian_cv_u16", {"inputs": {k: arr(v) for k, v in inputs.items()}, "cases": cases, "large": large,
+                             "note": "cv2.GaussianBlur(src, (kw, kh), sigmaX, sigmaY, borderType) on uint16 (and uint8 in large)"})
+
+
+def warps_u16():
+    """uint16 cv2.warpAffine (X-ray DICOMs are 12-16 bit). OpenCV 4.6 takes the float path for 16U (float weight
+    tables, float accumulation, cvRound half to even), unlike 8U's 15-bit fixed point; cubic's border branch sums
+    cval + sum((S - cval) * w), so a border value also matters for the non-constant modes."""
+    rng = np.random.default_rng(41)
+    yy, xx = np.mgrid[0:19, 0:23]
+    smooth = 2048 + 1200 * np.sin(xx / 3.1) * np.cos(yy / 4.3) + 35 * xx - 20 * yy + rng.normal(0, 60, (19, 23))
+    inputs = {"u16": rng.integers(0, 65536, (19, 23)).astype(np.uint16),
+              "u12": np.clip(smooth, 0, 4095).astype(np.uint16),
+              "u16c3": rng.integers(0, 65536, (9, 11, 3)).astype(np.uint16)}
+    shear = np.array([[1.0, 0.3, 2.37], [-0.1, 0.95, -1.61]])
+    # (matrix, (w, h)) per input: rotation about the centre with scale (same size), shear + non-integer translation
+    # and an off-centre rotation (other sizes)
+    pairs = {"u16": [(cv2.getRotationMatrix2D((11.0, 9.0), 23.0, 1.15), (23, 19)), (shear, (15, 13)),
+                     (cv2.getRotationMatrix2D((4.3, 13.7), -71.0, 0.7), (12, 10))],
+             "u12": [(cv2.getRotationMatrix2D((11.0, 9.0), -37.5, 0.85), (23, 19)), (shear, (15, 13)),
+                     (cv2.getRotationMatrix2D((4.3, 13.7), 120.0, 1.3), (12, 10))],
+             "u16c3": [(cv2.getRotationMatrix2D((5.0, 4.0), 31.0, 1.2), (11, 9)), (shear, (9, 5)),
+                       (cv2.getRotationMatrix2D((2.2, 6.6), -100.0, 0.75), (6, 5))]}
+    borders = [("constant", cv2.BORDER_CONSTANT, 0.0), ("constant", cv2.BORDER_CONSTANT, 40000.5),
+               ("replicate", cv2.BORDER_REPLICATE, 0.0), ("reflect", cv2.BORDER_REFLECT, 0.0),
+               ("reflect101", cv2.BORDER_REFLECT_101, 0.0), ("reflect101", cv2.BORDER_REFLECT_101, 1234.0)]
+    cases = []
+    for name, src in inputs.items():
+        for m, (w, h) in pairs[name]:
+            for interp in ("nearest", "linear", "cubic"):
+                for border, bflag, value in borders:
+                    if interp != "cubic" and (value == 1234.0 or (border == "constant" and value == 0.0)):
+                        continue  # constant 0 takes the same path as 40000.5; the value only alters reflect in cubic
+                    out = cv2.warpAffine(src, m, (w, h), flags=INTERP[interp], borderMode=bflag,
+                                         borderValue=(value, value, value, value))
+                    cases.append({"input": name, "matrix": m.ravel().tolist(), "interp": interp, "border": border,
+                                  "value": value, "width": w, "height": h, "expected": arr(out)})
+    # Larger images (several row bands, mostly interior taps) as SHA-256 of the little-endian output samples; the
+    # input is resize_u16's large-case formula: v = ((((x*7919) ^ (y*104729)) & 0x3FFF) + 41x + 29y + 12345c) & 0xFFFF
+    import hashlib
+    large = []
+    for (w0, h0, cn) in [(320, 256, 1), (96, 80, 3)]:
+        yy, xx, cc = np.meshgrid(np.arange(h0, dtype=np.int64), np.arange(w0, dtype=np.int64),
+                                 np.arange(cn, dtype=np.int64), indexing="ij")
+        src = (((((xx * 7919) ^ (yy * 104729)) & 0x3FFF) + 41 * xx + 29 * yy + 12345 * cc) & 0xFFFF).astype(np.uint16)
+        src = src[:, :, 0] if cn == 1 else src
+        m = cv2.getRotationMatrix2D((w0 / 2 - 0.3, h0 / 2 + 0.45), 13.0, 1.07)
+        for interp in ("nearest", "linear", "cubic"):
+            for border, bflag in [("constant", cv2.BORDER_CONSTANT), ("reflect101", cv2.BORDER_REFLECT_101)]:
+                w, h = w0 + 7, h0 - 5
+                out = np.ascontiguousarray(cv2.warpAffine(src, m, (w, h), flags=INTERP[interp], borderMode=bflag,
+                                                          borderValue=(777, 777, 777, 777)))
+                large.append({"src_width": w0, "src_height": h0, "channels": cn, "matrix": m.ravel().tolist(),
+                              "interp": interp, "border": border, "value": 777.0, "width": w, "height": h,
+                              "sha256": hashlib.sha256(out.astype("<u2").tobytes()).hexdigest()})
+    dump("warps_u16", {"inputs": {k: arr(v) for k, v in inputs.items()}, "cases": cases, "large": large,
+                       "note": "cv2.warpAffine(src, M, (w,h), flags, borderMode, borderValue) on uint16"})
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in (resize, clahe, gaussian, gaussian_cv, morphology, components, polygons, warps, colormaps, resize_u16,
-              resize_blocks, mask_filters, morphology_u16):
+              resize_blocks, mask_filters, morphology_u16, gaussian_cv_u16, warps_u16):
         f()
         print("done", f.__name__)
 
