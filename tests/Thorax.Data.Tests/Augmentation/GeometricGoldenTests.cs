@@ -25,6 +25,7 @@ public class GeometricGoldenTests
         var c = Case("rotate");
         var s = new Rotate().Apply(Input(), Doubles(c.GetProperty("params"))[0]);
         Near(Floats(c.GetProperty("image")), s.Image, Atol, "image");
+        Near(Floats(c.GetProperty("image")), s.Gaze!, Atol, "gaze"); // the gaze map is the image here: same warp
         MaskNear(Bytes(c.GetProperty("mask")), s.Masks[0], 0, "mask");
     }
 
@@ -36,6 +37,7 @@ public class GeometricGoldenTests
         var s = new RandomResizedCrop(p[4], p[5]).Apply(Input(), new RandomResizedCrop.Params(p[0], p[1], p[2], p[3]));
         Assert.Equal((p[4], p[5]), (s.Width, s.Height));
         Near(Floats(c.GetProperty("image")), s.Image, Atol, "image");
+        Near(Floats(c.GetProperty("image")), s.Gaze!, Atol, "gaze"); // the gaze map is the image here: same warp
         MaskNear(Bytes(c.GetProperty("mask")), s.Masks[0], 0, "mask");
     }
 
@@ -54,6 +56,7 @@ public class GeometricGoldenTests
         for (int i = 0; i < 3; i++) Assert.Equal((src[i].X, src[i].Y), anchors[i]);
         var s = new ElasticTransform().Apply(input, new ElasticTransform.Params(m, Floats(c.GetProperty("dx")), Floats(c.GetProperty("dy"))));
         Near(Floats(c.GetProperty("image")), s.Image, 1e-4, "image");
+        Near(Floats(c.GetProperty("image")), s.Gaze!, 1e-4, "gaze"); // the gaze map is the image here: same warp
         MaskNear(Bytes(c.GetProperty("mask")), s.Masks[0], 2, "mask");
     }
 
@@ -68,6 +71,7 @@ public class GeometricGoldenTests
         Near(Floats(c.GetProperty("ymap")), GridDistortion.AxisMap(input.Height, 5, ys), 1e-5, "y map");
         var s = new GridDistortion().Apply(input, new GridDistortion.Params(xs, ys));
         Near(Floats(c.GetProperty("image")), s.Image, Atol, "image");
+        Near(Floats(c.GetProperty("image")), s.Gaze!, Atol, "gaze"); // the gaze map is the image here: same warp
         MaskNear(Bytes(c.GetProperty("mask")), s.Masks[0], 0, "mask");
     }
 
@@ -85,6 +89,7 @@ public class GeometricGoldenTests
         Near(Floats(c.GetProperty("map_y")), my, 1e-3, "map y");
         var s = new OpticalDistortion().Apply(input, prm);
         Near(Floats(c.GetProperty("image")), s.Image, 1e-4, "image");
+        Near(Floats(c.GetProperty("image")), s.Gaze!, 1e-4, "gaze"); // the gaze map is the image here: same warp
         MaskNear(Bytes(c.GetProperty("mask")), s.Masks[0], 2, "mask");
     }
 
@@ -94,6 +99,7 @@ public class GeometricGoldenTests
         var c = Case("clahe");
         var s = new Clahe { Tiles = 4 }.Apply(Input(), 3.0);
         Near(Floats(c.GetProperty("image")), s.Image, 1e-6, "image");
+        Near(Input().Gaze!, s.Gaze!, 0, "gaze"); // intensity transform: the gaze map is left as it was
     }
 
     [Fact]
