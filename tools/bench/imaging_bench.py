@@ -73,6 +73,10 @@ if cv2 is not None:
                 res[f'resize 1024->{size} {name} u8{suffix}'] = median_ms(
                     lambda: cv2.resize(img, (size, size), interpolation=interp), 3, a.repeats * 4,
                     min_sample_ms=MIN_SAMPLE_MS)
+        into512 = np.empty((512, 512), np.uint8)
+        res[f'resize 1024->512 area u8 into{suffix}'] = median_ms(
+            lambda: cv2.resize(img, (512, 512), dst=into512, interpolation=cv2.INTER_AREA), 3, a.repeats * 4,
+            min_sample_ms=MIN_SAMPLE_MS)
         clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
         res[f'clahe clip2 8x8 1024 u8{suffix}'] = median_ms(lambda: clahe.apply(img), 2, a.repeats * 2,
                                                           min_sample_ms=MIN_SAMPLE_MS)
