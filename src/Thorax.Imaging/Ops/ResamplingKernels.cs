@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -584,7 +585,7 @@ public static partial class Resampling
                 else
                 {
                     for (int t = 0; t < k; t++)
-                        if ((fresh & (1 << t)) != 0) HResizeF32(Src.AsSpan(need[t] * srcLen, srcLen), rows[t], p.XOfs, p.XAlpha, k, cn, dw);
+                        if ((fresh & (1 << t)) != 0) HResizeFloat(Src.AsSpan(need[t] * srcLen, srcLen), rows[t], p.XOfs, p.XAlpha, k, cn, dw);
                 }
                 VResizeF32(rows, p.YBeta.AsSpan(y * k, k), Dst.AsSpan(y * rowLen, rowLen));
             }
@@ -612,18 +613,21 @@ public static partial class Resampling
         }
     }
 
+    /// <summary>Horizontal pass of one float or uint16 row into floats: taps summed left to right, S * alpha each
+    /// (uint16 converts to float exactly; the generic is specialised per type, so the float path is unchanged).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void HResizeF32(ReadOnlySpan<float> srow, float[] dstRow, int[] xofs, float[] alpha, int k, int cn, int dw)
+    private static void HResizeFloat<T>(ReadOnlySpan<T> srow, float[] dstRow, int[] xofs, float[] alpha, int k, int cn, int dw)
+        where T : unmanaged, INumberBase<T>
     {
-        ref float s = ref MemoryMarshal.GetReference(srow);
+        ref T s = ref MemoryMarshal.GetReference(srow);
         ref int o = ref MemoryMarshal.GetArrayDataReference(xofs);
         ref float a = ref MemoryMarshal.GetArrayDataReference(alpha);
         ref float d = ref MemoryMarshal.GetArrayDataReference(dstRow);
         if (cn == 1 && k == 2)
         {
             for (int x = 0; x < dw; x++)
-                Unsafe.Add(ref d, x) = Unsafe.Add(ref s, Unsafe.Add(ref o, 2 * x)) * Unsafe.Add(ref a, 2 * x)
-                    + Unsafe.Add(ref s, Unsafe.Add(ref o, 2 * x + 1)) * Unsafe.Add(ref a, 2 * x + 1);
+                Unsafe.Add(ref d, x) = F(Unsafe.Add(ref s, Unsafe.Add(ref o, 2 * x))) * Unsafe.Add(ref a, 2 * x)
+                    + F(Unsafe.Add(ref s, Unsafe.Add(ref o, 2 * x + 1))) * Unsafe.Add(ref a, 2 * x + 1);
             return;
         }
         if (cn == 1 && k == 4)
@@ -631,10 +635,10 @@ public static partial class Resampling
             for (int x = 0; x < dw; x++)
             {
                 int i = 4 * x;
-                float acc = Unsafe.Add(ref s, Unsafe.Add(ref o, i)) * Unsafe.Add(ref a, i);
-                acc += Unsafe.Add(ref s, Unsafe.Add(ref o, i + 1)) * Unsafe.Add(ref a, i + 1);
-                acc += Unsafe.Add(ref s, Unsafe.Add(ref o, i + 2)) * Unsafe.Add(ref a, i + 2);
-                acc += Unsafe.Add(ref s, Unsafe.Add(ref o, i + 3)) * Unsafe.Add(ref a, i + 3);
+                float acc = F(Unsafe.Add(ref s, Unsafe.Add(ref o, i))) * Unsafe.Add(ref a, i);
+                acc += F(Unsafe.Add(ref s, Unsafe.Add(ref o, i + 1))) * Unsafe.Add(ref a, i + 1);
+                acc += F(Unsafe.Add(ref s, Unsafe.Add(ref o, i + 2))) * Unsafe.Add(ref a, i + 2);
+                acc += F(Unsafe.Add(ref s, Unsafe.Add(ref o, i + 3))) * Unsafe.Add(ref a, i + 3);
                 Unsafe.Add(ref d, x) = acc;
             }
             return;
@@ -642,12 +646,15 @@ public static partial class Resampling
         for (int x = 0; x < dw; x++)
             for (int c = 0; c < cn; c++)
             {
-                float acc = Unsafe.Add(ref s, Unsafe.Add(ref o, x * k) + c) * Unsafe.Add(ref a, x * k);
+                float acc = F(Unsafe.Add(ref s, Unsafe.Add(ref o, x * k) + c)) * Unsafe.Add(ref a, x * k);
                 for (int t = 1; t < k; t++)
-                    acc += Unsafe.Add(ref s, Unsafe.Add(ref o, x * k + t) + c) * Unsafe.Add(ref a, x * k + t);
+                    acc += F(Unsafe.Add(ref s, Unsafe.Add(ref o, x * k + t) + c)) * Unsafe.Add(ref a, x * k + t);
                 Unsafe.Add(ref d, x * cn + c) = acc;
             }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float F<T>(T v) where T : INumberBase<T> => float.CreateTruncating(v);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void VResizeF32(float[][] rows, ReadOnlySpan<float> beta, Span<float> dst)
@@ -713,52 +720,13 @@ public static partial class Resampling
                 var need = p.YIndex.AsSpan(y * k, k);
                 int fresh = ring.Acquire(need, rows);
                 for (int t = 0; t < k; t++)
-                    if ((fresh & (1 << t)) != 0) HResizeU16(Src.AsSpan(need[t] * srcLen, srcLen), rows[t], p.XOfs, p.XAlpha, k, cn, dw);
+                    if ((fresh & (1 << t)) != 0) HResizeFloat(Src.AsSpan(need[t] * srcLen, srcLen), rows[t], p.XOfs, p.XAlpha, k, cn, dw);
                 var drow = Dst.AsSpan(y * rowLen, rowLen);
                 if (k == 2) VResizeLinearU16(rows[0], rows[1], p.YBeta[y * 2], p.YBeta[y * 2 + 1], drow);
                 else VResizeCubicU16(rows, p.YBeta.AsSpan(y * 4, 4), drow);
             }
             ring.Return();
         }
-    }
-
-    /// <summary>Horizontal pass of one uint16 row into floats: taps summed left to right, S * alpha each (the
-    /// conversion to float is exact).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void HResizeU16(ReadOnlySpan<ushort> srow, float[] dstRow, int[] xofs, float[] alpha, int k, int cn, int dw)
-    {
-        ref ushort s = ref MemoryMarshal.GetReference(srow);
-        ref int o = ref MemoryMarshal.GetArrayDataReference(xofs);
-        ref float a = ref MemoryMarshal.GetArrayDataReference(alpha);
-        ref float d = ref MemoryMarshal.GetArrayDataReference(dstRow);
-        if (cn == 1 && k == 2)
-        {
-            for (int x = 0; x < dw; x++)
-                Unsafe.Add(ref d, x) = Unsafe.Add(ref s, Unsafe.Add(ref o, 2 * x)) * Unsafe.Add(ref a, 2 * x)
-                    + Unsafe.Add(ref s, Unsafe.Add(ref o, 2 * x + 1)) * Unsafe.Add(ref a, 2 * x + 1);
-            return;
-        }
-        if (cn == 1 && k == 4)
-        {
-            for (int x = 0; x < dw; x++)
-            {
-                int i = 4 * x;
-                float acc = Unsafe.Add(ref s, Unsafe.Add(ref o, i)) * Unsafe.Add(ref a, i);
-                acc += Unsafe.Add(ref s, Unsafe.Add(ref o, i + 1)) * Unsafe.Add(ref a, i + 1);
-                acc += Unsafe.Add(ref s, Unsafe.Add(ref o, i + 2)) * Unsafe.Add(ref a, i + 2);
-                acc += Unsafe.Add(ref s, Unsafe.Add(ref o, i + 3)) * Unsafe.Add(ref a, i + 3);
-                Unsafe.Add(ref d, x) = acc;
-            }
-            return;
-        }
-        for (int x = 0; x < dw; x++)
-            for (int c = 0; c < cn; c++)
-            {
-                float acc = Unsafe.Add(ref s, Unsafe.Add(ref o, x * k) + c) * Unsafe.Add(ref a, x * k);
-                for (int t = 1; t < k; t++)
-                    acc += Unsafe.Add(ref s, Unsafe.Add(ref o, x * k + t) + c) * Unsafe.Add(ref a, x * k + t);
-                Unsafe.Add(ref d, x * cn + c) = acc;
-            }
     }
 
     /// <summary>saturate_cast&lt;ushort&gt;(float): round half to even, then clamp to [0, 65535].</summary>
