@@ -54,23 +54,7 @@ public sealed class ConvertCommandTests : IDisposable
         return new Golden(path, args, bits, w, h, pixels);
     }
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        var (po, pe) = (Console.Out, Console.Error);
-        Console.SetOut(o);
-        Console.SetError(e);
-        try
-        {
-            return (Program.Main(args), o.ToString(), e.ToString());
-        }
-        finally
-        {
-            Console.SetOut(po);
-            Console.SetError(pe);
-        }
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     private string Out(string name) => Path.Combine(_dir, name);
 
