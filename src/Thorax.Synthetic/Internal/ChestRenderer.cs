@@ -142,7 +142,7 @@ internal sealed partial class ChestRenderer
             // ar[x] -= c * rowDepth * (0.16 + 0.36 min(1, 1.35 t)) where c > 0, t the upsampled low-pass.
             int len = last - first + 1;
             RowOps.Upsample(low, _upX0, _upX1, _upTx, first, _upFull.AsSpan(first, len));
-            RowOps.SubtractAir(airRow.Slice(first, len), _upFull.AsSpan(first, len), rowDepth, ar.Slice(first, len));
+            RowOps.AddRamp(airRow.Slice(first, len), _upFull.AsSpan(first, len), -rowDepth, 0.16f, 0.36f, 1.35f, ar.Slice(first, len));
         }
 
         // Heart, mediastinum, aortic knob, trachea.
@@ -165,7 +165,7 @@ internal sealed partial class ChestRenderer
                 int len = cx1 - cx0 + 1;
                 // ar[x] += f * c * (0.5 + 0.5 min(1, 1.4 t)) where c > 0.
                 RowOps.Upsample(low, _upX0, _upX1, _upTx, cx0, _upFull.AsSpan(cx0, len));
-                RowOps.AddCentral(_central.Row(y).Slice(cx0, len), _upFull.AsSpan(cx0, len), f, _a.Row(y).Slice(cx0, len));
+                RowOps.AddRamp(_central.Row(y).Slice(cx0, len), _upFull.AsSpan(cx0, len), f, 0.5f, 0.5f, 1.4f, _a.Row(y).Slice(cx0, len));
             }
         }
         Rasterizer.FillPolygon(_a, Shapes.Ribbon(an.Trachea, 0.03f * s, 0.024f * s), -0.22f, Blend.Add);

@@ -179,9 +179,10 @@ internal static class RowOps
         }
     }
 
-    /// <summary>dst[i] -= c[i] * depth * (0.16 + 0.36 min(1, t[i] * 1.35)) where c[i] &gt; 0 (lung air).</summary>
+    /// <summary>dst[i] += (c[i] * scale) * (a + b * min(1, t[i] * k)) where c[i] &gt; 0: a coverage c shaped by a
+    /// clamped ramp of t (lung air with a negative scale, the central shadow with a positive one).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void SubtractAir(ReadOnlySpan<float> c, ReadOnlySpan<float> t, float depth, Span<float> dst)
+    public static void AddRamp(ReadOnlySpan<float> c, ReadOnlySpan<float> t, float scale, float a, float b, float k, Span<float> dst)
     {
         int i = 0, n = c.Length;
         if (t.Length < n || dst.Length < n) throw new ArgumentException("Rows of different lengths.");
@@ -190,16 +191,16 @@ internal static class RowOps
         ref float ds = ref MemoryMarshal.GetReference(dst);
         if (Vector.IsHardwareAccelerated)
         {
-            var vd = new Vector<float>(depth);
-            var k0 = new Vector<float>(0.16f);
-            var k1 = new Vector<float>(0.36f);
-            var k2 = new Vector<float>(1.35f);
+            var vs = new Vector<float>(scale);
+            var va = new Vector<float>(a);
+            var vb = new Vector<float>(b);
+            var vk = new Vector<float>(k);
             var one = Vector<float>.One;
             for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
             {
                 var cv = Vector.LoadUnsafe(ref cs, (nuint)i);
                 var dv = Vector.LoadUnsafe(ref ds, (nuint)i);
-                var nv = dv - cv * vd * (k0 + k1 * Vector.Min(one, Vector.LoadUnsafe(ref ts, (nuint)i) * k2));
+                var nv = dv + cv * vs * (va + vb * Vector.Min(one, Vector.LoadUnsafe(ref ts, (nuint)i) * vk));
                 Vector.StoreUnsafe(Vector.ConditionalSelect(Vector.GreaterThan(cv, Vector<float>.Zero), nv, dv), ref ds, (nuint)i);
             }
         }
@@ -207,38 +208,7 @@ internal static class RowOps
         {
             float cc = Unsafe.Add(ref cs, i);
             if (cc <= 0) continue;
-            Unsafe.Add(ref ds, i) -= cc * depth * (0.16f + 0.36f * MathF.Min(1f, Unsafe.Add(ref ts, i) * 1.35f));
-        }
-    }
-
-    /// <summary>dst[i] += f * c[i] * (0.5 + 0.5 min(1, 1.4 t[i])) where c[i] &gt; 0 (central shadow).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AddCentral(ReadOnlySpan<float> c, ReadOnlySpan<float> t, float f, Span<float> dst)
-    {
-        int i = 0, n = c.Length;
-        if (t.Length < n || dst.Length < n) throw new ArgumentException("Rows of different lengths.");
-        ref float cs = ref MemoryMarshal.GetReference(c);
-        ref float ts = ref MemoryMarshal.GetReference(t);
-        ref float ds = ref MemoryMarshal.GetReference(dst);
-        if (Vector.IsHardwareAccelerated)
-        {
-            var vf = new Vector<float>(f);
-            var half = new Vector<float>(0.5f);
-            var k = new Vector<float>(1.4f);
-            var one = Vector<float>.One;
-            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var cv = Vector.LoadUnsafe(ref cs, (nuint)i);
-                var dv = Vector.LoadUnsafe(ref ds, (nuint)i);
-                var nv = dv + vf * cv * (half + half * Vector.Min(one, k * Vector.LoadUnsafe(ref ts, (nuint)i)));
-                Vector.StoreUnsafe(Vector.ConditionalSelect(Vector.GreaterThan(cv, Vector<float>.Zero), nv, dv), ref ds, (nuint)i);
-            }
-        }
-        for (; i < n; i++)
-        {
-            float cc = Unsafe.Add(ref cs, i);
-            if (cc <= 0) continue;
-            Unsafe.Add(ref ds, i) += f * cc * (0.5f + 0.5f * MathF.Min(1f, 1.4f * Unsafe.Add(ref ts, i)));
+            Unsafe.Add(ref ds, i) += cc * scale * (a + b * MathF.Min(1f, Unsafe.Add(ref ts, i) * k));
         }
     }
 }

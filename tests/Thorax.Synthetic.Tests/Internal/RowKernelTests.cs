@@ -19,7 +19,7 @@ public class RowKernelTests
     [InlineData(8)]
     [InlineData(37)]
     [InlineData(1024)]
-    public void UpsampleSubtractAirAddCentral_MatchScalarFormulas(int n)
+    public void UpsampleAndAddRamp_MatchTheRenderersScalarFormulasBitForBit(int n)
     {
         var rng = new Rng(0xA11 + (ulong)n);
         int ls = Math.Max(2, n / 8 + 1);
@@ -37,9 +37,9 @@ public class RowKernelTests
         a0[0] = -0f; // a skipped pixel keeps its sign of zero
         float depth = 0.93f, f = 0.37f;
         var air = (float[])a0.Clone();
-        RowOps.SubtractAir(c, t, depth, air);
+        RowOps.AddRamp(c, t, -depth, 0.16f, 0.36f, 1.35f, air); // lung air: the subtraction written as a negative scale
         var central = (float[])a0.Clone();
-        RowOps.AddCentral(c, t, f, central);
+        RowOps.AddRamp(c, t, f, 0.5f, 0.5f, 1.4f, central);
         for (int x = 0; x < n; x++)
         {
             float ea = a0[x], ec = a0[x];
