@@ -189,6 +189,12 @@ def corpus():
     add("u12_rle.dcm", [img12], 16, False, tool="dcmdrle")
     run("dcmcjpls", CORPUS / "u12_explicit_le.dcm", CORPUS / "u12_jpegls.dcm")
     add("u12_jpegls.dcm", [img12], 16, False, tool="dcmdjpls")
+    # JPEG-LS near-lossless (NEAR = 3, transfer syntax .81): expected values are dcmdjpls's decode, within 3 of the source.
+    run("dcmcjpls", "+en", "+md", "3", "+un", CORPUS / "u12_explicit_le.dcm", CORPUS / "u12_jpegls_near3.dcm")
+    near = decompressed_frames(CORPUS / "u12_jpegls_near3.dcm", "dcmdjpls")
+    assert int(np.abs(np.asarray(near[0], np.int64) - np.asarray(img12, np.int64)).max()) <= 3, "near-lossless beyond NEAR"
+    assert not (np.asarray(near[0]) == np.asarray(img12)).all(), "near-lossless file came out lossless"
+    add("u12_jpegls_near3.dcm", [img12], 16, False, lossy_expected=near)
     run("dcmcjpeg", "+e1", CORPUS / "u12_explicit_le.dcm", CORPUS / "u12_jpeg_sv1.dcm")
     add("u12_jpeg_sv1.dcm", [img12], 16, False, tool="dcmdjpeg")
     for sv in (2, 3, 4, 5, 6, 7):
