@@ -217,6 +217,26 @@ def corpus():
                     "frames": 1, "bits_allocated": 16, "bits_stored": 12, "signed": False,
                     "photometric_interpretation": "MONOCHROME2", "frame_sha256": [sha_of(img12, 16)]})
 
+    # JPEG 2000 lossy (irreversible 9/7 wavelet, about 10:1; syntax .91): expected values are OpenJPEG's decode through
+    # Pillow. The source is kept inside [256, 3839] so that ringing stays within the 12 stored bits.
+    src91 = (256 + (img12.astype(np.int64) * 3583) // 4095).astype(np.uint16)
+    ds = pydicom.dcmread(str(CORPUS / "u12_explicit_le.dcm"))
+    buf = io.BytesIO()
+    Image.fromarray(src91, mode="I;16").save(buf, format="JPEG2000", irreversible=True, quality_mode="rates",
+                                             quality_layers=[10], no_jp2=True)
+    ds.PixelData = encapsulate([buf.getvalue()])
+    ds["PixelData"].is_undefined_length = True
+    ds["PixelData"].VR = "OB"
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.4.91"
+    ds.LossyImageCompression = "01"
+    ds.save_as(str(CORPUS / "u12_j2k_lossy.dcm"), write_like_original=False)
+    lossy91 = np.array(Image.open(io.BytesIO(buf.getvalue())))
+    assert lossy91.min() >= 0 and lossy91.max() < 4096, "lossy J2K ringing left the 12 stored bits"
+    assert not (lossy91 == src91).all() and int(np.abs(lossy91.astype(np.int64) - src91).max()) < 400
+    entries.append({"file": "u12_j2k_lossy.dcm", "transfer_syntax_uid": "1.2.840.10008.1.2.4.91", "rows": 64, "columns": 80,
+                    "frames": 1, "bits_allocated": 16, "bits_stored": 12, "signed": False,
+                    "photometric_interpretation": "MONOCHROME2", "frame_sha256": [sha_of(lossy91, 16)]})
+
     # 16-bit full range, unsigned: RLE, JPEG-LS, JPEG lossless.
     img16 = synthetic(48, 40, 16, False, 99)
     write_native(CORPUS / "u16_explicit_le.dcm", img16, 16, False, suffix="16")
