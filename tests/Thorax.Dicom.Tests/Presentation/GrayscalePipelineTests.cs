@@ -52,6 +52,26 @@ public class GrayscalePipelineTests
         Assert.IsType<OutputLut>(pipeline.Steps[2]);
     }
 
+    [Theory]
+    [InlineData("u12_explicit_le.dcm", 4095, false)]
+    [InlineData("u8_mono1_utf8.dcm", 255, true)]
+    public void Render_Xrv_IsTorchXrayVisionNormalisationOfTheFullStoredRange(string name, int maxval, bool monochrome1)
+    {
+        // torchxrayvision's normalize(img, maxval): (2 * img / maxval - 1) * 1024, MONOCHROME1 inverted first; the
+        // window in the file is ignored (full range). Both corpus files have identity rescale.
+        var file = DicomFile.Open(TestPaths.Corpus(name));
+        var pixels = DicomPixelData.Create(file);
+        var frame = pixels.DecodeFrame(0);
+        var rendered = GrayscalePipeline.Create(file.Dataset, pixels.Info, PresentationOptions.Xrv).Render(frame);
+        var stored = frame.ToInt32Array();
+        Assert.Equal(stored.Length, rendered.Length);
+        for (int i = 0; i < stored.Length; i++)
+        {
+            double img = monochrome1 ? maxval - stored[i] : stored[i];
+            Assert.Equal((2 * img / maxval - 1) * 1024, rendered[i], 1e-3);
+        }
+    }
+
     [Fact]
     public void Create_WindowIndex1_UsesSecondWindow()
     {
