@@ -43,16 +43,7 @@ internal static class ConvertCommand
                     throw new ArgumentException($"--window must be 'center,width' with width >= 1, got '{w}'");
                 options = options with { Voi = VoiMode.Explicit, WindowCenter = c, WindowWidth = width };
             }
-            Image<float> img;
-            try
-            {
-                img = XrayImage.ReadUnit(inPath, options);
-            }
-            catch (Exception e) when (CliErrors.IsInputError(e) && !e.Message.Contains(inPath, StringComparison.Ordinal))
-            {
-                // Some library errors (e.g. DicomCodecException for a colour DICOM) do not carry the path; name the file.
-                throw new InvalidDataException($"{inPath}: {e.Message}", e);
-            }
+            var img = XrayImage.ReadUnit(inPath, options);
             var ext = Path.GetExtension(outPath).ToLowerInvariant();
             switch (ext)
             {

@@ -33,11 +33,13 @@ public sealed class GrayscalePipeline
 
     /// <summary>Builds the pipeline from a data set's modality LUT, VOI and photometric attributes.</summary>
     /// <exception cref="DicomFormatException">LUT sequences or window values are malformed.</exception>
+    /// <exception cref="DicomCodecException">The image is not MONOCHROME1/2 (names <paramref name="filePath"/> when given).</exception>
     public static GrayscalePipeline Create(DicomDataset dataset, PixelDataInfo info, PresentationOptions? options = null, string? filePath = null)
     {
         options ??= PresentationOptions.Default;
         if (!info.IsMonochrome)
-            throw new DicomCodecException($"Grayscale rendering needs MONOCHROME1/2, not {info.PhotometricInterpretation}.", info.TransferSyntax);
+            throw new DicomCodecException($"Grayscale rendering needs MONOCHROME1/2, not {info.PhotometricInterpretation}.", info.TransferSyntax)
+                .WithFilePath(filePath);
 
         // Modality LUT: the sequence wins over rescale (PS3.3 C.11.1).
         ILutStep modality;

@@ -576,30 +576,37 @@ public static partial class Resampling
             for (int y = y0; y < y1; y++)
             {
                 var need = p.YIndex.AsSpan(y * k, k);
-                int fresh = ring.Acquire(need, rows);
-                if (fresh == 3 && k == 2 && cn == 1)
-                {
-                    HResizeLinearF32Pair(Src.AsSpan(need[0] * srcLen, srcLen), Src.AsSpan(need[1] * srcLen, srcLen),
-                        rows[0], rows[1], p.XOfs, p.XAlpha, dw);
-                }
-                else
-                {
-                    for (int t = 0; t < k; t++)
-                        if ((fresh & (1 << t)) != 0) HResizeFloat(Src.AsSpan(need[t] * srcLen, srcLen), rows[t], p.XOfs, p.XAlpha, k, cn, dw);
-                }
+                HorizontalRows(Src, srcLen, need, ring.Acquire(need, rows), rows, p.XOfs, p.XAlpha, k, cn, dw);
                 VResizeF32(rows, p.YBeta.AsSpan(y * k, k), Dst.AsSpan(y * rowLen, rowLen));
             }
             ring.Return();
         }
     }
 
-    /// <summary>Two-tap single-channel horizontal pass of two source rows sharing the tap loads.</summary>
+    /// <summary>Fills the float row buffers whose bit is set in <paramref name="fresh"/> with the horizontal pass of
+    /// their source rows (float or uint16), both rows in one pass when a two-tap single-channel row pair is new.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void HResizeLinearF32Pair(ReadOnlySpan<float> row0, ReadOnlySpan<float> row1, float[] dst0, float[] dst1,
-        int[] xofs, float[] alpha, int dw)
+    private static void HorizontalRows<T>(T[] src, int srcLen, ReadOnlySpan<int> need, int fresh, float[][] rows,
+        int[] xofs, float[] alpha, int k, int cn, int dw) where T : unmanaged, INumberBase<T>
     {
-        ref float s0 = ref MemoryMarshal.GetReference(row0);
-        ref float s1 = ref MemoryMarshal.GetReference(row1);
+        if (fresh == 3 && k == 2 && cn == 1)
+        {
+            HResizeLinearFloatPair<T>(src.AsSpan(need[0] * srcLen, srcLen), src.AsSpan(need[1] * srcLen, srcLen),
+                rows[0], rows[1], xofs, alpha, dw);
+            return;
+        }
+        for (int t = 0; t < k; t++)
+            if ((fresh & (1 << t)) != 0) HResizeFloat<T>(src.AsSpan(need[t] * srcLen, srcLen), rows[t], xofs, alpha, k, cn, dw);
+    }
+
+    /// <summary>Two-tap single-channel horizontal pass of two source rows sharing the tap loads (same arithmetic as
+    /// <see cref="HResizeFloat"/> per row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void HResizeLinearFloatPair<T>(ReadOnlySpan<T> row0, ReadOnlySpan<T> row1, float[] dst0, float[] dst1,
+        int[] xofs, float[] alpha, int dw) where T : unmanaged, INumberBase<T>
+    {
+        ref T s0 = ref MemoryMarshal.GetReference(row0);
+        ref T s1 = ref MemoryMarshal.GetReference(row1);
         ref int o = ref MemoryMarshal.GetArrayDataReference(xofs);
         ref float a = ref MemoryMarshal.GetArrayDataReference(alpha);
         ref float d0 = ref MemoryMarshal.GetArrayDataReference(dst0);
@@ -608,8 +615,8 @@ public static partial class Resampling
         {
             int i0 = Unsafe.Add(ref o, 2 * x), i1 = Unsafe.Add(ref o, 2 * x + 1);
             float a0 = Unsafe.Add(ref a, 2 * x), a1 = Unsafe.Add(ref a, 2 * x + 1);
-            Unsafe.Add(ref d0, x) = Unsafe.Add(ref s0, i0) * a0 + Unsafe.Add(ref s0, i1) * a1;
-            Unsafe.Add(ref d1, x) = Unsafe.Add(ref s1, i0) * a0 + Unsafe.Add(ref s1, i1) * a1;
+            Unsafe.Add(ref d0, x) = F(Unsafe.Add(ref s0, i0)) * a0 + F(Unsafe.Add(ref s0, i1)) * a1;
+            Unsafe.Add(ref d1, x) = F(Unsafe.Add(ref s1, i0)) * a0 + F(Unsafe.Add(ref s1, i1)) * a1;
         }
     }
 
@@ -718,9 +725,7 @@ public static partial class Resampling
             for (int y = y0; y < y1; y++)
             {
                 var need = p.YIndex.AsSpan(y * k, k);
-                int fresh = ring.Acquire(need, rows);
-                for (int t = 0; t < k; t++)
-                    if ((fresh & (1 << t)) != 0) HResizeFloat(Src.AsSpan(need[t] * srcLen, srcLen), rows[t], p.XOfs, p.XAlpha, k, cn, dw);
+                HorizontalRows(Src, srcLen, need, ring.Acquire(need, rows), rows, p.XOfs, p.XAlpha, k, cn, dw);
                 var drow = Dst.AsSpan(y * rowLen, rowLen);
                 if (k == 2) VResizeLinearU16(rows[0], rows[1], p.YBeta[y * 2], p.YBeta[y * 2 + 1], drow);
                 else VResizeCubicU16(rows, p.YBeta.AsSpan(y * 4, 4), drow);

@@ -76,9 +76,8 @@ internal static class RowBands
 /// <para>Bands are taken from a shared counter by whoever is running: the caller starts at once, and a worker that wakes
 /// up after every band was taken returns without doing anything. The caller waits only for bands in progress on other
 /// threads. <c>Parallel.For</c> instead waits for each worker task it queued to run, even one that finds no work left:
-/// on a virtual machine whose second vCPU is idle or descheduled, waking it costs tens to hundreds of microseconds,
-/// more than a whole 30 us resize (1024^2 -> 512^2 on two threads: medians of 36 calls between 26 and 644 us with
-/// <c>Parallel.For</c>, 25 to 44 us this way, in the same process).</para>
+/// on a virtual machine whose second vCPU is idle or descheduled, waking it can cost more than a whole short operation
+/// (the two-thread 1024->512 rows of <c>thorax bench imaging</c> are such operations).</para>
 /// <para>The first exception thrown by a band is rethrown on the caller after all started bands have finished; the
 /// remaining bands still run.</para>
 /// </remarks>

@@ -9,14 +9,6 @@ public class GaussianCvTests(ITestOutputHelper output)
 {
     private static readonly JsonElement Golden = TestData.GoldenJson("ops/gaussian_cv.json");
 
-    private static BorderMode Border(string s) => s switch
-    {
-        "reflect101" => BorderMode.Reflect101,
-        "reflect" => BorderMode.Reflect,
-        "replicate" => BorderMode.Replicate,
-        _ => throw new ArgumentException($"gaussian_cv.json: unknown border '{s}'"),
-    };
-
     private static IEnumerable<JsonElement> Cases(string input) =>
         Golden.GetProperty("cases").EnumerateArray().Where(c => c.GetProperty("input").GetString() == input);
 
@@ -47,7 +39,7 @@ public class GaussianCvTests(ITestOutputHelper output)
         foreach (var c in Cases("f32"))
         {
             var actual = Gaussian.CvBlur(src, c.GetProperty("ksize_x").GetInt32(), c.GetProperty("ksize_y").GetInt32(),
-                c.GetProperty("sigma_x").GetDouble(), c.GetProperty("sigma_y").GetDouble(), Border(c.GetProperty("border").GetString()!));
+                c.GetProperty("sigma_x").GetDouble(), c.GetProperty("sigma_y").GetDouble(), GoldenNames.Border(c.GetProperty("border").GetString()!));
             GoldenArray.AssertClose(GoldenArray.F32(c.GetProperty("expected")).Pixels, actual.Pixels, 1e-5, 1e-5, Describe(c));
             n++;
         }
@@ -71,7 +63,7 @@ public class GaussianCvTests(ITestOutputHelper output)
         foreach (var c in Cases("u8"))
         {
             var actual = Gaussian.CvBlur(src, c.GetProperty("ksize_x").GetInt32(), c.GetProperty("ksize_y").GetInt32(),
-                c.GetProperty("sigma_x").GetDouble(), c.GetProperty("sigma_y").GetDouble(), Border(c.GetProperty("border").GetString()!));
+                c.GetProperty("sigma_x").GetDouble(), c.GetProperty("sigma_y").GetDouble(), GoldenNames.Border(c.GetProperty("border").GetString()!));
             exact += GoldenArray.AssertClose(GoldenArray.U8(c.GetProperty("expected")), actual, Tolerance8Bit, Describe(c));
             n++;
         }

@@ -14,22 +14,13 @@ public class GaussianCvU16Tests(ITestOutputHelper output)
 {
     private static readonly JsonElement Golden = TestData.GoldenJson("ops/gaussian_cv_u16.json");
 
-    private static BorderMode Border(string s) => s switch
-    {
-        "reflect101" => BorderMode.Reflect101,
-        "reflect" => BorderMode.Reflect,
-        "replicate" => BorderMode.Replicate,
-        "constant" => BorderMode.Constant,
-        _ => throw new ArgumentException($"gaussian_cv_u16.json: unknown border '{s}'"),
-    };
-
     private static string Describe(JsonElement c) =>
         $"ksize ({c.GetProperty("ksize_x").GetInt32()}, {c.GetProperty("ksize_y").GetInt32()}) sigma ({c.GetProperty("sigma_x").GetDouble()}, " +
         $"{c.GetProperty("sigma_y").GetDouble()}) {c.GetProperty("border").GetString()}";
 
     private static Image<ushort> Blur(Image<ushort> src, JsonElement c) =>
         Gaussian.CvBlur(src, c.GetProperty("ksize_x").GetInt32(), c.GetProperty("ksize_y").GetInt32(),
-            c.GetProperty("sigma_x").GetDouble(), c.GetProperty("sigma_y").GetDouble(), Border(c.GetProperty("border").GetString()!));
+            c.GetProperty("sigma_x").GetDouble(), c.GetProperty("sigma_y").GetDouble(), GoldenNames.Border(c.GetProperty("border").GetString()!));
 
     /// <summary>
     /// uint16 tolerance: 0 (bit-exact). OpenCV 4.x quantises both kernels to 16 fractional bits (error diffusion, each
@@ -105,7 +96,7 @@ public class GaussianCvU16Tests(ITestOutputHelper output)
                     : LargeInput(w, h, cn, (x, y, ch) => (byte)(((((x * 7919) ^ (y * 104729)) & 0x3F) + 3 * x + 5 * y + 85 * ch) & 0xFF));
             int kx = c.GetProperty("ksize_x").GetInt32(), ky = c.GetProperty("ksize_y").GetInt32();
             double sx = c.GetProperty("sigma_x").GetDouble(), sy = c.GetProperty("sigma_y").GetDouble();
-            var border = Border(c.GetProperty("border").GetString()!);
+            var border = GoldenNames.Border(c.GetProperty("border").GetString()!);
             string hash = src is Image<ushort> s16
                 ? TestData.Sha256<ushort>(Gaussian.CvBlur(s16, kx, ky, sx, sy, border).Pixels)
                 : TestData.Sha256<byte>(Gaussian.CvBlur((Image<byte>)src, kx, ky, sx, sy, border).Pixels);

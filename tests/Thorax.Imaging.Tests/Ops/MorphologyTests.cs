@@ -7,13 +7,6 @@ public class MorphologyTests
 {
     private static readonly JsonElement Golden = TestData.GoldenJson("ops/morphology.json");
 
-    private static MorphShape Shape(string s) => s switch
-    {
-        "rect" => MorphShape.Rectangle,
-        "ellipse" => MorphShape.Ellipse,
-        _ => MorphShape.Cross,
-    };
-
     [Fact]
     public void StructuringElement_AllShapesAndSizes_EqualGetStructuringElement()
     {
@@ -21,7 +14,7 @@ public class MorphologyTests
         {
             int w = k.GetProperty("width").GetInt32(), h = k.GetProperty("height").GetInt32();
             string shape = k.GetProperty("shape").GetString()!;
-            var se = StructuringElement.Create(Shape(shape), w, h);
+            var se = StructuringElement.Create(GoldenNames.Shape(shape), w, h);
             var expected = GoldenArray.U8(k.GetProperty("expected"));
             for (int y = 0; y < h; y++)
                 for (int x = 0; x < w; x++)
@@ -40,7 +33,7 @@ public class MorphologyTests
         foreach (var c in Golden.GetProperty("cases").EnumerateArray())
         {
             if (c.GetProperty("input").GetString() != input) continue;
-            var se = StructuringElement.Create(Shape(c.GetProperty("shape").GetString()!), c.GetProperty("width").GetInt32(),
+            var se = StructuringElement.Create(GoldenNames.Shape(c.GetProperty("shape").GetString()!), c.GetProperty("width").GetInt32(),
                 c.GetProperty("height").GetInt32());
             string op = c.GetProperty("op").GetString()!;
             if (input == "float")

@@ -9,13 +9,6 @@ public class MorphologyU16Tests
 {
     private static readonly JsonElement Golden = TestData.GoldenJson("ops/morphology_u16.json");
 
-    private static MorphShape Shape(string s) => s switch
-    {
-        "rect" => MorphShape.Rectangle,
-        "ellipse" => MorphShape.Ellipse,
-        _ => MorphShape.Cross,
-    };
-
     [Fact]
     public void Operations_EqualCv2()
     {
@@ -23,7 +16,7 @@ public class MorphologyU16Tests
         int n = 0;
         foreach (var c in Golden.GetProperty("cases").EnumerateArray())
         {
-            var se = StructuringElement.Create(Shape(c.GetProperty("shape").GetString()!), c.GetProperty("width").GetInt32(),
+            var se = StructuringElement.Create(GoldenNames.Shape(c.GetProperty("shape").GetString()!), c.GetProperty("width").GetInt32(),
                 c.GetProperty("height").GetInt32());
             var src = GoldenArray.U16(inputs.GetProperty(c.GetProperty("input").GetString()!));
             string op = c.GetProperty("op").GetString()!;

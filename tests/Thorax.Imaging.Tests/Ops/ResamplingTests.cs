@@ -8,14 +8,6 @@ public class ResamplingTests(ITestOutputHelper output)
 {
     private static readonly JsonElement Golden = TestData.GoldenJson("ops/resize.json");
 
-    private static Interpolation Parse(string s) => s switch
-    {
-        "nearest" => Interpolation.Nearest,
-        "linear" => Interpolation.Linear,
-        "cubic" => Interpolation.Cubic,
-        _ => Interpolation.Area,
-    };
-
     [Theory]
     [InlineData("nearest", 0)]
     [InlineData("linear", 1)]
@@ -31,7 +23,7 @@ public class ResamplingTests(ITestOutputHelper output)
             if (input == "f32" || c.GetProperty("interp").GetString() != interp) continue;
             var src = GoldenArray.U8(Golden.GetProperty("inputs").GetProperty(input));
             int w = c.GetProperty("width").GetInt32(), h = c.GetProperty("height").GetInt32();
-            var actual = Resampling.Resize(src, w, h, Parse(interp));
+            var actual = Resampling.Resize(src, w, h, GoldenNames.Interpolation(interp));
             exactSum += GoldenArray.AssertClose(GoldenArray.U8(c.GetProperty("expected")), actual, tolerance, $"{interp} {input} -> {w}x{h}");
             n++;
         }
@@ -52,7 +44,7 @@ public class ResamplingTests(ITestOutputHelper output)
         {
             if (c.GetProperty("input").GetString() != "f32" || c.GetProperty("interp").GetString() != interp) continue;
             int w = c.GetProperty("width").GetInt32(), h = c.GetProperty("height").GetInt32();
-            var actual = Resampling.Resize(src, w, h, Parse(interp));
+            var actual = Resampling.Resize(src, w, h, GoldenNames.Interpolation(interp));
             GoldenArray.AssertClose(GoldenArray.F32(c.GetProperty("expected")).Pixels, actual.Pixels, 1e-5, 1e-5, $"{interp} -> {w}x{h}");
             n++;
         }

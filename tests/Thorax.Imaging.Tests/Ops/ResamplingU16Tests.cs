@@ -10,14 +10,6 @@ public class ResamplingU16Tests(ITestOutputHelper output)
 {
     private static readonly JsonElement Golden = TestData.GoldenJson("ops/resize_u16.json");
 
-    private static Interpolation Parse(string s) => s switch
-    {
-        "nearest" => Interpolation.Nearest,
-        "linear" => Interpolation.Linear,
-        "cubic" => Interpolation.Cubic,
-        _ => Interpolation.Area,
-    };
-
     /// <summary>Max |diff| and exact-match fraction of two uint16 images of the same shape.</summary>
     private static (int Worst, int At, double Exact) Compare(Image<ushort> expected, Image<ushort> actual, string context)
     {
@@ -53,7 +45,7 @@ public class ResamplingU16Tests(ITestOutputHelper output)
             var src = inputs[input];
             string context = $"{interp} {input} {src.Width}x{src.Height}x{src.Channels} -> {w}x{h}";
             var expected = GoldenArray.U16(c.GetProperty("expected"));
-            var actual = Resampling.Resize(src, w, h, Parse(interp));
+            var actual = Resampling.Resize(src, w, h, GoldenNames.Interpolation(interp));
             var (worst, at, exact) = Compare(expected, actual, context);
             if (worst != 0)
                 Assert.Fail($"{context}: max |diff| {worst} at flat index {at} (expected {expected.Pixels[at]}, got {actual.Pixels[at]}), {exact:P3} exact");
@@ -61,7 +53,7 @@ public class ResamplingU16Tests(ITestOutputHelper output)
 
             var into = new Image<ushort>(w, h, src.Channels);
             into.Pixels.Fill(0xBEEF);
-            Resampling.ResizeInto(src, into, Parse(interp));
+            Resampling.ResizeInto(src, into, GoldenNames.Interpolation(interp));
             Assert.Equal(actual.Data, into.Data);
             n++;
         }
@@ -86,7 +78,7 @@ public class ResamplingU16Tests(ITestOutputHelper output)
             int cn = c.GetProperty("channels").GetInt32();
             int w = c.GetProperty("width").GetInt32(), h = c.GetProperty("height").GetInt32();
             var src = GoldenArray.U16Pattern(sw, sh, cn);
-            var actual = Resampling.Resize(src, w, h, Parse(interp));
+            var actual = Resampling.Resize(src, w, h, GoldenNames.Interpolation(interp));
             Assert.Equal(c.GetProperty("sha256").GetString(), TestData.Sha256<ushort>(actual.Pixels));
             n++;
         }

@@ -7,14 +7,6 @@ public class WarpTests
 {
     private static readonly JsonElement Golden = TestData.GoldenJson("ops/warp.json");
 
-    private static BorderMode Border(string s) => s switch
-    {
-        "constant" => BorderMode.Constant,
-        "reflect101" => BorderMode.Reflect101,
-        "replicate" => BorderMode.Replicate,
-        _ => BorderMode.Reflect,
-    };
-
     private static AffineTransform Matrix(JsonElement e)
     {
         var m = TestData.Doubles(e);
@@ -33,7 +25,7 @@ public class WarpTests
             if (c.GetProperty("input").GetString() != input) continue;
             var m = Matrix(c.GetProperty("matrix"));
             var interp = c.GetProperty("interp").GetString() == "linear" ? Interpolation.Linear : Interpolation.Nearest;
-            var border = Border(c.GetProperty("border").GetString()!);
+            var border = GoldenNames.Border(c.GetProperty("border").GetString()!);
             double value = c.GetProperty("value").GetDouble();
             string ctx = $"{input} {m} {interp} {border} {value}";
             if (input == "f32")

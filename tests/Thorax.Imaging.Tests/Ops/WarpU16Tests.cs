@@ -9,21 +9,6 @@ public class WarpU16Tests
 {
     private static readonly JsonElement Golden = TestData.GoldenJson("ops/warps_u16.json");
 
-    private static Interpolation Interp(string s) => s switch
-    {
-        "nearest" => Interpolation.Nearest,
-        "linear" => Interpolation.Linear,
-        _ => Interpolation.Cubic,
-    };
-
-    private static BorderMode Border(string s) => s switch
-    {
-        "constant" => BorderMode.Constant,
-        "reflect101" => BorderMode.Reflect101,
-        "replicate" => BorderMode.Replicate,
-        _ => BorderMode.Reflect,
-    };
-
     private static AffineTransform Matrix(JsonElement e)
     {
         var m = TestData.Doubles(e);
@@ -44,12 +29,12 @@ public class WarpU16Tests
             if (c.GetProperty("interp").GetString() != interp) continue;
             string input = c.GetProperty("input").GetString()!;
             var m = Matrix(c.GetProperty("matrix"));
-            var border = Border(c.GetProperty("border").GetString()!);
+            var border = GoldenNames.Border(c.GetProperty("border").GetString()!);
             double value = c.GetProperty("value").GetDouble();
             int w = c.GetProperty("width").GetInt32(), h = c.GetProperty("height").GetInt32();
             var src = inputs[input];
             var expected = GoldenArray.U16(c.GetProperty("expected"));
-            var actual = Warp.Affine(src, m, w, h, Interp(interp), border, value);
+            var actual = Warp.Affine(src, m, w, h, GoldenNames.Interpolation(interp), border, value);
             string ctx = $"{interp} {input} {src.Width}x{src.Height}x{src.Channels} -> {w}x{h} {m} {border} {value}";
             Assert.True(expected.HasSameShape(actual), $"{ctx}: shape {actual} != {expected}");
             var e = expected.Pixels;
@@ -76,7 +61,7 @@ public class WarpU16Tests
             var src = GoldenArray.U16Pattern(c.GetProperty("src_width").GetInt32(), c.GetProperty("src_height").GetInt32(),
                 c.GetProperty("channels").GetInt32());
             var actual = Warp.Affine(src, Matrix(c.GetProperty("matrix")), c.GetProperty("width").GetInt32(),
-                c.GetProperty("height").GetInt32(), Interp(interp), Border(c.GetProperty("border").GetString()!),
+                c.GetProperty("height").GetInt32(), GoldenNames.Interpolation(interp), GoldenNames.Border(c.GetProperty("border").GetString()!),
                 c.GetProperty("value").GetDouble());
             Assert.Equal(c.GetProperty("sha256").GetString(), TestData.Sha256<ushort>(actual.Pixels));
             n++;
