@@ -114,6 +114,7 @@ public sealed class SafeTensorsTests
     [InlineData("{\"a\":{\"dtype\":\"Q7\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, "unknown dtype 'Q7'", "a")]
     [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8, "needs 12", "a")]
     [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,8]}}", 8, "non-negative", "a")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,8]}}", 8, "more elements", "a")]
     [InlineData("{\"a\":{\"dtype\":\"BOOL\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1, "byte value 7", "a")]
     public void Read_InvalidHeader_ThrowsNamingFileAndKey(string header, int dataBytes, string fragment, string key)
     {
@@ -136,6 +137,28 @@ public sealed class SafeTensorsTests
         Assert.Contains("truncated", ex.Message);
         Assert.Contains("t.safetensors", ex.Message);
         Assert.Throws<WeightFileException>(() => SafeTensors.Read(new byte[3], "t.safetensors"));
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xC3, 0x28 }, "UTF-8")] // a broken two-byte sequence in the key
+    [InlineData(new byte[] { (byte)'\\', (byte)'u', (byte)'d', (byte)'8', (byte)'0', (byte)'0' }, "x.safetensors")] // a lone surrogate escape
+    public void Read_HeaderKeyNotText_ThrowsWeightFileException(byte[] keyBytes, string fragment)
+    {
+        var json = Encoding.UTF8.GetBytes("{\"a").Concat(keyBytes).Concat(Encoding.UTF8.GetBytes("\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}")).ToArray();
+        var bytes = new byte[8 + json.Length + 1];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)json.Length);
+        json.CopyTo(bytes, 8);
+        var ex = Assert.Throws<WeightFileException>(() => SafeTensors.Read(bytes, "x.safetensors"));
+        Assert.Contains(fragment, ex.Message);
+    }
+
+    [Fact]
+    public void Read_DuplicateKey_ThrowsNamingIt()
+    {
+        var bytes = Build("{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}", 2);
+        var ex = Assert.Throws<WeightFileException>(() => SafeTensors.Read(bytes, "d.safetensors"));
+        Assert.Equal("a", ex.TensorKey);
+        Assert.Contains("twice", ex.Message);
     }
 
     [Fact]
