@@ -122,6 +122,28 @@ public sealed class TorchCheckpointTests
     }
 
     [Fact]
+    public void Load_BoolStorageWithAByteOtherThan0Or1_ThrowsNamingFileAndStorage()
+    {
+        // tensors.pth's only bool tensor is [True, False, True, True]: its storage is the entry holding 01 00 01 01.
+        var p = WeightGolden.TempPath(".pth");
+        WeightGolden.RewriteZip(WeightGolden.PathOf("tensors.pth"), p,
+            (name, data) => name.Contains("/data/") && data.SequenceEqual(new byte[] { 1, 0, 1, 1 }) ? new byte[] { 1, 0, 7, 1 } : data);
+        try
+        {
+            var live = WeightGolden.LiveTensors;
+            var ex = Assert.Throws<WeightFileException>(() => TorchCheckpoint.Load(p));
+            Assert.Equal(p, ex.FilePath);
+            Assert.Contains("byte value 7", ex.Message);
+            Assert.NotNull(ex.TensorKey);
+            Assert.True(WeightGolden.LiveTensors <= live, "no tensor may outlive a refused checkpoint");
+        }
+        finally
+        {
+            File.Delete(p);
+        }
+    }
+
+    [Fact]
     public void Load_NotAZipFile_Throws()
     {
         var p = WeightGolden.TempPath(".pth");

@@ -42,6 +42,24 @@ internal static class WeightGolden
     /// <summary>A unique path in the temp folder (the caller deletes it).</summary>
     public static string TempPath(string extension) => Path.Combine(Path.GetTempPath(), $"thorax-weights-{Guid.NewGuid():N}{extension}");
 
+    /// <summary>
+    /// Writes a copy of the zip (torch.save) file <paramref name="source"/> to <paramref name="target"/>, each entry
+    /// stored uncompressed with the bytes <paramref name="edit"/> returns for it (name, bytes).
+    /// </summary>
+    public static void RewriteZip(string source, string target, Func<string, byte[], byte[]> edit)
+    {
+        using var src = System.IO.Compression.ZipFile.OpenRead(source);
+        using var dst = System.IO.Compression.ZipFile.Open(target, System.IO.Compression.ZipArchiveMode.Create);
+        foreach (var e in src.Entries)
+        {
+            using var ms = new MemoryStream();
+            using (var s = e.Open()) s.CopyTo(ms);
+            var data = edit(e.FullName, ms.ToArray());
+            using var w = dst.CreateEntry(e.FullName, System.IO.Compression.CompressionLevel.NoCompression).Open();
+            w.Write(data);
+        }
+    }
+
     /// <summary>Decodes <c>{"shape", "dtype", "b64"}</c> (little-endian raw bytes) into a new CPU tensor owned by the caller.</summary>
     public static Tensor Decode(JsonElement e)
     {
