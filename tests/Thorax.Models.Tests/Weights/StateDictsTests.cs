@@ -232,6 +232,7 @@ public sealed class StateDictsTests
         Assert.Contains(fragment, ex.Message);
         Assert.Contains("nested.pth", ex.Message);
         Assert.Contains($"'{key}'", ex.Message);
+        Assert.Equal(ex.Message.IndexOf("not a state dict", StringComparison.Ordinal), ex.Message.LastIndexOf("not a state dict", StringComparison.Ordinal));
         Assert.True(WeightGolden.LiveTensors <= live, "no tensor may outlive a refused checkpoint");
     }
 
