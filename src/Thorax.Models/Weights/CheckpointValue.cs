@@ -104,7 +104,7 @@ public sealed class CheckpointValue : IDisposable
             if (k.Kind != CheckpointValueKind.String || v.Kind != CheckpointValueKind.Tensor)
             {
                 d.DisposeAll();
-                throw new InvalidOperationException($"not a state dict: entry {k} is a {v.Kind}, expected string keys and tensor values");
+                throw new InvalidOperationException($"its entry {k} is a {v.Kind} (a state dict has string keys and tensor values)");
             }
             d.Add(k.AsString(), v.AsTensor().alias());
         }

@@ -74,7 +74,7 @@ internal sealed class RestrictedUnpickler
 
     private ReadOnlySpan<byte> Read(long n)
     {
-        if (n < 0 || _pos + n > _data.Length) throw Error($"unexpected end of pickle data (need {n} bytes)");
+        if (n < 0 || n > _data.Length - _pos) throw Error($"unexpected end of pickle data (need {n} bytes)");
         var s = _data.AsSpan(_pos, (int)n);
         _pos += (int)n;
         return s;
@@ -167,10 +167,10 @@ internal sealed class RestrictedUnpickler
                 case (byte)'G': stack.Add(BinaryPrimitives.ReadDoubleBigEndian(Read(8))); break; // BINFLOAT
                 case (byte)'X': stack.Add(Encoding.UTF8.GetString(Read(BinaryPrimitives.ReadUInt32LittleEndian(Read(4))))); break; // BINUNICODE
                 case 0x8c: stack.Add(Encoding.UTF8.GetString(Read(ReadByte()))); break; // SHORT_BINUNICODE
-                case 0x8d: stack.Add(Encoding.UTF8.GetString(Read(checked((long)BinaryPrimitives.ReadUInt64LittleEndian(Read(8)))))); break; // BINUNICODE8
+                case 0x8d: stack.Add(Encoding.UTF8.GetString(Read(Length8()))); break; // BINUNICODE8
                 case (byte)'C': stack.Add(Read(ReadByte()).ToArray()); break; // SHORT_BINBYTES
                 case (byte)'B': stack.Add(Read(BinaryPrimitives.ReadUInt32LittleEndian(Read(4))).ToArray()); break; // BINBYTES
-                case 0x8e: stack.Add(Read(checked((long)BinaryPrimitives.ReadUInt64LittleEndian(Read(8)))).ToArray()); break; // BINBYTES8
+                case 0x8e: stack.Add(Read(Length8()).ToArray()); break; // BINBYTES8
                 case (byte)'0': Pop(); break; // POP
                 case (byte)'1': PopMark(); break; // POP_MARK
                 case (byte)'2': stack.Add(Peek()); break; // DUP
@@ -201,6 +201,13 @@ internal sealed class RestrictedUnpickler
                     throw Error($"unsupported pickle opcode 0x{op:x2} ('{(op >= 32 && op < 127 ? (char)op : '?')}')");
             }
         }
+    }
+
+    /// <summary>An 8-byte length operand (BINUNICODE8, BINBYTES8); lengths past the end of the data are refused by Read.</summary>
+    private long Length8()
+    {
+        var n = BinaryPrimitives.ReadUInt64LittleEndian(Read(8));
+        return n > long.MaxValue ? -1 : (long)n;
     }
 
     private object? MemoGet(Dictionary<long, object?> memo, long i) =>
@@ -290,11 +297,19 @@ internal sealed class RestrictedUnpickler
         var bytes = StorageBytes(s);
         var es = s.ScalarType.ElementSize();
         long numel = 1, last = offset;
-        for (var i = 0; i < size.Length; i++)
+        try
         {
-            if (size[i] < 0 || stride[i] < 0) throw Error("negative size or stride", s.Key);
-            numel *= size[i];
-            last += (size[i] - 1) * stride[i];
+            for (var i = 0; i < size.Length; i++)
+            {
+                if (size[i] < 0 || stride[i] < 0) throw Error("negative size or stride", s.Key);
+                numel = checked(numel * size[i]);
+                if (size[i] > 0) last = checked(last + (size[i] - 1) * stride[i]);
+            }
+            if (checked(numel * es) > Array.MaxLength) throw Error($"tensor of {numel} elements is too large to read (over {Array.MaxLength} bytes)", s.Key);
+        }
+        catch (OverflowException)
+        {
+            throw Error($"tensor size [{string.Join(", ", size)}] or stride [{string.Join(", ", stride)}] is out of range", s.Key);
         }
         byte[] dense;
         if (numel == 0)
@@ -307,7 +322,15 @@ internal sealed class RestrictedUnpickler
                 throw Error($"tensor view (offset {offset}, size [{string.Join(", ", size)}], stride [{string.Join(", ", stride)}]) reaches element {last} of a storage of {s.Numel}", s.Key);
             dense = Gather(bytes, es, offset, size, stride, numel);
         }
-        var t = TensorBytes.FromBytes(dense, s.ScalarType, size).DetachFromDisposeScope();
+        Tensor t;
+        try
+        {
+            t = TensorBytes.FromBytes(dense, s.ScalarType, size).DetachFromDisposeScope();
+        }
+        catch (ArgumentException e)
+        {
+            throw Error(e.Message, s.Key);
+        }
         _created.Add(t);
         return t;
     }
@@ -323,6 +346,7 @@ internal sealed class RestrictedUnpickler
     private byte[] StorageBytes(StorageRef s)
     {
         if (_storages.TryGetValue(s.Key, out var b)) return b;
+        if (s.Numel > long.MaxValue / 8) throw Error($"storage of {s.Numel} elements is out of range", s.Key);
         var need = s.Numel * s.ScalarType.ElementSize();
         b = _loadStorage(s.Key, need);
         _storages[s.Key] = b;

@@ -98,6 +98,9 @@ public static class SafeTensors
         var meta = new Dictionary<string, string>(StringComparer.Ordinal);
         metadata = meta;
         var list = new List<Entry>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        // JsonDocument checks UTF-8 only when a string is read, which would throw InvalidOperationException later.
+        if (!System.Text.Unicode.Utf8.IsValid(header)) throw new WeightFileException(src, "the header is not valid UTF-8", byteOffset: 8);
         JsonDocument doc;
         try
         {
@@ -109,20 +112,29 @@ public static class SafeTensors
         }
         using (doc)
         {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new WeightFileException(src, "the header is not a JSON object", byteOffset: 8);
-            foreach (var prop in doc.RootElement.EnumerateObject())
+            try
             {
-                if (prop.Name == "__metadata__")
+                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new WeightFileException(src, "the header is not a JSON object", byteOffset: 8);
+                foreach (var prop in doc.RootElement.EnumerateObject())
                 {
-                    if (prop.Value.ValueKind != JsonValueKind.Object) throw new WeightFileException(src, "__metadata__ must be an object of strings");
-                    foreach (var m in prop.Value.EnumerateObject())
+                    if (prop.Name == "__metadata__")
                     {
-                        if (m.Value.ValueKind != JsonValueKind.String) throw new WeightFileException(src, $"__metadata__ value '{m.Name}' is not a string");
-                        meta[m.Name] = m.Value.GetString()!;
+                        if (prop.Value.ValueKind != JsonValueKind.Object) throw new WeightFileException(src, "__metadata__ must be an object of strings");
+                        foreach (var m in prop.Value.EnumerateObject())
+                        {
+                            if (m.Value.ValueKind != JsonValueKind.String) throw new WeightFileException(src, $"__metadata__ value '{m.Name}' is not a string");
+                            meta[m.Name] = m.Value.GetString()!;
+                        }
+                        continue;
                     }
-                    continue;
+                    if (!names.Add(prop.Name)) throw new WeightFileException(src, "the header names the tensor twice", prop.Name, byteOffset: 8);
+                    list.Add(ParseEntry(prop, src));
                 }
-                list.Add(ParseEntry(prop, src));
+            }
+            catch (InvalidOperationException ex)
+            {
+                // e.g. a key or string escaping a lone UTF-16 surrogate (\ud800), which has no string value
+                throw new WeightFileException(src, "the header has a string that is not valid text: " + ex.Message, byteOffset: 8, inner: ex);
             }
         }
         return list;
@@ -143,7 +155,9 @@ public static class SafeTensors
         {
             if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out var dim) || dim < 0) throw new WeightFileException(src, "shape entries must be non-negative integers", key);
             shape[i++] = dim;
-            numel = checked(numel * dim);
+            if (dim != 0 && numel > long.MaxValue / 8 / dim)
+                throw new WeightFileException(src, "shape has more elements than any file can hold", key);
+            numel *= dim;
         }
         if (!v.TryGetProperty("data_offsets", out var off) || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2)
             throw new WeightFileException(src, "missing field 'data_offsets' = [begin, end]", key);

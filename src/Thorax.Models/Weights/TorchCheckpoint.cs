@@ -48,13 +48,13 @@ public static class TorchCheckpoint
                       ?? throw new WeightFileException(path, "zip archive has no data.pkl entry; it is not a torch.save checkpoint");
             var prefix = pkl.FullName[..^"data.pkl".Length];
             var byteOrder = zip.GetEntry(prefix + "byteorder");
-            if (byteOrder is not null && ReadAll(byteOrder).AsSpan().SequenceEqual("big"u8))
+            if (byteOrder is not null && ReadAll(byteOrder, path).AsSpan().SequenceEqual("big"u8))
                 throw new WeightFileException(path, "big-endian checkpoints are not supported");
-            var unpickler = new RestrictedUnpickler(ReadAll(pkl), path, (key, need) =>
+            var unpickler = new RestrictedUnpickler(ReadAll(pkl, path), path, (key, need) =>
             {
                 var entry = zip.GetEntry(prefix + "data/" + key)
                             ?? throw new WeightFileException(path, $"storage '{prefix}data/{key}' is missing from the archive", key);
-                var bytes = ReadAll(entry);
+                var bytes = ReadAll(entry, path);
                 if (bytes.Length < need)
                     throw new WeightFileException(path, $"storage '{prefix}data/{key}' has {bytes.Length} bytes but {need} are needed; the file may be truncated", key);
                 return bytes;
@@ -93,11 +93,21 @@ public static class TorchCheckpoint
         }
     }
 
-    private static byte[] ReadAll(ZipArchiveEntry e)
+    private static byte[] ReadAll(ZipArchiveEntry e, string path)
     {
-        using var s = e.Open();
+        // The sizes come from the file: check them before allocating (deflate expands at most ~1032:1; torch.save stores).
+        if (e.Length > Array.MaxLength || e.Length > e.CompressedLength * 1032 + 1024)
+            throw new WeightFileException(path, $"zip entry '{e.FullName}' declares {e.Length} bytes ({e.CompressedLength} stored); the archive is corrupt");
         var buf = new byte[e.Length];
-        s.ReadExactly(buf);
+        try
+        {
+            using var s = e.Open();
+            s.ReadExactly(buf);
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new WeightFileException(path, $"zip entry '{e.FullName}' ends before its declared {e.Length} bytes; the file may be truncated", inner: ex);
+        }
         return buf;
     }
 }
