@@ -246,8 +246,9 @@ public static class ResNetOnnx
     {
         var g = model.Graph;
         var walk = new OnnxGraphWalk(g);
-        var input = g.DataInputs.SingleOrDefault()
-                    ?? throw new OnnxFormatException(model.Source, "expected exactly one graph input");
+        var inputs = g.DataInputs.ToList();
+        if (inputs.Count != 1) throw new OnnxFormatException(model.Source, $"expected one graph input, found {inputs.Count}");
+        var input = inputs[0];
         var split = walk.SingleConsumer(input.Name, "Split");
         if (split.GetInt("axis", 0) != 1 || split.Outputs.Count != 3)
             throw new OnnxFormatException(model.Source, $"{split.Describe()}: expected a split of axis 1 into 3 channels");
@@ -302,6 +303,8 @@ public static class ResNetOnnx
         {
             var node = walk.SingleConsumer(conv.Output, "BatchNormalization");
             var bn = (OnnxBatchNorm)walk.Group(node);
+            if (!float.IsFinite(bn.Epsilon) || bn.Epsilon <= 0 || bn.Epsilon > 1)
+                throw Fail($"{node.Describe()}: epsilon {bn.Epsilon} is not a small positive number");
             epsilons.Add(bn.Epsilon);
             return bn;
         }

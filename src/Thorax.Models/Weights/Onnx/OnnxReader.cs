@@ -532,7 +532,7 @@ public static class OnnxReader
 
         private T[] DecodeRaw<T>(Span raw, int elementSize, long count, string what, Func<Span, T[]> decode)
         {
-            if (raw.Length != count * elementSize)
+            if (raw.Length % elementSize != 0 || raw.Length / elementSize != count)
                 throw Error($"{what}: raw_data holds {raw.Length} bytes but dims need {count} x {elementSize}");
             return decode(raw);
         }
