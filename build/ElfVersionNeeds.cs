@@ -109,7 +109,14 @@ namespace Thorax.Build
         {
             var bytes = System.IO.File.ReadAllBytes(path);
             var pattern = Encoding.ASCII.GetBytes(version + "\0");
-            return bytes.AsSpan().IndexOf(pattern) >= 0;
+            for (var i = 0; i + pattern.Length <= bytes.Length; i++)
+            {
+                if (bytes[i] != pattern[0]) continue;
+                var j = 1;
+                while (j < pattern.Length && bytes[i + j] == pattern[j]) j++;
+                if (j == pattern.Length) return true;
+            }
+            return false;
         }
 
         /// <summary>The system libstdc++ the dynamic loader would pick, or null when none of the usual paths has one.</summary>
@@ -149,7 +156,10 @@ namespace Thorax.Build
             var tmp = library + ".weak.tmp";
             System.IO.File.WriteAllBytes(tmp, bytes);
             System.IO.File.SetLastWriteTimeUtc(tmp, time);
-            System.IO.File.Move(tmp, library, overwrite: true);
+            // rename(2) would replace a symbolic link atomically, but the task compiles against netstandard2.0, whose
+            // File.Move cannot overwrite: remove the link (never its target) first.
+            System.IO.File.Delete(library);
+            System.IO.File.Move(tmp, library);
             return $"{library}: marked the need for {version} weak";
         }
 
