@@ -29,7 +29,7 @@ public static class TorchRuntime
     /// Loads libtorch and TorchSharp's native library once and sets the thread count (<see cref="ThreadsVariable"/> or
     /// <see cref="Environment.ProcessorCount"/>).
     /// </summary>
-    /// <exception cref="InvalidOperationException">
+    /// <exception cref="TorchRuntimeException">
     /// The native libraries cannot be loaded. The message says why when it can tell (e.g. the Debian 12 libstdc++ case,
     /// where the copy next to the assembly was not patched by the build) and what to do; the loader's error is the
     /// inner exception.
@@ -46,7 +46,7 @@ public static class TorchRuntime
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                throw new InvalidOperationException(LoadFailureMessage(e), e);
+                throw new TorchRuntimeException(LoadFailureMessage(e), e);
             }
             torch.set_num_threads(ThreadsFromEnvironment(Environment.GetEnvironmentVariable(ThreadsVariable)));
             Volatile.Write(ref _loaded, true);
@@ -113,7 +113,7 @@ public static class TorchRuntime
     /// A few lines for <c>thorax info</c>: libtorch version (<c>torch.__version__</c>), intra-op threads and where they
     /// came from, CUDA availability and device count.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The native libraries cannot be loaded (see <see cref="EnsureLoaded"/>).</exception>
+    /// <exception cref="TorchRuntimeException">The native libraries cannot be loaded (see <see cref="EnsureLoaded"/>).</exception>
     public static string Describe()
     {
         EnsureLoaded();
@@ -135,7 +135,16 @@ public static class TorchRuntime
     {
         var dir = Path.GetDirectoryName(typeof(TorchRuntime).Assembly.Location) ?? AppContext.BaseDirectory;
         var library = Path.Combine(dir, "libLibTorchSharp.so");
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && File.Exists(library) && NeedsMissingGlibcxx(library))
+        bool glibcxx;
+        try
+        {
+            glibcxx = RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && File.Exists(library) && NeedsMissingGlibcxx(library);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            glibcxx = false; // cannot tell: fall back to the general message
+        }
+        if (glibcxx)
             return $"cannot load libtorch: {library} needs {GlibcxxVersion}, which this system's libstdc++ lacks " +
                    $"(Debian 12 ships GCC 12). The build marks that need weak in its output copy: rebuild with ./thorax or dotnet build; " +
                    "do not copy the library from the NuGet cache. Loader error: " + error.Message;
