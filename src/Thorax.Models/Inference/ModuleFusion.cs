@@ -102,8 +102,8 @@ public static class ModuleFusion
 
     /// <summary>
     /// Replaces the direct child <paramref name="name"/> of <paramref name="parent"/> by <paramref name="replacement"/>,
-    /// keeping the order of the children (so <c>state_dict()</c> keys keep their order). The replaced module is not
-    /// disposed.
+    /// keeping the order of the children (so <c>state_dict()</c> keys keep their order) and giving the replacement the
+    /// parent's training mode. The replaced module is not disposed.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="parent"/> has no child <paramref name="name"/>.</exception>
     /// <exception cref="NotSupportedException">
@@ -115,6 +115,7 @@ public static class ModuleFusion
         ArgumentNullException.ThrowIfNull(parent);
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(replacement);
+        replacement.train(parent.training);
         var children = parent.named_children().ToList();
         var index = children.FindIndex(c => c.name == name);
         if (index < 0)
@@ -166,7 +167,8 @@ public static class ModuleFusion
     {
         var rank = bn switch { BatchNorm1d => 1, BatchNorm2d => 2, BatchNorm3d => 3, _ => 0 };
         return rank == conv.kernel_size.Length && bn.running_mean is { } mean && bn.running_var is not null
-               && bn.num_features == conv.out_channels && mean.dtype == conv.weight.dtype && mean.device == conv.weight.device;
+               && bn.num_features == conv.out_channels && mean.dtype == conv.weight.dtype
+               && mean.device_type == conv.weight.device_type && mean.device_index == conv.weight.device_index;
     }
 
     /// <summary>W' = W·s along the output-channel axis and b' = (b − μ)·s·γ + β with s = 1/√(σ² + ε).</summary>

@@ -88,7 +88,23 @@ public sealed class LayerGoldenTests
         return 16 * Math.Sqrt(upstream) * 1.1920929e-7 * scale;
     }
 
-    [Theory]
+    /// <summary>
+    /// True when libtorch's float32 <c>conv_transpose1d</c> (also the input gradient of <c>conv1d</c>) disagrees with the
+    /// float64 result on this CPU. Seen with libtorch 2.10 (TorchSharp-cpu 0.107) on an AVX-only AMD EPYC: the first
+    /// element of a 2x3x7 by 3x2x3 case came out −0.063 instead of 1.037; conv_transpose2d and float64 are right.
+    /// </summary>
+    private static readonly Lazy<bool> ConvTranspose1dFloat32IsWrong = new(() =>
+    {
+        using var scope = torch.NewDisposeScope();
+        using var g = new torch.Generator(0);
+        var w = torch.randn(new long[] { 3, 2, 3 }, generator: g);
+        var x = torch.randn(new long[] { 2, 3, 7 }, generator: g);
+        var f32 = nn.functional.conv_transpose1d(x, w, null, padding: 1);
+        var f64 = nn.functional.conv_transpose1d(x.to_type(ScalarType.Float64), w.to_type(ScalarType.Float64), null, padding: 1);
+        return (f32.to_type(ScalarType.Float64) - f64).abs().max().item<double>() > 1e-4;
+    });
+
+    [SkippableTheory]
     [MemberData(nameof(CaseNames))]
     public void ForwardBackward_MatchesPyTorch(string name)
     {
@@ -120,15 +136,6 @@ public sealed class LayerGoldenTests
         loss.backward();
         var upstream = outputs.Sum(o => o.numel());
 
-        var inGrads = c.GetProperty("input_grads").EnumerateArray().ToArray();
-        // Only the first input's gradient is compared for the self-attention case (the others are masks).
-        var compareInputs = name == "mha_self_causal" ? 1 : inputs.Length;
-        for (var i = 0; i < compareInputs; i++)
-        {
-            if (inGrads[i].ValueKind == JsonValueKind.Null) continue;
-            var expected = Golden.Decode(inGrads[i]);
-            Golden.AssertClose(expected, inputs[i].grad!, $"{name} input {i} grad", 1e-5, GradientTolerance(upstream, expected));
-        }
         var named = module.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         foreach (var p in c.GetProperty("param_grads").EnumerateObject())
         {
@@ -139,6 +146,28 @@ public sealed class LayerGoldenTests
         var after = module.state_dict();
         foreach (var p in c.GetProperty("state_after").EnumerateObject())
             Golden.AssertClose(Golden.Decode(p.Value), after[p.Name], $"{name} state {p.Name}");
+
+        var inGrads = c.GetProperty("input_grads").EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Null ? null : Golden.Decode(e)).ToArray();
+        if (name == "mha_batch_first_kpm")
+        {
+            // The golden's key and value hold equal numbers. libtorch's C++ multi_head_attention_forward tests key.equal(value)
+            // (by value, not identity, as Python does) and then projects key and value both from `key`, so the whole
+            // gradient reaches the key: compare the sum of the two gradients.
+            Assert.True(inputs[1].allclose(inputs[2], rtol: 0, atol: 0));
+            var expectedSum = inGrads[1]! + inGrads[2]!;
+            var actualSum = inputs[1].grad! + (inputs[2].grad is { } gv ? gv : torch.zeros_like(inputs[1]));
+            Golden.AssertClose(expectedSum, actualSum, $"{name} key + value grad", 1e-5, GradientTolerance(upstream, expectedSum));
+            inGrads[1] = inGrads[2] = null;
+        }
+        // Only the first input's gradient is compared for the self-attention case (the others are masks).
+        var compareInputs = name == "mha_self_causal" ? 1 : inputs.Length;
+        Skip.If(name == "conv1d" && ConvTranspose1dFloat32IsWrong.Value,
+            "libtorch's float32 conv_transpose1d (conv1d's input gradient) is wrong on this CPU; outputs, parameter gradients and state were checked");
+        for (var i = 0; i < compareInputs; i++)
+        {
+            if (inGrads[i] is not { } expected) continue;
+            Golden.AssertClose(expected, inputs[i].grad!, $"{name} input {i} grad", 1e-5, GradientTolerance(upstream, expected));
+        }
     }
 
     private static Tensor[] Pair(Tuple<Tensor, Tensor> r) => new[] { r.Item1, r.Item2 };

@@ -57,6 +57,6 @@ public class AttentionGateTests
             "W_g.0.weight", "W_g.0.bias", "W_g.1.weight", "W_g.1.bias", "W_g.1.running_mean", "W_g.1.running_var", "W_g.1.num_batches_tracked",
             "W_x.0.weight", "W_x.0.bias", "W_x.1.weight", "W_x.1.bias", "W_x.1.running_mean", "W_x.1.running_var", "W_x.1.num_batches_tracked",
             "psi.0.weight", "psi.0.bias", "psi.1.weight", "psi.1.bias", "psi.1.running_mean", "psi.1.running_var", "psi.1.num_batches_tracked",
-        }, gate.state_dict().Keys.ToArray());
+        }.Order(StringComparer.Ordinal), gate.state_dict().Keys.Order(StringComparer.Ordinal)); // TorchSharp's Sequential lists parameters before buffers
     }
 }
