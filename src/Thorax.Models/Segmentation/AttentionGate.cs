@@ -1,4 +1,6 @@
-using Thorax.Nn;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace Thorax.Models.Segmentation;
 
@@ -13,7 +15,7 @@ namespace Thorax.Models.Segmentation;
 /// <c>W_g.1.*</c> (BatchNorm), <c>W_x.0.*</c>, <c>W_x.1.*</c>, <c>psi.0.*</c> (1x1 conv F_int→1, bias), <c>psi.1.*</c>
 /// (BatchNorm over the single channel).
 /// </remarks>
-public sealed class AttentionGate : Module<(Tensor Gating, Tensor Skip), Tensor>
+public sealed class AttentionGate : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly Sequential _wg;
     private readonly Sequential _wx;
@@ -24,13 +26,16 @@ public sealed class AttentionGate : Module<(Tensor Gating, Tensor Skip), Tensor>
     /// <param name="skipChannels">F_l, channels of the skip connection.</param>
     /// <param name="intermediateChannels">F_int, channels of the joint 1x1 projections (LeeJunHyun: F_l / 2).</param>
     /// <exception cref="ArgumentException">A non-positive channel count.</exception>
-    public AttentionGate(long gatingChannels, long skipChannels, long intermediateChannels)
+    public AttentionGate(long gatingChannels, long skipChannels, long intermediateChannels) : base(nameof(AttentionGate))
     {
         if (gatingChannels < 1 || skipChannels < 1 || intermediateChannels < 1) throw new ArgumentException("channel counts must be positive");
         SkipChannels = skipChannels;
-        _wg = RegisterModule("W_g", new Sequential(new Conv2d(gatingChannels, intermediateChannels, 1), new BatchNorm2d(intermediateChannels)));
-        _wx = RegisterModule("W_x", new Sequential(new Conv2d(skipChannels, intermediateChannels, 1), new BatchNorm2d(intermediateChannels)));
-        _psi = RegisterModule("psi", new Sequential(new Conv2d(intermediateChannels, 1, 1), new BatchNorm2d(1), new Sigmoid()));
+        _wg = nn.Sequential(nn.Conv2d(gatingChannels, intermediateChannels, 1), nn.BatchNorm2d(intermediateChannels));
+        _wx = nn.Sequential(nn.Conv2d(skipChannels, intermediateChannels, 1), nn.BatchNorm2d(intermediateChannels));
+        _psi = nn.Sequential(nn.Conv2d(intermediateChannels, 1, 1), nn.BatchNorm2d(1), nn.Sigmoid());
+        register_module("W_g", _wg);
+        register_module("W_x", _wx);
+        register_module("psi", _psi);
     }
 
     /// <summary>Channels of the skip input (and of the output).</summary>
@@ -39,21 +44,27 @@ public sealed class AttentionGate : Module<(Tensor Gating, Tensor Skip), Tensor>
     /// <summary>The attention coefficients α, shape (N, 1, H, W), values in (0, 1).</summary>
     /// <param name="gating">(N, F_g, H, W) gating signal.</param>
     /// <param name="skip">(N, F_l, H, W) skip features.</param>
-    /// <returns>New tensor owned by the caller or the current <see cref="TensorScope"/>.</returns>
+    /// <returns>New tensor owned by the caller or the current dispose scope.</returns>
+    /// <exception cref="ArgumentException">The inputs are not 4-D with equal N, H and W.</exception>
     public Tensor Coefficients(Tensor gating, Tensor skip)
     {
-        if (gating.Dim != 4 || skip.Dim != 4 || gating.Size(0) != skip.Size(0) || gating.Size(2) != skip.Size(2) || gating.Size(3) != skip.Size(3))
-            throw new TorchException("AttentionGate", $"gating {gating.ShapeString} and skip {skip.ShapeString} must be (N, C, H, W) with equal N, H, W");
-        using var g1 = _wg.Forward(gating);
-        using var x1 = _wx.Forward(skip);
-        using var act = ReluConsuming(g1.Add(x1), this); // in place once fused, with gradients off
-        return _psi.Forward(act);
+        if (gating.dim() != 4 || skip.dim() != 4 || gating.shape[0] != skip.shape[0] || gating.shape[2] != skip.shape[2] || gating.shape[3] != skip.shape[3])
+            throw new ArgumentException($"AttentionGate: gating {ShapeText.Of(gating)} and skip {ShapeText.Of(skip)} must be (N, C, H, W) with equal N, H, W");
+        using var scope = torch.NewDisposeScope();
+        var joint = (_wg.call(gating) + _wx.call(skip)).relu_(); // a fresh sum: rectified in place
+        return _psi.call(joint).MoveToOuterDisposeScope();
     }
 
-    /// <inheritdoc/>
-    protected override Tensor ForwardCore((Tensor Gating, Tensor Skip) input)
+    /// <summary>The gated skip x·α.</summary>
+    /// <param name="gating">(N, F_g, H, W) gating signal.</param>
+    /// <param name="skip">(N, F_l, H, W) skip features.</param>
+    /// <returns>(N, F_l, H, W), owned by the caller or the current dispose scope.</returns>
+    public override Tensor forward(Tensor gating, Tensor skip)
     {
-        using var alpha = Coefficients(input.Gating, input.Skip);
-        return input.Skip.Mul(alpha);
+        using var alpha = Coefficients(gating, skip);
+        return skip.mul(alpha);
     }
+
+    /// <summary>Children are registered explicitly under their PyTorch names; TorchSharp's field reflection is not used.</summary>
+    protected override void RegisterComponents() { }
 }

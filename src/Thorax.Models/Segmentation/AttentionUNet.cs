@@ -1,6 +1,8 @@
-using System.Globalization;
-using Thorax.Nn;
-using F = Thorax.Functional;
+using TorchSharp;
+using TorchSharp.Modules;
+using Thorax.Models.Inference;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
 
 namespace Thorax.Models.Segmentation;
 
@@ -23,7 +25,7 @@ namespace Thorax.Models.Segmentation;
 /// <c>Upsample(scale_factor=2)</c>). Reference size (64..1024, 3-channel input, 1 class): 34,878,573 parameters.
 /// </para>
 /// </remarks>
-public sealed class AttentionUNet : Module<Tensor, Tensor>
+public sealed class AttentionUNet : nn.Module<Tensor, Tensor>
 {
     private readonly List<ConvBlock> _encoders = new();
     private readonly List<(UpConv Up, AttentionGate Gate, ConvBlock Conv)> _decoders = new();
@@ -34,7 +36,7 @@ public sealed class AttentionUNet : Module<Tensor, Tensor>
     /// <param name="classes">Output channels (1 for a binary mask).</param>
     /// <param name="widths">Channels per level, top to bottom; the last entry is the bottleneck. Default 64, 128, 256, 512, 1024.</param>
     /// <exception cref="ArgumentException">Fewer than two levels or a non-positive channel count.</exception>
-    public AttentionUNet(long inChannels = 3, long classes = 1, long[]? widths = null)
+    public AttentionUNet(long inChannels = 3, long classes = 1, long[]? widths = null) : base(nameof(AttentionUNet))
     {
         widths ??= new long[] { 64, 128, 256, 512, 1024 };
         if (widths.Length < 2) throw new ArgumentException("an Attention U-Net needs at least two levels (widths.Length >= 2)", nameof(widths));
@@ -43,16 +45,24 @@ public sealed class AttentionUNet : Module<Tensor, Tensor>
         Widths = (long[])widths.Clone();
         var levels = widths.Length;
         for (var i = 0; i < levels; i++)
-            _encoders.Add(RegisterModule($"Conv{i + 1}", new ConvBlock(i == 0 ? inChannels : widths[i - 1], widths[i])));
+        {
+            var block = new ConvBlock(i == 0 ? inChannels : widths[i - 1], widths[i]);
+            register_module($"Conv{i + 1}", block);
+            _encoders.Add(block);
+        }
         for (var k = levels; k >= 2; k--)
         {
             long hi = widths[k - 1], lo = widths[k - 2];
-            var up = RegisterModule($"Up{k}", new UpConv(hi, lo));
-            var gate = RegisterModule($"Att{k}", new AttentionGate(lo, lo, Math.Max(lo / 2, 1)));
-            var conv = RegisterModule($"Up_conv{k}", new ConvBlock(2 * lo, lo));
+            var up = new UpConv(hi, lo);
+            var gate = new AttentionGate(lo, lo, Math.Max(lo / 2, 1));
+            var conv = new ConvBlock(2 * lo, lo);
+            register_module($"Up{k}", up);
+            register_module($"Att{k}", gate);
+            register_module($"Up_conv{k}", conv);
             _decoders.Add((up, gate, conv));
         }
-        _out = RegisterModule("Conv_1x1", new Conv2d(widths[0], classes, 1));
+        _out = nn.Conv2d(widths[0], classes, 1);
+        register_module("Conv_1x1", _out);
     }
 
     /// <summary>Input channels.</summary>
@@ -61,19 +71,22 @@ public sealed class AttentionUNet : Module<Tensor, Tensor>
     /// <summary>Channels per level, top to bottom (last = bottleneck).</summary>
     public IReadOnlyList<long> Widths { get; }
 
-    /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input)
+    /// <summary>Segments a batch.</summary>
+    /// <param name="input">(N, <see cref="InChannels"/>, H, W) float32.</param>
+    /// <returns>(N, classes, H, W) logits, owned by the caller or the current dispose scope.</returns>
+    /// <exception cref="ArgumentException">The input is not (N, <see cref="InChannels"/>, H, W).</exception>
+    public override Tensor forward(Tensor input)
     {
-        if (input.Dim != 4 || input.Size(1) != InChannels)
-            throw new TorchException("AttentionUNet", $"expected input (N, {InChannels}, H, W), got {input.ShapeString}");
+        if (input.dim() != 4 || input.shape[1] != InChannels)
+            throw new ArgumentException($"AttentionUNet: expected input (N, {InChannels}, H, W), got {ShapeText.Of(input)}", nameof(input));
         var skips = new List<Tensor>(_encoders.Count);
         try
         {
-            skips.Add(_encoders[0].Forward(input));
+            skips.Add(_encoders[0].call(input));
             for (var i = 1; i < _encoders.Count; i++)
             {
-                using var pooled = F.MaxPool2d(skips[^1], 2);
-                skips.Add(_encoders[i].Forward(pooled));
+                using var pooled = F.max_pool2d(skips[^1], 2);
+                skips.Add(_encoders[i].call(pooled));
             }
             var d = skips[^1];
             skips.RemoveAt(skips.Count - 1);
@@ -81,14 +94,13 @@ public sealed class AttentionUNet : Module<Tensor, Tensor>
             {
                 var skip = skips[^(k + 1)];
                 var (up, gate, conv) = _decoders[k];
-                using var u = up.Forward(d, skip.Size(2), skip.Size(3));
+                using var u = up.Forward(d, skip.shape[2], skip.shape[3]);
                 d.Dispose();
-                using var gated = gate.Forward((u, skip));
-                using var cat = Torch.Cat(new[] { gated, u }, 1);
-                d = conv.Forward(cat);
+                using var gated = gate.call(u, skip);
+                using var cat = torch.cat(new[] { gated, u }, 1);
+                d = conv.call(cat);
             }
-            using (d)
-                return _out.Forward(d);
+            using (d) return _out.call(d);
         }
         finally
         {
@@ -96,39 +108,57 @@ public sealed class AttentionUNet : Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>Sets training or evaluation mode.</summary>
+    /// <exception cref="InvalidOperationException">Training mode was asked for after <see cref="ModuleFusion.FuseForInference{T}"/>.</exception>
+    public override void train(bool on = true)
+    {
+        FusedTraining.ThrowIfFused(this, on);
+        base.train(on);
+    }
+
+    /// <summary>Children are registered explicitly under their PyTorch names; TorchSharp's field reflection is not used.</summary>
+    protected override void RegisterComponents() { }
+
     /// <summary>[Conv3x3 (bias) → BN → ReLU] x 2 under <c>conv</c> (LeeJunHyun's <c>conv_block</c>).</summary>
-    private sealed class ConvBlock : Module<Tensor, Tensor>
+    private sealed class ConvBlock : nn.Module<Tensor, Tensor>
     {
         private readonly Sequential _conv;
 
-        public ConvBlock(long cin, long cout) =>
-            _conv = RegisterModule("conv", new Sequential(
-                new Conv2d(cin, cout, 3, padding: 1), new BatchNorm2d(cout), new Relu(),
-                new Conv2d(cout, cout, 3, padding: 1), new BatchNorm2d(cout), new Relu()));
+        public ConvBlock(long cin, long cout) : base(nameof(ConvBlock))
+        {
+            _conv = nn.Sequential(
+                nn.Conv2d(cin, cout, 3, padding: 1), nn.BatchNorm2d(cout), nn.ReLU(),
+                nn.Conv2d(cout, cout, 3, padding: 1), nn.BatchNorm2d(cout), nn.ReLU());
+            register_module("conv", _conv);
+        }
 
-        protected override Tensor ForwardCore(Tensor input) => _conv.Forward(input);
+        public override Tensor forward(Tensor input) => _conv.call(input);
+
+        protected override void RegisterComponents() { }
     }
 
     /// <summary>
     /// Nearest up-sampling → Conv3x3 → BN → ReLU under <c>up</c>; index 0 (the parameter-free <c>Upsample</c> of the
     /// reference) is done functionally so the target size can follow the skip.
     /// </summary>
-    private sealed class UpConv : Module<Tensor, Tensor>
+    private sealed class UpConv : nn.Module<Tensor, Tensor>
     {
         private readonly Sequential _up;
 
-        public UpConv(long cin, long cout)
+        public UpConv(long cin, long cout) : base(nameof(UpConv))
         {
-            static string Key(int i) => i.ToString(CultureInfo.InvariantCulture);
-            _up = RegisterModule("up", new Sequential((Key(1), new Conv2d(cin, cout, 3, padding: 1)), (Key(2), new BatchNorm2d(cout)), (Key(3), new Relu())));
+            _up = nn.Sequential(("1", nn.Conv2d(cin, cout, 3, padding: 1)), ("2", nn.BatchNorm2d(cout)), ("3", nn.ReLU()));
+            register_module("up", _up);
         }
 
         public Tensor Forward(Tensor input, long height, long width)
         {
-            using var resized = F.Interpolate(input, size: new[] { height, width }, mode: InterpolationMode.Nearest);
-            return _up.Forward(resized);
+            using var resized = F.interpolate(input, size: new[] { height, width }, mode: InterpolationMode.Nearest);
+            return _up.call(resized);
         }
 
-        protected override Tensor ForwardCore(Tensor input) => Forward(input, 2 * input.Size(2), 2 * input.Size(3));
+        public override Tensor forward(Tensor input) => Forward(input, 2 * input.shape[2], 2 * input.shape[3]);
+
+        protected override void RegisterComponents() { }
     }
 }

@@ -1,5 +1,5 @@
-using Thorax.Nn;
-using F = Thorax.Functional;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Thorax.Models.Segmentation;
 
@@ -19,12 +19,14 @@ namespace Thorax.Models.Segmentation;
 /// </para>
 /// <para>
 /// When the map is smaller than the block (no valid seed position) nothing is dropped. When every element is dropped
-/// the output is zero (the rescale denominator is clamped to 1). Randomness comes from the <see cref="Generator"/>
-/// given to the constructor, or the global generator (<c>Torch.ManualSeed</c>) when none was given.
-/// No PyTorch built-in; torchvision's <c>ops.DropBlock2d</c> differs (it seeds everywhere and pads blocks).
+/// the output is zero (the rescale denominator is clamped to 1). Randomness comes from the <see cref="torch.Generator"/>
+/// given to the constructor, or the global generator (<c>torch.manual_seed</c>) when none was given. On the CPU
+/// (float32, float64) seeds are drawn by geometric skipping, one uniform per seed, and their squares stamped in managed
+/// code; other devices and dtypes use one uniform per element and libtorch's pooling ops (same distribution, different
+/// random stream). No PyTorch built-in; torchvision's <c>ops.DropBlock2d</c> differs (it seeds everywhere and pads blocks).
 /// </para>
 /// </remarks>
-public sealed class DropBlock2d : Module<Tensor, Tensor>
+public sealed class DropBlock2d : nn.Module<Tensor, Tensor>
 {
     private readonly Generator? _generator;
 
@@ -33,7 +35,7 @@ public sealed class DropBlock2d : Module<Tensor, Tensor>
     /// <param name="keepProb">Target fraction of kept activations in (0, 1] (SA-UNet: 0.82 on DRIVE, 0.87 on CHASE_DB1).</param>
     /// <param name="generator">Optional seeded generator for reproducible masks; not owned (the caller disposes it after the module).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="blockSize"/> &lt; 1 or <paramref name="keepProb"/> outside (0, 1].</exception>
-    public DropBlock2d(int blockSize = 7, double keepProb = 0.9, Generator? generator = null)
+    public DropBlock2d(int blockSize = 7, double keepProb = 0.9, Generator? generator = null) : base(nameof(DropBlock2d))
     {
         if (blockSize < 1) throw new ArgumentOutOfRangeException(nameof(blockSize), blockSize, "block size must be at least 1");
         if (!(keepProb > 0 && keepProb <= 1)) throw new ArgumentOutOfRangeException(nameof(keepProb), keepProb, "keep probability must be in (0, 1]");
@@ -63,24 +65,19 @@ public sealed class DropBlock2d : Module<Tensor, Tensor>
         return Math.Clamp(gamma, 0, 1);
     }
 
-    /// <summary>True: evaluation mode returns the input unchanged (so inference fusion looks through it).</summary>
-    public override bool IsIdentityInEval => true;
-
-    /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input)
+    /// <summary>Applies DropBlock in training mode; returns an alias of the input in evaluation mode.</summary>
+    /// <param name="input">(N, C, H, W) floating features.</param>
+    /// <returns>A new tensor owned by the caller or the current dispose scope.</returns>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is not 4-D.</exception>
+    public override Tensor forward(Tensor input)
     {
-        if (input.Dim != 4) throw new TorchException("DropBlock2d", $"expected input (N, C, H, W), got {input.ShapeString}");
-        var h = input.Size(2);
-        var w = input.Size(3);
-        var gamma = Gamma(h, w);
-        if (!IsTraining || gamma <= 0) return input.Alias();
-
-        // One native pass marks the blocks around the sparse seeds (the composite max-pool formulation costs about ten
-        // full-tensor passes, the largest share of SA-UNet's training step at full resolution).
-        using var keep = F.DropBlockKeepMask(input, gamma, BlockSize, _generator);
-        return input.Mul(keep);
+        if (input.dim() != 4) throw new ArgumentException($"DropBlock2d: expected input (N, C, H, W), got {ShapeText.Of(input)}", nameof(input));
+        var gamma = Gamma(input.shape[2], input.shape[3]);
+        if (!training || gamma <= 0) return input.alias();
+        using var keep = DropBlockMask.KeepMask(input, gamma, BlockSize, _generator);
+        return input.mul(keep);
     }
 
-    /// <inheritdoc/>
-    protected override string ExtraRepr() => $"block_size={BlockSize}, keep_prob={KeepProb}";
+    /// <summary>Children are registered explicitly (none here); TorchSharp's field reflection is not used.</summary>
+    protected override void RegisterComponents() { }
 }

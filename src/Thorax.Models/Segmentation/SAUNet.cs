@@ -1,5 +1,8 @@
-using Thorax.Nn;
-using F = Thorax.Functional;
+using TorchSharp;
+using TorchSharp.Modules;
+using Thorax.Models.Inference;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
 
 namespace Thorax.Models.Segmentation;
 
@@ -25,7 +28,7 @@ namespace Thorax.Models.Segmentation;
 /// 1 class): 537,299 parameters.
 /// </para>
 /// </remarks>
-public sealed class SAUNet : Module<Tensor, Tensor>
+public sealed class SAUNet : nn.Module<Tensor, Tensor>
 {
     private readonly List<Sequential> _encoders = new();
     private readonly ConvUnit _mid1;
@@ -48,7 +51,7 @@ public sealed class SAUNet : Module<Tensor, Tensor>
     /// </param>
     /// <exception cref="ArgumentException">A non-positive channel count or level count, or a momentum outside [0, 1].</exception>
     public SAUNet(long inChannels = 3, long classes = 1, long startChannels = 16, int levels = 3, int blockSize = 7, double keepProb = 0.9,
-                  Generator? generator = null, double batchNormMomentum = KerasBatchNormMomentum)
+                  Generator? generator = null, double batchNormMomentum = KerasBatchNormMomentum) : base(nameof(SAUNet))
     {
         if (inChannels < 1 || classes < 1 || startChannels < 1) throw new ArgumentException("channel counts must be positive");
         if (levels < 1) throw new ArgumentException("SA-UNet needs at least one pooling level", nameof(levels));
@@ -66,18 +69,26 @@ public sealed class SAUNet : Module<Tensor, Tensor>
         for (var i = 0; i < levels; i++)
         {
             var cin = i == 0 ? inChannels : widths[i - 1];
-            _encoders.Add(RegisterModule($"enc{i + 1}", new Sequential(Unit(cin, widths[i]), Unit(widths[i], widths[i]))));
+            var enc = nn.Sequential(Unit(cin, widths[i]), Unit(widths[i], widths[i]));
+            register_module($"enc{i + 1}", enc);
+            _encoders.Add(enc);
         }
-        _mid1 = RegisterModule("mid1", Unit(widths[levels - 1], widths[levels]));
-        _attention = RegisterModule("attention", new SpatialAttention(7));
-        _mid2 = RegisterModule("mid2", Unit(widths[levels], widths[levels]));
+        _mid1 = Unit(widths[levels - 1], widths[levels]);
+        _attention = new SpatialAttention(7);
+        _mid2 = Unit(widths[levels], widths[levels]);
+        register_module("mid1", _mid1);
+        register_module("attention", _attention);
+        register_module("mid2", _mid2);
         for (var i = levels; i >= 1; i--)
         {
-            var up = RegisterModule($"up{i}", new ConvTranspose2d(widths[i], widths[i - 1], 3, stride: 2, padding: 1, outputPadding: 1));
-            var dec = RegisterModule($"dec{i}", new Sequential(Unit(2 * widths[i - 1], widths[i - 1]), Unit(widths[i - 1], widths[i - 1])));
+            var up = nn.ConvTranspose2d(widths[i], widths[i - 1], 3, stride: 2, padding: 1, output_padding: 1);
+            var dec = nn.Sequential(Unit(2 * widths[i - 1], widths[i - 1]), Unit(widths[i - 1], widths[i - 1]));
+            register_module($"up{i}", up);
+            register_module($"dec{i}", dec);
             _decoders.Add((up, dec));
         }
-        _out = RegisterModule("out", new Conv2d(widths[0], classes, 1));
+        _out = nn.Conv2d(widths[0], classes, 1);
+        register_module("out", _out);
     }
 
     /// <summary>The reference implementation's BatchNorm momentum in PyTorch's convention: Keras' 0.99 is 0.01 here.</summary>
@@ -98,90 +109,90 @@ public sealed class SAUNet : Module<Tensor, Tensor>
     /// <summary>DropBlock keep probability.</summary>
     public double KeepProb { get; }
 
-    /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input)
+    /// <summary>Segments a batch.</summary>
+    /// <param name="input">(N, <see cref="InChannels"/>, H, W) float32.</param>
+    /// <returns>(N, classes, H, W) logits, owned by the caller or the current dispose scope.</returns>
+    /// <exception cref="ArgumentException">The input is not (N, <see cref="InChannels"/>, H, W).</exception>
+    public override Tensor forward(Tensor input)
     {
-        if (input.Dim != 4 || input.Size(1) != InChannels)
-            throw new TorchException("SAUNet", $"expected input (N, {InChannels}, H, W), got {input.ShapeString}");
+        if (input.dim() != 4 || input.shape[1] != InChannels)
+            throw new ArgumentException($"SAUNet: expected input (N, {InChannels}, H, W), got {ShapeText.Of(input)}", nameof(input));
+        using var scope = torch.NewDisposeScope();
         var skips = new List<Tensor>(Levels);
-        try
+        var x = input;
+        foreach (var enc in _encoders)
         {
-            var x = input;
-            foreach (var enc in _encoders)
-            {
-                var s = enc.Forward(x);
-                skips.Add(s);
-                if (!ReferenceEquals(x, input)) x.Dispose();
-                x = F.MaxPool2d(s, 2);
-            }
-            using (var m1 = _mid1.Forward(x))
-            using (var att = _attention.Forward(m1))
-            {
-                x.Dispose();
-                x = _mid2.Forward(att);
-            }
-            for (var k = 0; k < _decoders.Count; k++)
-            {
-                var skip = skips[Levels - 1 - k];
-                using var up = PadTo(_decoders[k].Up.Forward(x), skip);
-                x.Dispose();
-                using var cat = Torch.Cat(new[] { up, skip }, 1);
-                x = _decoders[k].Decoder.Forward(cat);
-            }
-            using (x)
-                return _out.Forward(x);
+            var s = enc.call(x);
+            skips.Add(s);
+            x = F.max_pool2d(s, 2);
         }
-        finally
+        x = _mid2.call(_attention.call(_mid1.call(x)));
+        for (var k = 0; k < _decoders.Count; k++)
         {
-            foreach (var s in skips) s.Dispose();
+            var skip = skips[Levels - 1 - k];
+            var up = PadTo(_decoders[k].Up.call(x), skip);
+            x = _decoders[k].Decoder.call(torch.cat(new[] { up, skip }, 1));
         }
+        return _out.call(x).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Zero-pads <paramref name="up"/> (disposing it when padding) to the spatial size of <paramref name="skip"/>.</summary>
-    internal static Tensor PadTo(Tensor up, Tensor skip)
+    /// <summary>Sets training or evaluation mode.</summary>
+    /// <exception cref="InvalidOperationException">Training mode was asked for after <see cref="ModuleFusion.FuseForInference{T}"/>.</exception>
+    public override void train(bool on = true)
     {
-        var dy = skip.Size(2) - up.Size(2);
-        var dx = skip.Size(3) - up.Size(3);
+        FusedTraining.ThrowIfFused(this, on);
+        base.train(on);
+    }
+
+    /// <summary>Children are registered explicitly under their PyTorch names; TorchSharp's field reflection is not used.</summary>
+    protected override void RegisterComponents() { }
+
+    /// <summary>Zero-pads <paramref name="up"/> to the spatial size of <paramref name="skip"/> (the same tensor when no padding is needed).</summary>
+    private static Tensor PadTo(Tensor up, Tensor skip)
+    {
+        var dy = skip.shape[2] - up.shape[2];
+        var dx = skip.shape[3] - up.shape[3];
         if (dy == 0 && dx == 0) return up;
-        using (up)
-            return F.Pad(up, new[] { dx / 2, dx - dx / 2, dy / 2, dy - dy / 2 });
+        return F.pad(up, new[] { dx / 2, dx - dx / 2, dy / 2, dy - dy / 2 });
     }
 
     /// <summary>
-    /// Conv3x3 → DropBlock → BatchNorm (Keras eps and momentum) → ReLU. After <see cref="Module.FuseForInference"/> the
-    /// batch norm is folded into the convolution (DropBlock is the identity in evaluation mode), <c>bn</c> becomes an
-    /// identity and the ReLU runs in place when gradients are off.
+    /// Conv3x3 → DropBlock → BatchNorm (Keras eps and momentum) → ReLU. After <see cref="ModuleFusion.FuseForInference{T}"/>
+    /// the batch norm is folded into the convolution (DropBlock is the identity in evaluation mode) and <c>bn</c>
+    /// becomes an <c>Identity</c>.
     /// </summary>
-    private sealed class ConvUnit : Module<Tensor, Tensor>
+    private sealed class ConvUnit : nn.Module<Tensor, Tensor>, IFoldsBatchNorms
     {
         private readonly Conv2d _conv;
         private readonly DropBlock2d _drop;
         private BatchNorm2d? _bn;
 
-        public ConvUnit(long cin, long cout, int blockSize, double keepProb, Generator? generator, double momentum)
+        public ConvUnit(long cin, long cout, int blockSize, double keepProb, Generator? generator, double momentum) : base(nameof(ConvUnit))
         {
-            _conv = RegisterModule("conv", new Conv2d(cin, cout, 3, padding: 1));
-            _drop = RegisterModule("dropblock", new DropBlock2d(blockSize, keepProb, generator));
-            _bn = RegisterModule("bn", new BatchNorm2d(cout, eps: 1e-3, momentum: momentum));
+            _conv = nn.Conv2d(cin, cout, 3, padding: 1);
+            _drop = new DropBlock2d(blockSize, keepProb, generator);
+            _bn = nn.BatchNorm2d(cout, eps: 1e-3, momentum: momentum);
+            register_module("conv", _conv);
+            register_module("dropblock", _drop);
+            register_module("bn", _bn);
         }
 
-        protected override void OnFuseForInference()
+        public void FoldBatchNorms()
         {
-            if (_bn is not null && _conv.TryFoldBatchNorm(_bn))
-            {
-                SetModule("bn", new Identity());
-                _bn = null;
-            }
+            if (_bn is null || !ModuleFusion.TryFold(_conv, _bn)) return;
+            ModuleFusion.ReplaceChild(this, "bn", nn.Identity());
+            _bn.Dispose();
+            _bn = null;
         }
 
-        protected override Tensor ForwardCore(Tensor input)
+        public override Tensor forward(Tensor input)
         {
-            if (_bn is null && !_drop.HasHooks) return ReluConsuming(_conv.Forward(input), _conv); // fused: DropBlock is the identity
-            using var c = _conv.Forward(input);
-            using var d = _drop.Forward(c);
-            if (_bn is null) return d.Relu();
-            using var b = _bn.Forward(d);
-            return b.Relu();
+            using var scope = torch.NewDisposeScope();
+            var y = _drop.call(_conv.call(input));
+            if (_bn is not null) y = _bn.call(y);
+            return y.relu().MoveToOuterDisposeScope();
         }
+
+        protected override void RegisterComponents() { }
     }
 }

@@ -1,4 +1,6 @@
-using Thorax.Nn;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace Thorax.Models.Segmentation;
 
@@ -30,12 +32,12 @@ public static class SegmentationModels
     /// </param>
     /// <returns>The network in training mode, owned by the caller (dispose it).</returns>
     /// <exception cref="ArgumentException">Unknown name (the message lists the valid ones), non-positive sizes or a momentum outside [0, 1].</exception>
-    public static Module<Tensor, Tensor> Create(string name, int inChannels, int classes = 1, int? baseChannels = null, double? batchNormMomentum = null)
+    public static nn.Module<Tensor, Tensor> Create(string name, int inChannels, int classes = 1, int? baseChannels = null, double? batchNormMomentum = null)
     {
         var net = CreateWithOwnNorms(name, inChannels, classes, baseChannels, batchNormMomentum);
         if (batchNormMomentum is { } m)
-            foreach (var (_, module) in net.NamedModules())
-                if (module is BatchNorm bn) bn.Momentum = m;
+            foreach (var module in net.modules())
+                if (module is BatchNorm bn) bn.momentum = m;
         return net;
     }
 
@@ -55,7 +57,7 @@ public static class SegmentationModels
         return n;
     }
 
-    private static Module<Tensor, Tensor> CreateWithOwnNorms(string name, int inChannels, int classes, int? baseChannels, double? batchNormMomentum)
+    private static nn.Module<Tensor, Tensor> CreateWithOwnNorms(string name, int inChannels, int classes, int? baseChannels, double? batchNormMomentum)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (inChannels < 1) throw new ArgumentException($"inChannels must be positive, got {inChannels}", nameof(inChannels));

@@ -1,5 +1,8 @@
-using Thorax.Nn;
-using F = Thorax.Functional;
+using TorchSharp;
+using TorchSharp.Modules;
+using Thorax.Models.Inference;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
 
 namespace Thorax.Models.Segmentation;
 
@@ -13,38 +16,41 @@ namespace Thorax.Models.Segmentation;
 /// probabilities). H and W need not be multiples of 2^depth. State-dict keys: <c>inc.*</c>, <c>down{i}.maxpool_conv.1.*</c>,
 /// <c>up{i}.up.*</c>, <c>up{i}.conv.*</c>, <c>outc.conv.*</c> (the naming of the widely used PyTorch U-Net).
 /// </remarks>
-public sealed class UNet : Module<Tensor, Tensor>
+public sealed class UNet : nn.Module<Tensor, Tensor>
 {
     private readonly DoubleConv _inc;
-    private readonly List<Sequential> _downs = new();
-    private readonly List<(ConvTranspose2d Up, DoubleConv Conv)> _ups = new();
-    private readonly Conv2d _out;
+    private readonly List<DownBlock> _downs = new();
+    private readonly List<UpBlock> _ups = new();
+    private readonly OutConv _out;
 
     /// <param name="inChannels">1 for grey X-rays, 3 for RGB-replicated input.</param>
     /// <param name="classes">Output channels (1 for a binary mask).</param>
     /// <param name="widths">Channels per level, top to bottom; the last entry is the bottleneck. CXLSeg: 64..1024.</param>
     /// <param name="dropout">Dropout inside every block (0 disables).</param>
-    public UNet(long inChannels = 1, long classes = 1, long[]? widths = null, double dropout = 0)
+    /// <exception cref="ArgumentException">Fewer than two levels or a non-positive channel count.</exception>
+    public UNet(long inChannels = 1, long classes = 1, long[]? widths = null, double dropout = 0) : base(nameof(UNet))
     {
         widths ??= new long[] { 64, 128, 256, 512, 1024 };
         if (widths.Length < 2) throw new ArgumentException("a U-Net needs at least two levels (widths.Length >= 2)", nameof(widths));
         if (inChannels < 1 || classes < 1 || widths.Any(w => w < 1)) throw new ArgumentException("channel counts must be positive");
         InChannels = inChannels;
         Widths = (long[])widths.Clone();
-        _inc = RegisterModule("inc", new DoubleConv(inChannels, widths[0], dropout));
+        _inc = new DoubleConv(inChannels, widths[0], dropout);
+        register_module("inc", _inc);
         for (var i = 1; i < widths.Length; i++)
         {
-            var down = new Sequential(("0", new MaxPool2d(2)), ("1", new DoubleConv(widths[i - 1], widths[i], dropout)));
-            var holder = RegisterModule($"down{i}", new DownBlock(down));
+            var down = new DownBlock(widths[i - 1], widths[i], dropout);
+            register_module($"down{i}", down);
             _downs.Add(down);
-            _ = holder;
         }
         for (int i = widths.Length - 1, k = 1; i >= 1; i--, k++)
         {
-            var block = RegisterModule($"up{k}", new UpBlock(widths[i], widths[i - 1], dropout));
-            _ups.Add((block.Up, block.Conv));
+            var up = new UpBlock(widths[i], widths[i - 1], dropout);
+            register_module($"up{k}", up);
+            _ups.Add(up);
         }
-        _out = RegisterModule("outc", new OutConv(widths[0], classes)).Conv;
+        _out = new OutConv(widths[0], classes);
+        register_module("outc", _out);
     }
 
     /// <summary>Input channels.</summary>
@@ -53,56 +59,104 @@ public sealed class UNet : Module<Tensor, Tensor>
     /// <summary>Channels per level, top to bottom (last = bottleneck).</summary>
     public IReadOnlyList<long> Widths { get; }
 
-    /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input)
+    /// <summary>Segments a batch.</summary>
+    /// <param name="input">(N, <see cref="InChannels"/>, H, W) float32.</param>
+    /// <returns>(N, classes, H, W) logits, owned by the caller or the current dispose scope.</returns>
+    /// <exception cref="ArgumentException">The input is not (N, <see cref="InChannels"/>, H, W).</exception>
+    public override Tensor forward(Tensor input)
     {
-        if (input.Dim != 4 || input.Size(1) != InChannels)
-            throw new TorchException("UNet", $"expected input (N, {InChannels}, H, W), got {input.ShapeString}");
-        var skips = new List<Tensor> { _inc.Forward(input) };
-        foreach (var d in _downs) skips.Add(d.Forward(skips[^1]));
-        var x = skips[^1];
-        for (var i = 0; i < _ups.Count; i++)
+        if (input.dim() != 4 || input.shape[1] != InChannels)
+            throw new ArgumentException($"UNet: expected input (N, {InChannels}, H, W), got {ShapeText.Of(input)}", nameof(input));
+        var skips = new List<Tensor>(_downs.Count + 1);
+        try
         {
-            var skip = skips[skips.Count - 2 - i];
-            var up = _ups[i].Up.Forward(x);
-            var dy = skip.Size(2) - up.Size(2);
-            var dx = skip.Size(3) - up.Size(3);
-            if (dy != 0 || dx != 0) up = F.Pad(up, new[] { dx / 2, dx - dx / 2, dy / 2, dy - dy / 2 });
-            x = _ups[i].Conv.Forward(Torch.Cat(new[] { skip, up }, 1));
+            skips.Add(_inc.call(input));
+            foreach (var d in _downs) skips.Add(d.call(skips[^1]));
+            Tensor? x = null;
+            for (var i = 0; i < _ups.Count; i++)
+            {
+                var skip = skips[skips.Count - 2 - i];
+                var next = _ups[i].Forward(x ?? skips[^1], skip);
+                x?.Dispose();
+                x = next;
+            }
+            using (x) return _out.call(x!);
         }
-        return _out.Forward(x);
+        finally
+        {
+            foreach (var s in skips) s.Dispose();
+        }
     }
 
-    private sealed class DownBlock : Module<Tensor, Tensor>
+    /// <summary>Sets training or evaluation mode.</summary>
+    /// <exception cref="InvalidOperationException">Training mode was asked for after <see cref="ModuleFusion.FuseForInference{T}"/>.</exception>
+    public override void train(bool on = true)
+    {
+        FusedTraining.ThrowIfFused(this, on);
+        base.train(on);
+    }
+
+    /// <summary>Children are registered explicitly under their PyTorch names; TorchSharp's field reflection is not used.</summary>
+    protected override void RegisterComponents() { }
+
+    /// <summary>2x2 max-pool then a <see cref="DoubleConv"/>, under <c>maxpool_conv.{0,1}</c>.</summary>
+    private sealed class DownBlock : nn.Module<Tensor, Tensor>
     {
         private readonly Sequential _seq;
 
-        public DownBlock(Sequential seq) => _seq = RegisterModule("maxpool_conv", seq);
-
-        protected override Tensor ForwardCore(Tensor input) => _seq.Forward(input);
-    }
-
-    private sealed class UpBlock : Module<Tensor, Tensor>
-    {
-        public UpBlock(long inChannels, long outChannels, double dropout)
+        public DownBlock(long cin, long cout, double dropout) : base(nameof(DownBlock))
         {
-            Up = RegisterModule("up", new ConvTranspose2d(inChannels, outChannels, 2, stride: 2));
-            Conv = RegisterModule("conv", new DoubleConv(2 * outChannels, outChannels, dropout));
+            _seq = nn.Sequential(("0", nn.MaxPool2d(2)), ("1", new DoubleConv(cin, cout, dropout)));
+            register_module("maxpool_conv", _seq);
         }
 
-        public ConvTranspose2d Up { get; }
+        public override Tensor forward(Tensor input) => _seq.call(input);
 
-        public DoubleConv Conv { get; }
-
-        protected override Tensor ForwardCore(Tensor input) => throw new InvalidOperationException("UpBlock is driven by UNet");
+        protected override void RegisterComponents() { }
     }
 
-    private sealed class OutConv : Module<Tensor, Tensor>
+    /// <summary>2x2 stride-2 transposed convolution <c>up</c>, zero-padded to the skip's size, then <c>conv</c> on [skip, up].</summary>
+    private sealed class UpBlock : nn.Module<Tensor, Tensor>
     {
-        public OutConv(long inChannels, long classes) => Conv = RegisterModule("conv", new Conv2d(inChannels, classes, 1));
+        private readonly ConvTranspose2d _up;
+        private readonly DoubleConv _conv;
 
-        public Conv2d Conv { get; }
+        public UpBlock(long inChannels, long outChannels, double dropout) : base(nameof(UpBlock))
+        {
+            _up = nn.ConvTranspose2d(inChannels, outChannels, 2, stride: 2);
+            _conv = new DoubleConv(2 * outChannels, outChannels, dropout);
+            register_module("up", _up);
+            register_module("conv", _conv);
+        }
 
-        protected override Tensor ForwardCore(Tensor input) => Conv.Forward(input);
+        public Tensor Forward(Tensor input, Tensor skip)
+        {
+            using var scope = torch.NewDisposeScope();
+            var up = _up.call(input);
+            var dy = skip.shape[2] - up.shape[2];
+            var dx = skip.shape[3] - up.shape[3];
+            if (dy != 0 || dx != 0) up = F.pad(up, new[] { dx / 2, dx - dx / 2, dy / 2, dy - dy / 2 });
+            return _conv.call(torch.cat(new[] { skip, up }, 1)).MoveToOuterDisposeScope();
+        }
+
+        public override Tensor forward(Tensor input) => throw new InvalidOperationException("UpBlock needs the skip tensor; UNet drives it");
+
+        protected override void RegisterComponents() { }
+    }
+
+    /// <summary>The 1x1 logits convolution under <c>conv</c>.</summary>
+    private sealed class OutConv : nn.Module<Tensor, Tensor>
+    {
+        private readonly Conv2d _conv;
+
+        public OutConv(long inChannels, long classes) : base(nameof(OutConv))
+        {
+            _conv = nn.Conv2d(inChannels, classes, 1);
+            register_module("conv", _conv);
+        }
+
+        public override Tensor forward(Tensor input) => _conv.call(input);
+
+        protected override void RegisterComponents() { }
     }
 }

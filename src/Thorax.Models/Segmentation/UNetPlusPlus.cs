@@ -1,5 +1,8 @@
-using Thorax.Nn;
-using F = Thorax.Functional;
+using TorchSharp;
+using TorchSharp.Modules;
+using Thorax.Models.Inference;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
 
 namespace Thorax.Models.Segmentation;
 
@@ -23,7 +26,7 @@ namespace Thorax.Models.Segmentation;
 /// 3-channel input, 1 class): 9,163,329 parameters without deep supervision, 9,163,428 with.
 /// </para>
 /// </remarks>
-public sealed class UNetPlusPlus : Module<Tensor, Tensor>
+public sealed class UNetPlusPlus : nn.Module<Tensor, Tensor>
 {
     private readonly VggBlock[][] _nodes;
     private readonly Conv2d[] _heads;
@@ -39,7 +42,7 @@ public sealed class UNetPlusPlus : Module<Tensor, Tensor>
     /// <param name="fastHead">Initial <see cref="FastHead"/>; null = the deepest head, L − 1.</param>
     /// <exception cref="ArgumentException">Fewer than two levels, a non-positive channel count, or an invalid head.</exception>
     public UNetPlusPlus(long inChannels = 3, long classes = 1, long[]? widths = null, bool deepSupervision = true,
-                        UNetPlusPlusMode mode = UNetPlusPlusMode.Accurate, int? fastHead = null)
+                        UNetPlusPlusMode mode = UNetPlusPlusMode.Accurate, int? fastHead = null) : base(nameof(UNetPlusPlus))
     {
         widths ??= new long[] { 32, 64, 128, 256, 512 };
         if (widths.Length < 2) throw new ArgumentException("a U-Net++ needs at least two levels (widths.Length >= 2)", nameof(widths));
@@ -56,17 +59,23 @@ public sealed class UNetPlusPlus : Module<Tensor, Tensor>
             for (var i = 0; i < levels - j; i++)
             {
                 var cin = j == 0 ? (i == 0 ? inChannels : widths[i - 1]) : widths[i] * j + widths[i + 1];
-                _nodes[i][j] = RegisterModule($"conv{i}_{j}", new VggBlock(cin, widths[i]));
+                _nodes[i][j] = new VggBlock(cin, widths[i]);
+                register_module($"conv{i}_{j}", _nodes[i][j]);
             }
         }
         if (deepSupervision)
         {
             _heads = new Conv2d[levels - 1];
-            for (var k = 1; k < levels; k++) _heads[k - 1] = RegisterModule($"final{k}", new Conv2d(widths[0], classes, 1));
+            for (var k = 1; k < levels; k++)
+            {
+                _heads[k - 1] = nn.Conv2d(widths[0], classes, 1);
+                register_module($"final{k}", _heads[k - 1]);
+            }
         }
         else
         {
-            _heads = new[] { RegisterModule("final", new Conv2d(widths[0], classes, 1)) };
+            _heads = new[] { nn.Conv2d(widths[0], classes, 1) };
+            register_module("final", _heads[0]);
         }
         FastHead = fastHead ?? levels - 1;
         Mode = mode;
@@ -119,7 +128,8 @@ public sealed class UNetPlusPlus : Module<Tensor, Tensor>
     /// supervision L − 1 tensors from X^{0,1}..X^{0,L−1}, otherwise the single head on X^{0,L−1}.
     /// </summary>
     /// <param name="input">(N, <see cref="InChannels"/>, H, W) float32.</param>
-    /// <returns>Tensors (N, classes, H, W) owned by the caller or the current <see cref="TensorScope"/>.</returns>
+    /// <returns>Tensors (N, classes, H, W) owned by the caller or the current dispose scope.</returns>
+    /// <exception cref="ArgumentException">The input is not (N, <see cref="InChannels"/>, H, W).</exception>
     public Tensor[] ForwardHeads(Tensor input)
     {
         CheckInput(input);
@@ -127,9 +137,9 @@ public sealed class UNetPlusPlus : Module<Tensor, Tensor>
         var top = TopRow(input, depth);
         try
         {
-            if (!DeepSupervision) return new[] { _heads[0].Forward(top[depth]) };
+            if (!DeepSupervision) return new[] { _heads[0].call(top[depth]) };
             var outs = new Tensor[depth];
-            for (var k = 1; k <= depth; k++) outs[k - 1] = _heads[k - 1].Forward(top[k]);
+            for (var k = 1; k <= depth; k++) outs[k - 1] = _heads[k - 1].call(top[k]);
             return outs;
         }
         finally
@@ -138,8 +148,11 @@ public sealed class UNetPlusPlus : Module<Tensor, Tensor>
         }
     }
 
-    /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input)
+    /// <summary>Segments a batch: the mean of all heads (<see cref="UNetPlusPlusMode.Accurate"/>) or head <see cref="FastHead"/> of the pruned network (<see cref="UNetPlusPlusMode.Fast"/>).</summary>
+    /// <param name="input">(N, <see cref="InChannels"/>, H, W) float32.</param>
+    /// <returns>(N, classes, H, W) logits, owned by the caller or the current dispose scope.</returns>
+    /// <exception cref="ArgumentException">The input is not (N, <see cref="InChannels"/>, H, W).</exception>
+    public override Tensor forward(Tensor input)
     {
         CheckInput(input);
         var depth = Widths.Count - 1;
@@ -149,7 +162,7 @@ public sealed class UNetPlusPlus : Module<Tensor, Tensor>
             var top = TopRow(input, k);
             try
             {
-                return (DeepSupervision ? _heads[k - 1] : _heads[0]).Forward(top[k]);
+                return (DeepSupervision ? _heads[k - 1] : _heads[0]).call(top[k]);
             }
             finally
             {
@@ -160,8 +173,8 @@ public sealed class UNetPlusPlus : Module<Tensor, Tensor>
         if (heads.Length == 1) return heads[0];
         try
         {
-            using var stacked = Torch.Stack(heads, 0);
-            return stacked.Mean(0);
+            using var stacked = torch.stack(heads, 0);
+            return stacked.mean(new long[] { 0 });
         }
         finally
         {
@@ -169,10 +182,21 @@ public sealed class UNetPlusPlus : Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>Sets training or evaluation mode.</summary>
+    /// <exception cref="InvalidOperationException">Training mode was asked for after <see cref="ModuleFusion.FuseForInference{T}"/>.</exception>
+    public override void train(bool on = true)
+    {
+        FusedTraining.ThrowIfFused(this, on);
+        base.train(on);
+    }
+
+    /// <summary>Children are registered explicitly under their PyTorch names; TorchSharp's field reflection is not used.</summary>
+    protected override void RegisterComponents() { }
+
     private void CheckInput(Tensor input)
     {
-        if (input.Dim != 4 || input.Size(1) != InChannels)
-            throw new TorchException("UNetPlusPlus", $"expected input (N, {InChannels}, H, W), got {input.ShapeString}");
+        if (input.dim() != 4 || input.shape[1] != InChannels)
+            throw new ArgumentException($"UNetPlusPlus: expected input (N, {InChannels}, H, W), got {ShapeText.Of(input)}", nameof(input));
     }
 
     /// <summary>
@@ -185,24 +209,24 @@ public sealed class UNetPlusPlus : Module<Tensor, Tensor>
         for (var i = 0; i <= depth; i++) x[i] = new Tensor?[depth + 1 - i];
         try
         {
-            x[0][0] = _nodes[0][0].Forward(input);
+            x[0][0] = _nodes[0][0].call(input);
             for (var i = 1; i <= depth; i++)
             {
-                using var pooled = F.MaxPool2d(x[i - 1][0]!, 2);
-                x[i][0] = _nodes[i][0].Forward(pooled);
+                using var pooled = F.max_pool2d(x[i - 1][0]!, 2);
+                x[i][0] = _nodes[i][0].call(pooled);
             }
             for (var j = 1; j <= depth; j++)
             {
                 for (var i = 0; i <= depth - j; i++)
                 {
                     var skip = x[i][0]!;
-                    using var up = F.Interpolate(x[i + 1][j - 1]!, size: new[] { skip.Size(2), skip.Size(3) },
-                        mode: InterpolationMode.Bilinear, alignCorners: true);
+                    using var up = F.interpolate(x[i + 1][j - 1]!, size: new[] { skip.shape[2], skip.shape[3] },
+                        mode: InterpolationMode.Bilinear, align_corners: true);
                     var parts = new Tensor[j + 1];
                     for (var m = 0; m < j; m++) parts[m] = x[i][m]!;
                     parts[j] = up;
-                    using var cat = Torch.Cat(parts, 1);
-                    x[i][j] = _nodes[i][j].Forward(cat);
+                    using var cat = torch.cat(parts, 1);
+                    x[i][j] = _nodes[i][j].call(cat);
                 }
                 // Row depth − j + 1 was last read by X^{depth−j, j}; free it.
                 var done = depth - j + 1;
@@ -230,51 +254,52 @@ public sealed class UNetPlusPlus : Module<Tensor, Tensor>
 
     /// <summary>
     /// Conv3x3 (bias) → BN → ReLU → Conv3x3 (bias) → BN → ReLU with keys conv1, bn1, conv2, bn2. After
-    /// <see cref="Module.FuseForInference"/> the batch norms are folded into the convolutions (bn1 and bn2 become
-    /// identities) and the ReLUs run in place when gradients are off.
+    /// <see cref="ModuleFusion.FuseForInference{T}"/> the batch norms are folded into the convolutions and bn1 and bn2
+    /// become <c>Identity</c> modules.
     /// </summary>
-    private sealed class VggBlock : Module<Tensor, Tensor>
+    private sealed class VggBlock : nn.Module<Tensor, Tensor>, IFoldsBatchNorms
     {
         private readonly Conv2d _conv1;
         private BatchNorm2d? _bn1;
         private readonly Conv2d _conv2;
         private BatchNorm2d? _bn2;
 
-        public VggBlock(long cin, long cout)
+        public VggBlock(long cin, long cout) : base(nameof(VggBlock))
         {
-            _conv1 = RegisterModule("conv1", new Conv2d(cin, cout, 3, padding: 1));
-            _bn1 = RegisterModule("bn1", new BatchNorm2d(cout));
-            _conv2 = RegisterModule("conv2", new Conv2d(cout, cout, 3, padding: 1));
-            _bn2 = RegisterModule("bn2", new BatchNorm2d(cout));
+            _conv1 = nn.Conv2d(cin, cout, 3, padding: 1);
+            _bn1 = nn.BatchNorm2d(cout);
+            _conv2 = nn.Conv2d(cout, cout, 3, padding: 1);
+            _bn2 = nn.BatchNorm2d(cout);
+            register_module("conv1", _conv1);
+            register_module("bn1", _bn1);
+            register_module("conv2", _conv2);
+            register_module("bn2", _bn2);
         }
 
-        protected override void OnFuseForInference()
+        public void FoldBatchNorms()
         {
-            if (_bn1 is not null && _conv1.TryFoldBatchNorm(_bn1))
-            {
-                SetModule("bn1", new Identity());
-                _bn1 = null;
-            }
-            if (_bn2 is not null && _conv2.TryFoldBatchNorm(_bn2))
-            {
-                SetModule("bn2", new Identity());
-                _bn2 = null;
-            }
+            _bn1 = Fold(_conv1, _bn1, "bn1");
+            _bn2 = Fold(_conv2, _bn2, "bn2");
         }
 
-        protected override Tensor ForwardCore(Tensor input)
+        private BatchNorm2d? Fold(Conv2d conv, BatchNorm2d? bn, string name)
         {
-            using var c = ConvBnRelu(_conv1, _bn1, input);
-            return ConvBnRelu(_conv2, _bn2, c);
+            if (bn is null || !ModuleFusion.TryFold(conv, bn)) return bn;
+            ModuleFusion.ReplaceChild(this, name, nn.Identity());
+            bn.Dispose();
+            return null;
         }
 
-        private static Tensor ConvBnRelu(Conv2d conv, BatchNorm2d? bn, Tensor input)
+        public override Tensor forward(Tensor input)
         {
-            var y = conv.Forward(input);
-            if (bn is null) return ReluConsuming(y, conv);
-            using (y)
-            using (var n = bn.Forward(y))
-                return n.Relu();
+            using var scope = torch.NewDisposeScope();
+            var y = _conv1.call(input);
+            if (_bn1 is not null) y = _bn1.call(y);
+            y = _conv2.call(y.relu());
+            if (_bn2 is not null) y = _bn2.call(y);
+            return y.relu().MoveToOuterDisposeScope();
         }
+
+        protected override void RegisterComponents() { }
     }
 }

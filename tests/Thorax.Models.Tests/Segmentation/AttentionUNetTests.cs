@@ -10,16 +10,16 @@ public class AttentionUNetTests
     [InlineData(3, 33, 18)]
     public void Forward_ReturnsLogitsOfTheInputSize(int channels, int h, int w)
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewDisposeScope();
         using var net = new AttentionUNet(channels, 2, new long[] { 2, 4, 6, 8, 10 });
-        Assert.Equal(new long[] { 2, 2, h, w }, net.Forward(Torch.Randn(2, channels, h, w)).Shape);
+        Assert.Equal(new long[] { 2, 2, h, w }, net.call(torch.randn(2, channels, h, w)).shape);
     }
 
     [Fact]
     public void StateDict_UsesLeeJunHyunAttUNetNames()
     {
         using var net = new AttentionUNet(3, 1, new long[] { 2, 4, 6, 8, 10 });
-        var names = net.StateDict().Keys.ToHashSet();
+        var names = net.state_dict().Keys.ToHashSet();
         foreach (var key in new[]
                  {
                      "Conv1.conv.0.weight", "Conv1.conv.1.running_mean", "Conv5.conv.4.num_batches_tracked", "Up5.up.1.weight",
@@ -28,6 +28,7 @@ public class AttentionUNetTests
                  })
             Assert.Contains(key, names);
         Assert.DoesNotContain(names, n => n.StartsWith("Up1.", StringComparison.Ordinal) || n.StartsWith("Conv6.", StringComparison.Ordinal));
+        Assert.DoesNotContain(names, n => n.Contains('_') && n.Split('.')[0].StartsWith('_')); // no reflected private fields
     }
 
     [Theory]
@@ -36,7 +37,7 @@ public class AttentionUNetTests
     public void Parameters_ReferenceSize_EqualPyTorchAttUNet(int channels, string key)
     {
         using var net = new AttentionUNet(channels, 1);
-        Assert.Equal(SegmentationGolden.ReferenceParameters(key), net.Parameters().Sum(p => p.NumEl));
+        Assert.Equal(SegmentationGolden.ReferenceParameters(key), SegmentationGolden.ParameterCount(net));
     }
 
     [Fact]
@@ -45,13 +46,13 @@ public class AttentionUNetTests
         var g = SegmentationGolden.Model("attention_unet");
         using var net = new AttentionUNet(g.GetProperty("in_channels").GetInt64(), g.GetProperty("classes").GetInt64(),
             SegmentationGolden.Longs(g.GetProperty("widths")));
-        Assert.Equal(g.GetProperty("parameters").GetInt64(), net.Parameters().Sum(p => p.NumEl));
+        Assert.Equal(g.GetProperty("parameters").GetInt64(), SegmentationGolden.ParameterCount(net));
         SegmentationGolden.LoadWeights(net, g);
         foreach (var c in SegmentationGolden.Cases(g))
         {
-            using var scope = Torch.NewScope();
-            using var _ = Torch.NoGrad();
-            var y = net.Forward(SegmentationGolden.Decode(c.GetProperty("input")));
+            using var scope = torch.NewDisposeScope();
+            using var _ = torch.no_grad();
+            var y = net.call(SegmentationGolden.Decode(c.GetProperty("input")));
             SegmentationGolden.AssertClose(SegmentationGolden.Decode(c.GetProperty("output")), y, c.GetProperty("name").GetString()!);
         }
     }
@@ -59,18 +60,19 @@ public class AttentionUNetTests
     [Fact]
     public void Backward_ReachesEveryParameter()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewDisposeScope();
         using var net = new AttentionUNet(1, 1, new long[] { 2, 4, 6 });
-        net.Forward(Torch.Randn(2, 1, 12, 12)).Square().Mean().Backward();
-        Assert.All(net.NamedParameters(), p => Assert.True(p.Parameter.Grad is not null, p.Name + " has no gradient"));
+        net.call(torch.randn(2, 1, 12, 12)).square().mean().backward();
+        Assert.All(net.named_parameters(), p => Assert.True(p.parameter.grad is not null, p.name + " has no gradient"));
     }
 
     [Fact]
     public void Forward_WrongChannelCount_NamesTheExpectedShape()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewDisposeScope();
         using var net = new AttentionUNet(3, 1, new long[] { 2, 4 });
-        var ex = Assert.Throws<TorchException>(() => net.Forward(Torch.Zeros(1, 1, 8, 8)));
+        var ex = Assert.Throws<ArgumentException>(() => net.call(torch.zeros(1, 1, 8, 8)));
         Assert.Contains("(N, 3, H, W)", ex.Message);
+        Assert.Contains("[1, 1, 8, 8]", ex.Message);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Thorax.Nn;
+using Thorax.Models.Tests.Support;
+using Thorax.Models.Weights;
 
 namespace Thorax.Models.Tests.Segmentation;
 
@@ -8,19 +9,7 @@ namespace Thorax.Models.Tests.Segmentation;
 /// </summary>
 internal static class SegmentationGolden
 {
-    private static readonly Lazy<string> DirLazy = new(() =>
-    {
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (d is not null)
-        {
-            var p = Path.Combine(d.FullName, "tests", "data", "golden", "models");
-            if (File.Exists(Path.Combine(p, "segmentation.json"))) return p;
-            d = d.Parent;
-        }
-        throw new DirectoryNotFoundException("tests/data/golden/models/segmentation.json not found above " + AppContext.BaseDirectory);
-    });
-
-    private static readonly Lazy<JsonDocument> DocLazy = new(() => JsonDocument.Parse(File.ReadAllBytes(Path.Combine(DirLazy.Value, "segmentation.json"))));
+    private static readonly Lazy<JsonDocument> DocLazy = new(() => JsonDocument.Parse(File.ReadAllBytes(Golden.PathOf("models", "segmentation.json"))));
 
     /// <summary>The root object of segmentation.json.</summary>
     public static JsonElement Root => DocLazy.Value.RootElement;
@@ -38,11 +27,19 @@ internal static class SegmentationGolden
     public static long ReferenceParameters(string key) => Root.GetProperty("reference_parameters").GetProperty(key).GetInt64();
 
     /// <summary>Loads the model's safetensors file into <paramref name="module"/> (strict) and switches it to eval mode.</summary>
-    public static void LoadWeights(Module module, JsonElement model)
+    public static void LoadWeights(nn.Module module, JsonElement model)
     {
-        using var sd = SafeTensors.Load(Path.Combine(DirLazy.Value, model.GetProperty("weights").GetString()!));
-        module.LoadStateDict(sd, strict: true);
-        module.Eval();
+        var path = Golden.PathOf("models", model.GetProperty("weights").GetString()!);
+        var sd = SafeTensors.Load(path);
+        try
+        {
+            StateDicts.Load(module, sd, strict: true, path);
+        }
+        finally
+        {
+            sd.DisposeAll();
+        }
+        module.eval();
     }
 
     /// <summary>The golden cases of a model ("even" 16x16 and "odd" 19x23 inputs).</summary>
@@ -52,21 +49,13 @@ internal static class SegmentationGolden
     public static Tensor Decode(JsonElement e)
     {
         Assert.Equal("float32", e.GetProperty("dtype").GetString());
-        var shape = Longs(e.GetProperty("shape"));
-        var bytes = Convert.FromBase64String(e.GetProperty("b64").GetString()!);
-        var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
-        return Torch.FromArray(values, shape);
+        return Golden.Decode(e);
     }
 
     /// <summary>Asserts equal shape and |a − e| ≤ atol + rtol·|e| elementwise, naming the first failing element.</summary>
-    public static void AssertClose(Tensor expected, Tensor actual, string what, double rtol = Rtol, double atol = Atol)
-    {
-        Assert.Equal(expected.Shape, actual.Shape);
-        using var e = expected.To(DType.Float64);
-        using var a = actual.Detach().To(DType.Float64);
-        var ev = e.ToArray<double>();
-        var av = a.ToArray<double>();
-        for (var i = 0; i < ev.Length; i++)
-            Assert.True(Math.Abs(av[i] - ev[i]) <= atol + rtol * Math.Abs(ev[i]), $"{what}[{i}]: expected {ev[i]:R}, got {av[i]:R}");
-    }
+    public static void AssertClose(Tensor expected, Tensor actual, string what, double rtol = Rtol, double atol = Atol) =>
+        Golden.AssertClose(expected, actual, what, rtol, atol);
+
+    /// <summary>Number of parameter elements of <paramref name="module"/>.</summary>
+    public static long ParameterCount(nn.Module module) => module.parameters().Sum(p => p.numel());
 }

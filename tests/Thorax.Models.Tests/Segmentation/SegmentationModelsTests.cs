@@ -1,4 +1,5 @@
 using Thorax.Models.Segmentation;
+using TorchSharp.Modules;
 
 namespace Thorax.Models.Tests.Segmentation;
 
@@ -11,10 +12,10 @@ public class SegmentationModelsTests
     [InlineData(" sa-unet ", typeof(SAUNet))]
     public void Create_KnownName_BuildsThatModelMappingInputToLogits(string name, Type type)
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewDisposeScope();
         using var net = SegmentationModels.Create(name, 1, 2, baseChannels: 2);
         Assert.IsType(type, net);
-        Assert.Equal(new long[] { 1, 2, 20, 28 }, net.Forward(Torch.Randn(1, 1, 20, 28)).Shape);
+        Assert.Equal(new long[] { 1, 2, 20, 28 }, net.call(torch.randn(1, 1, 20, 28)).shape);
     }
 
     [Fact]
@@ -25,7 +26,7 @@ public class SegmentationModelsTests
         Assert.True(unetpp.DeepSupervision);
         Assert.Equal(UNetPlusPlusMode.Accurate, unetpp.Mode);
         using var sa = (SAUNet)SegmentationModels.Create("sa-unet", 3);
-        Assert.Equal(SegmentationGolden.ReferenceParameters("sa_unet_3in_1cls_start16"), sa.Parameters().Sum(p => p.NumEl));
+        Assert.Equal(SegmentationGolden.ReferenceParameters("sa_unet_3in_1cls_start16"), SegmentationGolden.ParameterCount(sa));
     }
 
     [Fact]
@@ -55,12 +56,12 @@ public class SegmentationModelsTests
         Assert.Equal(own, SegmentationModels.DefaultBatchNormMomentum(name));
         using (var net = SegmentationModels.Create(name, 1, 1, baseChannels: 2))
         {
-            var norms = net.NamedModules().Select(m => m.Module).OfType<Thorax.Nn.BatchNorm>().ToList();
+            var norms = net.modules().OfType<BatchNorm>().ToList();
             Assert.NotEmpty(norms);
-            Assert.All(norms, bn => Assert.Equal(own, bn.Momentum));
+            Assert.All(norms, bn => Assert.Equal(own, bn.momentum));
         }
         using (var net = SegmentationModels.Create(name, 1, 1, baseChannels: 2, batchNormMomentum: 0.25))
-            Assert.All(net.NamedModules().Select(m => m.Module).OfType<Thorax.Nn.BatchNorm>(), bn => Assert.Equal(0.25, bn.Momentum));
+            Assert.All(net.modules().OfType<BatchNorm>(), bn => Assert.Equal(0.25, bn.momentum));
         Assert.Throws<ArgumentException>(() => SegmentationModels.Create(name, 1, 1, 2, batchNormMomentum: 1.5));
         Assert.Throws<ArgumentException>(() => SegmentationModels.DefaultBatchNormMomentum("segformer"));
     }

@@ -19,23 +19,23 @@ public class UNetPlusPlusTests
     [InlineData(3, 17, 40)]
     public void Forward_BothModes_ReturnLogitsOfTheInputSize(int channels, int h, int w)
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewDisposeScope();
         using var net = new UNetPlusPlus(channels, 2, new long[] { 2, 4, 6, 8, 10 });
-        var x = Torch.Randn(2, channels, h, w);
-        Assert.Equal(new long[] { 2, 2, h, w }, net.Forward(x).Shape);
+        var x = torch.randn(2, channels, h, w);
+        Assert.Equal(new long[] { 2, 2, h, w }, net.call(x).shape);
         net.Mode = UNetPlusPlusMode.Fast;
         net.FastHead = 2;
-        Assert.Equal(new long[] { 2, 2, h, w }, net.Forward(x).Shape);
+        Assert.Equal(new long[] { 2, 2, h, w }, net.call(x).shape);
         var heads = net.ForwardHeads(x);
         Assert.Equal(4, heads.Length);
-        Assert.All(heads, t => Assert.Equal(new long[] { 2, 2, h, w }, t.Shape));
+        Assert.All(heads, t => Assert.Equal(new long[] { 2, 2, h, w }, t.shape));
     }
 
     [Fact]
     public void StateDict_UsesNestedUNetNames()
     {
         using var ds = new UNetPlusPlus(3, 1, new long[] { 2, 4, 6, 8, 10 });
-        var names = ds.StateDict().Keys.ToHashSet();
+        var names = ds.state_dict().Keys.ToHashSet();
         Assert.Contains("conv0_0.conv1.weight", names);
         Assert.Contains("conv4_0.bn2.running_var", names);
         Assert.Contains("conv0_4.conv2.bias", names);
@@ -44,7 +44,7 @@ public class UNetPlusPlusTests
         Assert.DoesNotContain("conv1_4.conv1.weight", names); // i + j <= L - 1 only
         Assert.DoesNotContain("final.weight", names);
         using var single = new UNetPlusPlus(3, 1, new long[] { 2, 4, 6 }, deepSupervision: false);
-        var keys = single.StateDict().Keys.ToHashSet();
+        var keys = single.state_dict().Keys.ToHashSet();
         Assert.Contains("final.bias", keys);
         Assert.DoesNotContain("final1.weight", keys);
     }
@@ -55,14 +55,14 @@ public class UNetPlusPlusTests
     public void Parameters_ReferenceSize_EqualPyTorchNestedUNet(bool deepSupervision, string key)
     {
         using var net = new UNetPlusPlus(3, 1, deepSupervision: deepSupervision);
-        Assert.Equal(SegmentationGolden.ReferenceParameters(key), net.Parameters().Sum(p => p.NumEl));
+        Assert.Equal(SegmentationGolden.ReferenceParameters(key), SegmentationGolden.ParameterCount(net));
     }
 
     [Fact]
     public void Parameters_GoldenModel_EqualPyTorch()
     {
         using var net = GoldenModel();
-        Assert.Equal(SegmentationGolden.Model("unetpp").GetProperty("parameters").GetInt64(), net.Parameters().Sum(p => p.NumEl));
+        Assert.Equal(SegmentationGolden.Model("unetpp").GetProperty("parameters").GetInt64(), SegmentationGolden.ParameterCount(net));
     }
 
     [Fact]
@@ -71,8 +71,8 @@ public class UNetPlusPlusTests
         using var net = GoldenModel();
         foreach (var c in SegmentationGolden.Cases(SegmentationGolden.Model("unetpp")))
         {
-            using var scope = Torch.NewScope();
-            using var _ = Torch.NoGrad();
+            using var scope = torch.NewDisposeScope();
+            using var _ = torch.no_grad();
             var heads = net.ForwardHeads(SegmentationGolden.Decode(c.GetProperty("input")));
             var expected = c.GetProperty("heads").EnumerateArray().ToArray();
             Assert.Equal(expected.Length, heads.Length);
@@ -88,9 +88,9 @@ public class UNetPlusPlusTests
         net.Mode = UNetPlusPlusMode.Accurate;
         foreach (var c in SegmentationGolden.Cases(SegmentationGolden.Model("unetpp")))
         {
-            using var scope = Torch.NewScope();
-            using var _ = Torch.NoGrad();
-            var y = net.Forward(SegmentationGolden.Decode(c.GetProperty("input")));
+            using var scope = torch.NewDisposeScope();
+            using var _ = torch.no_grad();
+            var y = net.call(SegmentationGolden.Decode(c.GetProperty("input")));
             SegmentationGolden.AssertClose(SegmentationGolden.Decode(c.GetProperty("accurate")), y, $"{c.GetProperty("name")} accurate");
         }
     }
@@ -106,9 +106,9 @@ public class UNetPlusPlusTests
         net.Mode = UNetPlusPlusMode.Fast;
         net.FastHead = head;
         var c = SegmentationGolden.Cases(SegmentationGolden.Model("unetpp")).Last();
-        using var scope = Torch.NewScope();
-        using var _ = Torch.NoGrad();
-        var y = net.Forward(SegmentationGolden.Decode(c.GetProperty("input")));
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        var y = net.call(SegmentationGolden.Decode(c.GetProperty("input")));
         var expected = c.GetProperty("heads").EnumerateArray().ElementAt(head - 1);
         SegmentationGolden.AssertClose(SegmentationGolden.Decode(expected), y, $"fast head {head}");
     }
@@ -128,33 +128,33 @@ public class UNetPlusPlusTests
     [Fact]
     public void Forward_WithoutDeepSupervision_BothModesUseTheSingleHead()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewDisposeScope();
         using var net = new UNetPlusPlus(1, 1, new long[] { 2, 4, 6 }, deepSupervision: false);
-        net.Eval();
-        using var _ = Torch.NoGrad();
-        var x = Torch.Randn(1, 1, 12, 12);
-        var accurate = net.Forward(x);
+        net.eval();
+        using var _ = torch.no_grad();
+        var x = torch.randn(1, 1, 12, 12);
+        var accurate = net.call(x);
         net.Mode = UNetPlusPlusMode.Fast;
-        SegmentationGolden.AssertClose(accurate, net.Forward(x), "fast == accurate", 0, 0);
+        SegmentationGolden.AssertClose(accurate, net.call(x), "fast == accurate", 0, 0);
     }
 
     [Fact]
     public void Backward_DeepSupervisionLoss_ReachesEveryParameter()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewDisposeScope();
         using var net = new UNetPlusPlus(1, 1, new long[] { 2, 3, 4 });
-        var heads = net.ForwardHeads(Torch.Randn(2, 1, 8, 8));
-        var loss = heads.Select(h => h.Square().Mean()).Aggregate((a, b) => a + b);
-        loss.Backward();
-        Assert.All(net.NamedParameters(), p => Assert.True(p.Parameter.Grad is not null, p.Name + " has no gradient"));
+        var heads = net.ForwardHeads(torch.randn(2, 1, 8, 8));
+        var loss = heads.Select(h => h.square().mean()).Aggregate((a, b) => a + b);
+        loss.backward();
+        Assert.All(net.named_parameters(), p => Assert.True(p.parameter.grad is not null, p.name + " has no gradient"));
     }
 
     [Fact]
     public void Forward_WrongChannelCount_NamesTheExpectedShape()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewDisposeScope();
         using var net = new UNetPlusPlus(1, 1, new long[] { 2, 4 });
-        var ex = Assert.Throws<TorchException>(() => net.Forward(Torch.Zeros(1, 3, 8, 8)));
+        var ex = Assert.Throws<ArgumentException>(() => net.call(torch.zeros(1, 3, 8, 8)));
         Assert.Contains("(N, 1, H, W)", ex.Message);
     }
 }

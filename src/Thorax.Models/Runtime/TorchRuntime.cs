@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Thorax.Build;
+using TorchSharp;
+
+namespace Thorax.Models.Runtime;
+
+/// <summary>
+/// Process-wide libtorch set-up that TorchSharp leaves to the application: loading the native libraries with one
+/// actionable message when that fails, the intra-op thread count, device names, and a summary for <c>thorax info</c>.
+/// </summary>
+/// <remarks>
+/// Every Thorax entry point that touches tensors calls <see cref="EnsureLoaded"/> first; it is cheap after the first
+/// call and thread-safe.
+/// </remarks>
+public static class TorchRuntime
+{
+    /// <summary>The environment variable that overrides the intra-op thread count (a positive integer).</summary>
+    public const string ThreadsVariable = "THORAX_NUM_THREADS";
+
+    /// <summary>The libstdc++ symbol version that TorchSharp 0.107's <c>libLibTorchSharp.so</c> asks for (GCC 13).</summary>
+    internal const string GlibcxxVersion = "GLIBCXX_3.4.32";
+
+    private static readonly object Gate = new();
+    private static bool _loaded;
+
+    /// <summary>
+    /// Loads libtorch and TorchSharp's native library once and sets the thread count (<see cref="ThreadsVariable"/> or
+    /// <see cref="Environment.ProcessorCount"/>).
+    /// </summary>
+    /// <exception cref="TorchRuntimeException">
+    /// The native libraries cannot be loaded. The message says why when it can tell (e.g. the Debian 12 libstdc++ case,
+    /// where the copy next to the assembly was not patched by the build) and what to do; the loader's error is the
+    /// inner exception.
+    /// </exception>
+    public static void EnsureLoaded()
+    {
+        if (Volatile.Read(ref _loaded)) return;
+        lock (Gate)
+        {
+            if (_loaded) return;
+            try
+            {
+                torch.InitializeDeviceType(DeviceType.CPU);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new TorchRuntimeException(LoadFailureMessage(e), e);
+            }
+            torch.set_num_threads(ThreadsFromEnvironment(Environment.GetEnvironmentVariable(ThreadsVariable)));
+            Volatile.Write(ref _loaded, true);
+        }
+    }
+
+    /// <summary>Intra-op threads libtorch uses (<c>torch.get_num_threads</c>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value below 1.</exception>
+    public static int NumThreads
+    {
+        get
+        {
+            EnsureLoaded();
+            return torch.get_num_threads();
+        }
+        set
+        {
+            if (value < 1) throw new ArgumentOutOfRangeException(nameof(value), value, "threads must be at least 1");
+            EnsureLoaded();
+            torch.set_num_threads(value);
+        }
+    }
+
+    /// <summary>
+    /// The thread count for a value of <see cref="ThreadsVariable"/>: the value when it is a positive integer, otherwise
+    /// (unset, empty, malformed or not positive) <see cref="Environment.ProcessorCount"/>.
+    /// </summary>
+    /// <param name="value">The variable's text, or null when unset.</param>
+    public static int ThreadsFromEnvironment(string? value) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : Environment.ProcessorCount;
+
+    /// <summary>
+    /// Parses a device name: <c>cpu</c>, <c>cuda</c> (device 0) or <c>cuda:N</c>, case-insensitive, surrounding
+    /// blanks ignored, and checks that the device exists in this process.
+    /// </summary>
+    /// <param name="name">The device name, e.g. from a <c>--device</c> option.</param>
+    /// <returns>The TorchSharp device.</returns>
+    /// <exception cref="ArgumentException">
+    /// The name is malformed, or names a CUDA device that this libtorch build or machine does not have (the message
+    /// names the device and how many CUDA devices there are).
+    /// </exception>
+    public static torch.Device ParseDevice(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var n = name.Trim().ToLowerInvariant();
+        if (n == "cpu") return torch.CPU;
+        int index;
+        if (n == "cuda") index = 0;
+        else if (n.StartsWith("cuda:", StringComparison.Ordinal)
+                 && int.TryParse(n.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out index)) { }
+        else throw new ArgumentException($"unknown device '{name}'; expected cpu, cuda or cuda:N", nameof(name));
+
+        EnsureLoaded();
+        var count = torch.cuda.is_available() ? torch.cuda.device_count() : 0;
+        if (count == 0)
+            throw new ArgumentException(
+                $"device '{name}' is not available: this libtorch build has no usable CUDA device (TorchSharp-cpu, or no GPU/driver)", nameof(name));
+        if (index >= count)
+            throw new ArgumentException($"device '{name}' does not exist: {count} CUDA device(s), cuda:0..cuda:{count - 1}", nameof(name));
+        return new torch.Device(DeviceType.CUDA, index);
+    }
+
+    /// <summary>
+    /// A few lines for <c>thorax info</c>: libtorch version (<c>torch.__version__</c>), intra-op threads and where they
+    /// came from, CUDA availability and device count.
+    /// </summary>
+    /// <exception cref="TorchRuntimeException">The native libraries cannot be loaded (see <see cref="EnsureLoaded"/>).</exception>
+    public static string Describe()
+    {
+        EnsureLoaded();
+        var sb = new StringBuilder();
+        var env = Environment.GetEnvironmentVariable(ThreadsVariable);
+        sb.Append(CultureInfo.InvariantCulture, $"libtorch: {torch.__version__} (TorchSharp {typeof(torch).Assembly.GetName().Version})\n");
+        sb.Append(CultureInfo.InvariantCulture,
+            $"threads: {torch.get_num_threads()} ({(string.IsNullOrEmpty(env) ? "processor count" : ThreadsVariable + "=" + env)})\n");
+        var cuda = torch.cuda.is_available();
+        sb.Append(CultureInfo.InvariantCulture, $"cuda: {(cuda ? $"available, {torch.cuda.device_count()} device(s)" : "not available")}\n");
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// The one message for a failed native load: the Debian 12 libstdc++ case when the library next to this assembly
+    /// still needs <see cref="GlibcxxVersion"/> strongly and the system libstdc++ lacks it, otherwise a general hint.
+    /// </summary>
+    internal static string LoadFailureMessage(Exception error)
+    {
+        var dir = Path.GetDirectoryName(typeof(TorchRuntime).Assembly.Location) ?? AppContext.BaseDirectory;
+        var library = Path.Combine(dir, "libLibTorchSharp.so");
+        bool glibcxx;
+        try
+        {
+            glibcxx = RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && File.Exists(library) && NeedsMissingGlibcxx(library);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            glibcxx = false; // cannot tell: fall back to the general message
+        }
+        if (glibcxx)
+            return $"cannot load libtorch: {library} needs {GlibcxxVersion}, which this system's libstdc++ lacks " +
+                   $"(Debian 12 ships GCC 12). The build marks that need weak in its output copy: rebuild with ./thorax or dotnet build; " +
+                   "do not copy the library from the NuGet cache. Loader error: " + error.Message;
+        return "cannot load libtorch through TorchSharp (libLibTorchSharp and libtorch must be next to the application, as " +
+               "dotnet build puts them; rebuild with ./thorax or dotnet build). Loader error: " + error.Message;
+    }
+
+    /// <summary>
+    /// True when <paramref name="library"/> has a strong (non-weak) need for <see cref="GlibcxxVersion"/> and the
+    /// system libstdc++ does not define it: the state in which the dynamic loader refuses the library.
+    /// </summary>
+    /// <exception cref="IOException">The files cannot be read.</exception>
+    /// <exception cref="InvalidDataException">The library is not a little-endian ELF64 file.</exception>
+    internal static bool NeedsMissingGlibcxx(string library)
+    {
+        var strong = ElfVersionNeeds.Read(File.ReadAllBytes(library)).Any(n => n.Name == GlibcxxVersion && !n.IsWeak);
+        if (!strong) return false;
+        var system = ElfVersionNeeds.SystemLibStdCxx();
+        return system is null || !ElfVersionNeeds.Defines(system, GlibcxxVersion);
+    }
+}
