@@ -14,9 +14,15 @@ internal static class CliErrors
             Console.Error.WriteLine("error: " + e.Message);
             return 2;
         }
-        catch (TorchException e)
+        catch (System.Runtime.InteropServices.ExternalException e)
         {
+            // libtorch errors arrive from TorchSharp as ExternalException with PyTorch's message.
             Console.Error.WriteLine("engine error: " + e.Message);
+            return 1;
+        }
+        catch (Thorax.Models.Runtime.TorchRuntimeException e)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
             return 1;
         }
     }
@@ -24,5 +30,6 @@ internal static class CliErrors
     /// <summary>Whether <paramref name="e"/> is about the user's input (a file, field or option) rather than a fault.</summary>
     public static bool IsInputError(Exception e) =>
         e is FileNotFoundException or DirectoryNotFoundException or ArgumentException or FormatException or InvalidDataException
-        || e.GetType().Namespace is "Thorax.Dicom" or "Thorax.Imaging" or "Thorax.Data" or "Thorax.Metrics" or "Thorax.Synthetic";
+        || e.GetType().Namespace is "Thorax.Dicom" or "Thorax.Imaging" or "Thorax.Data" or "Thorax.Metrics" or "Thorax.Synthetic"
+            or "Thorax.Models.Weights" or "Thorax.Training";
 }

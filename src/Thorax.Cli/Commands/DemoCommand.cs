@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using Spectre.Console;
 using Thorax.Pipelines.Lungs;
+using Thorax.Models.Runtime;
 using Thorax.Training;
+using TorchSharp;
 
 namespace Thorax.Cli.Commands;
 
@@ -46,10 +48,10 @@ internal static class DemoCommand
         // The demo always trains afresh (lungs train resumes from RUN/checkpoints instead).
         var stale = Path.Combine(outDir, "checkpoints");
         if (Directory.Exists(stale)) Directory.Delete(stale, recursive: true);
-        Torch.Initialize();
+        TorchRuntime.EnsureLoaded();
         var shownData = Path.GetFullPath(dataDir ?? synthDir!);
         AnsiConsole.MarkupLine($"[bold]Thorax demo[/]: lung segmentation ({options.Model}, base {options.BaseChannels} channels, {size} px) on [blue]{Markup.Escape(shownData)}[/]");
-        AnsiConsole.MarkupLine($"[grey]libtorch {Torch.Version}, {Torch.NumThreads} threads; training budget {minutes:0.#} min[/]");
+        AnsiConsole.MarkupLine($"[grey]libtorch {torch.__version__} (TorchSharp), {torch.get_num_threads()} threads; training budget {minutes:0.#} min[/]");
         IReadOnlyList<LungSample> samples = Array.Empty<LungSample>();
         LungTrainingResult? result = null;
         IReadOnlyList<LungSample> validation = Array.Empty<LungSample>();

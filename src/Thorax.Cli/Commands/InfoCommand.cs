@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using Thorax.Models.Runtime;
+using TorchSharp;
 
 namespace Thorax.Cli.Commands;
 
@@ -12,13 +14,14 @@ internal static class InfoCommand
         var cmd = new Command("info", "Show the engine: libtorch version, threads, CUDA devices.") { json };
         cmd.SetAction(r =>
         {
-            Torch.Initialize();
+            TorchRuntime.EnsureLoaded();
             var info = new Dictionary<string, object>
             {
-                ["libtorch"] = Torch.Version,
-                ["threads"] = Torch.NumThreads,
+                ["libtorch"] = torch.__version__,
+                ["torchsharp"] = typeof(torch).Assembly.GetName().Version?.ToString(3) ?? "?",
+                ["threads"] = torch.get_num_threads(),
                 ["cores"] = Environment.ProcessorCount,
-                ["cuda_devices"] = Torch.CudaDeviceCount,
+                ["cuda_devices"] = torch.cuda.is_available() ? torch.cuda.device_count() : 0,
                 ["dotnet"] = Environment.Version.ToString(),
             };
             if (r.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true }));

@@ -1,10 +1,11 @@
 using Thorax.Data.Datasets;
+using static TorchSharp.torch;
 
 namespace Thorax.Data.Loading;
 
 /// <summary>
 /// One collated batch. The consumer owns it: dispose it (or every tensor) when done. Its tensors are created
-/// outside any <see cref="TensorScope"/> (on the loader's worker thread, or detached from the consumer's scope), so a
+/// outside any TorchSharp dispose scope (<c>torch.NewDisposeScope()</c>) (on the loader's worker thread, or detached from the consumer's scope), so a
 /// scope the consumer opens does not free them; call <see cref="Dispose"/> when the step is done.
 /// </summary>
 public sealed class Batch : IDisposable

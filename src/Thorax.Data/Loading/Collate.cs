@@ -1,4 +1,6 @@
 using Thorax.Data.Datasets;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Thorax.Data.Loading;
 
@@ -79,10 +81,10 @@ public static class Collate
         Tensor? img = null, msk = null, gz = null, lab = null;
         try
         {
-            img = Torch.FromArray(images, n, first.Channels, first.Height, first.Width).DetachFromScope();
-            if (masks is not null) msk = Torch.FromArray(masks, n, first.Masks.Count, first.Height, first.Width).DetachFromScope();
-            if (gaze is not null) gz = Torch.FromArray(gaze, n, 1, first.Height, first.Width).DetachFromScope();
-            if (labels is not null) lab = Torch.FromArray(labels, n, first.Labels.Length).DetachFromScope();
+            img = torch.tensor(images, new long[] { n, first.Channels, first.Height, first.Width }).DetachFromDisposeScope();
+            if (masks is not null) msk = torch.tensor(masks, new long[] { n, first.Masks.Count, first.Height, first.Width }).DetachFromDisposeScope();
+            if (gaze is not null) gz = torch.tensor(gaze, new long[] { n, 1, first.Height, first.Width }).DetachFromDisposeScope();
+            if (labels is not null) lab = torch.tensor(labels, new long[] { n, first.Labels.Length }).DetachFromDisposeScope();
             return new Batch(epoch, batchIndex, indices, samples, img, msk, gz, lab, keepSamples);
         }
         catch

@@ -13,7 +13,7 @@ namespace Thorax.Data.Loading;
 /// <see cref="SeedSequence.Sample"/>(epoch seed, p). Batches come out in order. The output therefore does not depend
 /// on <see cref="DataLoaderOptions.NumWorkers"/>.</para>
 /// <para>Ownership: each <see cref="Batch"/> is owned by the consumer, who disposes it. Batch tensors are created on
-/// the worker (or consumer) thread and detached from any <see cref="TensorScope"/>, so they survive scopes the
+/// the worker (or consumer) thread and detached from any TorchSharp dispose scope, so they survive scopes the
 /// consumer opens per step. Batches prefetched but not consumed when the enumeration stops are disposed by the
 /// loader.</para>
 /// <para>The dataset's <see cref="IDataset.Get"/> and the transform are called from several threads at once.</para>

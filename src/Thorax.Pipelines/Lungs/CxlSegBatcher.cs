@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
-using Thorax.Nn;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Thorax.Pipelines.Lungs;
 
@@ -12,14 +13,14 @@ namespace Thorax.Pipelines.Lungs;
 internal sealed class CxlSegBatcher : IDisposable
 {
     private readonly BlockingCollection<Request> _queue = new();
-    private readonly Module<Tensor, Tensor> _network;
+    private readonly nn.Module<Tensor, Tensor> _network;
     private readonly int _maxBatch;
     private readonly Thread _thread;
     private ExceptionDispatchInfo? _fatal;
     private long _batches;
     private long _items;
 
-    public CxlSegBatcher(Module<Tensor, Tensor> network, int maxBatch)
+    public CxlSegBatcher(nn.Module<Tensor, Tensor> network, int maxBatch)
     {
         _network = network;
         _maxBatch = maxBatch;

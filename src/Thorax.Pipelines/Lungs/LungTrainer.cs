@@ -5,9 +5,12 @@ using Thorax.Imaging;
 using Thorax.Imaging.Ops;
 using Thorax.Metrics;
 using Thorax.Models.Segmentation;
-using Thorax.Nn;
-using Thorax.Optim;
+using Thorax.Models.Runtime;
+using Thorax.Models.Weights;
 using Thorax.Training;
+using Thorax.Training.Schedulers;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Thorax.Pipelines.Lungs;
 
@@ -40,14 +43,14 @@ public sealed class LungTrainer
     public event Action? Finished;
 
     /// <summary>Trains, evaluates the best epoch's weights on the validation split and writes the run folder.</summary>
-    public (LungTrainingResult Result, Module<Tensor, Tensor> Model, IReadOnlyList<LungSample> Validation) Train(IReadOnlyList<LungSample> samples, string runDir,
+    public (LungTrainingResult Result, nn.Module<Tensor, Tensor> Model, IReadOnlyList<LungSample> Validation) Train(IReadOnlyList<LungSample> samples, string runDir,
         CancellationToken cancel = default)
     {
         var o = _options;
         if (samples.Count < 4) throw new ArgumentException($"need at least 4 image/mask pairs, got {samples.Count}");
         if (samples.Any(s => s.Size != o.Size)) throw new ArgumentException($"every sample must be {o.Size}x{o.Size}");
-        Torch.Initialize();
-        Torch.ManualSeed(o.Seed);
+        TorchRuntime.EnsureLoaded();
+        torch.manual_seed(o.Seed);
         // The split depends on the seed only; shuffling and augmentation draw from a generator whose state is checkpointed.
         var order = new SeededRandom(o.Seed).Permutation(samples.Count);
         var rng = new SeededRandom(o.Seed + 1);
@@ -56,7 +59,7 @@ public sealed class LungTrainer
         var train = order.Skip(nVal).Select(i => samples[i]).ToList();
 
         var model = SegmentationModels.Create(o.Model, 1, 1, o.BaseChannels, o.EffectiveBatchNormMomentum);
-        using var optimizer = new Adam(model.Parameters(), new AdamOptions { Lr = o.LearningRate });
+        using var optimizer = torch.optim.Adam(model.parameters(), lr: o.LearningRate);
         // CXLSeg: Keras ReduceLROnPlateau(factor 0.1, min_lr 1e-7) on the validation loss.
         var plateau = o.PlateauPatience > 0 ? new ReduceLROnPlateau(optimizer, PlateauMode.Min, factor: 0.1, patience: o.PlateauPatience, minLr: 1e-7) : null;
         var fingerprint = o.Fingerprint() + FormattableString.Invariant($";pairs={samples.Count}");
@@ -100,26 +103,26 @@ public sealed class LungTrainer
         {
             cancel.ThrowIfCancellationRequested();
             var epochClock = Stopwatch.StartNew();
-            model.Train();
+            model.train();
             var perm = rng.Permutation(train.Count);
             double lossSum = 0;
             for (var s = 0; s < stepsPerEpoch; s++)
             {
                 var idx = perm.Skip(s * o.BatchSize).Take(o.BatchSize).ToArray();
-                using var scope = Torch.NewScope();
+                using var scope = torch.NewDisposeScope();
                 var (x, y) = Batch(idx.Select(i => Augment(train[i], rng)).ToList());
-                var loss = SegmentationLoss.BceDice(model.Forward(x), y);
-                optimizer.ZeroGrad();
-                loss.Backward();
-                optimizer.Step();
-                var l = loss.Item();
-                if (!double.IsFinite(l)) throw new TorchException("train", $"loss became {l} at epoch {epoch}, step {s + 1}; lower the learning rate");
+                var loss = SegmentationLoss.BceDice(model.forward(x), y);
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+                var l = loss.item<float>();
+                if (!double.IsFinite(l)) throw new InvalidOperationException($"loss became {l} at epoch {epoch}, step {s + 1}; lower the learning rate");
                 lossSum += l;
                 StepCompleted?.Invoke(epoch, s + 1, stepsPerEpoch, lossSum / (s + 1));
             }
             var (valLoss, scores) = Evaluate(model, val);
             var dice = scores.Average(v => v.Dice);
-            var lr = optimizer.ParamGroups[0].Lr;
+            var lr = optimizer.ParamGroups.First().LearningRate;
             plateau?.Step(valLoss);
             var rec = new EpochRecord(epoch, lossSum / stepsPerEpoch, valLoss, dice, lr, epochClock.Elapsed.TotalSeconds);
             history.Add(rec);
@@ -128,8 +131,7 @@ public sealed class LungTrainer
             {
                 bestDice = dice;
                 bestEpoch = epoch;
-                using var sd = model.StateDict();
-                RunFiles.Write(bestPath, tmp => SafeTensors.Save(tmp, sd));
+                RunFiles.Write(bestPath, tmp => SafeTensors.Save(tmp, model.state_dict()));
             }
             var seconds = previousSeconds + clock.Elapsed.TotalSeconds;
             var user = new System.Text.Json.Nodes.JsonObject
@@ -143,8 +145,7 @@ public sealed class LungTrainer
         var trainSeconds = previousSeconds + clock.Elapsed.TotalSeconds;
         if (File.Exists(bestPath))
         {
-            using var best = SafeTensors.Load(bestPath);
-            model.LoadStateDict(best, strict: true);
+            StateDicts.LoadFile(model, bestPath, strict: true);
         }
         var (_, finalScores) = Evaluate(model, val);
         var result = new LungTrainingResult(runDir, history, bestEpoch, finalScores, train.Count, trainSeconds);
@@ -176,43 +177,59 @@ public sealed class LungTrainer
             var m = batch[b].Mask;
             for (var i = 0; i < plane; i++) y[b * plane + i] = m[i];
         }
-        return (Torch.FromArray(x, batch.Count, 1, size, size), Torch.FromArray(y, batch.Count, 1, size, size));
+        return (torch.tensor(x, new long[] { batch.Count, 1, size, size }), torch.tensor(y, new long[] { batch.Count, 1, size, size }));
     }
 
     /// <summary>Predicted binary masks (logit &gt; 0) for the samples, in order.</summary>
-    public static List<byte[]> Predict(Module<Tensor, Tensor> model, IReadOnlyList<LungSample> samples, int batchSize = 16)
+    /// <param name="model">The network, already on <paramref name="device"/> in <paramref name="precision"/>.</param>
+    /// <param name="samples">Preprocessed samples.</param>
+    /// <param name="batchSize">Samples per forward pass.</param>
+    /// <param name="device">Where the network lives (default CPU).</param>
+    /// <param name="precision">The network's floating-point type (float32 or bfloat16).</param>
+    public static List<byte[]> Predict(nn.Module<Tensor, Tensor> model, IReadOnlyList<LungSample> samples, int batchSize = 16,
+        Device? device = null, ScalarType precision = ScalarType.Float32)
     {
-        model.Eval();
+        model.eval();
         var outs = new List<byte[]>();
-        using var inference = Torch.InferenceMode();
+        using var inference = torch.inference_mode();
         for (var i = 0; i < samples.Count; i += batchSize)
         {
-            using var scope = Torch.NewScope();
+            using var scope = torch.NewDisposeScope();
             var chunk = samples.Skip(i).Take(batchSize).ToList();
             var (x, _) = Batch(chunk);
-            var pred = model.Forward(x).Gt(0).To(DType.UInt8).ToArray<byte>();
+            if (device is not null && device.type != DeviceType.CPU) x = x.to(device);
+            if (precision != ScalarType.Float32) x = x.to(precision);
+            var pred = model.forward(x).gt(0).to(ScalarType.Byte).cpu().data<byte>().ToArray();
             var plane = chunk[0].Size * chunk[0].Size;
             for (var b = 0; b < chunk.Count; b++) outs.Add(pred.AsSpan(b * plane, plane).ToArray());
         }
         return outs;
     }
 
-    public static (double Loss, List<LungImageScore> Scores) Evaluate(Module<Tensor, Tensor> model, IReadOnlyList<LungSample> val)
+    /// <summary>Mean BCE + Dice loss and per-image scores of <paramref name="model"/> on <paramref name="val"/>.</summary>
+    /// <param name="model">The network, on <paramref name="device"/> in <paramref name="precision"/>.</param>
+    /// <param name="val">Preprocessed samples with masks.</param>
+    /// <param name="device">Where the network lives (default CPU).</param>
+    /// <param name="precision">The network's floating-point type; the loss is computed in float32 either way.</param>
+    public static (double Loss, List<LungImageScore> Scores) Evaluate(nn.Module<Tensor, Tensor> model, IReadOnlyList<LungSample> val,
+        Device? device = null, ScalarType precision = ScalarType.Float32)
     {
-        var wasTraining = model.IsTraining;
-        model.Eval();
+        var wasTraining = model.training;
+        model.eval();
         double loss = 0;
         var scores = new List<LungImageScore>();
-        using (var inference = Torch.InferenceMode())
+        using (var inference = torch.inference_mode())
         {
             for (var i = 0; i < val.Count; i += 16)
             {
-                using var scope = Torch.NewScope();
+                using var scope = torch.NewDisposeScope();
                 var chunk = val.Skip(i).Take(16).ToList();
                 var (x, y) = Batch(chunk);
-                var logits = model.Forward(x);
-                loss += SegmentationLoss.BceDice(logits, y).Item() * chunk.Count;
-                var pred = logits.Gt(0).To(DType.UInt8).ToArray<byte>();
+                if (device is not null && device.type != DeviceType.CPU) x = x.to(device);
+                if (precision != ScalarType.Float32) x = x.to(precision);
+                var logits = model.forward(x).to(ScalarType.Float32).cpu();
+                loss += SegmentationLoss.BceDice(logits, y).item<float>() * chunk.Count;
+                var pred = logits.gt(0).to(ScalarType.Byte).data<byte>().ToArray();
                 var plane = chunk[0].Size * chunk[0].Size;
                 for (var b = 0; b < chunk.Count; b++)
                 {
@@ -222,15 +239,14 @@ public sealed class LungTrainer
                 }
             }
         }
-        if (wasTraining) model.Train();
+        if (wasTraining) model.train();
         return (loss / val.Count, scores);
     }
 
-    private void WriteRun(string dir, Module<Tensor, Tensor> model, LungTrainingResult r)
+    private void WriteRun(string dir, nn.Module<Tensor, Tensor> model, LungTrainingResult r)
     {
         Directory.CreateDirectory(dir);
-        using var sd = model.StateDict();
-        RunFiles.Write(Path.Combine(dir, "model.safetensors"), tmp => SafeTensors.Save(tmp, sd,
+        RunFiles.Write(Path.Combine(dir, "model.safetensors"), tmp => SafeTensors.Save(tmp, model.state_dict(),
             new Dictionary<string, string> { ["architecture"] = _options.Model, ["base_channels"] = _options.BaseChannels.ToString(CultureInfo.InvariantCulture), ["size"] = _options.Size.ToString(CultureInfo.InvariantCulture) }));
         var json = new JsonSerializerOptions { WriteIndented = true };
         RunFiles.WriteText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(new
@@ -244,7 +260,7 @@ public sealed class LungTrainer
         RunFiles.WriteText(Path.Combine(dir, "metrics.json"), JsonSerializer.Serialize(new
         {
             best_epoch = r.BestEpoch, epochs_run = r.History.Count, train_images = r.TrainCount, validation_images = r.Validation.Count,
-            parameters = model.Parameters().Sum(p => p.NumEl), val_loss = r.BestValLoss,
+            parameters = model.parameters().Sum(p => p.numel()), val_loss = r.BestValLoss,
             train_seconds = Math.Round(r.TrainSeconds, 1), dice = r.MeanDice, iou = r.MeanIoU, recall = r.MeanRecall, precision = r.MeanPrecision,
             per_image = r.Validation,
         }, json));

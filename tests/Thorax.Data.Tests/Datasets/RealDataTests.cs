@@ -30,8 +30,8 @@ public class RealDataTests
             foreach (var b in loader.Epoch(epoch))
                 using (b)
                 {
-                    Assert.Equal(new long[] { 4, 1, 64, 64 }, b.Images.Shape);
-                    Assert.Equal(new long[] { 4, 1, 64, 64 }, b.Masks!.Shape);
+                    Assert.Equal(new long[] { 4, 1, 64, 64 }, b.Images.shape);
+                    Assert.Equal(new long[] { 4, 1, 64, 64 }, b.Masks!.shape);
                 }
         Assert.Equal(12, cache.Misses);
         Assert.Equal(12, cache.Hits);

@@ -1,3 +1,5 @@
+using TorchSharp;
+using static TorchSharp.torch;
 using Thorax.Data.Augmentation;
 using Thorax.Data.Loading;
 
@@ -16,7 +18,7 @@ public class DataLoaderTests
         var result = new List<(string[], float[], float[])>();
         foreach (var b in loader.Epoch(epoch))
             using (b)
-                result.Add((b.Ids.ToArray(), b.Images.ToArray<float>(), b.Masks!.ToArray<float>()));
+                result.Add((b.Ids.ToArray(), b.Images.data<float>().ToArray(), b.Masks!.data<float>().ToArray()));
         return result;
     }
 
@@ -55,13 +57,13 @@ public class DataLoaderTests
         {
             Assert.Equal(3, batches.Count);
             Assert.Multiple(
-                () => Assert.Equal(new long[] { 4, 1, 10, 12 }, batches[0].Images.Shape),
-                () => Assert.Equal(new long[] { 4, 1, 10, 12 }, batches[0].Masks!.Shape),
-                () => Assert.Equal(new long[] { 4, 1 }, batches[0].Labels!.Shape),
-                () => Assert.Equal(new long[] { 2, 1, 10, 12 }, batches[2].Images.Shape),
+                () => Assert.Equal(new long[] { 4, 1, 10, 12 }, batches[0].Images.shape),
+                () => Assert.Equal(new long[] { 4, 1, 10, 12 }, batches[0].Masks!.shape),
+                () => Assert.Equal(new long[] { 4, 1 }, batches[0].Labels!.shape),
+                () => Assert.Equal(new long[] { 2, 1, 10, 12 }, batches[2].Images.shape),
                 () => Assert.Null(batches[0].Gaze),
-                () => Assert.Equal(DType.Float32, batches[0].Images.DType),
-                () => Assert.Equal(new float[] { 0, 1, 0, 1 }, batches[0].Labels!.ToArray<float>()));
+                () => Assert.Equal(ScalarType.Float32, batches[0].Images.dtype),
+                () => Assert.Equal(new float[] { 0, 1, 0, 1 }, batches[0].Labels!.data<float>().ToArray()));
         }
         finally
         {
@@ -82,30 +84,30 @@ public class DataLoaderTests
     [Fact]
     public void Epoch_BatchesOutliveConsumerScopes_AndDisposeFreesThem()
     {
-        long before = Tensor.LiveCount;
+        long before = torch.Tensor.TotalCount;
         var kept = new List<Batch>();
         var loader = new DataLoader(new MemoryDataset(8), new DataLoaderOptions { BatchSize = 2, NumWorkers = 2 });
         foreach (var b in loader.Epoch(0))
         {
-            using (Torch.NewScope()) kept.Add(b); // a scope opened per step must not free the batch
-            Assert.False(b.Images.IsDisposed);
+            using (torch.NewDisposeScope()) kept.Add(b); // a scope opened per step must not free the batch
+            Assert.False(b.Images.IsInvalid);
         }
-        Assert.Equal(before + 4 * 3, Tensor.LiveCount); // 4 batches x (images, masks, labels)
+        Assert.Equal(before + 4 * 3, torch.Tensor.TotalCount); // 4 batches x (images, masks, labels)
         foreach (var b in kept) b.Dispose();
-        Assert.Equal(before, Tensor.LiveCount);
+        Assert.Equal(before, torch.Tensor.TotalCount);
     }
 
     [Fact]
     public void Epoch_BreakEarly_DisposesPrefetchedBatches()
     {
-        long before = Tensor.LiveCount;
+        long before = torch.Tensor.TotalCount;
         var loader = new DataLoader(new MemoryDataset(40), new DataLoaderOptions { BatchSize = 2, NumWorkers = 3, PrefetchFactor = 2 });
         foreach (var b in loader.Epoch(0))
         {
             b.Dispose();
             break;
         }
-        Assert.Equal(before, Tensor.LiveCount);
+        Assert.Equal(before, torch.Tensor.TotalCount);
     }
 
     [Theory]

@@ -6,7 +6,8 @@ using Thorax.Data.Mimic;
 using Thorax.Imaging;
 using Thorax.Imaging.Codecs;
 using Thorax.Models.Segmentation;
-using Thorax.Nn;
+using Thorax.Models.Weights;
+using TorchSharp;
 
 namespace Thorax.Pipelines.Tests.Lungs;
 
@@ -102,9 +103,9 @@ internal sealed class SyntheticMimicTree : IDisposable
     public static string UntrainedModel(int size, int baseChannels, string arch = "unet")
     {
         var dir = Directory.CreateTempSubdirectory("thorax-lungmodel-").FullName;
-        Torch.ManualSeed(7);
+        torch.manual_seed(7);
         using var net = SegmentationModels.Create(arch, 1, 1, baseChannels);
-        SafeTensors.Save(Path.Combine(dir, "model.safetensors"), net.StateDict());
+        SafeTensors.Save(Path.Combine(dir, "model.safetensors"), net.state_dict());
         File.WriteAllText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(new { model = arch, base_channels = baseChannels, size }));
         return dir;
     }
