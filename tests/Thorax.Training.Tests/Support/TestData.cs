@@ -98,6 +98,10 @@ internal static class TestData
         return Math.Abs((long)ia - ib);
     }
 
+    /// <summary>Same dtype, shape and bytes.</summary>
+    public static bool BitEqual(Tensor a, Tensor b) =>
+        a.dtype == b.dtype && a.shape.SequenceEqual(b.shape) && a.cpu().contiguous().bytes.ToArray().AsSpan().SequenceEqual(b.cpu().contiguous().bytes.ToArray());
+
     /// <summary>The values of a float32 tensor.</summary>
     public static float[] Values(Tensor t) => t.detach().cpu().contiguous().data<float>().ToArray();
 }
