@@ -33,7 +33,8 @@ public static partial class StochasticWeightAveraging
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(batches);
-        var layers = model.modules().OfType<BatchNorm>()
+        // TorchSharp's modules() lists descendants only; PyTorch's includes the module itself.
+        var layers = model.modules().Prepend(model).Distinct().OfType<BatchNorm>()
             .Where(b => b.track_running_stats && b.running_mean is not null && b.running_var is not null).ToList();
         if (layers.Count == 0) return 0;
 
