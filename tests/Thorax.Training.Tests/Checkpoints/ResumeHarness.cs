@@ -5,12 +5,20 @@ using static TorchSharp.torch.nn;
 
 namespace Thorax.Training.Tests.Checkpoints;
 
-/// <summary>Conv-BN-ReLU-pool-conv-dropout-linear classifier of (N, 1, 8, 8) inputs into 3 classes.</summary>
+/// <summary>
+/// Conv-BN-ReLU-pool-linear-ReLU-dropout-linear classifier of (N, 1, 8, 8) inputs into 3 classes.
+/// </summary>
+/// <remarks>
+/// The old engine's harness had a second convolution (4→8) after the pool. Under TorchSharp-cpu 0.107 (libtorch 2.10)
+/// the input gradient of such a convolution comes out NaN whenever the recycled memory it is computed in happens to
+/// hold NaN/Inf bit patterns (finite garbage has no effect), so that net trained to NaN intermittently; a linear layer
+/// takes its place here so that this harness tests resumability, not that engine defect (reported with the port).
+/// </remarks>
 internal sealed class ResumeNet : Module<Tensor, Tensor>
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
-    private readonly Conv2d conv2;
+    private readonly Linear hidden;
     private readonly Dropout drop;
     private readonly Linear fc;
 
@@ -18,16 +26,16 @@ internal sealed class ResumeNet : Module<Tensor, Tensor>
     {
         conv1 = Conv2d(1, 4, 3, padding: 1, bias: false);
         bn1 = BatchNorm2d(4);
-        conv2 = Conv2d(4, 8, 3, padding: 1);
+        hidden = Linear(4 * 4 * 4, 32);
         drop = Dropout(0.3);
-        fc = Linear(8 * 4 * 4, classes);
+        fc = Linear(32, classes);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor x)
     {
-        var h = functional.max_pool2d(bn1.call(conv1.call(x)).relu(), 2);
-        return fc.call(drop.call(conv2.call(h).relu().flatten(1)));
+        var h = functional.max_pool2d(bn1.call(conv1.call(x)).relu(), 2).flatten(1);
+        return fc.call(drop.call(hidden.call(h).relu()));
     }
 }
 
@@ -84,8 +92,19 @@ internal sealed class TrainingRun : IDisposable
             torch.randint(0, 3, new long[] { 32 }, generator: g).DetachFromDisposeScope());
     }
 
-    /// <summary>One epoch (1-based number): shuffled mini-batches, random flips, noise, dropout; then the schedulers and SWA.</summary>
+    /// <summary>
+    /// One epoch (1-based number): shuffled mini-batches, random flips, noise, dropout; then the schedulers and SWA.
+    /// Runs with one intra-op thread, set on the calling thread (TorchSharp 0.107 has no use_deterministic_algorithms;
+    /// CPU ops are deterministic at a fixed thread count). OpenMP's thread count is per OS thread and xunit may run a
+    /// test's constructor and body on different threads, hence the call here.
+    /// </summary>
     public void TrainEpoch(int epoch, Tensor xs, Tensor ys)
+    {
+        torch.set_num_threads(1);
+        TrainEpochCore(epoch, xs, ys);
+    }
+
+    private void TrainEpochCore(int epoch, Tensor xs, Tensor ys)
     {
         Model.train();
         var n = (int)xs.shape[0];
