@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
-using Thorax.Optim;
+using Thorax.Training.Optim;
+using TorchSharp;
+using static TorchSharp.torch;
+using Optimizer = TorchSharp.torch.optim.Optimizer;
 
 namespace Thorax.Training;
 
@@ -10,16 +13,17 @@ namespace Thorax.Training;
 /// <c>torch.cuda.amp.GradScaler</c>: multiply the loss by a scale before <c>Backward()</c>, divide the gradients by it
 /// before the optimiser step, skip the step when any gradient is infinite or NaN and then halve the scale, and double
 /// it after <see cref="GrowthInterval"/> consecutive finite steps. Works on any device (on the CPU it is useful for
-/// tests and for float16 experiments; PyTorch 1.13 has it on CUDA only).
+/// tests and for float16 experiments; PyTorch 1.13 has it on CUDA only). TorchSharp has no AMP API, so this class
+/// is Thorax's; it drives any TorchSharp optimiser (<c>zero_grad</c>/<c>step</c>) through its parameter groups.
 /// </summary>
 /// <example>
 /// <code>
 /// using var scaler = new GradScaler();
-/// optimizer.ZeroGrad();
-/// using (Torch.Autocast(DeviceType.Cuda, DType.Float16)) loss = criterion(model.Forward(x), y);
-/// scaler.Scale(loss).Backward();
+/// optimizer.zero_grad();
+/// var loss = criterion(model.call(x), y);   // float16 forward (TorchSharp has no autocast: cast explicitly)
+/// scaler.Scale(loss).backward();
 /// scaler.Unscale(optimizer);              // only when gradients are clipped or inspected before the step
-/// GradClip.ClipGradNorm(model.Parameters(), 1.0);
+/// GradClip.ClipGradNorm(model.parameters(), 1.0);
 /// scaler.Step(optimizer);                 // skipped when a gradient is not finite
 /// scaler.Update();
 /// </code>
@@ -84,7 +88,7 @@ public sealed class GradScaler
     public Tensor Scale(Tensor loss)
     {
         ArgumentNullException.ThrowIfNull(loss);
-        return IsEnabled ? loss.Mul((double)_scale) : loss;
+        return IsEnabled ? loss.mul((double)_scale) : loss;
     }
 
     /// <summary>
@@ -102,33 +106,37 @@ public sealed class GradScaler
         if (state.Stage == Stage.Stepped) throw new InvalidOperationException("Unscale() is being called after Step(); call Update() first");
         var inv = (float)(1.0 / (double)_scale); // PyTorch: scale.double().reciprocal().float()
         // One 0-d "all finite" flag per gradient, read together at the end: a single host synchronisation per call.
-        using var scope = Torch.NewScope();
-        var finite = new List<Tensor>();
-        var groupIndex = 0;
-        foreach (var group in optimizer.ParamGroups)
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var groups = OptimizerGroups.Of(optimizer);
+        for (var gi = 0; gi < groups.Count; gi++)
         {
-            var paramIndex = 0;
+            var pi = 0;
+            foreach (var p in groups[gi].Parameters)
+            {
+                if (p.grad is { dtype: ScalarType.Float16 })
+                    throw new ArgumentException($"parameter {pi} of group {gi} has a float16 gradient: attempting to unscale FP16 gradients (keep the parameters in float32)", nameof(optimizer));
+                pi++;
+            }
+        }
+        var finite = new List<Tensor>();
+        foreach (var group in groups)
+        {
             foreach (var p in group.Parameters)
             {
-                var g = p.Grad;
-                if (g is not null)
-                {
-                    if (g.DType == DType.Float16)
-                        throw new ArgumentException($"parameter {paramIndex} of group {groupIndex} has a float16 gradient: attempting to unscale FP16 gradients (keep the parameters in float32)");
-                    finite.Add(g.IsFinite().All());
-                    g.Mul_((double)inv);
-                }
-                paramIndex++;
+                var g = p.grad;
+                if (g is null) continue;
+                finite.Add(g.isfinite().all());
+                g.mul_((double)inv);
             }
-            groupIndex++;
         }
-        var found = finite.Count > 0 && Torch.Stack(finite.ToArray()).All().Item() == 0;
+        var found = finite.Count > 0 && !torch.stack(finite).all().item<bool>();
         state.FoundInf = found;
         state.Stage = Stage.Unscaled;
     }
 
     /// <summary>
-    /// Unscales the gradients if <see cref="Unscale"/> was not called, then runs <c>optimizer.Step()</c> unless a gradient
+    /// Unscales the gradients if <see cref="Unscale"/> was not called, then runs <c>optimizer.step()</c> unless a gradient
     /// was infinite or NaN. Returns whether the step ran.
     /// </summary>
     /// <exception cref="InvalidOperationException">Called twice for the same optimiser before <see cref="Update"/>.</exception>
@@ -137,7 +145,7 @@ public sealed class GradScaler
         ArgumentNullException.ThrowIfNull(optimizer);
         if (!IsEnabled)
         {
-            optimizer.Step();
+            optimizer.step();
             return true;
         }
         var state = _perOptimizer.GetOrCreateValue(optimizer);
@@ -145,7 +153,7 @@ public sealed class GradScaler
         if (state.Stage == Stage.Ready) Unscale(optimizer);
         state.Stage = Stage.Stepped;
         if (state.FoundInf) return false;
-        optimizer.Step();
+        optimizer.step();
         return true;
     }
 

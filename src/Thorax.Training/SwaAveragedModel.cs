@@ -1,4 +1,6 @@
-using Thorax.Nn;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
 
 namespace Thorax.Training;
 
@@ -6,7 +8,7 @@ namespace Thorax.Training;
 /// A running equal-weight average of a model's weights (Stochastic Weight Averaging, Izmailov et al. 2018). It holds
 /// its own copy of the model (<see cref="Averaged"/>, state-dict prefix <c>module.</c>) and the count of averaged
 /// models (buffer <c>n_averaged</c>, int64 0-d), exactly like PyTorch's <c>AveragedModel</c>, so its
-/// <see cref="Module.StateDict"/> has PyTorch's keys and it can be checkpointed as an extra module
+/// <c>state_dict()</c> has PyTorch's keys and it can be checkpointed as an extra module
 /// (<see cref="TrainingComponents.ExtraModules"/>) to resume in the middle of the averaging window.
 /// </summary>
 /// <remarks>
@@ -20,14 +22,18 @@ namespace Thorax.Training;
 /// <typeparam name="TModule">The model type.</typeparam>
 public sealed class SwaAveragedModel<TModule> : Module where TModule : Module
 {
+    // Field names are the state-dict names (TorchSharp registers fields by name).
+    private readonly TModule module;
+    private readonly Tensor n_averaged;
+
     /// <summary>Creates the average from a copy of <paramref name="model"/>'s current state (no model is averaged yet).</summary>
     /// <param name="model">The model being trained.</param>
     /// <param name="factory">Builds a new module of the same architecture (PyTorch deep-copies; .NET modules are built).
-    /// The model's state dict is loaded into it; the average owns it.</param>
+    /// The model's parameters and buffers are copied into it; the average owns it.</param>
     /// <param name="useBuffers">Also average buffers (PyTorch's <c>use_buffers</c>). Default false.</param>
     /// <param name="schedule">Epochs that <see cref="OnEpochEnd"/> averages, or null to call <see cref="UpdateParameters"/> yourself.</param>
-    /// <exception cref="StateDictException">The factory's module has a different architecture.</exception>
-    public SwaAveragedModel(TModule model, Func<TModule> factory, bool useBuffers = false, SwaSchedule? schedule = null)
+    /// <exception cref="ArgumentException">The factory's module has a different architecture (names or shapes differ; the entry is named).</exception>
+    public SwaAveragedModel(TModule model, Func<TModule> factory, bool useBuffers = false, SwaSchedule? schedule = null) : base(nameof(SwaAveragedModel<TModule>))
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(factory);
@@ -35,9 +41,12 @@ public sealed class SwaAveragedModel<TModule> : Module where TModule : Module
         if (ReferenceEquals(copy, model)) throw new ArgumentException("the factory must build a new module, not return the model", nameof(factory));
         try
         {
-            using var sd = model.StateDict();
-            copy.LoadStateDict(sd, strict: true);
-            copy.Train(model.IsTraining);
+            using var noGrad = torch.no_grad();
+            var src = Entries(model, buffers: true);
+            var dst = Entries(copy, buffers: true);
+            CheckPairs(dst, src, "the factory's module", nameof(factory));
+            for (var i = 0; i < dst.Count; i++) dst[i].Tensor.copy_(src[i].Tensor);
+            copy.train(model.training);
         }
         catch
         {
@@ -46,12 +55,14 @@ public sealed class SwaAveragedModel<TModule> : Module where TModule : Module
         }
         UseBuffers = useBuffers;
         Schedule = schedule;
-        Averaged = RegisterModule("module", copy);
-        RegisterBuffer("n_averaged", Torch.Scalar(0, DType.Int64, copy.Parameters().FirstOrDefault()?.Device));
+        module = copy;
+        var device = copy.parameters().FirstOrDefault()?.device ?? torch.CPU;
+        n_averaged = torch.tensor(0L, ScalarType.Int64, device).DetachFromDisposeScope();
+        RegisterComponents();
     }
 
     /// <summary>The averaged copy of the model (use it for evaluation and export; owned by this object).</summary>
-    public TModule Averaged { get; }
+    public TModule Averaged => module;
 
     /// <summary>Whether buffers are averaged too.</summary>
     public bool UseBuffers { get; }
@@ -60,7 +71,7 @@ public sealed class SwaAveragedModel<TModule> : Module where TModule : Module
     public SwaSchedule? Schedule { get; }
 
     /// <summary>How many models have been averaged (PyTorch's <c>n_averaged</c>).</summary>
-    public long NAveraged => GetBuffer("n_averaged")!.ItemInt64();
+    public long NAveraged => n_averaged.item<long>();
 
     /// <summary>
     /// Folds the current weights of <paramref name="model"/> into the average (and its buffers with
@@ -71,28 +82,21 @@ public sealed class SwaAveragedModel<TModule> : Module where TModule : Module
     public void UpdateParameters(Module model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var mine = Entries(Averaged);
-        var theirs = Entries(model);
-        if (mine.Count != theirs.Count)
-            throw new ArgumentException($"the model has {theirs.Count} {What} but the average has {mine.Count}", nameof(model));
-        for (var i = 0; i < mine.Count; i++)
-        {
-            if (mine[i].Name != theirs[i].Name || !mine[i].Tensor.Shape.AsSpan().SequenceEqual(theirs[i].Tensor.Shape))
-                throw new ArgumentException($"model entry '{theirs[i].Name}' {theirs[i].Tensor.Describe()} does not pair with averaged '{mine[i].Name}' {mine[i].Tensor.Describe()}", nameof(model));
-        }
-        var counter = GetBuffer("n_averaged")!;
-        var n = counter.ItemInt64();
-        using var scope = Torch.NewScope();
-        using var noGrad = Torch.NoGrad();
+        var mine = Entries(module, UseBuffers);
+        var theirs = Entries(model, UseBuffers);
+        CheckPairs(mine, theirs, "the model", nameof(model));
+        var n = NAveraged;
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
         for (var i = 0; i < mine.Count; i++)
         {
             var dst = mine[i].Tensor;
-            var src = theirs[i].Tensor.Detach();
-            if (src.Device != dst.Device) src = src.To(dst.Device);
-            if (n == 0) dst.Copy_(src);
+            var src = theirs[i].Tensor.detach();
+            if (src.device != dst.device) src = src.to(dst.device);
+            if (n == 0) dst.copy_(src);
             else StochasticWeightAveraging.AverageInto(dst, src, n);
         }
-        counter.Add_(1);
+        n_averaged.add_(1);
     }
 
     /// <summary>
@@ -109,15 +113,32 @@ public sealed class SwaAveragedModel<TModule> : Module where TModule : Module
         return true;
     }
 
-    private string What => UseBuffers ? "parameters and buffers" : "parameters";
-
-    private List<(string Name, Tensor Tensor)> Entries(Module m)
+    private static void CheckPairs(List<(string Name, Tensor Tensor)> mine, List<(string Name, Tensor Tensor)> theirs, string what, string param)
     {
-        var list = m.NamedParameters().Select(p => (p.Name, p.Parameter)).ToList();
-        if (UseBuffers) list.AddRange(m.NamedBuffers().Select(b => (b.Name, b.Buffer)));
+        if (mine.Count != theirs.Count)
+            throw new ArgumentException($"{what} has {theirs.Count} parameters/buffers but the average has {mine.Count}", param);
+        for (var i = 0; i < mine.Count; i++)
+        {
+            if (mine[i].Name != theirs[i].Name || !mine[i].Tensor.shape.AsSpan().SequenceEqual(theirs[i].Tensor.shape))
+                throw new ArgumentException($"entry '{theirs[i].Name}' {Optim.OptimizerStateDict.Describe(theirs[i].Tensor)} of {what} does not pair with averaged '{mine[i].Name}' {Optim.OptimizerStateDict.Describe(mine[i].Tensor)}", param);
+        }
+    }
+
+    private static List<(string Name, Tensor Tensor)> Entries(Module m, bool buffers)
+    {
+        var list = m.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToList();
+        if (buffers) list.AddRange(m.named_buffers(include_nonpersistent: false).Select(b => (b.name, b.buffer)));
         return list;
     }
 
-    /// <inheritdoc/>
-    protected override string ExtraRepr() => $"use_buffers={UseBuffers}, schedule={Schedule?.ToString() ?? "none"}";
+    /// <summary>Disposes the averaged copy and the counter.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            module.Dispose();
+            n_averaged.Dispose();
+        }
+        base.Dispose(disposing);
+    }
 }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Thorax.Nn;
-using Thorax.Optim;
+using Thorax.Models.Weights;
+using Thorax.Training.Optim;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Thorax.Training;
 
@@ -31,10 +33,10 @@ public sealed partial class TrainingCheckpoint
             ["step"] = step.ToString(CultureInfo.InvariantCulture),
             ["model_type"] = components.Model.GetType().Name,
         };
-        var tensors = new StateDict();
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
-            using (Torch.NoGrad())
+            using (torch.no_grad())
             {
                 AddModule(tensors, components.Model, ModelPrefix);
                 if (components.ExtraModules.Count > 0)
@@ -44,10 +46,10 @@ public sealed partial class TrainingCheckpoint
                 }
                 if (components.Optimizer is { } opt)
                 {
-                    using var osd = opt.StateDict();
+                    using var osd = OptimizerStateDict.Capture(opt);
                     foreach (var (k, t) in osd.ToTensors(OptimizerPrefix))
                     {
-                        tensors.Add(k, t.Clone());
+                        tensors.Add(k, t.clone().DetachFromDisposeScope());
                         t.Dispose();
                     }
                     meta["optimizer_type"] = opt.GetType().Name;
@@ -60,13 +62,9 @@ public sealed partial class TrainingCheckpoint
                 meta["scheduler"] = sched.StateDict().ToJsonString();
             }
             if (components.PlateauScheduler is { } plateau) meta["plateau"] = plateau.StateDict().ToJsonString();
-            if (components.IncludeTorchRng)
-            {
-                tensors.Add(TorchRngKey, Torch.GetRngState());
-                // Each CUDA device's default generator too (dropout and random ops on the GPU draw from it).
-                for (var d = 0; d < Torch.CudaDeviceCount; d++) tensors.Add(CudaRngPrefix + d.ToString(CultureInfo.InvariantCulture), Torch.GetCudaRngState(d));
-            }
-            foreach (var (name, g) in components.Generators) tensors.Add(GeneratorPrefix + name, g.GetState());
+            // The global CPU generator only: TorchSharp exposes no CUDA generator state (see the class remarks).
+            if (components.IncludeTorchRng) tensors.Add(TorchRngKey, torch.random.get_rng_state().DetachFromDisposeScope());
+            foreach (var (name, g) in components.Generators) tensors.Add(GeneratorPrefix + name, g.get_state().DetachFromDisposeScope());
             if (components.Randoms.Count > 0)
             {
                 var o = new JsonObject();
@@ -78,15 +76,14 @@ public sealed partial class TrainingCheckpoint
         }
         catch
         {
-            tensors.Dispose();
+            tensors.DisposeAll();
             throw;
         }
     }
 
-    private static void AddModule(StateDict tensors, Module module, string prefix)
+    private static void AddModule(Dictionary<string, Tensor> tensors, nn.Module module, string prefix)
     {
-        using var sd = module.StateDict();
-        foreach (var (k, t) in sd) tensors.Add(prefix + k, t.Clone());
+        foreach (var (k, t) in module.state_dict()) tensors.Add(prefix + k, t.detach().clone().DetachFromDisposeScope());
     }
 
     /// <summary>
@@ -133,7 +130,7 @@ public sealed partial class TrainingCheckpoint
         {
             if (SchedulerType is null) throw Error("__metadata__.scheduler", "the checkpoint has no scheduler state");
             if (SchedulerType != sched.GetType().Name) throw Error("__metadata__.scheduler_type", $"the checkpoint holds {SchedulerType} state, the scheduler is {sched.GetType().Name}");
-            var groups = sched.Optimizer.ParamGroups.Count;
+            var groups = OptimizerGroups.Of(sched.Optimizer).Count;
             if (_scheduler!.TryGetPropertyValue("_last_lr", out var lastLr) && lastLr is JsonArray a && a.Count != groups)
                 throw Error("__metadata__.scheduler._last_lr", $"has {a.Count} values, the scheduler's optimiser has {groups} parameter groups");
         }
@@ -145,7 +142,7 @@ public sealed partial class TrainingCheckpoint
         if (components.IncludeTorchRng)
         {
             if (!HasTorchRng) throw Error(TorchRngKey, "the checkpoint has no torch generator state");
-            using var current = Torch.GetRngState();
+            using var current = torch.random.get_rng_state();
             CheckRngSize(TorchRngKey, current);
         }
         else if (strict && HasTorchRng) throw Unclaimed(TorchRngKey, "the torch generator state (set IncludeTorchRng)");
@@ -154,7 +151,7 @@ public sealed partial class TrainingCheckpoint
         {
             var key = GeneratorPrefix + name;
             if (!_tensors.ContainsKey(key)) throw Error(key, $"the checkpoint has no generator '{name}' (has: {List(GeneratorNames)})");
-            using var current = g.GetState();
+            using var current = g.get_state();
             CheckRngSize(key, current);
         }
         if (strict)
@@ -183,7 +180,7 @@ public sealed partial class TrainingCheckpoint
             {
                 try
                 {
-                    opt.LoadStateDict(osd);
+                    osd.LoadInto(opt);
                 }
                 catch (OptimizerStateException e)
                 {
@@ -215,16 +212,9 @@ public sealed partial class TrainingCheckpoint
         }
         LoadModule(components.Model, ModelPrefix);
         foreach (var (name, module) in components.ExtraModules) LoadModule(module, ExtraPrefix + name + ".");
-        if (components.IncludeTorchRng)
-        {
-            Torch.SetRngState(_tensors[TorchRngKey]);
-            // A CUDA state is restored when this machine has that device; resumed elsewhere (e.g. on a CPU), the GPU
-            // generators keep their own state and only the CPU stream is reproduced.
-            var devices = Torch.CudaDeviceCount;
-            foreach (var (device, state) in CudaRngStates())
-                if (device < devices) Torch.SetCudaRngState(state, device);
-        }
-        foreach (var (name, g) in components.Generators) g.SetState(_tensors[GeneratorPrefix + name]);
+        // rng.cuda.* entries of old-engine files are not restored: TorchSharp has no CUDA generator state to set.
+        if (components.IncludeTorchRng) torch.random.set_rng_state(_tensors[TorchRngKey]);
+        foreach (var (name, g) in components.Generators) g.set_state(_tensors[GeneratorPrefix + name]);
         foreach (var (name, r) in components.Randoms) r.SetStateString(_randoms[name]);
     }
 
@@ -236,17 +226,16 @@ public sealed partial class TrainingCheckpoint
     private void CheckRngSize(string key, Tensor current)
     {
         var saved = _tensors[key];
-        if (saved.NumEl != current.NumEl)
-            throw Error(key, $"saved generator state has {saved.NumEl} bytes, the live generator's has {current.NumEl} (different generator kind or libtorch build)");
+        if (saved.numel() != current.numel())
+            throw Error(key, $"saved generator state has {saved.numel()} bytes, the live generator's has {current.numel()} (different generator kind or libtorch build)");
     }
 
-    private void CheckModule(Module module, string prefix, string what)
+    private void CheckModule(nn.Module module, string prefix, string what)
     {
         var problems = new List<(string Key, string Message)>();
         var own = new HashSet<string>(StringComparer.Ordinal);
-        using (var sd = module.StateDict())
         {
-            foreach (var (k, t) in sd)
+            foreach (var (k, t) in module.state_dict())
             {
                 var key = prefix + k;
                 own.Add(key);
@@ -255,8 +244,8 @@ public sealed partial class TrainingCheckpoint
                     problems.Add((key, $"missing from the checkpoint ({what} has {t.Describe()})"));
                     continue;
                 }
-                var kindOk = saved.DType == t.DType || (saved.DType.IsFloatingPoint() && t.DType.IsFloatingPoint());
-                if (!kindOk || !saved.Shape.AsSpan().SequenceEqual(t.Shape))
+                var kindOk = saved.dtype == t.dtype || (saved.dtype.IsFloatingPoint() && t.dtype.IsFloatingPoint());
+                if (!kindOk || !saved.shape.AsSpan().SequenceEqual(t.shape))
                     problems.Add((key, $"checkpoint has {saved.Describe()}, the {what} has {t.Describe()}"));
             }
         }
@@ -268,16 +257,20 @@ public sealed partial class TrainingCheckpoint
         throw Error(problems[0].Key, $"the {what} does not match the checkpoint ({problems.Count} problem(s)): {shown}{more}");
     }
 
-    private void LoadModule(Module module, string prefix)
+    private void LoadModule(nn.Module module, string prefix)
     {
-        using var sd = _tensors.WithPrefixRemoved(prefix);
+        var sd = _tensors.WithPrefixRemoved(prefix);
         try
         {
-            module.LoadStateDict(sd, strict: true);
+            StateDicts.Load(module, sd, strict: true, source: SourceName);
         }
         catch (StateDictException e)
         {
             throw Error(prefix.TrimEnd('.'), e.Message, e);
+        }
+        finally
+        {
+            sd.DisposeAll();
         }
     }
 

@@ -1,23 +1,29 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Thorax.Nn;
+using Thorax.Models.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Thorax.Training;
 
 /// <summary>
 /// Everything needed to continue a training run exactly where it stopped, as one safetensors file: the model state
-/// dict, the optimiser state, scheduler states, the states of the global torch CPU generator, of named Thorax
-/// <see cref="Generator"/>s and of named <see cref="SeededRandom"/>s, extra module state dicts (e.g. an SWA average),
-/// the epoch/step counters and free-form JSON user state.
+/// dict, the optimiser state (TorchSharp SGD/Adam/AdamW, in PyTorch's state-dict naming), scheduler states, the states
+/// of the global torch CPU generator, of named <c>torch.Generator</c>s and of named <see cref="SeededRandom"/>s, extra
+/// module state dicts (e.g. an SWA average), the epoch/step counters and free-form JSON user state.
 /// </summary>
 /// <remarks>
 /// <para>File layout (a plain safetensors file, so any safetensors reader can open it): tensors <c>model.{key}</c>,
-/// <c>optimizer.state.{index}.{name}</c>, <c>extra.{name}.{key}</c>, <c>rng.torch</c> (uint8), <c>rng.cuda.{device}</c> (uint8, on CUDA machines) and
+/// <c>optimizer.state.{index}.{exp_avg|exp_avg_sq|max_exp_avg_sq|step|momentum_buffer}</c> (PyTorch's names and parameter
+/// indices; <c>step</c> a float32 0-d tensor), <c>extra.{name}.{key}</c>, <c>rng.torch</c> (uint8) and
 /// <c>rng.generator.{name}</c> (uint8); the <c>__metadata__</c> map holds <c>format</c>
 /// (<see cref="FormatName"/>), <c>format_version</c>, <c>epoch</c>, <c>step</c>, <c>model_type</c>,
 /// <c>optimizer_type</c> + <c>optimizer</c> (PyTorch's <c>param_groups</c> JSON), <c>scheduler_type</c> +
 /// <c>scheduler</c>, <c>plateau</c>, <c>randoms</c> (name → state words), <c>extra_modules</c> and <c>user</c> (JSON).</para>
+/// <para>CUDA generator states (<c>rng.cuda.{device}</c>, written by the libtorch-shim engine on CUDA machines) are
+/// no longer captured: TorchSharp 0.107 exposes no CUDA generator state. Files that hold them are still read (the keys
+/// are validated and listed by <see cref="CudaRngDevices"/>) but those states are not restored.</para>
 /// <para>Files are written atomically (temp file beside the target, flushed, then renamed), so a crash leaves either
 /// the previous file or the new one. Equal states give byte-identical files.</para>
 /// <para>The checkpoint owns copies of the captured tensors (later training does not change it); dispose it.</para>
@@ -53,12 +59,13 @@ public sealed partial class TrainingCheckpoint : IDisposable
                 yield return (int.Parse(key.AsSpan(CudaRngPrefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture), t);
     }
 
-    /// <summary>CUDA devices whose generator state the checkpoint holds (empty for runs on machines without CUDA).</summary>
+    /// <summary>CUDA devices whose generator state the checkpoint holds (only files written by the old engine on CUDA
+    /// machines; never restored, see the remarks).</summary>
     public IReadOnlyList<int> CudaRngDevices => CudaRngStates().Select(x => x.Device).Order().ToList();
     private const string GeneratorPrefix = "rng.generator.";
     private const string MemorySource = "<memory>";
 
-    private readonly StateDict _tensors;
+    private readonly Dictionary<string, Tensor> _tensors;
     private readonly Dictionary<string, string> _metadata;
     private readonly List<string> _extraModules;
     private readonly Dictionary<string, string> _randoms;
@@ -66,7 +73,7 @@ public sealed partial class TrainingCheckpoint : IDisposable
     private readonly JsonObject? _scheduler;
     private readonly JsonObject? _plateau;
 
-    private TrainingCheckpoint(StateDict tensors, Dictionary<string, string> metadata, string source)
+    private TrainingCheckpoint(Dictionary<string, Tensor> tensors, Dictionary<string, string> metadata, string source)
     {
         _tensors = tensors;
         _metadata = metadata;
@@ -114,7 +121,7 @@ public sealed partial class TrainingCheckpoint : IDisposable
     /// <summary>The scheduler's .NET type name (e.g. <c>CosineAnnealingLR</c>), or null.</summary>
     public string? SchedulerType { get; }
 
-    /// <summary>True when a <see cref="Thorax.Optim.ReduceLROnPlateau"/> state was captured.</summary>
+    /// <summary>True when a <see cref="Schedulers.ReduceLROnPlateau"/> state was captured.</summary>
     public bool HasPlateauScheduler => _plateau is not null;
 
     /// <summary>True when the global torch CPU generator state was captured.</summary>
@@ -123,7 +130,7 @@ public sealed partial class TrainingCheckpoint : IDisposable
     /// <summary>Names of the captured extra modules.</summary>
     public IReadOnlyList<string> ExtraModuleNames => _extraModules;
 
-    /// <summary>Names of the captured Thorax generators.</summary>
+    /// <summary>Names of the captured <c>torch.Generator</c>s.</summary>
     public IReadOnlyList<string> GeneratorNames =>
         _tensors.Keys.Where(k => k.StartsWith(GeneratorPrefix, StringComparison.Ordinal)).Select(k => k[GeneratorPrefix.Length..]).ToList();
 
@@ -135,15 +142,15 @@ public sealed partial class TrainingCheckpoint : IDisposable
 
     /// <summary>
     /// The model state dict (keys without the <c>model.</c> prefix), e.g. to load weights for inference with
-    /// <see cref="Module.LoadStateDict"/>.
+    /// <see cref="StateDicts.Load"/>.
     /// </summary>
-    /// <returns>A new dictionary of aliases of the checkpoint's tensors; the caller disposes it.</returns>
-    public StateDict ModelState() => _tensors.WithPrefixRemoved(ModelPrefix);
+    /// <returns>A new dictionary of aliases of the checkpoint's tensors; the caller disposes them.</returns>
+    public Dictionary<string, Tensor> ModelState() => _tensors.WithPrefixRemoved(ModelPrefix);
 
     /// <summary>The state dict of extra module <paramref name="name"/> (e.g. <c>swa</c>).</summary>
-    /// <returns>A new dictionary of aliases; the caller disposes it.</returns>
+    /// <returns>A new dictionary of aliases; the caller disposes them.</returns>
     /// <exception cref="KeyNotFoundException">No extra module of that name was captured.</exception>
-    public StateDict ExtraModuleState(string name)
+    public Dictionary<string, Tensor> ExtraModuleState(string name)
     {
         if (!_extraModules.Contains(name))
             throw new KeyNotFoundException($"checkpoint {SourceName} has no extra module '{name}' (has: {string.Join(", ", _extraModules)})");
@@ -179,7 +186,7 @@ public sealed partial class TrainingCheckpoint : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path)) throw new TrainingCheckpointException(path, null, "file not found");
-        StateDict tensors;
+        Dictionary<string, Tensor> tensors;
         IReadOnlyDictionary<string, string> meta;
         try
         {
@@ -198,7 +205,7 @@ public sealed partial class TrainingCheckpoint : IDisposable
     /// <exception cref="TrainingCheckpointException">As for <see cref="Load"/>.</exception>
     public static TrainingCheckpoint FromBytes(ReadOnlySpan<byte> data, string sourceName = MemorySource)
     {
-        StateDict tensors;
+        Dictionary<string, Tensor> tensors;
         IReadOnlyDictionary<string, string> meta;
         try
         {
@@ -211,7 +218,7 @@ public sealed partial class TrainingCheckpoint : IDisposable
         return FromParts(tensors, meta, sourceName);
     }
 
-    private static TrainingCheckpoint FromParts(StateDict tensors, IReadOnlyDictionary<string, string> meta, string source)
+    private static TrainingCheckpoint FromParts(Dictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string> meta, string source)
     {
         try
         {
@@ -224,13 +231,13 @@ public sealed partial class TrainingCheckpoint : IDisposable
         }
         catch
         {
-            tensors.Dispose();
+            tensors.DisposeAll();
             throw;
         }
     }
 
     /// <summary>Frees the checkpoint's tensors. Safe to call twice.</summary>
-    public void Dispose() => _tensors.Dispose();
+    public void Dispose() => _tensors.DisposeAll();
 
     // ---- metadata parsing ----
 
@@ -335,7 +342,7 @@ public sealed partial class TrainingCheckpoint : IDisposable
             if (key == TorchRngKey || key.StartsWith(CudaRngPrefix, StringComparison.Ordinal)
                 || (key.StartsWith(GeneratorPrefix, StringComparison.Ordinal) && key.Length > GeneratorPrefix.Length))
             {
-                if (t.DType != DType.UInt8 || t.Dim != 1)
+                if (t.dtype != ScalarType.Byte || t.Dimensions != 1)
                     throw new TrainingCheckpointException(SourceName, key, $"a generator state must be a 1-d uint8 tensor, got {t.Describe()}");
                 continue;
             }

@@ -1,12 +1,14 @@
-using Thorax.Nn;
-using Thorax.Optim;
+using Thorax.Training.Schedulers;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Thorax.Training;
 
 /// <summary>
 /// The live objects whose state a <see cref="TrainingCheckpoint"/> captures and restores: the model, and optionally
-/// the optimiser, an epoch/step scheduler, a plateau scheduler, named extra modules (an SWA or EMA copy), named
-/// Thorax <see cref="Generator"/>s, named <see cref="SeededRandom"/>s, and the global torch CPU generator.
+/// the optimiser (TorchSharp's SGD, Adam or AdamW, or <see cref="Optim.PyTorchSgd"/>), an epoch/step scheduler, a plateau
+/// scheduler, named extra modules (an SWA or EMA copy), named <c>torch.Generator</c>s, named <see cref="SeededRandom"/>s,
+/// and the global torch CPU generator.
 /// </summary>
 /// <remarks>
 /// Names of extra modules, generators and random sources must be non-empty and must not contain <c>.</c> (they
@@ -16,10 +18,10 @@ namespace Thorax.Training;
 public sealed record TrainingComponents
 {
     /// <summary>The model being trained (its state dict is stored under <c>model.</c>).</summary>
-    public required Module Model { get; init; }
+    public required nn.Module Model { get; init; }
 
     /// <summary>The optimiser (state tensors under <c>optimizer.state.</c>, groups in metadata), or null.</summary>
-    public Optimizer? Optimizer { get; init; }
+    public optim.Optimizer? Optimizer { get; init; }
 
     /// <summary>An epoch or step learning-rate scheduler (use <see cref="SequentialLR"/> to combine several), or null.</summary>
     public LRScheduler? Scheduler { get; init; }
@@ -30,9 +32,9 @@ public sealed record TrainingComponents
     /// <summary>
     /// Further modules to checkpoint by name, e.g. <c>["swa"] = swaAveragedModel</c>; stored under <c>extra.{name}.</c>.
     /// </summary>
-    public IReadOnlyDictionary<string, Module> ExtraModules { get; init; } = new Dictionary<string, Module>();
+    public IReadOnlyDictionary<string, nn.Module> ExtraModules { get; init; } = new Dictionary<string, nn.Module>();
 
-    /// <summary>Thorax generators by name (e.g. the augmentation noise generator); states under <c>rng.generator.{name}</c>.</summary>
+    /// <summary>TorchSharp generators by name (e.g. the augmentation noise generator); states under <c>rng.generator.{name}</c>.</summary>
     public IReadOnlyDictionary<string, Generator> Generators { get; init; } = new Dictionary<string, Generator>();
 
     /// <summary>Host-side random sources by name (e.g. <c>shuffle</c>, <c>augment</c>); states in metadata.</summary>
@@ -40,7 +42,9 @@ public sealed record TrainingComponents
 
     /// <summary>
     /// Whether to capture and restore the global torch CPU generator (dropout, weight initialisation and every random
-    /// op without an explicit generator draw from it). Default true.
+    /// op without an explicit generator draw from it). Default true. CUDA generators are not captured: TorchSharp 0.107
+    /// exposes no CUDA generator state (<c>torch.cuda</c> has seeding only), so a run resumed on a GPU reproduces the
+    /// CPU random stream but not dropout or random ops executed on the GPU.
     /// </summary>
     public bool IncludeTorchRng { get; init; } = true;
 

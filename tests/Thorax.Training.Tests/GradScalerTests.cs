@@ -1,26 +1,27 @@
-using Thorax.Nn;
-using Thorax.Optim;
+using TorchSharp.Modules;
 
 namespace Thorax.Training.Tests;
 
 public sealed class GradScalerTests
 {
-    private static (Linear Model, Sgd Optimizer) Net(int seed)
+    private static (Linear Model, SGD Optimizer) Net(int seed)
     {
-        Torch.ManualSeed(seed);
-        var m = new Linear(4, 2);
-        return (m, new Sgd(m.Parameters(), new SgdOptions { Lr = 0.1, Momentum = 0.9 }));
+        torch.manual_seed(seed);
+        var m = torch.nn.Linear(4, 2);
+        return (m, new SGD(m.parameters(), 0.1, momentum: 0.9));
     }
 
     private static Tensor Loss(Linear m, int step)
     {
-        using var scope = Torch.NewScope();
-        Torch.ManualSeed(100 + step);
-        var x = Torch.Randn(new long[] { 8, 4 }, null, DType.Float32);
-        return m.Forward(x).Square().Mean().MoveToOuterScope();
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(100 + step);
+        var x = torch.randn(8, 4);
+        return m.call(x).square().mean().MoveToOuterDisposeScope();
     }
 
-    private static float[][] Weights(Module m) => m.Parameters().Select(p => p.ToArray<float>()).ToArray();
+    private static float[][] Weights(torch.nn.Module m) => m.parameters().Select(p => p.data<float>().ToArray()).ToArray();
+
+    private static Tensor FirstGrad(Linear m) => m.parameters().First().grad!;
 
     [Fact]
     public void ScaledSteps_EqualUnscaledSteps_BitForBit()
@@ -30,12 +31,12 @@ public sealed class GradScalerTests
         var scaler = new GradScaler(initScale: 1024, growthInterval: 2);
         for (var step = 0; step < 5; step++)
         {
-            plainOpt.ZeroGrad();
-            using (var l = Loss(plain, step)) l.Backward();
-            plainOpt.Step();
-            scaledOpt.ZeroGrad();
+            plainOpt.zero_grad();
+            using (var l = Loss(plain, step)) l.backward();
+            plainOpt.step();
+            scaledOpt.zero_grad();
             using (var l = Loss(scaled, step))
-            using (var s = scaler.Scale(l)) s.Backward();
+            using (var s = scaler.Scale(l)) s.backward();
             Assert.True(scaler.Step(scaledOpt));
             scaler.Update();
         }
@@ -50,15 +51,15 @@ public sealed class GradScalerTests
         var (m, opt) = Net(2);
         var scaler = new GradScaler(initScale: 256, growthInterval: 10);
         using (var l = Loss(m, 0))
-        using (var s = scaler.Scale(l)) s.Backward();
+        using (var s = scaler.Scale(l)) s.backward();
         scaler.Step(opt);
         scaler.Update();
         Assert.Equal(1, scaler.GrowthTracker);
         var before = Weights(m);
-        opt.ZeroGrad();
+        opt.zero_grad();
         using (var l = Loss(m, 1))
-        using (var s = scaler.Scale(l)) s.Backward();
-        using (var g = m.Parameters().First().Grad!) g.Fill_(double.PositiveInfinity);
+        using (var s = scaler.Scale(l)) s.backward();
+        FirstGrad(m).fill_(double.PositiveInfinity);
         Assert.False(scaler.Step(opt));
         scaler.Update();
         Assert.Equal(before, Weights(m));
@@ -72,8 +73,8 @@ public sealed class GradScalerTests
         var (m, opt) = Net(3);
         var scaler = new GradScaler(initScale: 8);
         using (var l = Loss(m, 0))
-        using (var s = scaler.Scale(l)) s.Backward();
-        using (var g = m.Parameters().Last().Grad!) g.Fill_(double.NaN);
+        using (var s = scaler.Scale(l)) s.backward();
+        m.parameters().Last().grad!.fill_(double.NaN);
         var before = Weights(m);
         Assert.False(scaler.Step(opt));
         scaler.Update();
@@ -86,13 +87,13 @@ public sealed class GradScalerTests
     {
         var (m, opt) = Net(4);
         var scaler = new GradScaler(initScale: 64);
-        using (var l = Loss(m, 0)) l.Backward();
-        var raw = m.Parameters().First().Grad!.ToArray<float>();
-        opt.ZeroGrad();
+        using (var l = Loss(m, 0)) l.backward();
+        var raw = FirstGrad(m).data<float>().ToArray();
+        opt.zero_grad();
         using (var l = Loss(m, 0))
-        using (var s = scaler.Scale(l)) s.Backward();
+        using (var s = scaler.Scale(l)) s.backward();
         scaler.Unscale(opt);
-        Assert.Equal(raw, m.Parameters().First().Grad!.ToArray<float>());
+        Assert.Equal(raw, FirstGrad(m).data<float>().ToArray());
         Assert.Contains("already", Assert.Throws<InvalidOperationException>(() => scaler.Unscale(opt)).Message);
         Assert.True(scaler.Step(opt));
         Assert.Throws<InvalidOperationException>(() => scaler.Step(opt));
@@ -110,17 +111,17 @@ public sealed class GradScalerTests
         var expected = new[] { 1.0, 2, 1, 1, 2, 2, 1, 0.5, 0.5, 1 };
         for (var i = 0; i < pattern.Length; i++)
         {
-            opt.ZeroGrad();
+            opt.zero_grad();
             using (var l = Loss(m, i))
-            using (var s = scaler.Scale(l)) s.Backward();
-            if (pattern[i]) using (var g = m.Parameters().First().Grad!) g.Fill_(double.NaN);
+            using (var s = scaler.Scale(l)) s.backward();
+            if (pattern[i]) FirstGrad(m).fill_(double.NaN);
             scaler.Step(opt);
             scaler.Update();
             Assert.Equal(expected[i], scaler.GetScale());
         }
         var big = new GradScaler(initScale: float.MaxValue / 1.5, growthInterval: 1);
-        opt.ZeroGrad();
-        using (var l = Loss(m, 0)) l.Backward(); // unscaled grads are fine: only finiteness matters here
+        opt.zero_grad();
+        using (var l = Loss(m, 0)) l.backward(); // unscaled grads are fine: only finiteness matters here
         big.Step(opt);
         big.Update();
         Assert.Equal((double)(float)(float.MaxValue / 1.5), big.GetScale());
@@ -132,7 +133,7 @@ public sealed class GradScalerTests
         var a = new GradScaler(initScale: 512, growthInterval: 7);
         var (m, opt) = Net(6);
         using (var l = Loss(m, 0))
-        using (var s = a.Scale(l)) s.Backward();
+        using (var s = a.Scale(l)) s.backward();
         a.Step(opt);
         a.Update();
         var sd = a.StateDict();
@@ -154,7 +155,7 @@ public sealed class GradScalerTests
         var (m, opt) = Net(7);
         using var l = Loss(m, 0);
         Assert.Same(l, scaler.Scale(l));
-        l.Backward();
+        l.backward();
         var before = Weights(m);
         Assert.True(scaler.Step(opt));
         scaler.Update();
@@ -166,9 +167,9 @@ public sealed class GradScalerTests
     [Fact]
     public void Float16Gradients_AreRefused_NamingTheParameter()
     {
-        using var p = Torch.Zeros(new long[] { 3 }, DType.Float16).RequiresGrad_();
-        using (var s = p.Sum()) s.Backward();
-        using var opt = new Sgd(new[] { p }, new SgdOptions { Lr = 0.1 });
+        using var p = new Parameter(torch.zeros(3, ScalarType.Float16));
+        p.grad = torch.ones(3, ScalarType.Float16);
+        using var opt = new SGD(new[] { p }, 0.1);
         var e = Assert.Throws<ArgumentException>(() => new GradScaler().Unscale(opt));
         Assert.Contains("parameter 0 of group 0", e.Message);
         Assert.Contains("FP16", e.Message);

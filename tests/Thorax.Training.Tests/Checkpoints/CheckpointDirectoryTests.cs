@@ -9,7 +9,6 @@ public sealed class CheckpointDirectoryTests : IDisposable
     [Fact]
     public void Save_KeepLastTwo_KeepsNewestTwoAndLatestIsHighestEpoch()
     {
-        using var scope = Torch.NewScope();
         using var net = new ResumeNet();
         var folder = new CheckpointDirectory(_dir, keepLast: 2);
         foreach (var epoch in new[] { 1, 2, 10, 3 })

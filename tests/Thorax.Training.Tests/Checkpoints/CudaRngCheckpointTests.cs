@@ -1,47 +1,46 @@
-using Thorax.Nn;
+using Thorax.Models.Weights;
 
 namespace Thorax.Training.Tests.Checkpoints;
 
 /// <summary>
-/// CUDA generator states in checkpoints (<c>rng.cuda.{device}</c>). On a machine without CUDA (CI) a checkpoint has none;
-/// a checkpoint made on a GPU machine still loads and restores its CPU stream here.
+/// CUDA generator states in checkpoints (<c>rng.cuda.{device}</c>). TorchSharp 0.107 exposes no CUDA generator state,
+/// so checkpoints never capture one; files from the old engine that hold one still load (keys validated) and restore
+/// their CPU stream.
 /// </summary>
 public sealed class CudaRngCheckpointTests
 {
     private static byte[] WithExtraTensor(TrainingCheckpoint ck, string key, Tensor value)
     {
-        var (tensors, meta) = SafeTensors.Read(ck.ToBytes());
-        tensors.Add(key, value.Clone());
+        var (tensors, meta) = SafeTensors.Read(ck.ToBytes(), "<test>");
+        tensors.Add(key, value.clone());
         var bytes = SafeTensors.Serialize(tensors, meta.ToDictionary(kv => kv.Key, kv => kv.Value));
-        tensors.Dispose();
+        tensors.DisposeAll();
         return bytes;
     }
 
-    [SkippableFact]
-    public void Capture_WithoutCuda_HasNoCudaStates()
+    [Fact]
+    public void Capture_HasNoCudaStates()
     {
-        Skip.If(Torch.CudaIsAvailable, "this machine has CUDA: the checkpoint holds its devices' states");
         using var run = new TrainingRun(3);
         using var ck = TrainingCheckpoint.Capture(run.Components, 0);
         Assert.Empty(ck.CudaRngDevices);
         Assert.True(ck.HasTorchRng);
     }
 
-    [SkippableFact]
-    public void Restore_CheckpointFromAGpuMachine_LoadsAndRestoresTheCpuStream()
+    [Fact]
+    public void Restore_CheckpointWithACudaState_LoadsAndRestoresTheCpuStream()
     {
         using var run = new TrainingRun(3);
         using var ck = TrainingCheckpoint.Capture(run.Components, 0);
-        var expected = Torch.Rand(new long[] { 5 }, null, DType.Float32).ToArray<float>(); // drawn after the capture
-        // A CUDA Philox state is 16 bytes (seed + offset); a foreign device index stays unrestored without that device.
-        using var cudaState = Torch.Zeros(new long[] { 16 }, DType.UInt8);
+        var expected = torch.rand(5).data<float>().ToArray(); // drawn after the capture
+        // A CUDA Philox state is 16 bytes (seed + offset).
+        using var cudaState = torch.zeros(new long[] { 16 }, ScalarType.Byte);
         var bytes = WithExtraTensor(ck, "rng.cuda.0", cudaState);
         using var gpuCk = TrainingCheckpoint.FromBytes(bytes, "gpu.ckpt");
         Assert.Equal(new[] { 0 }, gpuCk.CudaRngDevices);
-        Skip.If(Torch.CudaIsAvailable, "CUDA present: restoring would set device 0's generator (covered on GPU machines)");
-        Torch.Rand(new long[] { 7 }, null, DType.Float32).Dispose(); // move the CPU stream on
+        torch.rand(7).Dispose(); // move the CPU stream on
         gpuCk.Restore(run.Components);
-        Assert.Equal(expected, Torch.Rand(new long[] { 5 }, null, DType.Float32).ToArray<float>());
+        Assert.Equal(expected, torch.rand(5).data<float>().ToArray());
     }
 
     [Theory]
@@ -52,7 +51,7 @@ public sealed class CudaRngCheckpointTests
     {
         using var run = new TrainingRun(3);
         using var ck = TrainingCheckpoint.Capture(run.Components, 0);
-        using var state = Torch.Zeros(new long[] { 16 }, DType.UInt8);
+        using var state = torch.zeros(new long[] { 16 }, ScalarType.Byte);
         var e = Assert.Throws<TrainingCheckpointException>(() => TrainingCheckpoint.FromBytes(WithExtraTensor(ck, key, state), "crafted"));
         Assert.Equal(key, e.Key);
         Assert.Contains("device index", e.Message);
@@ -63,17 +62,9 @@ public sealed class CudaRngCheckpointTests
     {
         using var run = new TrainingRun(3);
         using var ck = TrainingCheckpoint.Capture(run.Components, 0);
-        using var state = Torch.Zeros(new long[] { 4 }, DType.Float32);
+        using var state = torch.zeros(new long[] { 4 }, ScalarType.Float32);
         var e = Assert.Throws<TrainingCheckpointException>(() => TrainingCheckpoint.FromBytes(WithExtraTensor(ck, "rng.cuda.1", state), "crafted"));
         Assert.Equal("rng.cuda.1", e.Key);
         Assert.Contains("uint8", e.Message);
-    }
-
-    [SkippableFact]
-    public void GetCudaRngState_WithoutCuda_ThrowsATorchExceptionSayingSo()
-    {
-        Skip.If(Torch.CudaIsAvailable, "this machine has CUDA");
-        var e = Assert.Throws<TorchException>(() => Torch.GetCudaRngState(0).Dispose());
-        Assert.Contains("cuda", e.Message, StringComparison.OrdinalIgnoreCase);
     }
 }

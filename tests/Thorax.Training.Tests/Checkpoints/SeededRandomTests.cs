@@ -2,14 +2,14 @@ using System.Globalization;
 using System.Text.Json;
 using FsCheck;
 using FsCheck.Fluent;
-using Thorax.TorchTests;
+
 
 namespace Thorax.Training.Tests.Checkpoints;
 
 /// <summary>SeededRandom against reference outputs of SplitMix64 / xoshiro256** (tools/golden/swa/make_swa_golden.py).</summary>
 public class SeededRandomTests
 {
-    private static JsonElement Golden() => JsonDocument.Parse(File.ReadAllBytes(TestPaths.Golden("swa/seeded_random.json"))).RootElement;
+    private static JsonElement Golden() => JsonDocument.Parse(File.ReadAllBytes(Support.TestData.Golden("swa/seeded_random.json"))).RootElement;
 
     private static ulong Hex(JsonElement e) => ulong.Parse(e.GetString()!, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
 
