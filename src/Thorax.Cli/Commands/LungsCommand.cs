@@ -36,8 +36,9 @@ internal static class LungsCommand
         var patience = new Option<int>("--patience") { Description = "Early stopping: epochs without validation-Dice improvement.", DefaultValueFactory = _ => d.EarlyStoppingPatience };
         var bn = new Option<double>("--bn-momentum") { Description = "BatchNorm momentum (PyTorch convention) for every model; SA-UNet's Keras reference uses 0.01, which suits only long schedules.", DefaultValueFactory = _ => d.BatchNormMomentum ?? 0.1 };
         var json = new Option<bool>("--json") { Description = "Print the final metrics as JSON." };
+        var trainDevice = DeviceOption();
         var cmd = new Command("train", "Train on image/mask pairs: CLAHE, augmentation, BCE+Dice, Adam, best-epoch selection, early stopping; writes model.safetensors, config.json, metrics.json, history.csv, curves.svg. Rerun into the same --out to resume.")
-            { data, model, output, size, epochs, batch, lr, width, minutes, seed, plateau, patience, bn, json };
+            { data, model, output, size, epochs, batch, lr, width, minutes, seed, plateau, patience, bn, json, trainDevice };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var o = new LungTrainingOptions
@@ -45,6 +46,7 @@ internal static class LungsCommand
                 Model = r.GetValue(model)!, Size = r.GetValue(size), Epochs = r.GetValue(epochs), BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr),
                 BaseChannels = r.GetValue(width), TimeBudget = TimeSpan.FromMinutes(CheckMinutes(r.GetValue(minutes))), Seed = r.GetValue(seed),
                 PlateauPatience = r.GetValue(plateau), EarlyStoppingPatience = r.GetValue(patience), BatchNormMomentum = r.GetValue(bn),
+                Device = r.GetValue(trainDevice)!,
             };
             o.Validate();
             var dir = r.GetValue(data)!;
@@ -69,15 +71,17 @@ internal static class LungsCommand
     private static Command Eval()
     {
         var model = new Option<string>("--model") { Description = "Run folder (config.json + model.safetensors).", Required = true };
-        var images = new Option<string>("--images") { Description = "Folder of images.", Required = true };
-        var masks = new Option<string>("--masks") { Description = "Folder of masks with the images' file names.", Required = true };
+        var images = new Option<string>("--images") { Description = "Folder of images (with --masks)." };
+        var masks = new Option<string>("--masks") { Description = "Folder of masks with the images' file names." };
+        var data = new Option<string>("--data") { Description = "Instead of --images/--masks: a training data folder (pairs.csv, or images/ and masks/), as lungs train reads it." };
+        var split = new Option<string>("--split") { Description = "With --data: all, or validation (the run's own validation split, from its config.json seed and fraction).", DefaultValueFactory = _ => "all" };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var (device, precision) = EngineOptions();
-        var cmd = new Command("eval", "Dice (DC), IoU, recall and precision per image and their means (the paper's Table IV).") { model, images, masks, json, device, precision };
+        var cmd = new Command("eval", "Dice (DC), IoU, recall and precision per image and their means (the paper's Table IV).") { model, images, masks, data, split, json, device, precision };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             using var m = LoadModel(r, model, device, precision);
-            var samples = LungDataset.LoadFolders(r.GetValue(images)!, r.GetValue(masks)!, m.Size, "eval");
+            var samples = EvalSamples(r.GetValue(model)!, r.GetValue(images), r.GetValue(masks), r.GetValue(data), r.GetValue(split)!, m.Size);
             var (_, scores) = LungTrainer.Evaluate(m.Network, samples, m.Device, m.Precision);
             PrintScores(scores, r.GetValue(json), $"{m.Architecture} on {samples.Count} images at {m.Size} px, {PrecisionName(m.Precision)} on {m.Device}");
             return 0;
@@ -118,8 +122,41 @@ internal static class LungsCommand
     }
 
     /// <summary>The <c>--device</c> and <c>--precision</c> options of the commands that run a trained model.</summary>
+    /// <summary>The images <c>lungs eval</c> scores: --images/--masks folders, or a training data folder (optionally only
+    /// the run's validation split).</summary>
+    private static IReadOnlyList<LungSample> EvalSamples(string runDir, string? images, string? masks, string? data, string split, int size)
+    {
+        if (data is null)
+        {
+            if (images is null || masks is null) throw new ArgumentException("give --images and --masks, or --data");
+            if (split != "all") throw new ArgumentException("--split needs --data (the folder the run was trained on)");
+            return LungDataset.LoadFolders(images, masks, size, "eval");
+        }
+        if (images is not null || masks is not null) throw new ArgumentException("give either --data or --images/--masks, not both");
+        var samples = Load(data, size);
+        if (split == "all") return samples;
+        if (split != "validation") throw new ArgumentException($"--split: expected all or validation, got '{split}'");
+        var config = Path.Combine(runDir, "config.json");
+        using var doc = JsonDocument.Parse(File.ReadAllText(config));
+        int seed;
+        double fraction;
+        try
+        {
+            seed = doc.RootElement.GetProperty("seed").GetInt32();
+            fraction = doc.RootElement.GetProperty("validation_fraction").GetDouble();
+        }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{config}: --split validation needs the fields seed and validation_fraction ({e.Message})", e);
+        }
+        return LungTrainer.Split(samples, seed, fraction).Validation;
+    }
+
+    private static Option<string> DeviceOption() =>
+        new("--device") { Description = "Where the model runs: cpu, cuda or cuda:N (needs a CUDA TorchSharp package).", DefaultValueFactory = _ => "cpu" };
+
     private static (Option<string> Device, Option<string> Precision) EngineOptions() => (
-        new Option<string>("--device") { Description = "Where the model runs: cpu, cuda or cuda:N (needs a CUDA TorchSharp package).", DefaultValueFactory = _ => "cpu" },
+        DeviceOption(),
         new Option<string>("--precision") { Description = "fp32, or bf16 (bfloat16 inference: about 2x faster on CPUs with AVX-512 BF16; Dice within 0.002 of fp32 on the lung validation split).", DefaultValueFactory = _ => "fp32" });
 
     private static LungModel LoadModel(ParseResult r, Option<string> model, Option<string> device, Option<string> precision)
@@ -149,8 +186,9 @@ internal static class LungsCommand
         var width = new Option<int>("--base-channels") { Description = "Channels of the first level, for every model.", DefaultValueFactory = _ => d.BaseChannels };
         var seed = new Option<int>("--seed") { Description = "Seed for split, weights, shuffling, augmentation (the same for every model).", DefaultValueFactory = _ => d.Seed };
         var bn = new Option<double>("--bn-momentum") { Description = "BatchNorm momentum (PyTorch convention) for every model; SA-UNet's Keras reference uses 0.01, which suits only long schedules.", DefaultValueFactory = _ => d.BatchNormMomentum ?? 0.1 };
+        var compareDevice = DeviceOption();
         var cmd = new Command("compare", "Train several architectures on the same pairs, split and settings and print the CXLSeg paper's Table IV (Loss, DC, IoU, Recall, Precision); writes OUT/<model>/ run folders, OUT/table.md and OUT/table.json. Rerun to resume.")
-            { data, models, output, size, epochs, minutes, batch, lr, width, seed, bn };
+            { data, models, output, size, epochs, minutes, batch, lr, width, seed, bn, compareDevice };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var names = r.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -158,6 +196,7 @@ internal static class LungsCommand
             {
                 Size = r.GetValue(size), Epochs = r.GetValue(epochs), TimeBudget = TimeSpan.FromMinutes(CheckMinutes(r.GetValue(minutes))), BatchSize = r.GetValue(batch),
                 LearningRate = r.GetValue(lr), BaseChannels = r.GetValue(width), Seed = r.GetValue(seed), BatchNormMomentum = r.GetValue(bn),
+                Device = r.GetValue(compareDevice)!,
             };
             foreach (var n in names) (o with { Model = n }).Validate();
             var dir = r.GetValue(data)!;

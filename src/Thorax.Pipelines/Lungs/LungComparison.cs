@@ -66,7 +66,7 @@ public static class LungComparison
             configure?.Invoke(m, trainer);
             var (result, model, _) = trainer.Train(samples, Path.Combine(outDir, m), cancel);
             long parameters;
-            using (model) parameters = model.Parameters().Sum(p => p.NumEl);
+            using (model) parameters = model.parameters().Sum(p => p.numel());
             rows.Add(LungComparisonRow.From(m, parameters, result));
             rows = InPaperOrder(rows);
             Write(outDir, rows, options, dataNote);

@@ -52,13 +52,12 @@ public sealed class LungTrainer
         TorchRuntime.EnsureLoaded();
         torch.manual_seed(o.Seed);
         // The split depends on the seed only; shuffling and augmentation draw from a generator whose state is checkpointed.
-        var order = new SeededRandom(o.Seed).Permutation(samples.Count);
+        var (train, val) = Split(samples, o.Seed, o.ValidationFraction);
         var rng = new SeededRandom(o.Seed + 1);
-        var nVal = Math.Max(1, (int)Math.Round(samples.Count * o.ValidationFraction));
-        var val = order.Take(nVal).Select(i => samples[i]).ToList();
-        var train = order.Skip(nVal).Select(i => samples[i]).ToList();
 
+        var device = TorchRuntime.ParseDevice(o.Device);
         var model = SegmentationModels.Create(o.Model, 1, 1, o.BaseChannels, o.EffectiveBatchNormMomentum);
+        model.to(device);
         using var optimizer = torch.optim.Adam(model.parameters(), lr: o.LearningRate);
         // CXLSeg: Keras ReduceLROnPlateau(factor 0.1, min_lr 1e-7) on the validation loss.
         var plateau = o.PlateauPatience > 0 ? new ReduceLROnPlateau(optimizer, PlateauMode.Min, factor: 0.1, patience: o.PlateauPatience, minLr: 1e-7) : null;
@@ -111,6 +110,7 @@ public sealed class LungTrainer
                 var idx = perm.Skip(s * o.BatchSize).Take(o.BatchSize).ToArray();
                 using var scope = torch.NewDisposeScope();
                 var (x, y) = Batch(idx.Select(i => Augment(train[i], rng)).ToList());
+                if (device.type != DeviceType.CPU) (x, y) = (x.to(device), y.to(device));
                 var loss = SegmentationLoss.BceDice(model.forward(x), y);
                 optimizer.zero_grad();
                 loss.backward();
@@ -120,7 +120,7 @@ public sealed class LungTrainer
                 lossSum += l;
                 StepCompleted?.Invoke(epoch, s + 1, stepsPerEpoch, lossSum / (s + 1));
             }
-            var (valLoss, scores) = Evaluate(model, val);
+            var (valLoss, scores) = Evaluate(model, val, device);
             var dice = scores.Average(v => v.Dice);
             var lr = optimizer.ParamGroups.First().LearningRate;
             plateau?.Step(valLoss);
@@ -147,11 +147,23 @@ public sealed class LungTrainer
         {
             StateDicts.LoadFile(model, bestPath, strict: true);
         }
-        var (_, finalScores) = Evaluate(model, val);
+        var (_, finalScores) = Evaluate(model, val, device);
         var result = new LungTrainingResult(runDir, history, bestEpoch, finalScores, train.Count, trainSeconds);
         WriteRun(runDir, model, result);
         Finished?.Invoke();
         return (result, model, val);
+    }
+
+    /// <summary>
+    /// The trainer's train/validation split of <paramref name="samples"/> (in their load order): a permutation seeded by
+    /// <paramref name="seed"/>, the first round(n * fraction) (at least one) for validation. <c>lungs eval --split
+    /// validation</c> uses it to score a run on exactly the images it was selected on.
+    /// </summary>
+    public static (List<LungSample> Train, List<LungSample> Validation) Split(IReadOnlyList<LungSample> samples, int seed, double validationFraction)
+    {
+        var order = new SeededRandom(seed).Permutation(samples.Count);
+        var nVal = Math.Max(1, (int)Math.Round(samples.Count * validationFraction));
+        return (order.Skip(nVal).Select(i => samples[i]).ToList(), order.Take(nVal).Select(i => samples[i]).ToList());
     }
 
     private LungSample Augment(LungSample s, SeededRandom rng)

@@ -51,6 +51,13 @@ public sealed record LungTrainingOptions
     public double? BatchNormMomentum { get; init; } = 0.1;
 
     /// <summary>
+    /// Where the network trains: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c> (needs a CUDA TorchSharp package;
+    /// see <see cref="Thorax.Models.Runtime.TorchRuntime.ParseDevice"/>). Not part of the fingerprint: checkpoints hold
+    /// CPU tensors, so a run started on one device resumes on another.
+    /// </summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>
     /// The options that define what a run's checkpoints contain; a run folder can only be resumed with the same values
     /// (epochs and time budget may change). Invariant text, one <c>key=value</c> per option.
     /// </summary>
