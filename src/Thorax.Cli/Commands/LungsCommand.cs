@@ -37,8 +37,9 @@ internal static class LungsCommand
         var bn = new Option<double>("--bn-momentum") { Description = "BatchNorm momentum (PyTorch convention) for every model; SA-UNet's Keras reference uses 0.01, which suits only long schedules.", DefaultValueFactory = _ => d.BatchNormMomentum ?? 0.1 };
         var json = new Option<bool>("--json") { Description = "Print the final metrics as JSON." };
         var trainDevice = DeviceOption();
+        var deterministic = new Option<bool>("--deterministic") { Description = "One intra-op thread: equal settings give bit-identical weights, and a killed run resumes to exactly the uninterrupted run's weights (slower)." };
         var cmd = new Command("train", "Train on image/mask pairs: CLAHE, augmentation, BCE+Dice, Adam, best-epoch selection, early stopping; writes model.safetensors, config.json, metrics.json, history.csv, curves.svg. Rerun into the same --out to resume.")
-            { data, model, output, size, epochs, batch, lr, width, minutes, seed, plateau, patience, bn, json, trainDevice };
+            { data, model, output, size, epochs, batch, lr, width, minutes, seed, plateau, patience, bn, json, trainDevice, deterministic };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var o = new LungTrainingOptions
@@ -46,7 +47,7 @@ internal static class LungsCommand
                 Model = r.GetValue(model)!, Size = r.GetValue(size), Epochs = r.GetValue(epochs), BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr),
                 BaseChannels = r.GetValue(width), TimeBudget = TimeSpan.FromMinutes(CheckMinutes(r.GetValue(minutes))), Seed = r.GetValue(seed),
                 PlateauPatience = r.GetValue(plateau), EarlyStoppingPatience = r.GetValue(patience), BatchNormMomentum = r.GetValue(bn),
-                Device = r.GetValue(trainDevice)!,
+                Device = r.GetValue(trainDevice)!, Deterministic = r.GetValue(deterministic),
             };
             o.Validate();
             var dir = r.GetValue(data)!;

@@ -50,8 +50,120 @@ public static class TorchRuntime
             }
             torch.set_num_threads(ThreadsFromEnvironment(Environment.GetEnvironmentVariable(ThreadsVariable)));
             Volatile.Write(ref _loaded, true);
+            SetAllocationFill(ParseFill(Environment.GetEnvironmentVariable(FillVariable)));
         }
     }
+
+    /// <summary>The environment variable that sets <see cref="AllocationFill"/> at load: <c>none</c>, <c>zero</c> or <c>junk</c>.</summary>
+    public const string FillVariable = "THORAX_CPU_ALLOC_FILL";
+
+    private static AllocationFill _fill;
+
+    /// <summary>
+    /// What libtorch's CPU allocator writes into fresh allocations (its c10 flags
+    /// <c>caffe2_cpu_allocator_do_zero_fill</c> / <c>do_junk_fill</c>, process-wide).
+    /// </summary>
+    public static AllocationFill AllocationFill
+    {
+        get { EnsureLoaded(); return _fill; }
+        set { EnsureLoaded(); SetAllocationFill(value); }
+    }
+
+    private static int _zeroScopes;
+
+    /// <summary>
+    /// Runs <c>loss.backward()</c> with zero-filled CPU allocations (see <see cref="ZeroFilledAllocations"/>): the way
+    /// Thorax's trainers call backward, and the way to call it in your own loops on TorchSharp-cpu 0.107.
+    /// </summary>
+    /// <param name="loss">A scalar loss (or any tensor <c>backward()</c> accepts).</param>
+    public static void Backward(torch.Tensor loss)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        using (ZeroFilledAllocations()) loss.backward();
+    }
+
+    /// <summary>
+    /// Makes libtorch's CPU allocator zero every allocation until the returned scope is disposed (scopes may overlap
+    /// and nest, also across threads: the fill stays on until the last one ends, then returns to
+    /// <see cref="AllocationFill"/>).
+    /// </summary>
+    /// <remarks>
+    /// Why: libtorch 2.10's oneDNN convolution backward-data kernels (jit avx512_core, and avx2) read the channel padding
+    /// of blocked buffers they allocate without writing it: any NaN or Inf left in that memory by an earlier tensor turns
+    /// the input gradient of a convolution whose channel count is not a multiple of the block (16 or 8: a 1-channel
+    /// output head, SA-UNet's 2-channel spatial attention) into NaN, in about half of all steps after such memory was
+    /// freed (finite leftovers are multiplied by zero and do no harm). With the allocator's junk fill
+    /// (<see cref="AllocationFill.Junk"/>) every such backward is NaN; with zeroed allocations during backward, none
+    /// is (tests/Thorax.Models.Tests/Runtime). Zeroing only the backward pass's allocations costs far less than zeroing
+    /// all of them.
+    /// </remarks>
+    public static IDisposable ZeroFilledAllocations()
+    {
+        EnsureLoaded();
+        lock (Gate)
+        {
+            if (_zeroScopes++ == 0) WriteFillFlags(AllocationFill.Zero);
+        }
+        return new ZeroScope();
+    }
+
+    private sealed class ZeroScope : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            lock (Gate)
+            {
+                if (--_zeroScopes == 0) WriteFillFlags(_fill);
+            }
+        }
+    }
+
+    private static void SetAllocationFill(AllocationFill fill)
+    {
+        lock (Gate)
+        {
+            _fill = fill;
+            if (_zeroScopes == 0) WriteFillFlags(fill);
+        }
+    }
+
+    private static IntPtr _c10;
+
+    private static void WriteFillFlags(AllocationFill fill)
+    {
+        if (_c10 == IntPtr.Zero) _c10 = LoadC10();
+        if (_c10 == IntPtr.Zero) return; // not a libtorch with c10 flags we can reach (e.g. another platform): nothing to set
+        if (NativeLibrary.TryGetExport(_c10, "FLAGS_caffe2_cpu_allocator_do_zero_fill", out var zero))
+            Marshal.WriteByte(zero, fill == AllocationFill.Zero ? (byte)1 : (byte)0);
+        if (NativeLibrary.TryGetExport(_c10, "FLAGS_caffe2_cpu_allocator_do_junk_fill", out var junk))
+            Marshal.WriteByte(junk, fill == AllocationFill.Junk ? (byte)1 : (byte)0);
+    }
+
+    /// <summary>The already loaded libc10 next to TorchSharp (or the application), or zero when there is none.</summary>
+    private static IntPtr LoadC10()
+    {
+        foreach (var dir in new[] { Path.GetDirectoryName(typeof(torch).Assembly.Location), AppContext.BaseDirectory })
+        {
+            if (string.IsNullOrEmpty(dir)) continue;
+            foreach (var name in new[] { "libc10.so", "libc10.dylib", "c10.dll" })
+            {
+                var path = Path.Combine(dir, name);
+                if (File.Exists(path) && NativeLibrary.TryLoad(path, out var handle)) return handle;
+            }
+        }
+        return IntPtr.Zero;
+    }
+
+    private static AllocationFill ParseFill(string? value) => value switch
+    {
+        null or "" or "none" => AllocationFill.None,
+        "zero" => AllocationFill.Zero,
+        "junk" => AllocationFill.Junk,
+        _ => throw new TorchRuntimeException($"{FillVariable}={value}: expected none, zero or junk"),
+    };
 
     /// <summary>Intra-op threads libtorch uses (<c>torch.get_num_threads</c>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Set to a value below 1.</exception>
@@ -165,4 +277,15 @@ public static class TorchRuntime
         var system = ElfVersionNeeds.SystemLibStdCxx();
         return system is null || !ElfVersionNeeds.Defines(system, GlibcxxVersion);
     }
+}
+
+/// <summary>What libtorch's CPU allocator writes into fresh memory.</summary>
+public enum AllocationFill
+{
+    /// <summary>Nothing: fresh tensors hold whatever the memory held (libtorch's default).</summary>
+    None,
+    /// <summary>Zeros.</summary>
+    Zero,
+    /// <summary>A NaN junk pattern, to expose kernels that read memory they did not write.</summary>
+    Junk,
 }

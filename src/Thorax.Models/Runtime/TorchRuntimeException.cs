@@ -9,7 +9,7 @@ public sealed class TorchRuntimeException : Exception
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What failed and what to do.</param>
     /// <param name="inner">The loader's error.</param>
-    public TorchRuntimeException(string message, Exception inner) : base(message, inner)
+    public TorchRuntimeException(string message, Exception? inner = null) : base(message, inner)
     {
     }
 }

@@ -50,6 +50,22 @@ public sealed class LungTrainer
         if (samples.Count < 4) throw new ArgumentException($"need at least 4 image/mask pairs, got {samples.Count}");
         if (samples.Any(s => s.Size != o.Size)) throw new ArgumentException($"every sample must be {o.Size}x{o.Size}");
         TorchRuntime.EnsureLoaded();
+        var threads = torch.get_num_threads();
+        if (o.Deterministic) torch.set_num_threads(1); // this thread's intra-op pool; restored below
+        try
+        {
+            return TrainCore(samples, runDir, cancel);
+        }
+        finally
+        {
+            if (o.Deterministic) torch.set_num_threads(threads);
+        }
+    }
+
+    private (LungTrainingResult Result, nn.Module<Tensor, Tensor> Model, IReadOnlyList<LungSample> Validation) TrainCore(IReadOnlyList<LungSample> samples, string runDir,
+        CancellationToken cancel)
+    {
+        var o = _options;
         torch.manual_seed(o.Seed);
         // The split depends on the seed only; shuffling and augmentation draw from a generator whose state is checkpointed.
         var (train, val) = Split(samples, o.Seed, o.ValidationFraction);
@@ -113,7 +129,7 @@ public sealed class LungTrainer
                 if (device.type != DeviceType.CPU) (x, y) = (x.to(device), y.to(device));
                 var loss = SegmentationLoss.BceDice(model.forward(x), y);
                 optimizer.zero_grad();
-                loss.backward();
+                TorchRuntime.Backward(loss); // zero-filled backward allocations: see TorchRuntime.ZeroFilledAllocations
                 optimizer.step();
                 var l = loss.item<float>();
                 if (!double.IsFinite(l)) throw new InvalidOperationException($"loss became {l} at epoch {epoch}, step {s + 1}; lower the learning rate");

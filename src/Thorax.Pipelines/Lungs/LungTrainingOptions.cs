@@ -58,6 +58,14 @@ public sealed record LungTrainingOptions
     public string Device { get; init; } = "cpu";
 
     /// <summary>
+    /// Deterministic mode: the run trains on one intra-op thread (libtorch 2.10's multi-threaded convolution backward
+    /// sums in a varying order, and TorchSharp has no <c>use_deterministic_algorithms</c>), so equal settings give
+    /// bit-identical weights and a killed run resumes to exactly the weights of an uninterrupted one. Slower (one
+    /// core). Not part of the fingerprint.
+    /// </summary>
+    public bool Deterministic { get; init; }
+
+    /// <summary>
     /// The options that define what a run's checkpoints contain; a run folder can only be resumed with the same values
     /// (epochs and time budget may change). Invariant text, one <c>key=value</c> per option.
     /// </summary>
