@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using Spectre.Console;
 using Thorax.Cli.Bench;
+using Thorax.Models.Runtime;
+using TorchSharp;
 
 namespace Thorax.Cli.Commands;
 
@@ -20,19 +22,19 @@ internal static class BenchCommand
             { json, device, repeats, noPy };
         engine.SetAction(r =>
         {
-            Device dev;
-            try { dev = Device.Parse(r.GetValue(device)!); }
-            catch (ArgumentException e) { Console.Error.WriteLine(e.Message); return 2; }
             if (r.GetValue(repeats) < 1) { Console.Error.WriteLine("--repeats must be at least 1"); return 2; }
-            if (dev.Type == DeviceType.Cuda && !Torch.CudaIsAvailable)
+            return CliErrors.Run(() =>
             {
-                Console.Error.WriteLine("--device cuda: this libtorch has no usable CUDA device (build against a CUDA libtorch with THORAX_TORCH_DIR)");
-                return 2;
-            }
-            var asJson = r.GetValue(json);
-            var rows = EngineBench.Run(dev, r.GetValue(repeats), !r.GetValue(noPy), m => { if (!asJson) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]"); });
-            Print(rows, asJson, $"engine on {dev}, {Torch.NumThreads} threads, libtorch {Torch.Version}");
-            return 0;
+                torch.Device dev;
+                // Names the device and why it cannot be used (e.g. "device 'cuda' is not available: this libtorch build
+                // has no usable CUDA device (TorchSharp-cpu, ...)").
+                try { dev = TorchRuntime.ParseDevice(r.GetValue(device)!); }
+                catch (ArgumentException e) { Console.Error.WriteLine("--device: " + e.Message); return 2; }
+                var asJson = r.GetValue(json);
+                var rows = EngineBench.Run(dev, r.GetValue(repeats), !r.GetValue(noPy), Logger(asJson));
+                Print(rows, asJson, $"engine on {EngineBench.DeviceName(dev)}, {TorchRuntime.NumThreads} threads, libtorch {torch.__version__} (TorchSharp)");
+                return 0;
+            });
         });
         bench.Subcommands.Add(engine);
         bench.Subcommands.Add(CreateImaging());
@@ -114,7 +116,7 @@ internal static class BenchCommand
             return CliErrors.Run(() =>
             {
                 var rows = DataBench.Run(dir, Environment.ProcessorCount, r.GetValue(repeats), !r.GetValue(noPeer), Logger(asJson));
-                Print(rows, asJson, $"data, {Torch.NumThreads} torch threads, {Environment.ProcessorCount} cores, libtorch {Torch.Version}", "Python");
+                Print(rows, asJson, $"data, {TorchRuntime.NumThreads} torch threads, {Environment.ProcessorCount} cores, libtorch {torch.__version__}", "Python");
                 return 0;
             });
         });
@@ -136,7 +138,7 @@ internal static class BenchCommand
         {
             Description = $"Use each paper's width (U-Net/Attention U-Net 64, U-Net++ 32, SA-UNet 16) instead of the lung trainer's base width {LungsBench.DefaultBaseChannels}; much slower.",
         };
-        var cmd = new Command("lungs", "Segmentation models: train step (b4), eval and fused inference (b32), 256 px, vs PyTorch eager.")
+        var cmd = new Command("lungs", "Segmentation models: train step (b4), eval, fused and fused-bf16 inference (b32), 256 px, vs PyTorch eager (bf16: autocast).")
             { json, repeats, noPeer, models, referenceWidths };
         cmd.SetAction(r =>
         {
@@ -155,7 +157,7 @@ internal static class BenchCommand
                 var reference = r.GetValue(referenceWidths);
                 var rows = LungsBench.Run(names, r.GetValue(repeats), !r.GetValue(noPeer), reference, Logger(asJson));
                 var widths = reference ? "reference widths" : $"base width {LungsBench.DefaultBaseChannels}";
-                Print(rows, asJson, $"lungs models, {widths}, {Torch.NumThreads} threads, libtorch {Torch.Version}");
+                Print(rows, asJson, $"lungs models, {widths}, {TorchRuntime.NumThreads} threads, libtorch {torch.__version__} (TorchSharp); bf16 row vs PyTorch autocast bf16");
                 return 0;
             });
         });
