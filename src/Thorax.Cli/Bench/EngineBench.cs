@@ -12,10 +12,19 @@ namespace Thorax.Cli.Bench;
 /// </summary>
 internal static class EngineBench
 {
-    public static List<BenchResult> Run(Device device, int repeats, bool withPyTorch, Action<string> log)
+    /// <param name="device">Where the cases run.</param>
+    /// <param name="repeats">Timed repetitions per case.</param>
+    /// <param name="withPyTorch">Whether to run the PyTorch peer.</param>
+    /// <param name="log">Progress messages.</param>
+    /// <param name="only">Substrings; when not empty, only the cases whose name contains one of them run (both sides).</param>
+    /// <param name="mkldnn">False: oneDNN off on both sides (<see cref="MkldnnSwitch"/>, the peer's
+    /// <c>torch.backends.mkldnn.enabled = False</c>).</param>
+    public static List<BenchResult> Run(Device device, int repeats, bool withPyTorch, Action<string> log, IReadOnlyList<string>? only = null,
+        bool mkldnn = true)
     {
         TorchRuntime.EnsureLoaded();
         torch.manual_seed(0);
+        MkldnnSwitch.Enabled = mkldnn;
         var sync = device.type == DeviceType.CUDA ? () => torch.cuda.synchronize(device) : (Action?)null;
         var cases = new List<(string Name, Func<double> Run)>
         {
@@ -26,6 +35,8 @@ internal static class EngineBench
             ("mha_forward [4,1024,256] h=8", () => Mha(device, repeats, sync)),
             ("per_op_overhead add 1-elem (us)", () => Overhead(device)),
         };
+        if (only is { Count: > 0 })
+            cases = cases.Where(c => only.Any(o => c.Name.Contains(o, StringComparison.Ordinal))).ToList();
         var ours = new Dictionary<string, double>();
         foreach (var (name, run) in cases)
         {
@@ -38,7 +49,10 @@ internal static class EngineBench
             if (PyTorchPeer.Available(out var why))
             {
                 log("PyTorch peer (same cases, same threads) ...");
-                peer = PyTorchPeer.Run("engine_bench.py", new[] { "--threads", TorchRuntime.NumThreads.ToString(), "--repeats", repeats.ToString(), "--device", DeviceName(device) });
+                var args = new List<string> { "--threads", TorchRuntime.NumThreads.ToString(), "--repeats", repeats.ToString(), "--device", DeviceName(device) };
+                if (only is { Count: > 0 }) args.AddRange(new[] { "--cases", string.Join(",", only) });
+                if (!mkldnn) args.Add("--no-mkldnn");
+                peer = PyTorchPeer.Run("engine_bench.py", args);
             }
             else log("PyTorch peer skipped: " + why);
         }

@@ -68,10 +68,14 @@ internal static class LungsBench
     /// <param name="withPeer">Whether to run the PyTorch peer.</param>
     /// <param name="referenceWidths">True: each paper's width; false: <see cref="DefaultBaseChannels"/> for every model.</param>
     /// <param name="log">Progress messages.</param>
-    public static List<BenchResult> Run(IReadOnlyList<string> models, int repeats, bool withPeer, bool referenceWidths, Action<string> log)
+    /// <param name="mkldnn">False: oneDNN off on both sides (<see cref="MkldnnSwitch"/>, the peer's
+    /// <c>torch.backends.mkldnn.enabled = False</c>).</param>
+    public static List<BenchResult> Run(IReadOnlyList<string> models, int repeats, bool withPeer, bool referenceWidths, Action<string> log,
+        bool mkldnn = true)
     {
         TorchRuntime.EnsureLoaded();
         torch.manual_seed(0);
+        MkldnnSwitch.Enabled = mkldnn;
         int? baseChannels = referenceWidths ? null : DefaultBaseChannels;
         using var x = torch.randn(new long[] { TrainBatch, 1, Size, Size }, ScalarType.Float32);
         using var u = torch.rand(new long[] { TrainBatch, 1, Size, Size }, ScalarType.Float32);
@@ -132,6 +136,7 @@ internal static class LungsBench
                     "--models", name, "--train-batch", TrainBatch.ToString(), "--infer-batch", InferBatch.ToString(), "--size", Size.ToString(),
                     "--bf16",
                 };
+                if (!mkldnn) args.Add("--no-mkldnn");
                 if (baseChannels is { } b) args.AddRange(new[] { "--base", b.ToString() });
                 peer = Commands.BenchCommand.RunPeer("lungs_bench.py", needsTorch: false, args, log); // torch checked above
             }

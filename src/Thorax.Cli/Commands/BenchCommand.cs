@@ -18,8 +18,9 @@ internal static class BenchCommand
         var device = new Option<string>("--device") { Description = "cpu or cuda[:N].", DefaultValueFactory = _ => "cpu" };
         var repeats = new Option<int>("--repeats") { Description = "Timed repetitions per case (median reported).", DefaultValueFactory = _ => 10 };
         var noPy = new Option<bool>("--no-pytorch") { Description = "Skip the PyTorch peer." };
+        var cases = new Option<string?>("--cases") { Description = "Comma-separated substrings: run only the cases whose name contains one (e.g. conv,per_op)." };
         var engine = new Command("engine", "Engine cases: conv-BN-ReLU, U-Net step, matmul, KNN graph, attention, per-op overhead.")
-            { json, device, repeats, noPy };
+            { json, device, repeats, noPy, cases, NoMkldnn };
         engine.SetAction(r =>
         {
             if (r.GetValue(repeats) < 1) { Console.Error.WriteLine("--repeats must be at least 1"); return 2; }
@@ -29,9 +30,10 @@ internal static class BenchCommand
                 // Names the device and why it cannot be used (e.g. "device 'cuda' is not available: this libtorch build
                 // has no usable CUDA device (TorchSharp-cpu, ...)").
                 try { dev = TorchRuntime.ParseDevice(r.GetValue(device)!); }
-                catch (ArgumentException e) { Console.Error.WriteLine("--device: " + e.Message); return 2; }
+                catch (ArgumentException e) { Console.Error.WriteLine($"--device: {WithoutParamName(e)}"); return 2; }
                 var asJson = r.GetValue(json);
-                var rows = EngineBench.Run(dev, r.GetValue(repeats), !r.GetValue(noPy), Logger(asJson));
+                var only = (r.GetValue(cases) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                var rows = EngineBench.Run(dev, r.GetValue(repeats), !r.GetValue(noPy), Logger(asJson), only, !r.GetValue(NoMkldnn));
                 Print(rows, asJson, $"engine on {EngineBench.DeviceName(dev)}, {TorchRuntime.NumThreads} threads, libtorch {torch.__version__} (TorchSharp)");
                 return 0;
             });
@@ -42,6 +44,15 @@ internal static class BenchCommand
         bench.Subcommands.Add(CreateLungs());
         return bench;
     }
+
+    /// <summary>An argument exception's message without .NET's " (Parameter 'x')" suffix.</summary>
+    private static string WithoutParamName(ArgumentException e) =>
+        e.ParamName is { } p ? e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message;
+
+    private static readonly Option<bool> NoMkldnn = new("--no-mkldnn")
+    {
+        Description = "Turn oneDNN (mkldnn) off on both sides (libtorch's setUserEnabledMkldnn(false), PyTorch's torch.backends.mkldnn.enabled = False).",
+    };
 
     private static Option<bool> JsonOption() => new("--json") { Description = "Print JSON rows instead of a table." };
 
@@ -139,7 +150,7 @@ internal static class BenchCommand
             Description = $"Use each paper's width (U-Net/Attention U-Net 64, U-Net++ 32, SA-UNet 16) instead of the lung trainer's base width {LungsBench.DefaultBaseChannels}; much slower.",
         };
         var cmd = new Command("lungs", "Segmentation models: train step (b4), eval, fused and fused-bf16 inference (b32), 256 px, vs PyTorch eager (bf16: autocast).")
-            { json, repeats, noPeer, models, referenceWidths };
+            { json, repeats, noPeer, models, referenceWidths, NoMkldnn };
         cmd.SetAction(r =>
         {
             if (r.GetValue(repeats) < 1) { Console.Error.WriteLine("--repeats must be at least 1"); return 2; }
@@ -155,7 +166,7 @@ internal static class BenchCommand
             return CliErrors.Run(() =>
             {
                 var reference = r.GetValue(referenceWidths);
-                var rows = LungsBench.Run(names, r.GetValue(repeats), !r.GetValue(noPeer), reference, Logger(asJson));
+                var rows = LungsBench.Run(names, r.GetValue(repeats), !r.GetValue(noPeer), reference, Logger(asJson), !r.GetValue(NoMkldnn));
                 var widths = reference ? "reference widths" : $"base width {LungsBench.DefaultBaseChannels}";
                 Print(rows, asJson, $"lungs models, {widths}, {TorchRuntime.NumThreads} threads, libtorch {torch.__version__} (TorchSharp); bf16 row vs PyTorch autocast bf16");
                 return 0;
