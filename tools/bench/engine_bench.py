@@ -12,7 +12,17 @@ ap = argparse.ArgumentParser()
 ap.add_argument('--threads', type=int, default=torch.get_num_threads())
 ap.add_argument('--repeats', type=int, default=10)
 ap.add_argument('--device', default='cpu')
+ap.add_argument('--cases', default='', help='comma-separated substrings; only cases whose name contains one run')
+ap.add_argument('--no-mkldnn', action='store_true', help='torch.backends.mkldnn.enabled = False')
 a = ap.parse_args()
+if a.no_mkldnn:
+    torch.backends.mkldnn.enabled = False
+wanted = [c.strip() for c in a.cases.split(',') if c.strip()]
+
+
+def want(name):
+    return not wanted or any(w in name for w in wanted)
+
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
 dev = torch.device(a.device)
@@ -39,7 +49,8 @@ def conv_bn_relu():
     y.sum().backward()
 
 
-res['conv3x3_bn_relu_fwd_bwd [8,64,128,128]'] = median_ms(conv_bn_relu, 2, a.repeats)
+if want('conv3x3_bn_relu_fwd_bwd [8,64,128,128]'):
+    res['conv3x3_bn_relu_fwd_bwd [8,64,128,128]'] = median_ms(conv_bn_relu, 2, a.repeats)
 del x
 
 # U-Net 4 levels, same layout as EngineBench.UNetStep
@@ -99,10 +110,12 @@ def unet_step():
             p.grad = None
 
 
-res['unet4_train_step [4,1,256,256]'] = median_ms(unet_step, 1, max(3, a.repeats // 2))
+if want('unet4_train_step [4,1,256,256]'):
+    res['unet4_train_step [4,1,256,256]'] = median_ms(unet_step, 1, max(3, a.repeats // 2))
 
 ma, mb = torch.randn(1024, 1024, device=dev), torch.randn(1024, 1024, device=dev)
-res['matmul 1024^3'] = median_ms(lambda: ma @ mb, 3, a.repeats * 2)
+if want('matmul 1024^3'):
+    res['matmul 1024^3'] = median_ms(lambda: ma @ mb, 3, a.repeats * 2)
 
 kx = torch.randn(8, 3136, 80, device=dev)
 
@@ -112,7 +125,8 @@ def knn():
         torch.topk(torch.cdist(kx, kx), 9, -1, largest=False)
 
 
-res['knn_graph cdist+topk k=9 [8,3136,80]'] = median_ms(knn, 2, a.repeats)
+if want('knn_graph cdist+topk k=9 [8,3136,80]'):
+    res['knn_graph cdist+topk k=9 [8,3136,80]'] = median_ms(knn, 2, a.repeats)
 
 B, L, E, H = 4, 1024, 256, 8
 D = E // H
@@ -128,17 +142,19 @@ def mha():
         F.linear((att @ v).transpose(1, 2).reshape(B, L, E), wout, bout)
 
 
-res['mha_forward [4,1024,256] h=8'] = median_ms(mha, 2, a.repeats)
+if want('mha_forward [4,1024,256] h=8'):
+    res['mha_forward [4,1024,256] h=8'] = median_ms(mha, 2, a.repeats)
 
-oa, ob = torch.ones(1, device=dev), torch.ones(1, device=dev)
-n = 20000
-for _ in range(2000):
-    oa + ob
-ts = []
-for _ in range(5):
-    t0 = time.perf_counter()
-    for _ in range(n):
+if want('per_op_overhead add 1-elem (us)'):
+    oa, ob = torch.ones(1, device=dev), torch.ones(1, device=dev)
+    n = 20000
+    for _ in range(2000):
         oa + ob
-    ts.append((time.perf_counter() - t0) * 1e6 / n)
-res['per_op_overhead add 1-elem (us)'] = statistics.median(ts)
+    ts = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            oa + ob
+        ts.append((time.perf_counter() - t0) * 1e6 / n)
+    res['per_op_overhead add 1-elem (us)'] = statistics.median(ts)
 print(json.dumps(res))

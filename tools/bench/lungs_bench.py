@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch side of `thorax bench lungs`: the four lung-segmentation networks of src/Thorax.Models/Segmentation, one
 training step (forward + BCE-with-logits + backward + Adam) at batch 4 and eval inference under torch.inference_mode()
-at batch 32, 256 px, printed as JSON {case: median_ms}. Widths: every model from --base channels (the CLI passes the
+at batch 32, 256 px (with --bf16 also bf16 inference under torch.autocast('cpu', dtype=torch.bfloat16)), printed as
+JSON {case: median_ms}. Widths: every model from --base channels (the CLI passes the
 lung trainer's 16), or each paper's reference width without --base. Inference is plain eager PyTorch as users run it
 (model.eval() + inference_mode, no conv-BN folding, no scripting): the Thorax side reports its fused model against this
 same figure. Run by the CLI, one model per process, with the same thread count and widths; usable alone:
@@ -105,6 +106,10 @@ def infer_case(name, batch, size):
     return f'{name} infer b{batch} {size}px'
 
 
+def infer_bf16_case(name, batch, size):
+    return f'{name} infer bf16 b{batch} {size}px'
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--threads', type=int, default=torch.get_num_threads())
@@ -115,7 +120,12 @@ def main():
     ap.add_argument('--train-batch', type=int, default=4)
     ap.add_argument('--infer-batch', type=int, default=32)
     ap.add_argument('--size', type=int, default=256)
+    ap.add_argument('--bf16', action='store_true',
+                    help='also time bf16 inference under torch.autocast(\'cpu\', dtype=torch.bfloat16)')
+    ap.add_argument('--no-mkldnn', action='store_true', help='torch.backends.mkldnn.enabled = False')
     a = ap.parse_args()
+    if a.no_mkldnn:
+        torch.backends.mkldnn.enabled = False
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
 
@@ -143,6 +153,18 @@ def main():
                 model(xi)
 
         res[infer_case(name, a.infer_batch, s)] = median_ms(infer, a.warmup, a.repeats)
+        if a.bf16:
+            # PyTorch 1.13's only bf16 path for these networks: model.to(torch.bfloat16) fails in conv_transpose2d
+            # (the oneDNN bf16 path rejects the weight shape; without oneDNN, slow_conv_transpose2d has no bf16
+            # kernel), so the weights stay float32 and autocast casts them per operation.
+            def infer_bf16():
+                with torch.inference_mode(), torch.autocast('cpu', dtype=torch.bfloat16):
+                    model(xi)
+
+            try:
+                res[infer_bf16_case(name, a.infer_batch, s)] = median_ms(infer_bf16, a.warmup, a.repeats)
+            except RuntimeError as e:  # e.g. no bf16 convolution kernel without oneDNN
+                print(f'lungs_bench: {infer_bf16_case(name, a.infer_batch, s)} skipped ({e})', file=sys.stderr)
         del model, opt
     print(json.dumps(res))
 

@@ -4,10 +4,12 @@ using Thorax.Data.Datasets;
 using Thorax.Data.Loading;
 using Thorax.Data.Siim;
 using Thorax.Metrics;
+using Thorax.Models.Runtime;
 using Thorax.Models.Segmentation;
-using Thorax.Optim;
 using Thorax.Synthetic;
-using F = Thorax.Functional;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
 
 namespace Thorax.Cli.Bench;
 
@@ -40,8 +42,8 @@ internal static class DataBench
 
     public static List<BenchResult> Run(string dataDir, int threads, int repeats, bool withPeer, Action<string> log)
     {
-        Torch.Initialize();
-        Torch.ManualSeed(0);
+        TorchRuntime.EnsureLoaded();
+        torch.manual_seed(0);
         var rle = Path.Combine(dataDir, "siim", "train-rle.csv.gz");
         var pairs = Path.Combine(dataDir, "lungs", "pairs.csv");
         var cases = new List<(string Name, string Unit, Func<double> Run)>();
@@ -145,15 +147,15 @@ internal static class DataBench
             Transform = new HorizontalFlip { Probability = 0.5, ReportPolicy = FlipReportPolicy.Ignore },
         };
         using var model = SegmentationModels.Create("unet", 1, 1, 16);
-        model.Train();
-        using var optimizer = new Adam(model.Parameters(), new AdamOptions { Lr = 1e-3 });
+        model.train();
+        using var optimizer = torch.optim.Adam(model.parameters(), lr: 1e-3);
         void Step(Tensor x, Tensor y)
         {
-            using var scope = Torch.NewScope();
-            optimizer.ZeroGrad();
-            var loss = F.BinaryCrossEntropyWithLogits(model.Forward(x), y);
-            loss.Backward();
-            optimizer.Step();
+            using var scope = torch.NewDisposeScope();
+            model.zero_grad(set_to_none: true); // as the peer's opt.zero_grad(set_to_none=True)
+            var loss = F.binary_cross_entropy_with_logits(model.forward(x), y);
+            loss.backward();
+            optimizer.step();
         }
 
         double prebuilt;

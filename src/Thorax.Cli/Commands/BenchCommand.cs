@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using Spectre.Console;
 using Thorax.Cli.Bench;
+using Thorax.Models.Runtime;
+using TorchSharp;
 
 namespace Thorax.Cli.Commands;
 
@@ -16,23 +18,25 @@ internal static class BenchCommand
         var device = new Option<string>("--device") { Description = "cpu or cuda[:N].", DefaultValueFactory = _ => "cpu" };
         var repeats = new Option<int>("--repeats") { Description = "Timed repetitions per case (median reported).", DefaultValueFactory = _ => 10 };
         var noPy = new Option<bool>("--no-pytorch") { Description = "Skip the PyTorch peer." };
+        var cases = new Option<string?>("--cases") { Description = "Comma-separated substrings: run only the cases whose name contains one (e.g. conv,per_op)." };
         var engine = new Command("engine", "Engine cases: conv-BN-ReLU, U-Net step, matmul, KNN graph, attention, per-op overhead.")
-            { json, device, repeats, noPy };
+            { json, device, repeats, noPy, cases, NoMkldnn };
         engine.SetAction(r =>
         {
-            Device dev;
-            try { dev = Device.Parse(r.GetValue(device)!); }
-            catch (ArgumentException e) { Console.Error.WriteLine(e.Message); return 2; }
             if (r.GetValue(repeats) < 1) { Console.Error.WriteLine("--repeats must be at least 1"); return 2; }
-            if (dev.Type == DeviceType.Cuda && !Torch.CudaIsAvailable)
+            return CliErrors.Run(() =>
             {
-                Console.Error.WriteLine("--device cuda: this libtorch has no usable CUDA device (build against a CUDA libtorch with THORAX_TORCH_DIR)");
-                return 2;
-            }
-            var asJson = r.GetValue(json);
-            var rows = EngineBench.Run(dev, r.GetValue(repeats), !r.GetValue(noPy), m => { if (!asJson) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]"); });
-            Print(rows, asJson, $"engine on {dev}, {Torch.NumThreads} threads, libtorch {Torch.Version}");
-            return 0;
+                torch.Device dev;
+                // Names the device and why it cannot be used (e.g. "device 'cuda' is not available: this libtorch build
+                // has no usable CUDA device (TorchSharp-cpu, ...)").
+                try { dev = TorchRuntime.ParseDevice(r.GetValue(device)!); }
+                catch (ArgumentException e) { Console.Error.WriteLine($"--device: {WithoutParamName(e)}"); return 2; }
+                var asJson = r.GetValue(json);
+                var only = (r.GetValue(cases) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                var rows = EngineBench.Run(dev, r.GetValue(repeats), !r.GetValue(noPy), Logger(asJson), only, !r.GetValue(NoMkldnn));
+                Print(rows, asJson, $"engine on {EngineBench.DeviceName(dev)}, {TorchRuntime.NumThreads} threads, libtorch {torch.__version__} (TorchSharp)");
+                return 0;
+            });
         });
         bench.Subcommands.Add(engine);
         bench.Subcommands.Add(CreateImaging());
@@ -40,6 +44,15 @@ internal static class BenchCommand
         bench.Subcommands.Add(CreateLungs());
         return bench;
     }
+
+    /// <summary>An argument exception's message without .NET's " (Parameter 'x')" suffix.</summary>
+    private static string WithoutParamName(ArgumentException e) =>
+        e.ParamName is { } p ? e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message;
+
+    private static readonly Option<bool> NoMkldnn = new("--no-mkldnn")
+    {
+        Description = "Turn oneDNN (mkldnn) off on both sides (libtorch's setUserEnabledMkldnn(false), PyTorch's torch.backends.mkldnn.enabled = False).",
+    };
 
     private static Option<bool> JsonOption() => new("--json") { Description = "Print JSON rows instead of a table." };
 
@@ -114,7 +127,7 @@ internal static class BenchCommand
             return CliErrors.Run(() =>
             {
                 var rows = DataBench.Run(dir, Environment.ProcessorCount, r.GetValue(repeats), !r.GetValue(noPeer), Logger(asJson));
-                Print(rows, asJson, $"data, {Torch.NumThreads} torch threads, {Environment.ProcessorCount} cores, libtorch {Torch.Version}", "Python");
+                Print(rows, asJson, $"data, {TorchRuntime.NumThreads} torch threads, {Environment.ProcessorCount} cores, libtorch {torch.__version__}", "Python");
                 return 0;
             });
         });
@@ -136,8 +149,8 @@ internal static class BenchCommand
         {
             Description = $"Use each paper's width (U-Net/Attention U-Net 64, U-Net++ 32, SA-UNet 16) instead of the lung trainer's base width {LungsBench.DefaultBaseChannels}; much slower.",
         };
-        var cmd = new Command("lungs", "Segmentation models: train step (b4), eval and fused inference (b32), 256 px, vs PyTorch eager.")
-            { json, repeats, noPeer, models, referenceWidths };
+        var cmd = new Command("lungs", "Segmentation models: train step (b4), eval, fused and fused-bf16 inference (b32), 256 px, vs PyTorch eager (bf16: autocast).")
+            { json, repeats, noPeer, models, referenceWidths, NoMkldnn };
         cmd.SetAction(r =>
         {
             if (r.GetValue(repeats) < 1) { Console.Error.WriteLine("--repeats must be at least 1"); return 2; }
@@ -153,9 +166,9 @@ internal static class BenchCommand
             return CliErrors.Run(() =>
             {
                 var reference = r.GetValue(referenceWidths);
-                var rows = LungsBench.Run(names, r.GetValue(repeats), !r.GetValue(noPeer), reference, Logger(asJson));
+                var rows = LungsBench.Run(names, r.GetValue(repeats), !r.GetValue(noPeer), reference, Logger(asJson), !r.GetValue(NoMkldnn));
                 var widths = reference ? "reference widths" : $"base width {LungsBench.DefaultBaseChannels}";
-                Print(rows, asJson, $"lungs models, {widths}, {Torch.NumThreads} threads, libtorch {Torch.Version}");
+                Print(rows, asJson, $"lungs models, {widths}, {TorchRuntime.NumThreads} threads, libtorch {torch.__version__} (TorchSharp); bf16 row vs PyTorch autocast bf16");
                 return 0;
             });
         });
