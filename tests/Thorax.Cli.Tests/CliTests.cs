@@ -97,20 +97,9 @@ public class CliTests
     [Fact]
     public void LungsCompare_ThenPredict_TableAndOutputs_AndABadInputIsSkippedWithExit2()
     {
-        // libtorch 2.10's oneDNN convolutions on this AVX-512 CPU compute with channel-blocked layouts (16 channels per
-        // block) and read the padding lanes of recycled memory: at this test's base width 4 a NaN/Inf left there turns
-        // the input gradient NaN, and one epoch ended with "val loss NaN" in 2 of 3 runs (and in 4 of 5 with
-        // ONEDNN_MAX_CPU_ISA=AVX2). With oneDNN off (ATen's own convolution kernels) 5 of 5 passed. This test checks the
-        // CLI's plumbing, not the kernels, so it runs with oneDNN off; see README "Benchmarks" for the defect.
-        MkldnnSwitch.Enabled = false;
-        try
-        {
-            LungsCompareThenPredict();
-        }
-        finally
-        {
-            MkldnnSwitch.Enabled = true;
-        }
+        // With oneDNN on (the default): the trainer's backward runs with zero-filled allocations
+        // (TorchRuntime.Backward), which keeps libtorch 2.10's padded-channel NaN defect out of one-epoch, width-4 runs.
+        LungsCompareThenPredict();
     }
 
     private static void LungsCompareThenPredict()
