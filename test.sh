@@ -15,6 +15,7 @@ rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
 filter="${1:-}"
 status=0
+aborted=0
 for proj in "$ROOT"/tests/*.Tests/*.Tests.csproj; do
   name="$(basename "$proj" .csproj)"
   [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue
@@ -26,6 +27,12 @@ for proj in "$ROOT"/tests/*.Tests/*.Tests.csproj; do
   [ $rc -eq 0 ] || status=1
   if [ ! -f "$RESULTS/$name/$name.trx" ]; then
     echo "no results from $name (did the test host crash?)"
+    status=1
+  fi
+  # A crashed test host still leaves a .trx of the tests that finished: count the crash as a failure.
+  if grep -qE "Test Run Aborted|Test host process crashed" "$RESULTS/$name.log"; then
+    echo "$name: the test host crashed (counted as 1 failure; run 'dotnet test ... --blame' to find the test)"
+    aborted=$((aborted + 1))
     status=1
   fi
 done
@@ -40,6 +47,7 @@ for trx in "$RESULTS"/*/*.trx; do
   failed=$((failed + ${f:-0} + ${err:-0}))
   skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
+failed=$((failed + aborted))
 [ "$failed" -gt 0 ] && status=1
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

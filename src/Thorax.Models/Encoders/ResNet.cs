@@ -1,3 +1,4 @@
+using Thorax.Models.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -146,6 +147,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
                 }
             }
         }
+        ConvolutionLayout.UseChannelsLast(this);
     }
 
     /// <summary>ResNet-18: basic blocks [2,2,2,2].</summary>

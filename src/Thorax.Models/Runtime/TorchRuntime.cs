@@ -72,30 +72,15 @@ public static class TorchRuntime
     private static int _zeroScopes;
 
     /// <summary>
-    /// Runs <c>loss.backward()</c> with zero-filled CPU allocations (see <see cref="ZeroFilledAllocations"/>): the way
-    /// Thorax's trainers call backward, and the way to call it in your own loops on TorchSharp-cpu 0.107.
-    /// </summary>
-    /// <param name="loss">A scalar loss (or any tensor <c>backward()</c> accepts).</param>
-    public static void Backward(torch.Tensor loss)
-    {
-        ArgumentNullException.ThrowIfNull(loss);
-        using (ZeroFilledAllocations()) loss.backward();
-    }
-
-    /// <summary>
     /// Makes libtorch's CPU allocator zero every allocation until the returned scope is disposed (scopes may overlap
     /// and nest, also across threads: the fill stays on until the last one ends, then returns to
     /// <see cref="AllocationFill"/>).
     /// </summary>
     /// <remarks>
-    /// Why: libtorch 2.10's oneDNN convolution backward-data kernels (jit avx512_core, and avx2) read the channel padding
-    /// of blocked buffers they allocate without writing it: any NaN or Inf left in that memory by an earlier tensor turns
-    /// the input gradient of a convolution whose channel count is not a multiple of the block (16 or 8: a 1-channel
-    /// output head, SA-UNet's 2-channel spatial attention) into NaN, in about half of all steps after such memory was
-    /// freed (finite leftovers are multiplied by zero and do no harm). With the allocator's junk fill
-    /// (<see cref="AllocationFill.Junk"/>) every such backward is NaN; with zeroed allocations during backward, none
-    /// is (tests/Thorax.Models.Tests/Runtime). Zeroing only the backward pass's allocations costs far less than zeroing
-    /// all of them.
+    /// With <see cref="AllocationFill.Junk"/> (NaN in all fresh memory) this isolates a computation that must not see
+    /// junk, e.g. a float64 reference beside a float32 computation under test. Kernels that read memory they did not
+    /// write show up under the junk fill: libtorch 2.10's oneDNN convolution backward on NCHW inputs with padded
+    /// channel blocks is one (see <see cref="ConvolutionLayout"/>).
     /// </remarks>
     public static IDisposable ZeroFilledAllocations()
     {

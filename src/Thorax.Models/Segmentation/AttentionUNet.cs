@@ -1,3 +1,4 @@
+using Thorax.Models.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using Thorax.Models.Inference;
@@ -63,6 +64,7 @@ public sealed class AttentionUNet : nn.Module<Tensor, Tensor>
         }
         _out = nn.Conv2d(widths[0], classes, 1);
         register_module("Conv_1x1", _out);
+        ConvolutionLayout.UseChannelsLast(this);
     }
 
     /// <summary>Input channels.</summary>

@@ -1,3 +1,4 @@
+using Thorax.Models.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using Thorax.Models.Inference;
@@ -89,6 +90,7 @@ public sealed class SAUNet : nn.Module<Tensor, Tensor>
         }
         _out = nn.Conv2d(widths[0], classes, 1);
         register_module("out", _out);
+        ConvolutionLayout.UseChannelsLast(this);
     }
 
     /// <summary>The reference implementation's BatchNorm momentum in PyTorch's convention: Keras' 0.99 is 0.01 here.</summary>

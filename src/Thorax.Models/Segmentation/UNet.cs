@@ -1,3 +1,4 @@
+using Thorax.Models.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using Thorax.Models.Inference;
@@ -51,6 +52,7 @@ public sealed class UNet : nn.Module<Tensor, Tensor>
         }
         _out = new OutConv(widths[0], classes);
         register_module("outc", _out);
+        ConvolutionLayout.UseChannelsLast(this);
     }
 
     /// <summary>Input channels.</summary>

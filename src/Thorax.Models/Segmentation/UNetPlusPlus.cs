@@ -1,3 +1,4 @@
+using Thorax.Models.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using Thorax.Models.Inference;
@@ -79,6 +80,7 @@ public sealed class UNetPlusPlus : nn.Module<Tensor, Tensor>
         }
         FastHead = fastHead ?? levels - 1;
         Mode = mode;
+        ConvolutionLayout.UseChannelsLast(this);
     }
 
     /// <summary>Input channels.</summary>

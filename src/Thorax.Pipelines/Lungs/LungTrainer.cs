@@ -129,7 +129,7 @@ public sealed class LungTrainer
                 if (device.type != DeviceType.CPU) (x, y) = (x.to(device), y.to(device));
                 var loss = SegmentationLoss.BceDice(model.forward(x), y);
                 optimizer.zero_grad();
-                TorchRuntime.Backward(loss); // zero-filled backward allocations: see TorchRuntime.ZeroFilledAllocations
+                loss.backward();
                 optimizer.step();
                 var l = loss.item<float>();
                 if (!double.IsFinite(l)) throw new InvalidOperationException($"loss became {l} at epoch {epoch}, step {s + 1}; lower the learning rate");
