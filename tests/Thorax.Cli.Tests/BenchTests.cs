@@ -1,3 +1,4 @@
+using Thorax.Models.Runtime;
 using Thorax.Cli.Bench;
 using TorchSharp;
 using static Thorax.Cli.Tests.CliRunner;
@@ -38,26 +39,26 @@ public class BenchTests
     }
 
     [SkippableFact]
-    public void MkldnnSwitch_TurnsOffAndOn_AndConvolutionsStillRun()
+    public void OneDnnSwitch_TurnsOffAndOn_AndConvolutionsStillRun()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "the switch is reached through libtorch_cpu.so's symbols");
-        Assert.True(MkldnnSwitch.Enabled);
+        Assert.True(EngineSwitches.OneDnnEnabled);
         try
         {
-            MkldnnSwitch.Enabled = false;
-            Assert.False(MkldnnSwitch.Enabled);
+            EngineSwitches.OneDnnEnabled = false;
+            Assert.False(EngineSwitches.OneDnnEnabled);
             using var scope = torch.NewDisposeScope();
             var x = torch.randn(2, 3, 8, 8);
             var w = torch.randn(4, 3, 3, 3);
             var y = torch.nn.functional.conv2d(x, w, padding: new long[] { 1, 1 });
-            MkldnnSwitch.Enabled = true;
+            EngineSwitches.OneDnnEnabled = true;
             var y2 = torch.nn.functional.conv2d(x, w, padding: new long[] { 1, 1 });
             Assert.True(y.allclose(y2, rtol: 1e-4, atol: 1e-4));
         }
         finally
         {
-            MkldnnSwitch.Enabled = true;
+            EngineSwitches.OneDnnEnabled = true;
         }
-        Assert.True(MkldnnSwitch.Enabled);
+        Assert.True(EngineSwitches.OneDnnEnabled);
     }
 }

@@ -17,14 +17,14 @@ internal static class EngineBench
     /// <param name="withPyTorch">Whether to run the PyTorch peer.</param>
     /// <param name="log">Progress messages.</param>
     /// <param name="only">Substrings; when not empty, only the cases whose name contains one of them run (both sides).</param>
-    /// <param name="mkldnn">False: oneDNN off on both sides (<see cref="MkldnnSwitch"/>, the peer's
+    /// <param name="mkldnn">False: oneDNN off on both sides (<see cref="EngineSwitches.OneDnnEnabled"/>, the peer's
     /// <c>torch.backends.mkldnn.enabled = False</c>).</param>
     public static List<BenchResult> Run(Device device, int repeats, bool withPyTorch, Action<string> log, IReadOnlyList<string>? only = null,
         bool mkldnn = true)
     {
         TorchRuntime.EnsureLoaded();
         torch.manual_seed(0);
-        MkldnnSwitch.Enabled = mkldnn;
+        EngineSwitches.OneDnnEnabled = mkldnn;
         var sync = device.type == DeviceType.CUDA ? () => torch.cuda.synchronize(device) : (Action?)null;
         var cases = new List<(string Name, Func<double> Run)>
         {

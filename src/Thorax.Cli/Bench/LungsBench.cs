@@ -68,14 +68,14 @@ internal static class LungsBench
     /// <param name="withPeer">Whether to run the PyTorch peer.</param>
     /// <param name="referenceWidths">True: each paper's width; false: <see cref="DefaultBaseChannels"/> for every model.</param>
     /// <param name="log">Progress messages.</param>
-    /// <param name="mkldnn">False: oneDNN off on both sides (<see cref="MkldnnSwitch"/>, the peer's
+    /// <param name="mkldnn">False: oneDNN off on both sides (<see cref="EngineSwitches.OneDnnEnabled"/>, the peer's
     /// <c>torch.backends.mkldnn.enabled = False</c>).</param>
     public static List<BenchResult> Run(IReadOnlyList<string> models, int repeats, bool withPeer, bool referenceWidths, Action<string> log,
         bool mkldnn = true)
     {
         TorchRuntime.EnsureLoaded();
         torch.manual_seed(0);
-        MkldnnSwitch.Enabled = mkldnn;
+        EngineSwitches.OneDnnEnabled = mkldnn;
         int? baseChannels = referenceWidths ? null : DefaultBaseChannels;
         using var x = torch.randn(new long[] { TrainBatch, 1, Size, Size }, ScalarType.Float32);
         using var u = torch.rand(new long[] { TrainBatch, 1, Size, Size }, ScalarType.Float32);

@@ -50,6 +50,7 @@ public static class TorchRuntime
             }
             torch.set_num_threads(ThreadsFromEnvironment(Environment.GetEnvironmentVariable(ThreadsVariable)));
             Volatile.Write(ref _loaded, true);
+            EngineSwitches.DisableNnpack();
             SetAllocationFill(ParseFill(Environment.GetEnvironmentVariable(FillVariable)));
         }
     }

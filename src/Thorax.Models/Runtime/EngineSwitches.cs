@@ -1,7 +1,5 @@
 using System.Runtime.InteropServices;
-using Thorax.Models.Runtime;
-
-namespace Thorax.Cli.Bench;
+namespace Thorax.Models.Runtime;
 
 /// <summary>
 /// libtorch's global oneDNN (mkldnn) switch, <c>at::globalContext().setUserEnabledMkldnn(bool)</c>: what Python's
@@ -9,9 +7,10 @@ namespace Thorax.Cli.Bench;
 /// only CUDA/cuDNN switches), so this calls the two exported C++ symbols of libtorch_cpu.so directly (Itanium ABI: the
 /// context is the first argument of the member function). With the switch off, convolutions (forward and backward)
 /// take ATen's own kernels (im2col + BLAS, <c>slow_conv2d</c> / <c>slow_conv_transpose2d</c>) instead of oneDNN's.
-/// Linux only; the bench commands use it for <c>--no-mkldnn</c>.
+/// Linux only; the bench commands use it for <c>--no-mkldnn</c>. <see cref="TorchRuntime.EnsureLoaded"/> turns NNPACK
+/// off (<see cref="DisableNnpack"/>).
 /// </summary>
-internal static class MkldnnSwitch
+public static class EngineSwitches
 {
     private const string Lib = "libtorch_cpu.so";
 
@@ -28,11 +27,29 @@ internal static class MkldnnSwitch
     [DllImport(Lib, EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
     private static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
 
-    /// <summary>Whether libtorch may use oneDNN (default true). Setting it also sets NNPACK's switch the same way: with
-    /// oneDNN off, libtorch 2.10 next tries NNPACK for convolutions, which this CPU lacks, and then logs "Could not
-    /// initialize NNPACK! Reason: Unsupported hardware." on every convolution call.</summary>
+    /// <summary>
+    /// Turns libtorch's NNPACK path off. libtorch 2.10 asks NNPACK first for float32 convolutions of batches of 16 or
+    /// more; on CPUs it does not support (this one) it logs "Could not initialize NNPACK! Reason: Unsupported
+    /// hardware." on every such call and falls back to oneDNN. With the switch off it goes to oneDNN at once.
+    /// </summary>
+    /// <returns>False where the switch is not reachable (not Linux, or another libtorch without the symbol).</returns>
+    internal static bool DisableNnpack()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            SetUserEnabledNnpack(GlobalContext(), false);
+            return true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether libtorch may use oneDNN (default true).</summary>
     /// <exception cref="PlatformNotSupportedException">Not Linux, or the symbols are missing from this libtorch.</exception>
-    public static bool Enabled
+    public static bool OneDnnEnabled
     {
         get
         {
@@ -43,7 +60,6 @@ internal static class MkldnnSwitch
         {
             Check();
             SetUserEnabledMkldnn(GlobalContext(), value);
-            SetUserEnabledNnpack(GlobalContext(), value);
         }
     }
 
