@@ -108,32 +108,23 @@ public static class OnnxReader
             return _buf.AsSpan(s.Start, s.Length).ToArray();
         }
 
-        private void Int64s(CodedInputStream input, uint tag, int end, string field, List<long> into)
-        {
-            switch (WireFormat.GetTagWireType(tag))
-            {
-                case WireFormat.WireType.Varint:
-                    into.Add(input.ReadInt64());
-                    break;
-                case WireFormat.WireType.LengthDelimited:
-                    var packed = Open(Delimited(input, tag, end, field));
-                    while (!packed.IsAtEnd) into.Add(packed.ReadInt64());
-                    break;
-                default:
-                    throw Error($"field {field} has wire type {WireFormat.GetTagWireType(tag)}, expected varint or packed");
-            }
-        }
+        private void Int64s(CodedInputStream input, uint tag, int end, string field, List<long> into) =>
+            Varints(input, tag, end, field, into, s => s.ReadInt64());
 
-        private void Int32s(CodedInputStream input, uint tag, int end, string field, List<int> into)
+        private void Int32s(CodedInputStream input, uint tag, int end, string field, List<int> into) =>
+            Varints(input, tag, end, field, into, s => s.ReadInt32());
+
+        /// <summary>A repeated varint field, one value per tag or packed.</summary>
+        private void Varints<T>(CodedInputStream input, uint tag, int end, string field, List<T> into, Func<CodedInputStream, T> read)
         {
             switch (WireFormat.GetTagWireType(tag))
             {
                 case WireFormat.WireType.Varint:
-                    into.Add(input.ReadInt32());
+                    into.Add(read(input));
                     break;
                 case WireFormat.WireType.LengthDelimited:
                     var packed = Open(Delimited(input, tag, end, field));
-                    while (!packed.IsAtEnd) into.Add(packed.ReadInt32());
+                    while (!packed.IsAtEnd) into.Add(read(packed));
                     break;
                 default:
                     throw Error($"field {field} has wire type {WireFormat.GetTagWireType(tag)}, expected varint or packed");
