@@ -1,5 +1,6 @@
 // Shared by the build (an inline MSBuild task in build/TorchSharpNative.targets) and by the tests, so it uses only the
 // base class library and stays in one file.
+#nullable enable
 using System;
 using System.Collections.Generic;
 using System.IO;

@@ -324,19 +324,21 @@ public sealed class OptimizerStateDict : IDisposable
                     break;
                 case Adam.State s:
                     s.Initialize(options);
-                    if (d is null) break;
-                    s.step = steps[i];
-                    (s.exp_avg, s.exp_avg_sq) = Swap(s.exp_avg, d["exp_avg"], s.exp_avg_sq, d["exp_avg_sq"]);
-                    s.max_exp_avg_sq = Replace(s.max_exp_avg_sq, d.GetValueOrDefault("max_exp_avg_sq"));
+                    if (d is not null) RestoreAdam(d, steps[i], ref s.step, ref s.exp_avg, ref s.exp_avg_sq, ref s.max_exp_avg_sq);
                     break;
                 case AdamW.State s:
                     s.Initialize(options);
-                    if (d is null) break;
-                    s.step = steps[i];
-                    (s.exp_avg, s.exp_avg_sq) = Swap(s.exp_avg, d["exp_avg"], s.exp_avg_sq, d["exp_avg_sq"]);
-                    s.max_exp_avg_sq = Replace(s.max_exp_avg_sq, d.GetValueOrDefault("max_exp_avg_sq"));
+                    if (d is not null) RestoreAdam(d, steps[i], ref s.step, ref s.exp_avg, ref s.exp_avg_sq, ref s.max_exp_avg_sq);
                     break;
             }
+        }
+
+        // Adam.State and AdamW.State are unrelated TorchSharp classes with the same fields.
+        static void RestoreAdam(Dictionary<string, Tensor> d, long step, ref long sStep, ref Tensor expAvg, ref Tensor expAvgSq, ref Tensor maxExpAvgSq)
+        {
+            sStep = step;
+            (expAvg, expAvgSq) = Swap(expAvg, d["exp_avg"], expAvgSq, d["exp_avg_sq"]);
+            maxExpAvgSq = Replace(maxExpAvgSq, d.GetValueOrDefault("max_exp_avg_sq"))!;
         }
 
         static (Tensor, Tensor) Swap(Tensor oldA, Tensor newA, Tensor oldB, Tensor newB)

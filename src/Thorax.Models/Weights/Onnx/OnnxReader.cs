@@ -149,33 +149,21 @@ public static class OnnxReader
             }
         }
 
-        private float[] DecodeFloats(Span s)
-        {
-            var bytes = _buf.AsSpan(s.Start, s.Length);
-            var result = new float[s.Length / 4];
-            if (BitConverter.IsLittleEndian)
-                MemoryMarshal.Cast<byte, float>(bytes).CopyTo(result);
-            else
-                for (var i = 0; i < result.Length; i++)
-                    result[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(4 * i, 4));
-            return result;
-        }
+        private float[] DecodeFloats(Span s) => DecodeLittleEndian<float>(s);
 
-        private long[] DecodeInt64s(Span s)
-        {
-            var bytes = _buf.AsSpan(s.Start, s.Length);
-            var result = new long[s.Length / 8];
-            for (var i = 0; i < result.Length; i++)
-                result[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes.Slice(8 * i, 8));
-            return result;
-        }
+        private long[] DecodeInt64s(Span s) => DecodeLittleEndian<long>(s);
 
-        private int[] DecodeInt32s(Span s)
+        private int[] DecodeInt32s(Span s) => DecodeLittleEndian<int>(s);
+
+        /// <summary>Whole little-endian elements of <typeparamref name="T"/> from a byte run (a trailing partial element is ignored).</summary>
+        private T[] DecodeLittleEndian<T>(Span s) where T : unmanaged
         {
-            var bytes = _buf.AsSpan(s.Start, s.Length);
-            var result = new int[s.Length / 4];
-            for (var i = 0; i < result.Length; i++)
-                result[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes.Slice(4 * i, 4));
+            var size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+            var result = new T[s.Length / size];
+            var dst = MemoryMarshal.AsBytes(result.AsSpan());
+            _buf.AsSpan(s.Start, dst.Length).CopyTo(dst);
+            if (!BitConverter.IsLittleEndian)
+                for (var i = 0; i < dst.Length; i += size) dst.Slice(i, size).Reverse();
             return result;
         }
 
