@@ -4,4 +4,6 @@ namespace Thorax.Synthetic;
 /// <param name="Side">Patient side.</param>
 /// <param name="Location">Where the air collects.</param>
 /// <param name="Size">Size class.</param>
-public sealed record PneumothoraxFinding(BodySide Side, PneumothoraxLocation Location, PneumothoraxSize Size);
+/// <param name="Tension">Tension variant: the mediastinum is shifted away from the affected side (rendered on real
+/// backgrounds only, <see cref="SynthOptions.TensionRate"/>).</param>
+public sealed record PneumothoraxFinding(BodySide Side, PneumothoraxLocation Location, PneumothoraxSize Size, bool Tension = false);

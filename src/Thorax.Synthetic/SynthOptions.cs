@@ -72,6 +72,20 @@ public sealed record SynthOptions
     /// <summary>Write report files (CANDID-PTX layout). Default true.</summary>
     public bool WriteReports { get; init; } = true;
 
+    /// <summary>Folder of real frontal chest X-rays with lung masks to insert findings into (<c>--background</c>):
+    /// <c>pairs.csv</c> (columns <c>image</c>, <c>mask</c>, paths relative to the CSV) or same-name files in
+    /// <c>images/</c> and <c>masks/</c>. Null (default): procedurally drawn chests.</summary>
+    public string? BackgroundDirectory { get; init; }
+
+    /// <summary>Real report corpus (<c>--report-corpus</c>): Indiana University <c>indiana_reports.csv</c> or a folder
+    /// holding it. When set, reports are built from real report sentences (negatives from reports whose findings agree
+    /// with the image, positives phrased like the corpus' MeSH-tagged ones); null (default): templated reports.</summary>
+    public string? ReportCorpus { get; init; }
+
+    /// <summary>Share of pneumothoraces that are tension pneumothoraces (mediastinal shift away from the affected side),
+    /// [0, 1]; used with <see cref="BackgroundDirectory"/> only. Default 0.1.</summary>
+    public double TensionRate { get; init; } = 0.1;
+
     /// <summary>Allow writing into an existing non-empty output folder. Default false.</summary>
     public bool Force { get; init; }
 
@@ -99,6 +113,11 @@ public sealed record SynthOptions
             throw new InvalidSynthOptionsException(nameof(PneumoniaRate),
                 $"HeartFailureRate + PneumoniaRate is {Fmt(HeartFailureRate + PneumoniaRate)}; valid range: sum in [0, 1].");
         Rate(nameof(DeviceRate), "--device-rate", DeviceRate);
+        Rate(nameof(TensionRate), "--tension-rate", TensionRate);
+        if (BackgroundDirectory is { Length: 0 })
+            throw new InvalidSynthOptionsException(nameof(BackgroundDirectory), "BackgroundDirectory (--background) must not be empty.");
+        if (ReportCorpus is { Length: 0 })
+            throw new InvalidSynthOptionsException(nameof(ReportCorpus), "ReportCorpus (--report-corpus) must not be empty.");
         if (!Enum.IsDefined(Shortcut))
             throw Bad(nameof(Shortcut), "--shortcut", Shortcut, "one of " + string.Join(", ", ShortcutNames));
         if (!Enum.IsDefined(ShortcutTarget))

@@ -14,7 +14,8 @@ internal sealed record StudyPlan(
     bool Monochrome1,
     StudyEncoding Encoding,
     int Age,
-    string Sex);
+    string Sex,
+    int Background = -1);
 
 /// <summary>Where the renderer put things, for the gaze simulator and the report writer.</summary>
 internal sealed record RenderInfo(
@@ -25,7 +26,11 @@ internal sealed record RenderInfo(
     BodySide? PneumoniaSide,
     string? PneumoniaZone,
     bool Effusion,
-    double CardiothoracicRatio);
+    double CardiothoracicRatio)
+{
+    /// <summary>Things a reader glances at besides anatomy and findings (devices, burned-in text), image pixels.</summary>
+    public IReadOnlyList<Vector2> Distractors { get; init; } = [];
+}
 
 /// <summary>Axis-aligned rectangle in pixels.</summary>
 internal readonly record struct RectangleF(float X, float Y, float Width, float Height)
