@@ -11,6 +11,9 @@ public sealed class StudyGenerator
     private readonly SynthOptions _options;
     private readonly Lazy<Textures> _textures;
     private readonly ConcurrentBag<ChestRenderer> _renderers = [];
+    private readonly ConcurrentBag<RealChestRenderer> _realRenderers = [];
+    private readonly BackgroundSet? _backgrounds;
+    private readonly int[] _backgroundOrder = [];
 
     /// <summary>Creates a generator; validates <paramref name="options"/>.</summary>
     /// <exception cref="InvalidSynthOptionsException">An option is out of range.</exception>
@@ -20,7 +23,28 @@ public sealed class StudyGenerator
         options.Validate();
         _options = options;
         _textures = new Lazy<Textures>(() => new Textures(options.ImageSize, options.Seed), LazyThreadSafetyMode.ExecutionAndPublication);
+        if (options.BackgroundDirectory is not null)
+        {
+            _backgrounds = BackgroundSet.Load(options.BackgroundDirectory);
+            // A seeded permutation of the usable backgrounds: study i uses background _backgroundOrder[i % count].
+            int count = _backgrounds.Backgrounds.Count;
+            _backgroundOrder = Enumerable.Range(0, count).ToArray();
+            var r = Rng.For(options.Seed, 20, 0);
+            for (int i = count - 1; i > 0; i--)
+            {
+                int j = r.Next(i + 1);
+                (_backgroundOrder[i], _backgroundOrder[j]) = (_backgroundOrder[j], _backgroundOrder[i]);
+            }
+        }
     }
+
+    /// <summary>The real backgrounds (with the skipped ones) when <see cref="SynthOptions.BackgroundDirectory"/> is
+    /// set; else null.</summary>
+    public BackgroundSet? Backgrounds => _backgrounds;
+
+    /// <summary>The background study <paramref name="index"/> is drawn on (real-background mode), else null.</summary>
+    public BackgroundImage? BackgroundOf(int index) =>
+        _backgrounds is null ? null : _backgrounds.Backgrounds[_backgroundOrder[index % _backgroundOrder.Length]];
 
     /// <summary>The options this generator was built with.</summary>
     public SynthOptions Options => _options;
@@ -38,6 +62,7 @@ public sealed class StudyGenerator
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _options.Count);
         var plan = Plan(index);
         int size = _options.ImageSize;
+        if (_backgrounds is not null) return GenerateOnBackground(index, plan, buffers);
 
         var anatomyRng = Rng.For(_options.Seed, 2, index);
         var anatomy = Anatomy.Create(ref anatomyRng, size, plan.Class == FindingClass.HeartFailure, plan.Sex == "F");
@@ -97,8 +122,11 @@ public sealed class StudyGenerator
     }
 
     /// <summary>The split of study <paramref name="index"/>: a low-discrepancy sequence, so every split gets
-    /// close to its fraction of the studies for any Count.</summary>
-    public DatasetSplit SplitOf(int index)
+    /// close to its fraction of the studies for any Count. With real backgrounds the sequence runs over backgrounds
+    /// (position index mod background count), so every study drawn on one background is in the same split.</summary>
+    public DatasetSplit SplitOf(int index) => SplitOfPosition(_backgrounds is null ? index : index % _backgroundOrder.Length);
+
+    private DatasetSplit SplitOfPosition(int index)
     {
         double offset = Frac(Rng.Mix((ulong)_options.Seed) / 18446744073709551616.0);
         double u = Frac(index * 0.6180339887498949 + offset);
@@ -119,7 +147,6 @@ public sealed class StudyGenerator
         double ul = r.NextDouble(), us = r.NextDouble();
         var loc = ul < 0.45 ? PneumothoraxLocation.Apical : ul < 0.8 ? PneumothoraxLocation.Lateral : PneumothoraxLocation.Basal;
         var size = us < 0.4 ? PneumothoraxSize.Small : us < 0.75 ? PneumothoraxSize.Moderate : PneumothoraxSize.Large;
-        var ptx = hasPtx ? new PneumothoraxFinding(side, loc, size) : null;
 
         var devices = SupportDevices.None;
         bool anyDevice = r.Chance(o.DeviceRate);
@@ -148,8 +175,74 @@ public sealed class StudyGenerator
         };
         int age = 20 + r.Next(61);
         string sex = r.Chance(0.5) ? "F" : "M";
-        return new StudyPlan(index, split, cls, ptx, devices, tubeSide, cue, mono1, enc, age, sex);
+        // Drawn last, so procedural plans are unchanged by it; tension is rendered on real backgrounds only.
+        bool tension = r.Chance(o.TensionRate) && _backgrounds is not null;
+        var ptx = hasPtx ? new PneumothoraxFinding(side, loc, size, tension) : null;
+        int background = _backgrounds is null ? -1 : _backgroundOrder[index % _backgroundOrder.Length];
+        return new StudyPlan(index, split, cls, ptx, devices, tubeSide, cue, mono1, enc, age, sex, background);
     }
+
+    private SyntheticStudy GenerateOnBackground(int index, StudyPlan plan, StudyBuffers? buffers)
+    {
+        int size = _options.ImageSize;
+        var bg = _backgrounds!.Backgrounds[plan.Background];
+        var chest = RealChest.Prepare(bg, size);
+        if (buffers is not null && buffers.Size != size)
+            throw new ArgumentException($"Buffers are for {buffers.Size} px, the generator for {size} px.", nameof(buffers));
+        if (!_realRenderers.TryTake(out var renderer))
+            renderer = new RealChestRenderer(size, _textures.Value, _options.Shortcut);
+        try
+        {
+            var renderRng = Rng.For(_options.Seed, 3, index);
+            var info = renderer.Render(plan, chest, ref renderRng, buffers);
+            var img12 = buffers?.Image12 ?? new ushort[size * size];
+            var img8 = buffers?.Image8 ?? new byte[size * size];
+            Quantize.To12And8(renderer.Brightness, img12, img8);
+            var gazeRng = Rng.For(_options.Seed, 4, index);
+            var fixations = GazeSimulator.Simulate(info, size, ref gazeRng);
+            var reportRng = Rng.For(_options.Seed, 5, index);
+            var (report, source) = WriteReport(plan, info, ref reportRng);
+            return new SyntheticStudy
+            {
+                Index = index,
+                Id = MakeId(index),
+                PatientId = "P" + (index + 1).ToString("D8", CultureInfo.InvariantCulture),
+                StudyInstanceUid = MakeUid(11, index),
+                SopInstanceUid = MakeUid(12, index),
+                Age = plan.Age,
+                Sex = plan.Sex,
+                Split = plan.Split,
+                Width = size,
+                Height = size,
+                PixelSpacingMm = Math.Round(0.35 * 1024.0 / size, 6),
+                Image12 = img12,
+                Image8 = img8,
+                Monochrome1 = plan.Monochrome1,
+                Encoding = plan.Encoding,
+                RightLungMask = renderer.RightLungMask,
+                LeftLungMask = renderer.LeftLungMask,
+                HeartMask = renderer.HeartMask,
+                PneumothoraxMask = renderer.PneumothoraxMask,
+                PneumothoraxPixels = renderer.PneumothoraxPixels,
+                EvidenceMask = renderer.EvidenceMask,
+                Class = plan.Class,
+                Pneumothorax = plan.Pneumothorax,
+                Devices = plan.Devices,
+                ShortcutCue = plan.ShortcutCue,
+                Fixations = fixations,
+                Report = report,
+                ReportSource = source,
+                Background = bg.Name,
+            };
+        }
+        finally
+        {
+            _realRenderers.Add(renderer);
+        }
+    }
+
+    private (string Text, string? Source) WriteReport(StudyPlan plan, RenderInfo info, ref Rng rng) =>
+        (ReportWriter.Write(plan, info, ref rng), null);
 
     private string MakeId(int index)
     {

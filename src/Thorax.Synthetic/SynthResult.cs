@@ -14,4 +14,10 @@ public sealed record SynthResult(string OutputDirectory, int Studies, int Train,
 {
     /// <summary>Throughput in studies per second (wall clock, all files included).</summary>
     public double StudiesPerSecond => Elapsed.TotalSeconds > 0 ? Studies / Elapsed.TotalSeconds : 0;
+
+    /// <summary>Real backgrounds used (real-background mode), else 0.</summary>
+    public int BackgroundsUsed { get; init; }
+
+    /// <summary>Backgrounds skipped as unusable, with the file and reason (real-background mode).</summary>
+    public IReadOnlyList<SkippedBackground> BackgroundsSkipped { get; init; } = [];
 }

@@ -78,7 +78,11 @@ public static class SyntheticDatasetWriter
         sw.Stop();
         int train = records.Count(r => r.Split == DatasetSplit.Train), val = records.Count(r => r.Split == DatasetSplit.Validation);
         int ptx = records.Count(r => r.Pneumothorax is not null);
-        files += Manifest.Write(layout, records, options);
-        return new SynthResult(root, records.Length, train, val, records.Length - train - val, ptx, files, sw.Elapsed);
+        files += Manifest.Write(layout, records, options, gen.Backgrounds);
+        return new SynthResult(root, records.Length, train, val, records.Length - train - val, ptx, files, sw.Elapsed)
+        {
+            BackgroundsUsed = gen.Backgrounds is null ? 0 : records.Select(r => r.Background).Distinct().Count(),
+            BackgroundsSkipped = gen.Backgrounds?.Skipped ?? [],
+        };
     }
 }

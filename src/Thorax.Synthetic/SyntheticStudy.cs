@@ -86,6 +86,18 @@ public sealed class SyntheticStudy
     /// <summary>Templated radiology report (FINDINGS and IMPRESSION sections) consistent with the labels.</summary>
     public required string Report { get; init; }
 
+    /// <summary>Where the evidence of a heart-failure or pneumonia class is (enlarged cardiac silhouette, perihilar haze,
+    /// effusion; airspace opacity), 0/255; null for procedural studies, all zero for a normal class.</summary>
+    public byte[]? EvidenceMask { get; init; }
+
+    /// <summary>The real background's name (file name) for studies made with
+    /// <see cref="SynthOptions.BackgroundDirectory"/>; null for procedural studies.</summary>
+    public string? Background { get; init; }
+
+    /// <summary>Identifier of the real report the text was built from (Indiana uid) when
+    /// <see cref="SynthOptions.ReportCorpus"/> is set; else null.</summary>
+    public string? ReportSource { get; init; }
+
     /// <summary>Union of both lung masks, 0/255 (a new array).</summary>
     public byte[] LungMask() => LungMask(new byte[RightLungMask.Length]);
 

@@ -34,12 +34,23 @@ internal static class SynthCommand
         var noGaze = new Option<bool>("--no-gaze") { Description = "Do not write gaze files (EGD-CXR, REFLACX)." };
         var noReports = new Option<bool>("--no-reports") { Description = "Do not write reports (CANDID-PTX)." };
         var force = new Option<bool>("--force") { Description = "Write into a non-empty output folder." };
+        var background = new Option<string?>("--background")
+        {
+            Description = "Folder of real frontal X-rays with lung masks (pairs.csv with image,mask columns, or same-name files in images/ and masks/): " +
+                          "findings, devices and cues are inserted into them instead of drawing procedural chests.",
+        };
+        var corpus = new Option<string?>("--report-corpus")
+        {
+            Description = "Indiana University indiana_reports.csv (or its folder) to build reports from real sentences; 'none' for templated reports. " +
+                          "Default with --background: <background>/../reports when it holds indiana_reports.csv, else templated.",
+        };
+        var tension = new Option<double>("--tension-rate") { Description = "Share of pneumothoraces with tension (mediastinal shift) [0, 1]; real backgrounds only.", DefaultValueFactory = _ => d.TensionRate };
         var examples = new Option<string?>("--examples")
         {
             Description = $"Also write example files into this folder: {SyntheticExamples.ExamplesFile}, {SyntheticExamples.TruthFile}, {SyntheticExamples.GazeFile}, {SyntheticExamples.ReportsFile}.",
         };
         var cmd = new Command("synth", "Synthetic chest X-ray studies with masks, SIIM RLE, gaze (EGD-CXR, REFLACX), reports (CANDID-PTX), DICOM and splits.")
-            { output, n, seed, size, ptx, chf, pneumonia, devices, shortcut, rate, target, train, val, mono1, dicom, quality, png16, noGaze, noReports, force, examples };
+            { output, n, seed, size, ptx, chf, pneumonia, devices, shortcut, rate, target, train, val, mono1, dicom, quality, png16, noGaze, noReports, force, examples, background, corpus, tension };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var options = d with
@@ -51,7 +62,9 @@ internal static class SynthCommand
                 ValidationFraction = r.GetValue(val), Monochrome1Rate = r.GetValue(mono1), Dicom = SynthOptions.ParseDicom(r.GetValue(dicom)!),
                 JpegQuality = r.GetValue(quality), Write16BitPng = r.GetValue(png16), WriteGaze = !r.GetValue(noGaze),
                 WriteReports = !r.GetValue(noReports), Force = r.GetValue(force),
+                BackgroundDirectory = r.GetValue(background), TensionRate = r.GetValue(tension),
             };
+            options = options with { ReportCorpus = ResolveCorpus(r.GetValue(corpus), options.BackgroundDirectory) };
             options.Validate();
             string? exampleDir = r.GetValue(examples);
             if (exampleDir is not null && exampleDir.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
@@ -67,11 +80,29 @@ internal static class SynthCommand
             Console.WriteLine($"wrote {result.Studies} studies ({result.Train} train, {result.Validation} validation, {result.Test} test; " +
                               $"{result.Pneumothorax} with pneumothorax) to {Path.GetFullPath(result.OutputDirectory)} in {result.Elapsed.TotalSeconds:F1} s " +
                               $"({result.StudiesPerSecond:F1} studies/s)");
+            if (options.BackgroundDirectory is not null)
+            {
+                Console.WriteLine($"backgrounds: {result.BackgroundsUsed} used, {result.BackgroundsSkipped.Count} skipped (listed in manifest.json)");
+                foreach (var sk in result.BackgroundsSkipped.Take(10)) Console.WriteLine($"  skipped {sk.Path}: {sk.Reason}");
+                if (result.BackgroundsSkipped.Count > 10) Console.WriteLine($"  ... and {result.BackgroundsSkipped.Count - 10} more");
+            }
+            if (options.WriteReports)
+                Console.WriteLine(options.ReportCorpus is null ? "reports: templated" : $"reports: real sentences from {Path.GetFullPath(options.ReportCorpus)}");
             if (exampleDir is not null)
                 foreach (var path in SyntheticExamples.WriteAll(options, exampleDir))
                     Console.WriteLine("wrote " + Path.GetFullPath(path));
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>--report-corpus: 'none' = templated; a path = that corpus; absent = the reports/ folder beside a
+    /// background folder when it holds indiana_reports.csv.</summary>
+    private static string? ResolveCorpus(string? given, string? background)
+    {
+        if (given is not null) return string.Equals(given, "none", StringComparison.OrdinalIgnoreCase) ? null : given;
+        if (background is null) return null;
+        string sibling = Path.Combine(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(background))) ?? ".", "reports");
+        return File.Exists(Path.Combine(sibling, "indiana_reports.csv")) ? sibling : null;
     }
 }

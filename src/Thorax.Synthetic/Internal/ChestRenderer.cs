@@ -336,7 +336,7 @@ internal sealed partial class ChestRenderer
 
     /// <summary>Adds an (optionally rotated) anisotropic Gaussian bump of height <paramref name="amp"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot pixel loop, called a few times per study
-    private static void AddGaussian(Raster dst, float cx, float cy, float sx, float sy, float amp, float rot = 0f)
+    internal static void AddGaussian(Raster dst, float cx, float cy, float sx, float sy, float amp, float rot = 0f)
     {
         float r = 3f * MathF.Max(sx, sy);
         int x0 = Math.Max(0, (int)(cx - r)), x1 = Math.Min(dst.Width - 1, (int)(cx + r));

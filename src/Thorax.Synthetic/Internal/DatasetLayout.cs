@@ -14,6 +14,7 @@ internal sealed class DatasetLayout(string root, SynthOptions options)
     public string LungMasks => Path.Combine(Root, "masks", "lungs");
     public string HeartMasks => Path.Combine(Root, "masks", "heart");
     public string PtxMasks => Path.Combine(Root, "masks", "pneumothorax");
+    public string EvidenceMasks => Path.Combine(Root, "masks", "evidence");
     public string Siim => Path.Combine(Root, "siim");
     public string MontgomeryImages => Path.Combine(Root, "montgomery", "CXR_png");
     public string MontgomeryLeft => Path.Combine(Root, "montgomery", "ManualMask", "leftMask");
@@ -34,6 +35,7 @@ internal sealed class DatasetLayout(string root, SynthOptions options)
         foreach (var d in new[] { Images, LungMasks, HeartMasks, PtxMasks, Siim, MontgomeryImages, MontgomeryLeft, MontgomeryRight, Splits })
             Directory.CreateDirectory(d);
         if (options.Write16BitPng) Directory.CreateDirectory(Images16);
+        if (options.BackgroundDirectory is not null) Directory.CreateDirectory(EvidenceMasks);
         if (options.WriteGaze) { Directory.CreateDirectory(Egd); Directory.CreateDirectory(ReflacxCases); }
         if (options.WriteReports) Directory.CreateDirectory(Candid);
     }
@@ -52,6 +54,7 @@ internal sealed class DatasetLayout(string root, SynthOptions options)
         File.WriteAllBytes(Path.Combine(LungMasks, name), Png8(scratch is null ? st.LungMask() : st.LungMask(scratch.Lungs), w, h));
         File.WriteAllBytes(Path.Combine(HeartMasks, name), Png8(st.HeartMask, w, h));
         File.WriteAllBytes(Path.Combine(PtxMasks, name), Png8(st.PneumothoraxMask, w, h));
+        if (st.EvidenceMask is { } evidence) { File.WriteAllBytes(Path.Combine(EvidenceMasks, name), Png8(evidence, w, h)); files++; }
         File.WriteAllBytes(Path.Combine(MontgomeryLeft, name), Png8(st.LeftLungMask, w, h));
         File.WriteAllBytes(Path.Combine(MontgomeryRight, name), Png8(st.RightLungMask, w, h));
         files += 5;

@@ -31,7 +31,7 @@ internal static class DatasetTables
         var sb = new StringBuilder();
         Csv.Line(sb, "id", "index", "patient_id", "split", "class", "pneumothorax", "ptx_side", "ptx_location", "ptx_size",
             "ptx_pixels", "chest_tube", "ecg_leads", "shortcut_cue", "photometric", "encoding", "age", "sex",
-            "study_instance_uid", "sop_instance_uid", "width", "height", "report");
+            "study_instance_uid", "sop_instance_uid", "width", "height", "report", "ptx_tension", "background", "report_source");
         foreach (var r in records)
         {
             var p = r.Pneumothorax;
@@ -40,7 +40,8 @@ internal static class DatasetTables
                 I(r.PneumothoraxPixels), (r.Devices & SupportDevices.ChestTube) != 0 ? "1" : "0",
                 (r.Devices & SupportDevices.EcgLeads) != 0 ? "1" : "0", r.ShortcutCue ? "1" : "0",
                 r.Monochrome1 ? "MONOCHROME1" : "MONOCHROME2", Name(r.Encoding), I(r.Age), r.Sex,
-                r.StudyInstanceUid, r.SopInstanceUid, I(r.Width), I(r.Height), r.Report);
+                r.StudyInstanceUid, r.SopInstanceUid, I(r.Width), I(r.Height), r.Report, p is { Tension: true } ? "1" : "0",
+                r.Background ?? "", r.ReportSource ?? "");
         }
         Csv.Write(Path.Combine(layout.Root, "studies.csv"), sb);
         return 1;

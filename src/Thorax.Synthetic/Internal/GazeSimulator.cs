@@ -4,7 +4,8 @@ namespace Thorax.Synthetic.Internal;
 
 /// <summary>Simulated radiologist reading of a PA film: an initial central glance, a systematic survey of
 /// six lung zones (right-then-left or the reverse), heart, mediastinum and costophrenic angles, with clusters
-/// of longer fixations on each finding and a confirming return to it at the end. Durations are log-normal
+/// of longer fixations on each finding, glances at devices and burned-in text, and a confirming return to each
+/// finding at the end. Durations are log-normal
 /// (median 0.22 s survey, 0.35 s dwell) and saccades take 20-50 ms.</summary>
 internal static class GazeSimulator
 {
@@ -60,6 +61,10 @@ internal static class GazeSimulator
         Add(new Vector2(size * 0.5f, rl.Y + rl.Height * 0.25f), 0.22, ref rng);
         Add(new Vector2(rl.X + rl.Width * 0.1f, rl.Y + rl.Height * 0.95f), 0.2, ref rng);
         Add(new Vector2(ll.X + ll.Width * 0.9f, ll.Y + ll.Height * 0.95f), 0.2, ref rng);
+        // Devices and burned-in text draw a glance or two (none on studies without them, so the draws above are
+        // unchanged for those).
+        foreach (var d in info.Distractors)
+            if (rng.Chance(0.6)) Dwell((d, 0.015f * size), 1 + rng.Next(2), ref rng);
         for (int i = 0; i < findings.Count; i++)
         {
             if (!noticed[i]) Dwell(findings[i], 4 + rng.Next(5), ref rng);

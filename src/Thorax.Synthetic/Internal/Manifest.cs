@@ -8,7 +8,7 @@ internal static class Manifest
 {
     public const string Format = "thorax-synth/1";
 
-    public static int Write(DatasetLayout layout, IReadOnlyList<StudyRecord> records, SynthOptions o)
+    public static int Write(DatasetLayout layout, IReadOnlyList<StudyRecord> records, SynthOptions o, BackgroundSet? backgrounds = null)
     {
         using var fs = File.Create(Path.Combine(layout.Root, "manifest.json"));
         using var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true });
@@ -34,7 +34,30 @@ internal static class Manifest
         w.WriteBoolean("write16BitPng", o.Write16BitPng);
         w.WriteBoolean("writeGaze", o.WriteGaze);
         w.WriteBoolean("writeReports", o.WriteReports);
+        if (o.BackgroundDirectory is not null)
+        {
+            w.WriteNumber("tensionRate", o.TensionRate);
+            w.WriteString("background", Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(o.BackgroundDirectory))));
+        }
+        if (o.ReportCorpus is not null) w.WriteString("reportCorpus", Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(o.ReportCorpus))));
         w.WriteEndObject();
+        if (backgrounds is not null)
+        {
+            w.WriteStartObject("backgrounds");
+            w.WriteNumber("usable", backgrounds.Backgrounds.Count);
+            w.WriteNumber("used", records.Select(r => r.Background).Distinct().Count());
+            w.WriteNumber("skipped", backgrounds.Skipped.Count);
+            w.WriteStartArray("skippedFiles");
+            foreach (var sk in backgrounds.Skipped)
+            {
+                w.WriteStartObject();
+                w.WriteString("file", Path.GetRelativePath(backgrounds.Directory, sk.Path).Replace('\\', '/'));
+                w.WriteString("reason", sk.Reason);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
 
         w.WriteStartObject("counts");
         w.WriteNumber("studies", records.Count);
@@ -43,6 +66,7 @@ internal static class Manifest
         foreach (var c in Enum.GetValues<FindingClass>())
             w.WriteNumber(DatasetTables.Name(c), records.Count(r => r.Class == c));
         w.WriteNumber("pneumothorax", records.Count(r => r.Pneumothorax is not null));
+        if (backgrounds is not null) w.WriteNumber("tension", records.Count(r => r.Pneumothorax is { Tension: true }));
         w.WriteNumber("shortcutCue", records.Count(r => r.ShortcutCue));
         w.WriteNumber("fixations", records.Sum(r => r.Fixations.Count));
         w.WriteNumber("monochrome1", records.Count(r => r.Monochrome1 && r.Encoding != StudyEncoding.None));
@@ -64,11 +88,12 @@ internal static class Manifest
         w.WriteEndObject();
 
         w.WriteStartObject("layout");
-        w.WriteString("studies.csv", "one row per study: labels, pneumothorax side/location/size/pixels, devices, shortcut cue, DICOM photometric/encoding, report");
+        w.WriteString("studies.csv", "one row per study: labels, pneumothorax side/location/size/pixels, devices, shortcut cue, DICOM photometric/encoding, report, tension, real background file, report source");
         w.WriteString("splits/", "train.txt, validation.txt, test.txt: study ids");
         w.WriteString("images/", "<id>.png, 8-bit greyscale, MONOCHROME2");
         if (o.Write16BitPng) w.WriteString("images16/", "<id>.png, 16-bit greyscale holding 12-bit values (0..4095)");
-        w.WriteString("masks/", "lungs/, heart/, pneumothorax/: <id>.png, 0/255");
+        w.WriteString("masks/", o.BackgroundDirectory is null ? "lungs/, heart/, pneumothorax/: <id>.png, 0/255"
+            : "lungs/, heart/, pneumothorax/, evidence/ (where a heart-failure or pneumonia class shows): <id>.png, 0/255");
         w.WriteString("siim/train-rle.csv", "SIIM-ACR: 'ImageId, EncodedPixels', relative column-major RLE, ImageId = SOP instance UID, -1 = none");
         if (o.Dicom != DicomOutput.None)
             w.WriteString("mimic-cxr/", "files/pNN/pNNNNNNNN/sNNNNNNNN/<id>.dcm: DX For Presentation; encoding per studies.csv: " +

@@ -15,6 +15,7 @@ internal sealed class StudyBuffers
         LeftLung = new byte[n];
         Heart = new byte[n];
         Pneumothorax = new byte[n];
+        Evidence = new byte[n];
         Lungs = new byte[n];
     }
 
@@ -25,6 +26,9 @@ internal sealed class StudyBuffers
     public byte[] LeftLung { get; }
     public byte[] Heart { get; }
     public byte[] Pneumothorax { get; }
+
+    /// <summary>Where the evidence of a heart-failure or pneumonia class is (real backgrounds).</summary>
+    public byte[] Evidence { get; }
 
     /// <summary>Scratch for the union of both lung masks (<see cref="SyntheticStudy.LungMask(byte[])"/>).</summary>
     public byte[] Lungs { get; }

@@ -5,13 +5,14 @@ internal sealed record StudyRecord(
     int Index, string Id, string PatientId, string StudyInstanceUid, string SopInstanceUid, DatasetSplit Split,
     FindingClass Class, PneumothoraxFinding? Pneumothorax, int PneumothoraxPixels, SupportDevices Devices,
     bool ShortcutCue, bool Monochrome1, StudyEncoding Encoding, int Age, string Sex, int Width, int Height,
-    IReadOnlyList<Fixation> Fixations, string Report, string SiimRle, string StandardRle)
+    IReadOnlyList<Fixation> Fixations, string Report, string SiimRle, string StandardRle, string? Background = null,
+    string? ReportSource = null)
 {
     public static StudyRecord From(SyntheticStudy s) => new(
         s.Index, s.Id, s.PatientId, s.StudyInstanceUid, s.SopInstanceUid, s.Split, s.Class, s.Pneumothorax,
         s.PneumothoraxPixels, s.Devices, s.ShortcutCue, s.Monochrome1, s.Encoding, s.Age, s.Sex, s.Width, s.Height,
         s.Fixations, s.Report, Thorax.Data.Siim.SiimRle.Encode(s.PneumothoraxMask, s.Width, s.Height),
-        Thorax.Data.Siim.StandardRle.Encode(s.PneumothoraxMask, s.Width, s.Height));
+        Thorax.Data.Siim.StandardRle.Encode(s.PneumothoraxMask, s.Width, s.Height), s.Background, s.ReportSource);
 
     /// <summary>REFLACX-style case id (P&lt;phase&gt;R&lt;6 digits&gt;), unique per index.</summary>
     public string ReflacxId => ReflacxIdOf(Index);
