@@ -18,6 +18,7 @@ public static class Program
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(SiimCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
+        root.Subcommands.Add(EvalsetCommand.Create());
         root.Subcommands.Add(LungsCommand.Create());
         return root.Parse(args).Invoke();
     }

@@ -29,9 +29,7 @@ internal static class DatasetTables
     private static int WriteStudies(DatasetLayout layout, IReadOnlyList<StudyRecord> records)
     {
         var sb = new StringBuilder();
-        Csv.Line(sb, "id", "index", "patient_id", "split", "class", "pneumothorax", "ptx_side", "ptx_location", "ptx_size",
-            "ptx_pixels", "chest_tube", "ecg_leads", "shortcut_cue", "photometric", "encoding", "age", "sex",
-            "study_instance_uid", "sop_instance_uid", "width", "height", "report", "ptx_tension", "background", "report_source");
+        Csv.Line(sb, [.. Thorax.Data.Datasets.StudyTableColumns.Names]);
         foreach (var r in records)
         {
             var p = r.Pneumothorax;
