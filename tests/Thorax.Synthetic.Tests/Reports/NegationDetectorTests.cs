@@ -1,3 +1,4 @@
+using Thorax.Data.Reports;
 using Thorax.Synthetic.Internal;
 
 namespace Thorax.Synthetic.Tests.Reports;
@@ -83,4 +84,39 @@ public class NegationDetectorTests
     [InlineData("Cholecystectomy clips are present.", (int)(SentenceTopic.Device))]
     [InlineData("The costophrenic angles are sharp.", (int)(SentenceTopic.Effusion))]
     public void Topics(string sentence, int expected) => Assert.Equal((SentenceTopic)expected, SentenceTopics.Classify(sentence));
+
+    private static string? Subset(string name)
+    {
+        var shared = TestUtil.SharedData();
+        string? f = shared is null ? null : Path.Combine(shared, "reports", name);
+        Skip.If(f is null || !File.Exists(f), $"../shared/data/reports/{name} not found; the Indiana University report subsets are not available on this machine");
+        return f;
+    }
+
+    /// <summary>The corpus' sample of reports that deny a pneumothorax: every mention reads as negated.</summary>
+    [SkippableFact]
+    public void RealNegatedSample_AllMentionsNegated()
+    {
+        var reports = IndianaReport.Read(Subset("subset_pneumothorax_negated_sample50.csv")!);
+        int withMention = 0;
+        foreach (var r in reports)
+        {
+            var mentions = SentenceSplitter.Split(r.Text).Where(s => SentenceTopics.PneumothoraxTerm.IsMatch(s)).ToList();
+            if (mentions.Count > 0) withMention++;
+            foreach (var s in mentions)
+                Assert.True(NegationDetector.IsNegated(s, SentenceTopics.PneumothoraxTerm), $"uid {r.Uid}: {s}");
+        }
+        Assert.True(withMention >= 45, $"only {withMention} of {reports.Count} reports mention pneumothorax");
+    }
+
+    /// <summary>The MeSH-tagged positives: nearly all state (or hedge) a pneumothorax. Known exceptions: uid 830 describes
+    /// an apical air collection without the word, uid 3056 (tagged hydropneumothorax) says "No visualized pneumothorax.".</summary>
+    [SkippableFact]
+    public void RealPositives_MostlyAsserted()
+    {
+        var reports = IndianaReport.Read(Subset("subset_pneumothorax_positive_mesh.csv")!);
+        int positive = reports.Count(r => SentenceSplitter.Split(r.Text)
+            .Any(s => NegationDetector.Classify(s, SentenceTopics.PneumothoraxTerm) is MentionStatus.Asserted or MentionStatus.Uncertain));
+        Assert.True(positive >= reports.Count - 2, $"{positive} of {reports.Count} positives read as asserted");
+    }
 }
