@@ -14,6 +14,7 @@ public sealed class StudyGenerator
     private readonly ConcurrentBag<RealChestRenderer> _realRenderers = [];
     private readonly BackgroundSet? _backgrounds;
     private readonly int[] _backgroundOrder = [];
+    private readonly ReportCorpus? _corpus;
 
     /// <summary>Creates a generator; validates <paramref name="options"/>.</summary>
     /// <exception cref="InvalidSynthOptionsException">An option is out of range.</exception>
@@ -23,6 +24,7 @@ public sealed class StudyGenerator
         options.Validate();
         _options = options;
         _textures = new Lazy<Textures>(() => new Textures(options.ImageSize, options.Seed), LazyThreadSafetyMode.ExecutionAndPublication);
+        if (options.ReportCorpus is not null) _corpus = ReportCorpus.Load(options.ReportCorpus);
         if (options.BackgroundDirectory is not null)
         {
             _backgrounds = BackgroundSet.Load(options.BackgroundDirectory);
@@ -83,7 +85,7 @@ public sealed class StudyGenerator
             var gazeRng = Rng.For(_options.Seed, 4, index);
             var fixations = GazeSimulator.Simulate(info, size, ref gazeRng);
             var reportRng = Rng.For(_options.Seed, 5, index);
-            string report = ReportWriter.Write(plan, info, ref reportRng);
+            var (report, reportSource) = WriteReport(plan, info, ref reportRng);
 
             return new SyntheticStudy
             {
@@ -113,6 +115,7 @@ public sealed class StudyGenerator
                 ShortcutCue = plan.ShortcutCue,
                 Fixations = fixations,
                 Report = report,
+                ReportSource = reportSource,
             };
         }
         finally
@@ -241,8 +244,15 @@ public sealed class StudyGenerator
         }
     }
 
-    private (string Text, string? Source) WriteReport(StudyPlan plan, RenderInfo info, ref Rng rng) =>
-        (ReportWriter.Write(plan, info, ref rng), null);
+    /// <summary>The report corpus in use (<see cref="SynthOptions.ReportCorpus"/>), else null.</summary>
+    internal ReportCorpus? Corpus => _corpus;
+
+    private (string Text, string? Source) WriteReport(StudyPlan plan, RenderInfo info, ref Rng rng)
+    {
+        if (_corpus is null) return (ReportWriter.Write(plan, info, ref rng), null);
+        var r = _corpus.Write(plan, info, ref rng);
+        return (r.Text, r.SourceUid);
+    }
 
     private string MakeId(int index)
     {

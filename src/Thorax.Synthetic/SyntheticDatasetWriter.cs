@@ -78,7 +78,7 @@ public static class SyntheticDatasetWriter
         sw.Stop();
         int train = records.Count(r => r.Split == DatasetSplit.Train), val = records.Count(r => r.Split == DatasetSplit.Validation);
         int ptx = records.Count(r => r.Pneumothorax is not null);
-        files += Manifest.Write(layout, records, options, gen.Backgrounds);
+        files += Manifest.Write(layout, records, options, gen.Backgrounds, gen.Corpus);
         return new SynthResult(root, records.Length, train, val, records.Length - train - val, ptx, files, sw.Elapsed)
         {
             BackgroundsUsed = gen.Backgrounds is null ? 0 : records.Select(r => r.Background).Distinct().Count(),

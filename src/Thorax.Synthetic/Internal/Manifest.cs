@@ -8,7 +8,8 @@ internal static class Manifest
 {
     public const string Format = "thorax-synth/1";
 
-    public static int Write(DatasetLayout layout, IReadOnlyList<StudyRecord> records, SynthOptions o, BackgroundSet? backgrounds = null)
+    public static int Write(DatasetLayout layout, IReadOnlyList<StudyRecord> records, SynthOptions o, BackgroundSet? backgrounds = null,
+        ReportCorpus? corpus = null)
     {
         using var fs = File.Create(Path.Combine(layout.Root, "manifest.json"));
         using var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true });
@@ -41,6 +42,19 @@ internal static class Manifest
         }
         if (o.ReportCorpus is not null) w.WriteString("reportCorpus", Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(o.ReportCorpus))));
         w.WriteEndObject();
+        if (corpus is not null)
+        {
+            w.WriteStartObject("reportCorpus");
+            w.WriteNumber("reports", corpus.TotalReports);
+            w.WriteNumber("normalReports", corpus.NormalReports);
+            w.WriteNumber("eligibleNegativeReports", corpus.EligibleNegativeReports);
+            w.WriteNumber("sentencePool", corpus.SentencePool);
+            w.WriteNumber("droppedSentencesWithXxxx", corpus.DroppedXxxxSentences);
+            w.WriteNumber("droppedDeviceSentences", corpus.DroppedDeviceSentences);
+            w.WriteNumber("droppedAbnormalSentences", corpus.DroppedAbnormalSentences);
+            w.WriteNumber("sourceReportsUsed", records.Select(r => r.ReportSource).Distinct().Count());
+            w.WriteEndObject();
+        }
         if (backgrounds is not null)
         {
             w.WriteStartObject("backgrounds");

@@ -33,13 +33,30 @@ internal sealed partial class RealChestRenderer
         Blur.Gaussian(_cov, MathF.Max(0.7f, 0.006f * s), _scratch);
         var bd = _b.Data;
         var c2 = _cov.Data;
+        // The density the new part takes: per row, the silhouette's own brightness just inside each border (so the
+        // widened heart does not get a band brighter than the heart itself).
+        var rowLevelR = new float[s];
+        var rowLevelL = new float[s];
+        int inset = Math.Max(2, (int)(0.025f * s));
+        for (int y = 0; y < s; y++)
+        {
+            rowLevelR[y] = rowLevelL[y] = heartLevel;
+            if (y < y0 || y > y1) continue;
+            rowLevelR[y] = MeanRow(y, r.Medial(y) + 1, r.Medial(y) + inset, heartLevel);
+            rowLevelL[y] = MeanRow(y, l.Medial(y) - inset, l.Medial(y) - 1, heartLevel);
+        }
+        float mid = 0.5f * (r.Right + l.Left);
         double sx = 0, sy = 0;
         long cnt = 0;
         for (int i = 0; i < bd.Length; i++)
         {
             float c = c2[i];
             bool lung = (right[i] | left[i]) != 0;
-            if (c > 0.002f && lung) bd[i] += c * 0.9f * MathF.Max(0f, heartLevel - bd[i]);
+            int yy = i / s;
+            float level = (i % s) < mid ? rowLevelR[yy] : rowLevelL[yy];
+            int xx = i % s;
+            bool interior = yy >= y0 && yy <= y1 && xx > r.Medial(yy) + inset && xx < l.Medial(yy) - inset;
+            if (c > 0.002f && !interior) bd[i] += c * 0.95f * MathF.Max(0f, level - bd[i]);
             if (heart[i] != 0 || (lung && c >= 0.5f))
             {
                 heart[i] = 255;
@@ -49,6 +66,15 @@ internal sealed partial class RealChestRenderer
         }
         center = cnt > 0 ? new Vector2((float)(sx / cnt), (float)(sy / cnt)) : new Vector2(0.5f * s, 0.6f * s);
         return Math.Max(width, 1);
+    }
+
+    private float MeanRow(int y, int x0, int x1, float fallback)
+    {
+        x0 = Math.Max(0, x0); x1 = Math.Min(_s - 1, x1);
+        if (x1 < x0) return fallback;
+        double sum = 0;
+        for (int x = x0; x <= x1; x++) sum += _b.Data[y * _s + x];
+        return (float)(sum / (x1 - x0 + 1));
     }
 
     /// <summary>Soft lung coverage (both lungs, 0..1), blurred by <paramref name="sigma"/>, into <see cref="_cov2"/>.</summary>
@@ -102,17 +128,28 @@ internal sealed partial class RealChestRenderer
         float lateralX = lung.Side == BodySide.Right ? lung.Left : lung.Right;
         float target = MathF.Max(heartLevel, BelowLungLevel(lung));
         int y0 = Math.Max(0, (int)(bottom - 1.6f * height - 0.03f * s));
-        for (int y = y0; y <= lung.Bottom; y++)
-            for (int x = lung.Left; x <= lung.Right; x++)
+        // Reach a little beyond the mask (whose edge sits inside the visible lung border), fading out, so the
+        // meniscus meets the diaphragm and chest wall without a seam; the pull toward the target does nothing where
+        // the image is already that dense.
+        int reach = Math.Max(2, (int)(0.015f * s));
+        var soft = _cov2;
+        soft.Clear();
+        for (int y = Math.Max(0, y0 - reach); y <= Math.Min(s - 1, lung.Bottom + reach); y++)
+            for (int x = Math.Max(0, lung.Left - reach); x <= Math.Min(s - 1, lung.Right + reach); x++)
+                if (lung.Mask[y * s + x] != 0) soft.Data[y * s + x] = 1f;
+        Blur.Gaussian(soft, reach * 0.6f, _scratch);
+        for (int y = y0; y <= Math.Min(s - 1, lung.Bottom + reach); y++)
+            for (int x = Math.Max(0, lung.Left - reach); x <= Math.Min(s - 1, lung.Right + reach); x++)
             {
                 int i = y * s + x;
-                if (lung.Mask[i] == 0) continue;
+                float k = lung.Mask[i] != 0 ? 1f : MathF.Min(1f, 2f * soft.Data[i]);
+                if (k <= 0) continue;
                 float lat = 1f - MathF.Min(1f, MathF.Abs(x - lateralX) / (0.5f * lung.Width));
                 float level = bottom - height - 0.6f * height * lat;
                 float c = PneumothoraxShape.SmoothStep(level - 0.02f * s, level + 0.015f * s, y);
                 if (c <= 0) continue;
-                bd[i] += 0.85f * c * MathF.Max(0f, target - bd[i]);
-                if (c >= 0.5f) evidence[i] = 255;
+                bd[i] += 0.85f * c * k * MathF.Max(0f, target - bd[i]);
+                if (c >= 0.5f && lung.Mask[i] != 0) evidence[i] = 255;
             }
         findings.Add((new Vector2(lateralX + (lung.Side == BodySide.Right ? 0.1f : -0.1f) * lung.Width, bottom - height), 0.05f * s));
     }
@@ -213,7 +250,7 @@ internal sealed partial class RealChestRenderer
         _field.CopyTo(_cov);
         Blur.Gaussian(_cov, 0.6f, _scratch);
         var fe = _cov.Data;
-        float darken = rng.Range(0.12, 0.22);
+        float darken = rng.Range(0.15, 0.28);
         float dens = f.Size == PneumothoraxSize.Large ? rng.Range(0.06, 0.1) : rng.Range(0.02, 0.05);
         var bd = _b.Data;
         var low = _low.Data;
@@ -233,8 +270,8 @@ internal sealed partial class RealChestRenderer
             // Collapsed lung beneath: the retracted lung on this side, denser.
             if (lung.Mask[i] != 0 && rc[i] > 0) bd[i] += dens * rc[i] * (1f - e) * MathF.Max(0f, 1f - bd[i]);
         }
-        float lw = MathF.Max(0.7f, 0.0022f * s);
-        float lineAmp = rng.Range(0.05, 0.1);
+        float lw = MathF.Max(0.8f, 0.0025f * s);
+        float lineAmp = rng.Range(0.07, 0.13);
         _cov.Clear();
         foreach (var line in shape.PleuralLines)
             Rasterizer.FillPolygon(_cov, Shapes.Ribbon(line, lw, lw), 1f, Blend.Max);
