@@ -211,6 +211,24 @@ internal sealed partial class RealChestRenderer
         findings.Add((c, spread * 1.8f));
     }
 
+    /// <summary>Gaussian low-pass of the current image over the pixels of <paramref name="mask"/> only (normalised
+    /// convolution), into <see cref="_low"/>: the local mean of the lung without the bright chest wall beside it.</summary>
+    private void MaskedLowPass(byte[] mask, float sigma)
+    {
+        var b = _b.Data;
+        var low = _low.Data;
+        var w = _weight.Data;
+        for (int i = 0; i < b.Length; i++)
+        {
+            float m = mask[i] != 0 ? 1f : 0f;
+            low[i] = b[i] * m;
+            w[i] = m;
+        }
+        Blur.Gaussian(_low, sigma, _scratch);
+        Blur.Gaussian(_weight, sigma, _scratch);
+        for (int i = 0; i < b.Length; i++) low[i] = w[i] > 1e-3f ? low[i] / w[i] : b[i];
+    }
+
     /// <summary>Gaussian low-pass of the current image into <see cref="_low"/>.</summary>
     private void LowPass(float sigma)
     {
@@ -223,7 +241,7 @@ internal sealed partial class RealChestRenderer
     /// chest wall loses the lung markings (fine detail replaced by the local mean plus matched noise) and is darker
     /// (more radiolucent); a thin bright visceral pleural line bounds it; the collapsed lung is slightly denser.
     /// Writes the pleural space as the mask; returns its pixel count.</summary>
-    private int Pneumothorax(PneumothoraxFinding f, Lung lung, float cx, byte[] ptx, List<(Vector2, float)> findings, ref Rng rng)
+    private int Pneumothorax(PneumothoraxFinding f, Lung lung, float cx, byte[] heart, byte[] ptx, List<(Vector2, float)> findings, ref Rng rng)
     {
         int s = _s;
         var outline = Outline(lung);
@@ -240,18 +258,34 @@ internal sealed partial class RealChestRenderer
         double sx = 0, sy = 0;
         for (int i = 0; i < gap.Length; i++)
         {
-            float g = lung.Mask[i] != 0 ? MathF.Max(0f, oc[i] - rc[i]) : 0f;
-            gap[i] = g;
+            float g = lung.Mask[i] != 0 && heart[i] == 0 ? MathF.Max(0f, oc[i] - rc[i]) : 0f;
+            // Sub-pixel slivers of the gap along the tails of the retraction are dropped, so every changed pixel is
+            // next to the mask (pixel truth: gap >= 0.5).
+            gap[i] = g < 0.5f ? 0f : g;
             if (g >= 0.5f) { ptx[i] = 255; count++; sx += i % s; sy += i / s; }
         }
         float noise = NoiseLevel(lung);
-        LowPass(MathF.Max(1f, 0.006f * s));
+        MaskedLowPass(lung.Mask, MathF.Max(1f, 0.006f * s));
         // Feather the gap by about half a pixel so its edge is not a step.
+        var fe = new float[gap.Length];
         _field.CopyTo(_cov);
         Blur.Gaussian(_cov, 0.6f, _scratch);
-        var fe = _cov.Data;
+        _cov.Data.AsSpan().CopyTo(fe);
         float darken = rng.Range(0.15, 0.28);
-        float dens = f.Size == PneumothoraxSize.Large ? rng.Range(0.06, 0.1) : rng.Range(0.02, 0.05);
+        // Collapsed lung: a large pneumothorax makes the whole retracted lung denser; a small or moderate one only the
+        // lung next to the pleural space (weight: the gap blurred over about 3% of the image).
+        float dens = f.Size switch
+        {
+            PneumothoraxSize.Large => rng.Range(0.06, 0.1),
+            PneumothoraxSize.Moderate => rng.Range(0.03, 0.06),
+            _ => rng.Range(0.02, 0.04),
+        };
+        _field.CopyTo(_cov);
+        Blur.Gaussian(_cov, 0.03f * s, _scratch);
+        float peak = 1e-6f;
+        foreach (float v in _cov.Data) peak = MathF.Max(peak, v);
+        var near = new float[_cov.Data.Length];
+        for (int i = 0; i < near.Length; i++) near[i] = f.Size == PneumothoraxSize.Large ? 1f : MathF.Min(1f, 2f * _cov.Data[i] / peak);
         var bd = _b.Data;
         var low = _low.Data;
         ulong noiseSeed = rng.NextULong();
@@ -268,16 +302,21 @@ internal sealed partial class RealChestRenderer
                 bd[i] = v;
             }
             // Collapsed lung beneath: the retracted lung on this side, denser.
-            if (lung.Mask[i] != 0 && rc[i] > 0) bd[i] += dens * rc[i] * (1f - e) * MathF.Max(0f, 1f - bd[i]);
+            if (lung.Mask[i] != 0 && rc[i] > 0 && near[i] > 0) bd[i] += dens * near[i] * rc[i] * (1f - e) * MathF.Max(0f, 1f - bd[i]);
         }
-        float lw = MathF.Max(0.8f, 0.0025f * s);
-        float lineAmp = rng.Range(0.07, 0.13);
+        // The visceral pleura is well under a millimetre thick: at coarse pixel spacing it is a partial-volume trace.
+        float lw = MathF.Max(0.5f, 0.0012f * s);
+        float lineAmp = rng.Range(0.07, 0.13) * Math.Clamp(s / 512f, 0.35f, 1f);
         _cov.Clear();
         foreach (var line in shape.PleuralLines)
             Rasterizer.FillPolygon(_cov, Shapes.Ribbon(line, lw, lw), 1f, Blend.Max);
+        // The line bounds the pleural space: keep it within about 2 px of the mask.
+        for (int i = 0; i < gap.Length; i++) _cov2.Data[i] = ptx[i] != 0 ? 1f : 0f;
+        Blur.Gaussian(_cov2, 1.2f, _scratch);
         var lc = _cov.Data;
+        var nm = _cov2.Data;
         for (int i = 0; i < bd.Length; i++)
-            if (lc[i] > 0 && lung.Mask[i] != 0) bd[i] += lineAmp * lc[i];
+            if (lc[i] > 0 && lung.Mask[i] != 0 && nm[i] > 0.02f) bd[i] += lineAmp * lc[i] * MathF.Min(1f, 8f * nm[i]);
         var center = count > 0 ? new Vector2((float)(sx / count), (float)(sy / count)) : shape.Focus;
         float radius = Math.Clamp(MathF.Sqrt(count / MathF.PI), 0.04f * s, 0.15f * s);
         findings.Add((center, radius));

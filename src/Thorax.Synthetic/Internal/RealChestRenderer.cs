@@ -16,7 +16,7 @@ internal sealed partial class RealChestRenderer
     private readonly int _s;
     private readonly Textures _tex;
     private readonly ShortcutKind _shortcut;
-    private readonly Raster _b, _low, _scratch, _cov, _cov2, _field;
+    private readonly Raster _b, _low, _scratch, _cov, _cov2, _field, _weight;
 
     public RealChestRenderer(int size, Textures textures, ShortcutKind shortcut)
     {
@@ -29,6 +29,7 @@ internal sealed partial class RealChestRenderer
         _cov = new Raster(size, size);
         _cov2 = new Raster(size, size);
         _field = new Raster(size, size);
+        _weight = new Raster(size, size);
     }
 
     /// <summary>Final brightness in [0, 1] (MONOCHROME2), valid after <see cref="Render"/>.</summary>
@@ -155,7 +156,7 @@ internal sealed partial class RealChestRenderer
 
         int ptxPixels = 0;
         if (plan.Pneumothorax is { } f)
-            ptxPixels = Pneumothorax(f, f.Side == BodySide.Right ? lr : ll, cx, ptx, findings, ref rng);
+            ptxPixels = Pneumothorax(f, f.Side == BodySide.Right ? lr : ll, cx, heart, ptx, findings, ref rng);
 
         Devices(plan, lr, ll, distractors, ref rng);
         Markers(plan, distractors, ref rng);
