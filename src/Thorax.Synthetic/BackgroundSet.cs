@@ -147,6 +147,22 @@ public sealed class BackgroundSet
         return null;
     }
 
+    /// <summary>A background as the generator sees it before inserting anything: padded to a square, resized to
+    /// <paramref name="size"/> and quantised exactly as studies are (8-bit image), with its lung mask (0/255), so an
+    /// unmodified background can be compared with the studies made from it.</summary>
+    /// <exception cref="BackgroundSetException">The mask is not two lungs at this size (names the file).</exception>
+    public static (Image<byte> Image, Image<byte> Lungs) Render(BackgroundImage background, int size)
+    {
+        ArgumentNullException.ThrowIfNull(background);
+        var chest = Internal.RealChest.Prepare(background, size);
+        var img12 = new ushort[size * size];
+        var img8 = new byte[size * size];
+        Internal.Quantize.To12And8(chest.Image, img12, img8);
+        var lungs = new byte[size * size];
+        for (int i = 0; i < lungs.Length; i++) lungs[i] = (byte)(chest.RightLung[i] | chest.LeftLung[i]);
+        return (new Image<byte>(size, size, 1, img8), new Image<byte>(size, size, 1, lungs));
+    }
+
     /// <summary>Lung mask from a grey mask image: 255 where the value is above one half, else 0.</summary>
     internal static Image<byte> Binarize(GreyImage mask)
     {

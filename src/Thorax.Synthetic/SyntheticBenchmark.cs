@@ -20,9 +20,17 @@ public static class SyntheticBenchmark
     /// <see cref="SyntheticBenchmarkResult.CpuMillisecondsPerStudy"/>.</returns>
     /// <exception cref="InvalidSynthOptionsException"><paramref name="studies"/> or <paramref name="size"/> is out of range.</exception>
     public static SyntheticBenchmarkResult Measure(int studies, int size, string? workDirectory = null, bool warmUp = true,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) => Measure(SynthOptions.Default, studies, size, workDirectory, warmUp, cancellationToken);
+
+    /// <summary>As <see cref="Measure(int, int, string?, bool, CancellationToken)"/> with the other options taken from
+    /// <paramref name="template"/> (e.g. <see cref="SynthOptions.BackgroundDirectory"/> and
+    /// <see cref="SynthOptions.ReportCorpus"/> for studies on real X-rays; loading and checking the backgrounds is
+    /// timed too).</summary>
+    public static SyntheticBenchmarkResult Measure(SynthOptions template, int studies, int size, string? workDirectory = null,
+        bool warmUp = true, CancellationToken cancellationToken = default)
     {
-        var options = SynthOptions.Default with { Count = studies, ImageSize = size };
+        ArgumentNullException.ThrowIfNull(template);
+        var options = template with { Count = studies, ImageSize = size, OutputDirectory = null, Force = false };
         options.Validate();
         string parent = workDirectory ?? Path.GetTempPath();
         string root = Path.Combine(parent, "thorax-bench-data-" + Guid.NewGuid().ToString("N"));

@@ -16,6 +16,7 @@ internal static class LungsCommand
         lungs.Subcommands.Add(Eval());
         lungs.Subcommands.Add(Predict());
         lungs.Subcommands.Add(LungsBuildDatasetCommand.Create());
+        lungs.Subcommands.Add(LungsRealismCommand.Create());
         return lungs;
     }
 

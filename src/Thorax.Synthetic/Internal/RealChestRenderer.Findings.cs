@@ -119,7 +119,7 @@ internal sealed partial class RealChestRenderer
     }
 
     /// <summary>Small effusion blunting the costophrenic angle: a meniscus rising laterally, as dense as the
-    /// upper abdomen.</summary>
+    /// upper abdomen; its opaque part is evidence and leaves the lung mask.</summary>
     private void Effusion(Lung lung, byte[] evidence, float heartLevel, float height, List<(Vector2, float)> findings)
     {
         int s = _s;
@@ -149,7 +149,8 @@ internal sealed partial class RealChestRenderer
                 float c = PneumothoraxShape.SmoothStep(level - 0.02f * s, level + 0.015f * s, y);
                 if (c <= 0) continue;
                 bd[i] += 0.85f * c * k * MathF.Max(0f, target - bd[i]);
-                if (c >= 0.5f && lung.Mask[i] != 0) evidence[i] = 255;
+                // Pleural fluid is not aerated lung: where the meniscus is opaque it leaves the lung field.
+                if (c >= 0.5f && lung.Mask[i] != 0) { evidence[i] = 255; lung.Mask[i] = 0; }
             }
         findings.Add((new Vector2(lateralX + (lung.Side == BodySide.Right ? 0.1f : -0.1f) * lung.Width, bottom - height), 0.05f * s));
     }
