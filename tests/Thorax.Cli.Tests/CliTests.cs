@@ -126,6 +126,41 @@ public class CliTests
         var name = Path.GetFileNameWithoutExtension(image);
         foreach (var suffix in new[] { "-mask.png", "-masked.png", "-overlay.png" }) Assert.True(File.Exists(Path.Combine(outDir, name + suffix)), pout);
         Assert.False(File.Exists(Path.Combine(outDir, "bogus-mask.png")));
+
+        // The synth studies as real-style backgrounds (images/ + masks/), studies with findings on them, and the
+        // realism audit of the trained U-Net on those.
+        var bg = Path.Combine(root, "bg");
+        Directory.CreateDirectory(Path.Combine(bg, "images"));
+        Directory.CreateDirectory(Path.Combine(bg, "masks"));
+        foreach (var f in Directory.GetFiles(Path.Combine(synth, "images")))
+        {
+            File.Copy(f, Path.Combine(bg, "images", Path.GetFileName(f)));
+            File.Copy(Path.Combine(synth, "masks", "lungs", Path.GetFileName(f)), Path.Combine(bg, "masks", Path.GetFileName(f)));
+        }
+        var onBg = Path.Combine(root, "on-bg");
+        var (scode, sout, serr) = Run("synth", "--background", bg, "--out", onBg, "--n", "6", "--size", "64", "--ptx-rate", "1", "--dicom", "none");
+        Assert.True(scode == 0, serr);
+        Assert.Contains("backgrounds: 6 used, 0 skipped", sout);
+        var (rcode, rout, rerr) = Run("lungs", "realism", "--model", Path.Combine(cmp, "unet"), "--data", onBg, "--background", bg, "--json");
+        Assert.True(rcode == 0, rerr);
+        using (var doc = System.Text.Json.JsonDocument.Parse(rout[rout.IndexOf('{')..]))
+        {
+            var all = doc.RootElement.GetProperty("groups")[0];
+            Assert.Equal("all", all.GetProperty("group").GetString());
+            Assert.Equal(6, all.GetProperty("studies").GetInt32());
+            Assert.InRange(all.GetProperty("dice_background").GetDouble(), 0, 1);
+        }
+        Directory.Delete(root, true);
+    }
+
+    [Fact]
+    public void SynthBackground_WithoutUsablePairs_Exits2_NamingTheFolder()
+    {
+        var root = Directory.CreateTempSubdirectory("thorax-cli-bg-").FullName;
+        var (code, _, err) = Run("synth", "--background", root, "--out", Path.Combine(root, "out"), "--n", "2", "--size", "64");
+        Assert.Equal(2, code);
+        Assert.Contains(root, err);
+        Assert.Contains("pairs.csv", err);
         Directory.Delete(root, true);
     }
 
