@@ -19,6 +19,7 @@ public static class Program
         root.Subcommands.Add(SiimCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(LungsCommand.Create());
+        root.Subcommands.Add(ClassifyCommand.Create());
         return root.Parse(args).Invoke();
     }
 }
