@@ -299,6 +299,34 @@ public sealed class EpochTrainerTests : IDisposable
         Assert.Contains("val_auc", Assert.Throws<KeyNotFoundException>(() => legacy.Metric("val_auc")).Message);
     }
 
+    [Fact]
+    public void CheckpointsOfTheLungTrainerBeforeTheSharedLoop_Resume()
+    {
+        // The lung trainer's own loop stored best_dice and PascalCase EpochRecord rows; such a run folder still resumes.
+        var dir = Run("legacy");
+        using (var m = new RegressionMethod())
+        {
+            var user = JsonNode.Parse("""
+                {"fingerprint":"regression;lr=0.05","best_dice":0.7,"best_epoch":1,"seconds":2.5,
+                 "history":[{"Epoch":1,"TrainLoss":0.9,"ValLoss":0.8,"Score":0.7,"LearningRate":0.05,"Seconds":1.2},
+                            {"Epoch":2,"TrainLoss":0.6,"ValLoss":0.5,"Score":0.4,"LearningRate":0.05,"Seconds":1.3}]}
+                """)!.AsObject();
+            using var ck = TrainingCheckpoint.Capture(m.Components, 2, 12, user);
+            new CheckpointDirectory(Path.Combine(dir, "checkpoints")).Save(ck);
+        }
+        double[] scores = [0.7, 0.4, 0.6, 0.8];
+        using (var m = new RegressionMethod(e => scores[e - 1]))
+        {
+            var r = Trainer(4).Fit(m, dir);
+            Assert.Equal(2, r.ResumedAfterEpoch);
+            Assert.Equal(new[] { 1, 2, 3, 4 }, r.History.Select(h => h.Epoch));
+            Assert.Equal(0.8, r.History[0].Metric("val_loss"));
+            Assert.Equal(4, r.BestEpoch);           // 0.6 at epoch 3 does not beat the stored best 0.7; 0.8 does
+            Assert.Equal(24, r.Steps);
+        }
+        Assert.StartsWith("1,0.900000,0.800000,0.700000,0.05,1.2", File.ReadAllLines(Path.Combine(dir, "history.csv"))[1]);
+    }
+
     private sealed class NanAtStep : TrainingMethod, IDisposable
     {
         private readonly RegressionMethod _inner = new();
