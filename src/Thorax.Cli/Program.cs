@@ -20,6 +20,7 @@ public static class Program
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(EvalsetCommand.Create());
         root.Subcommands.Add(LungsCommand.Create());
+        root.Subcommands.Add(ClassifyCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -1,4 +1,5 @@
 using Spectre.Console;
+using Thorax.Pipelines.Classification;
 using Thorax.Pipelines.Lungs;
 
 namespace Thorax.Cli.Commands;
@@ -67,5 +68,33 @@ internal sealed class TrainingProgress
             task.Description = $"{label} epoch {epoch} step {step}/{steps} loss {loss:F3}";
         };
         trainer.Finished += () => task.Value = task.MaxValue;
+    }
+
+    /// <summary>Shows <paramref name="trainer"/>'s image loading, steps and epochs under <paramref name="label"/>.</summary>
+    public void Attach(ClassifierTrainer trainer, ClassifierOptions options, string label)
+    {
+        void Line(string text)
+        {
+            if (_ctx is null) Console.Error.WriteLine(text);
+            else AnsiConsole.MarkupLine(Markup.Escape(text));
+        }
+        trainer.Resumed += e => Line($"{label}: resuming after epoch {e} from its checkpoints");
+        trainer.EpochCompleted += e =>
+            Line($"{label} epoch {e.Epoch}: train loss {e.TrainLoss:F4}, val loss {e.Metric("val_loss"):F4}, val AUC {e.Metric("val_auc"):F4}, lr {e.LearningRate:G3} ({e.Seconds:F0} s)");
+        if (_ctx is null) return;
+        var load = _ctx.AddTask("load + resize");
+        trainer.Loading += (n, total) =>
+        {
+            load.MaxValue = total;
+            load.Value = n;
+            load.Description = $"load + resize ({n}/{total})";
+        };
+        var task = _ctx.AddTask(label, maxValue: options.Epochs);
+        trainer.StepCompleted += (epoch, step, steps, loss) =>
+        {
+            task.MaxValue = (double)options.Epochs * steps;
+            task.Value = (epoch - 1) * (double)steps + step;
+            task.Description = $"{label} epoch {epoch} step {step}/{steps} loss {loss:F3}";
+        };
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Thorax.Imaging;
@@ -8,6 +7,7 @@ using Thorax.Models.Segmentation;
 using Thorax.Models.Runtime;
 using Thorax.Models.Weights;
 using Thorax.Training;
+using Thorax.Training.Loop;
 using Thorax.Training.Schedulers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -50,16 +50,8 @@ public sealed class LungTrainer
         if (samples.Count < 4) throw new ArgumentException($"need at least 4 image/mask pairs, got {samples.Count}");
         if (samples.Any(s => s.Size != o.Size)) throw new ArgumentException($"every sample must be {o.Size}x{o.Size}");
         TorchRuntime.EnsureLoaded();
-        var threads = torch.get_num_threads();
-        if (o.Deterministic) torch.set_num_threads(1); // this thread's intra-op pool; restored below
-        try
-        {
-            return TrainCore(samples, runDir, cancel);
-        }
-        finally
-        {
-            if (o.Deterministic) torch.set_num_threads(threads);
-        }
+        using var threads = DeterministicThreads.Enter(o.Deterministic); // this thread's intra-op pool; restored on return
+        return TrainCore(samples, runDir, cancel);
     }
 
     private (LungTrainingResult Result, nn.Module<Tensor, Tensor> Model, IReadOnlyList<LungSample> Validation) TrainCore(IReadOnlyList<LungSample> samples, string runDir,
@@ -69,105 +61,96 @@ public sealed class LungTrainer
         torch.manual_seed(o.Seed);
         // The split depends on the seed only; shuffling and augmentation draw from a generator whose state is checkpointed.
         var (train, val) = Split(samples, o.Seed, o.ValidationFraction);
-        var rng = new SeededRandom(o.Seed + 1);
-
         var device = TorchRuntime.ParseDevice(o.Device);
         var model = SegmentationModels.Create(o.Model, 1, 1, o.BaseChannels, o.EffectiveBatchNormMomentum);
-        model.to(device);
-        using var optimizer = torch.optim.Adam(model.parameters(), lr: o.LearningRate);
-        // CXLSeg: Keras ReduceLROnPlateau(factor 0.1, min_lr 1e-7) on the validation loss.
-        var plateau = o.PlateauPatience > 0 ? new ReduceLROnPlateau(optimizer, PlateauMode.Min, factor: 0.1, patience: o.PlateauPatience, minLr: 1e-7) : null;
-        var fingerprint = o.Fingerprint() + FormattableString.Invariant($";pairs={samples.Count}");
-        var history = new List<EpochRecord>();
-        var bestDice = double.NegativeInfinity;
-        var bestEpoch = 0;
-        var components = new TrainingComponents
+        try
         {
-            Model = model, Optimizer = optimizer, PlateauScheduler = plateau, Randoms = new Dictionary<string, SeededRandom> { ["train"] = rng },
-        };
-        var checkpoints = new CheckpointDirectory(Path.Combine(runDir, "checkpoints"), keepLast: 2);
-        var bestPath = Path.Combine(runDir, "checkpoints", "best.safetensors");
-        var firstEpoch = 1;
-        var clock = Stopwatch.StartNew();
-        var previousSeconds = 0.0;
-        using (var resume = checkpoints.LoadLatest())
-        {
-            if (resume != null)
+            model.to(device);
+            using var optimizer = torch.optim.Adam(model.parameters(), lr: o.LearningRate);
+            var method = new LungMethod(this, model, optimizer, train, val, device, o.Fingerprint() + FormattableString.Invariant($";pairs={samples.Count}"));
+            var loop = new EpochTrainer(new EpochTrainerOptions
             {
-                // A killed run continues from its last finished epoch, with the same weights, optimiser and random state.
-                var u = resume.User;
-                var stored = u["fingerprint"]?.GetValue<string>();
-                if (stored != fingerprint)
-                {
-                    model.Dispose();
-                    throw new InvalidDataException($"{checkpoints.Path}: these checkpoints were made with other settings " +
-                        $"({stored ?? "unknown"}) than this run ({fingerprint}); train into a new --out folder or delete the old one");
-                }
-                resume.Restore(components);
-                firstEpoch = resume.Epoch + 1;
-                bestDice = u["best_dice"]!.GetValue<double>();
-                bestEpoch = u["best_epoch"]!.GetValue<int>();
-                previousSeconds = u["seconds"]!.GetValue<double>();
-                history.AddRange(JsonSerializer.Deserialize<List<EpochRecord>>(u["history"]!.ToJsonString())!);
-                Resumed?.Invoke(resume.Epoch);
-            }
+                Epochs = o.Epochs, TimeBudget = o.TimeBudget, EarlyStoppingPatience = o.EarlyStoppingPatience, Deterministic = o.Deterministic, KeepCheckpoints = 2,
+            });
+            loop.StepCompleted += (e, s, n, l) => StepCompleted?.Invoke(e, s, n, l);
+            loop.Resumed += e => Resumed?.Invoke(e);
+            loop.EpochCompleted += e => EpochCompleted?.Invoke(ToRecord(e));
+            var fit = loop.Fit(method, runDir, cancel);
+            var (_, finalScores) = Evaluate(model, val, device);
+            var result = new LungTrainingResult(runDir, fit.History.Select(ToRecord).ToList(), fit.BestEpoch, finalScores, train.Count, fit.TrainSeconds);
+            WriteRun(runDir, model, result);
+            Finished?.Invoke();
+            return (result, model, val);
         }
-        var stepsPerEpoch = (train.Count + o.BatchSize - 1) / o.BatchSize;
-        var stop = history.Count > 0 && (previousSeconds >= o.TimeBudget.TotalSeconds || history[^1].Epoch - bestEpoch >= o.EarlyStoppingPatience);
-        for (var epoch = firstEpoch; epoch <= o.Epochs && !stop; epoch++)
+        catch
         {
-            cancel.ThrowIfCancellationRequested();
-            var epochClock = Stopwatch.StartNew();
-            model.train();
-            var perm = rng.Permutation(train.Count);
-            double lossSum = 0;
-            for (var s = 0; s < stepsPerEpoch; s++)
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private static EpochRecord ToRecord(EpochResult e) =>
+        new(e.Epoch, e.TrainLoss, e.Metric("val_loss"), e.Metric("val_dice"), e.LearningRate, e.Seconds);
+
+    /// <summary>The lung segmenter as a <see cref="TrainingMethod"/>: shuffled augmented batches, BCE + Dice, Adam,
+    /// validation loss and mean Dice, ReduceLROnPlateau on the validation loss, best epoch by Dice.</summary>
+    private sealed class LungMethod : TrainingMethod
+    {
+        private readonly LungTrainer _owner;
+        private readonly nn.Module<Tensor, Tensor> _model;
+        private readonly List<LungSample> _train;
+        private readonly List<LungSample> _val;
+        private readonly Device _device;
+        private readonly SeededRandom _rng;
+        private readonly int _stepsPerEpoch;
+        private int[] _perm = [];
+
+        public LungMethod(LungTrainer owner, nn.Module<Tensor, Tensor> model, torch.optim.Optimizer optimizer, List<LungSample> train,
+            List<LungSample> val, Device device, string fingerprint)
+        {
+            var o = owner._options;
+            _owner = owner;
+            _model = model;
+            _train = train;
+            _val = val;
+            _device = device;
+            _rng = new SeededRandom(o.Seed + 1);
+            _stepsPerEpoch = (train.Count + o.BatchSize - 1) / o.BatchSize;
+            Fingerprint = fingerprint;
+            // CXLSeg: Keras ReduceLROnPlateau(factor 0.1, min_lr 1e-7) on the validation loss.
+            var plateau = o.PlateauPatience > 0 ? new ReduceLROnPlateau(optimizer, PlateauMode.Min, factor: 0.1, patience: o.PlateauPatience, minLr: 1e-7) : null;
+            Components = new TrainingComponents
             {
-                var idx = perm.Skip(s * o.BatchSize).Take(o.BatchSize).ToArray();
-                using var scope = torch.NewDisposeScope();
-                var (x, y) = Batch(idx.Select(i => Augment(train[i], rng)).ToList());
-                if (device.type != DeviceType.CPU) (x, y) = (x.to(device), y.to(device));
-                var loss = SegmentationLoss.BceDice(model.forward(x), y);
-                optimizer.zero_grad();
-                loss.backward();
-                optimizer.step();
-                var l = loss.item<float>();
-                if (!double.IsFinite(l)) throw new InvalidOperationException($"loss became {l} at epoch {epoch}, step {s + 1}; lower the learning rate");
-                lossSum += l;
-                StepCompleted?.Invoke(epoch, s + 1, stepsPerEpoch, lossSum / (s + 1));
-            }
-            var (valLoss, scores) = Evaluate(model, val, device);
-            var dice = scores.Average(v => v.Dice);
-            var lr = optimizer.ParamGroups.First().LearningRate;
-            plateau?.Step(valLoss);
-            var rec = new EpochRecord(epoch, lossSum / stepsPerEpoch, valLoss, dice, lr, epochClock.Elapsed.TotalSeconds);
-            history.Add(rec);
-            EpochCompleted?.Invoke(rec);
-            if (dice > bestDice)
-            {
-                bestDice = dice;
-                bestEpoch = epoch;
-                RunFiles.Write(bestPath, tmp => SafeTensors.Save(tmp, model.state_dict()));
-            }
-            var seconds = previousSeconds + clock.Elapsed.TotalSeconds;
-            var user = new System.Text.Json.Nodes.JsonObject
-            {
-                ["fingerprint"] = fingerprint, ["best_dice"] = bestDice, ["best_epoch"] = bestEpoch, ["seconds"] = seconds,
-                ["history"] = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(history)),
+                Model = model, Optimizer = optimizer, PlateauScheduler = plateau, Randoms = new Dictionary<string, SeededRandom> { ["train"] = _rng },
             };
-            using (var ckpt = TrainingCheckpoint.Capture(components, epoch, (long)epoch * stepsPerEpoch, user)) checkpoints.Save(ckpt);
-            if (seconds >= o.TimeBudget.TotalSeconds || epoch - bestEpoch >= o.EarlyStoppingPatience) stop = true;
         }
-        var trainSeconds = previousSeconds + clock.Elapsed.TotalSeconds;
-        if (File.Exists(bestPath))
+
+        public override TrainingComponents Components { get; }
+        public override string Fingerprint { get; }
+        public override IReadOnlyList<string> MetricNames { get; } = ["val_loss", "val_dice"];
+        public override string SelectionMetric => "val_dice";
+        public override string? PlateauMetric => "val_loss";
+
+        public override int BeginEpoch(int epoch)
         {
-            StateDicts.LoadFile(model, bestPath, strict: true);
+            _perm = _rng.Permutation(_train.Count);
+            return _stepsPerEpoch;
         }
-        var (_, finalScores) = Evaluate(model, val, device);
-        var result = new LungTrainingResult(runDir, history, bestEpoch, finalScores, train.Count, trainSeconds);
-        WriteRun(runDir, model, result);
-        Finished?.Invoke();
-        return (result, model, val);
+
+        public override Tensor ComputeLoss(int epoch, int step)
+        {
+            var batch = _owner._options.BatchSize;
+            var idx = _perm.Skip(step * batch).Take(batch).ToArray();
+            var (x, y) = Batch(idx.Select(i => _owner.Augment(_train[i], _rng)).ToList());
+            if (_device.type != DeviceType.CPU) (x, y) = (x.to(_device), y.to(_device));
+            return SegmentationLoss.BceDice(_model.forward(x), y);
+        }
+
+        public override IReadOnlyDictionary<string, double> Evaluate(int epoch)
+        {
+            var (valLoss, scores) = LungTrainer.Evaluate(_model, _val, _device);
+            return new Dictionary<string, double> { ["val_loss"] = valLoss, ["val_dice"] = scores.Average(v => v.Dice) };
+        }
     }
 
     /// <summary>
@@ -292,8 +275,6 @@ public sealed class LungTrainer
             train_seconds = Math.Round(r.TrainSeconds, 1), dice = r.MeanDice, iou = r.MeanIoU, recall = r.MeanRecall, precision = r.MeanPrecision,
             per_image = r.Validation,
         }, json));
-        RunFiles.WriteText(Path.Combine(dir, "history.csv"),
-            EpochRecord.CsvHeader + "\n" + string.Join("\n", r.History.Select(h => h.ToCsv())) + "\n");
         RunFiles.WriteText(Path.Combine(dir, "curves.svg"), LungReport.CurvesSvg(r.History));
     }
 }

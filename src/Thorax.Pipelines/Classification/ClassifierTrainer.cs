@@ -1,0 +1,233 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Thorax.Data.Augmentation;
+using Thorax.Data.Datasets;
+using Thorax.Imaging.Ops;
+using Thorax.Metrics;
+using Thorax.Models.Runtime;
+using Thorax.Models.Weights;
+using Thorax.Training;
+using Thorax.Training.Loop;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Thorax.Pipelines.Classification;
+
+/// <summary>What a classifier training run produced.</summary>
+/// <param name="RunDirectory">The run folder.</param>
+/// <param name="Fit">The loop's result: history, best epoch, stop reason, seconds.</param>
+/// <param name="Evaluation">The audit on the test split of the best epoch's weights.</param>
+/// <param name="Predictions">The test split's predictions.</param>
+public sealed record ClassifierTrainingResult(string RunDirectory, EpochTrainerResult Fit, ClassificationEvaluation Evaluation,
+    IReadOnlyList<ClassificationPrediction> Predictions);
+
+/// <summary>
+/// Trains a binary image classifier (ResNet-18 encoder, global average pooling, linear head) on a synthetic dataset
+/// folder through the shared <see cref="EpochTrainer"/>: BCE with logits, Adam, light augmentation (shift-scale-rotate
+/// up to 5% shift, 10% scale and 10°, brightness/contrast ±10%), validation loss and ROC AUC per epoch, best epoch by
+/// validation AUC. Then evaluates the best weights on the test split and writes the run folder (atomically):
+/// <c>model.safetensors</c>, <c>config.json</c>, <c>history.csv</c>, <c>metrics.json</c> (the
+/// <see cref="ClassificationEvaluation"/> plus training figures), <c>predictions.csv</c> and <c>checkpoints/</c>;
+/// a rerun into the same folder resumes.
+/// </summary>
+public sealed class ClassifierTrainer
+{
+    /// <summary>Images per forward pass during validation and prediction.</summary>
+    public const int InferenceBatch = 32;
+
+    private readonly ClassifierOptions _options;
+
+    /// <summary>Creates the trainer; the options are validated here.</summary>
+    /// <exception cref="ArgumentException">An option is out of range (named).</exception>
+    public ClassifierTrainer(ClassifierOptions options)
+    {
+        options.Validate();
+        _options = options;
+    }
+
+    /// <summary>Reports (studies loaded, studies to load) while images are read and resized.</summary>
+    public event Action<int, int>? Loading;
+
+    /// <summary>Reports (epoch, step, steps per epoch, running loss) while training.</summary>
+    public event Action<int, int, int, double>? StepCompleted;
+
+    /// <summary>Reports that training resumed after the given finished epoch.</summary>
+    public event Action<int>? Resumed;
+
+    /// <summary>Reports each finished epoch (metrics <c>val_loss</c>, <c>val_auc</c>).</summary>
+    public event Action<EpochResult>? EpochCompleted;
+
+    /// <summary>Trains on <paramref name="dataset"/>'s train split (validation split for model selection), evaluates on
+    /// its test split and writes <paramref name="runDir"/>.</summary>
+    /// <exception cref="ArgumentException">The train split has fewer than two studies, or the validation or test split is empty.</exception>
+    public ClassifierTrainingResult Train(ClassificationDataset dataset, string runDir, CancellationToken cancel = default)
+    {
+        var o = _options;
+        var train = dataset.Split("train");
+        var val = dataset.Split("validation");
+        var test = dataset.Split("test");
+        if (train.Count < 2) throw new ArgumentException($"{dataset.Root}: the train split has {train.Count} studies; need at least 2");
+        if (val.Count == 0) throw new ArgumentException($"{dataset.Root}: the validation split is empty");
+        if (test.Count == 0) throw new ArgumentException($"{dataset.Root}: the test split is empty");
+        TorchRuntime.EnsureLoaded();
+        using var threads = DeterministicThreads.Enter(o.Deterministic);
+        torch.manual_seed(o.Seed);
+        var (network, arch) = ClassifierArchitecture.Create(o.Weights);
+        using (network)
+        {
+            var all = train.Concat(val).ToList();
+            var images = LoadImages(dataset, all, o.Size, (n, total) => Loading?.Invoke(n, total));
+            using var optimizer = torch.optim.Adam(network.parameters(), lr: o.LearningRate);
+            var method = new Method(o, network, arch, optimizer, train, val, images,
+                o.Fingerprint() + FormattableString.Invariant($";train={train.Count};validation={val.Count}"));
+            var loop = new EpochTrainer(new EpochTrainerOptions
+            {
+                Epochs = o.Epochs, TimeBudget = o.TimeBudget, EarlyStoppingPatience = o.EarlyStoppingPatience, Deterministic = o.Deterministic,
+            });
+            loop.StepCompleted += (e, s, n, l) => StepCompleted?.Invoke(e, s, n, l);
+            loop.Resumed += e => Resumed?.Invoke(e);
+            loop.EpochCompleted += e => EpochCompleted?.Invoke(e);
+            var fit = loop.Fit(method, runDir, cancel);
+
+            RunFiles.Write(Path.Combine(runDir, "model.safetensors"), tmp => SafeTensors.Save(tmp, network.state_dict(),
+                new Dictionary<string, string> { ["architecture"] = "resnet18-classifier", ["label"] = o.Label, ["size"] = o.Size.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
+            var config = arch.ToJson();
+            config["method"] = "image-classifier";
+            config["label"] = o.Label;
+            config["size"] = o.Size;
+            config["epochs"] = o.Epochs;
+            config["batch"] = o.BatchSize;
+            config["lr"] = o.LearningRate;
+            config["seed"] = o.Seed;
+            config["augment_probability"] = o.AugmentProbability;
+            config["augmentation"] = "shift-scale-rotate(shift 0.05, scale 0.1, rotate 10, reflect101), brightness-contrast(0.1, 0.1)";
+            config["loss"] = "bce-with-logits";
+            config["optimizer"] = "adam";
+            config["selection"] = "val_auc (max)";
+            config["data"] = dataset.Root;
+            RunFiles.WriteText(Path.Combine(runDir, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+
+            var testImages = LoadImages(dataset, test, o.Size, (n, total) => Loading?.Invoke(n, total));
+            var probabilities = ClassifierModel.Predict(network, arch, test.Select(s => testImages[s.Id]).ToList(), o.Size);
+            var predictions = test.Select((s, i) => new ClassificationPrediction(s, probabilities[i])).ToList();
+            var evaluation = ClassificationEvaluation.Compute("test", o.Label, predictions, o.Seed);
+            var metrics = evaluation.ToJson();
+            metrics["best_epoch"] = fit.BestEpoch;
+            metrics["epochs_run"] = fit.History.Count;
+            metrics["stop_reason"] = fit.StopReason.ToString().ToLowerInvariant();
+            metrics["val_auc"] = fit.Best is { } b && double.IsFinite(b.Metric("val_auc")) ? Math.Round(b.Metric("val_auc"), 6) : null;
+            metrics["train_seconds"] = Math.Round(fit.TrainSeconds, 1);
+            metrics["train_studies"] = train.Count;
+            metrics["validation_studies"] = val.Count;
+            metrics["parameters"] = network.parameters().Sum(p => p.numel());
+            ClassificationEvaluation.WriteFiles(runDir, metrics, predictions);
+            return new ClassifierTrainingResult(Path.GetFullPath(runDir), fit, evaluation, predictions);
+        }
+    }
+
+    /// <summary>Reads and resizes the images of <paramref name="studies"/> (in parallel), keyed by study id.</summary>
+    public static Dictionary<string, float[]> LoadImages(ClassificationDataset dataset, IReadOnlyList<ClassificationStudy> studies, int size,
+        Action<int, int>? progress = null)
+    {
+        var arrays = new float[studies.Count][];
+        var done = 0;
+        Parallel.For(0, studies.Count, i =>
+        {
+            arrays[i] = dataset.LoadImage(studies[i].Id, size);
+            var n = Interlocked.Increment(ref done);
+            if (progress is not null && (n % 32 == 0 || n == studies.Count)) progress(n, studies.Count);
+        });
+        var map = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        for (var i = 0; i < studies.Count; i++) map[studies[i].Id] = arrays[i];
+        return map;
+    }
+
+    /// <summary>Stacks grey [S*S] planes into a [N, 1, S, S] float32 tensor.</summary>
+    public static Tensor Stack(IReadOnlyList<float[]> planes, int size)
+    {
+        var plane = size * size;
+        var x = new float[planes.Count * plane];
+        for (var b = 0; b < planes.Count; b++) planes[b].CopyTo(x, b * plane);
+        return torch.tensor(x, new long[] { planes.Count, 1, size, size });
+    }
+
+    /// <summary>The classifier as a <see cref="TrainingMethod"/>.</summary>
+    private sealed class Method : TrainingMethod
+    {
+        private readonly ClassifierOptions _o;
+        private readonly ImageClassifier _network;
+        private readonly ClassifierArchitecture _arch;
+        private readonly List<ClassificationStudy> _train;
+        private readonly List<ClassificationStudy> _val;
+        private readonly Dictionary<string, float[]> _images;
+        private readonly SeededRandom _rng;
+        private readonly SampleTransform _augment;
+        private readonly int _steps;
+        private int[] _perm = [];
+
+        public Method(ClassifierOptions o, ImageClassifier network, ClassifierArchitecture arch, torch.optim.Optimizer optimizer,
+            IReadOnlyList<ClassificationStudy> train, IReadOnlyList<ClassificationStudy> val, Dictionary<string, float[]> images, string fingerprint)
+        {
+            _o = o;
+            _network = network;
+            _arch = arch;
+            _train = train.ToList();
+            _val = val.ToList();
+            _images = images;
+            _rng = new SeededRandom(o.Seed + 1);
+            _augment = new Compose(
+                new ShiftScaleRotate { ShiftLimit = 0.05, ScaleLimit = 0.1, RotateLimit = 10, Border = BorderMode.Reflect101, Probability = o.AugmentProbability },
+                new RandomBrightnessContrast { BrightnessLimit = 0.1, ContrastLimit = 0.1, Probability = o.AugmentProbability });
+            // A last batch of one image is skipped (BatchNorm cannot train on one value per channel at small sizes).
+            _steps = (_train.Count + o.BatchSize - 1) / o.BatchSize;
+            if (_train.Count % o.BatchSize == 1) _steps--;
+            Fingerprint = fingerprint;
+            Components = new TrainingComponents { Model = network, Optimizer = optimizer, Randoms = new Dictionary<string, SeededRandom> { ["train"] = _rng } };
+        }
+
+        public override TrainingComponents Components { get; }
+        public override string Fingerprint { get; }
+        public override IReadOnlyList<string> MetricNames { get; } = ["val_loss", "val_auc"];
+        public override string SelectionMetric => "val_auc";
+
+        public override int BeginEpoch(int epoch)
+        {
+            _perm = _rng.Permutation(_train.Count);
+            return _steps;
+        }
+
+        public override Tensor ComputeLoss(int epoch, int step)
+        {
+            var idx = _perm.Skip(step * _o.BatchSize).Take(_o.BatchSize).ToArray();
+            var planes = new List<float[]>(idx.Length);
+            foreach (var i in idx)
+            {
+                // One System.Random per image, seeded from the checkpointed generator: a resumed run draws the same augmentations.
+                var random = new Random(unchecked((int)_rng.NextUInt64()));
+                var s = _train[i];
+                var sample = new Sample { Id = s.Id, Image = _images[s.Id], Channels = 1, Height = _o.Size, Width = _o.Size };
+                planes.Add(_augment.Apply(sample, random).Image);
+            }
+            var x = _arch.Normalize(Stack(planes, _o.Size));
+            var y = torch.tensor(idx.Select(i => (float)_train[i].Label).ToArray());
+            return nn.functional.binary_cross_entropy_with_logits(_network.call(x), y);
+        }
+
+        public override IReadOnlyDictionary<string, double> Evaluate(int epoch)
+        {
+            var logits = ClassifierModel.Logits(_network, _arch, _val.Select(s => _images[s.Id]).ToList(), _o.Size);
+            var labels = _val.Select(s => s.Label).ToArray();
+            double loss = 0;
+            for (var i = 0; i < logits.Length; i++)
+            {
+                // BCE with logits, stable form: max(z, 0) - z*y + log(1 + exp(-|z|)).
+                var z = logits[i];
+                loss += Math.Max(z, 0) - z * labels[i] + Math.Log(1 + Math.Exp(-Math.Abs(z)));
+            }
+            var positives = labels.Sum();
+            var auc = positives > 0 && positives < labels.Length ? RankingMetrics.RocAuc(logits, labels) : double.NaN;
+            _network.train();
+            return new Dictionary<string, double> { ["val_loss"] = loss / logits.Length, ["val_auc"] = auc };
+        }
+    }
+}

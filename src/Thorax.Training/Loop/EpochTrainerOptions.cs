@@ -1,0 +1,39 @@
+namespace Thorax.Training.Loop;
+
+/// <summary>Settings of the <see cref="EpochTrainer"/> loop (the method's own settings live in the method).</summary>
+public sealed record EpochTrainerOptions
+{
+    /// <summary>Last epoch number (1-based) to train; a resumed run continues up to it. Default 10.</summary>
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>
+    /// Wall-clock budget of the whole run, resumed parts included; training stops after the epoch that crosses it (an
+    /// epoch is never cut short, so the run folder always holds a finished epoch). Default: no limit.
+    /// </summary>
+    public TimeSpan TimeBudget { get; init; } = TimeSpan.MaxValue;
+
+    /// <summary>
+    /// Stop when the selection metric has not improved for this many epochs after the best one; 0 turns early
+    /// stopping off. Default 0.
+    /// </summary>
+    public int EarlyStoppingPatience { get; init; }
+
+    /// <summary>
+    /// Deterministic mode: the loop runs on one intra-op thread (TorchSharp has no <c>use_deterministic_algorithms</c>;
+    /// libtorch's CPU kernels are deterministic at a fixed thread count), so equal settings give bit-identical weights
+    /// and a killed run resumes to exactly the weights of an uninterrupted one. See <see cref="DeterministicThreads"/>.
+    /// </summary>
+    public bool Deterministic { get; init; }
+
+    /// <summary>How many of the newest per-epoch checkpoints to keep under <c>RUN/checkpoints/</c>; 0 keeps all. Default 2.</summary>
+    public int KeepCheckpoints { get; init; } = 2;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the setting and its valid range.</summary>
+    public void Validate()
+    {
+        if (Epochs < 1) throw new ArgumentException($"epochs must be at least 1, got {Epochs}");
+        if (TimeBudget <= TimeSpan.Zero) throw new ArgumentException($"time budget must be positive, got {TimeBudget}");
+        if (EarlyStoppingPatience < 0) throw new ArgumentException($"early-stopping patience must be 0 (off) or more, got {EarlyStoppingPatience}");
+        if (KeepCheckpoints < 0) throw new ArgumentException($"kept checkpoints must be 0 (all) or more, got {KeepCheckpoints}");
+    }
+}

@@ -1,0 +1,34 @@
+namespace Thorax.Training.Loop;
+
+/// <summary>Which way a selection metric improves.</summary>
+public enum MetricGoal
+{
+    /// <summary>Higher is better (Dice, AUC, accuracy).</summary>
+    Maximize,
+
+    /// <summary>Lower is better (a loss, an error).</summary>
+    Minimize,
+}
+
+/// <summary>When <see cref="EpochTrainer"/> steps the method's <see cref="TrainingComponents.Scheduler"/>.</summary>
+public enum SchedulerInterval
+{
+    /// <summary>Once per epoch, after validation (StepLR, CosineAnnealingLR over epochs).</summary>
+    Epoch,
+
+    /// <summary>After every optimiser step (OneCycleLR, warm-up over iterations).</summary>
+    Step,
+}
+
+/// <summary>Why <see cref="EpochTrainer.Fit"/> stopped training.</summary>
+public enum TrainingStopReason
+{
+    /// <summary>The last epoch of <see cref="EpochTrainerOptions.Epochs"/> finished.</summary>
+    Epochs,
+
+    /// <summary>An epoch ended after the run's total wall time crossed <see cref="EpochTrainerOptions.TimeBudget"/>.</summary>
+    TimeBudget,
+
+    /// <summary>The selection metric had not improved for <see cref="EpochTrainerOptions.EarlyStoppingPatience"/> epochs.</summary>
+    EarlyStopping,
+}
