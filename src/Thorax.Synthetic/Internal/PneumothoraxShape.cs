@@ -10,7 +10,8 @@ internal sealed class PneumothoraxShape
     public required List<Vector2[]> PleuralLines { get; init; }
     public required Vector2 Focus { get; init; }
 
-    public static PneumothoraxShape Create(Vector2[] lung, Vector2 hilum, float cx, float size, PneumothoraxFinding f)
+    /// <param name="depthScale">Multiplies the rim depth and extent of each size class (1 for procedural chests).</param>
+    public static PneumothoraxShape Create(Vector2[] lung, Vector2 hilum, float cx, float size, PneumothoraxFinding f, float depthScale = 1f)
     {
         int n = lung.Length;
         float minY = float.MaxValue, maxY = float.MinValue;
@@ -38,8 +39,8 @@ internal sealed class PneumothoraxShape
             PneumothoraxSize.Moderate => (0.16f, 0.035f, 0f),
             _ => (0.30f, 0.07f, 0.45f),
         };
-        radius *= size;
-        depth *= size;
+        radius *= size * MathF.Sqrt(depthScale);
+        depth *= size * depthScale;
 
         var w = new float[n];
         var ret = new Vector2[n];

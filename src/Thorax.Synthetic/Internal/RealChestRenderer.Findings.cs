@@ -246,7 +246,9 @@ internal sealed partial class RealChestRenderer
     {
         int s = _s;
         var outline = Outline(lung);
-        var shape = PneumothoraxShape.Create(outline, Hilum(lung), cx, s, f);
+        // Rims as radiologists grade them on a ~35 cm wide film: small about 1 cm, moderate about 2 cm, large about
+        // 3 cm with the whole lung retracted toward the hilum (the procedural chest's depths times RimScale).
+        var shape = PneumothoraxShape.Create(outline, Hilum(lung), cx, s, f, RimScale(f.Size));
         // Gap = outline coverage - retracted coverage, so unretracted borders cancel exactly.
         _cov.Clear();
         _cov2.Clear();
@@ -272,7 +274,7 @@ internal sealed partial class RealChestRenderer
         _field.CopyTo(_cov);
         Blur.Gaussian(_cov, 0.6f, _scratch);
         _cov.Data.AsSpan().CopyTo(fe);
-        float darken = rng.Range(0.15, 0.28);
+        float darken = rng.Range(0.2, 0.35);
         // Collapsed lung: a large pneumothorax makes the whole retracted lung denser; a small or moderate one only the
         // lung next to the pleural space (weight: the gap blurred over about 3% of the image).
         float dens = f.Size switch
@@ -307,7 +309,7 @@ internal sealed partial class RealChestRenderer
         }
         // The visceral pleura is well under a millimetre thick: at coarse pixel spacing it is a partial-volume trace.
         float lw = MathF.Max(0.5f, 0.0012f * s);
-        float lineAmp = rng.Range(0.07, 0.13) * Math.Clamp(s / 512f, 0.35f, 1f);
+        float lineAmp = rng.Range(0.07, 0.13) * Math.Clamp(s / 512f, 0.5f, 1f);
         _cov.Clear();
         foreach (var line in shape.PleuralLines)
             Rasterizer.FillPolygon(_cov, Shapes.Ribbon(line, lw, lw), 1f, Blend.Max);
@@ -323,6 +325,15 @@ internal sealed partial class RealChestRenderer
         findings.Add((center, radius));
         return count;
     }
+
+    /// <summary>Depth scale of <see cref="PneumothoraxShape"/> on real backgrounds, per size class (rim depth about
+    /// 2.8%, 5.6% and 8.4% of the image width).</summary>
+    public static float RimScale(PneumothoraxSize size) => size switch
+    {
+        PneumothoraxSize.Small => 1.75f,
+        PneumothoraxSize.Moderate => 1.6f,
+        _ => 1.2f,
+    };
 
     /// <summary>Pixel noise of the lung field: median absolute horizontal difference / (0.6745 sqrt 2).</summary>
     private float NoiseLevel(Lung lung)
