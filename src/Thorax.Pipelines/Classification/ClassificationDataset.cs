@@ -13,7 +13,7 @@ namespace Thorax.Pipelines.Classification;
 /// <param name="Label">0 or 1.</param>
 /// <param name="PtxSize">small, moderate or large for a pneumothorax, else empty.</param>
 /// <param name="PtxLocation">apical, lateral or basal for a pneumothorax, else empty.</param>
-/// <param name="ShortcutCue">Whether the study carries the dataset's shortcut cue; null when studies.csv has no <c>shortcut_cue</c> column.</param>
+/// <param name="ShortcutCue">Whether the study carries the dataset's shortcut cue; null when studies.csv has no <c>shortcut_cue</c> column or leaves it empty (unknown).</param>
 public sealed record ClassificationStudy(string Id, string Split, int Label, string PtxSize, string PtxLocation, bool? ShortcutCue);
 
 /// <summary>
@@ -75,8 +75,9 @@ public sealed class ClassificationDataset
             var id = CsvTable.Field(r, idCol).Trim();
             if (id.Length == 0) throw table.Error(r, idCol, "empty id");
             if (!byId.TryAdd(id, (r, labels[i]))) throw table.Error(r, idCol, $"id '{id}' appears twice (first on line {byId[id].Record.Line})");
-            if (cueCol >= 0 && CsvTable.Field(r, cueCol).Trim() is not ("0" or "1"))
-                throw table.Error(r, cueCol, $"shortcut_cue needs 0 or 1, found '{CsvTable.Field(r, cueCol).Trim()}'");
+            // Empty = unknown (e.g. the real-ptx evaluation set, whose images carry no planted cue).
+            if (cueCol >= 0 && CsvTable.Field(r, cueCol).Trim() is not ("0" or "1" or ""))
+                throw table.Error(r, cueCol, $"shortcut_cue needs 0, 1 or empty, found '{CsvTable.Field(r, cueCol).Trim()}'");
         }
         var studies = new List<ClassificationStudy>();
         var splitOf = new Dictionary<string, (string Split, string File, int Line)>(StringComparer.Ordinal);
@@ -95,7 +96,7 @@ public sealed class ClassificationDataset
                 var r = row.Record;
                 studies.Add(new ClassificationStudy(id, split, row.Label,
                     sizeCol < 0 ? "" : CsvTable.Field(r, sizeCol).Trim(), locationCol < 0 ? "" : CsvTable.Field(r, locationCol).Trim(),
-                    cueCol < 0 ? null : CsvTable.Field(r, cueCol).Trim() == "1"));
+                    cueCol < 0 || CsvTable.Field(r, cueCol).Trim().Length == 0 ? null : CsvTable.Field(r, cueCol).Trim() == "1"));
             }
         }
         return new ClassificationDataset(Path.GetFullPath(root), label, studies);
