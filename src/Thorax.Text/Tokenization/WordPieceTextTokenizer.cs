@@ -89,7 +89,9 @@ public sealed class WordPieceTextTokenizer : TextTokenizer
             ApplyBasicTokenization = true,
             SplitOnSpecialTokens = true,
         };
-        if (special.ContainsKey("[MASK]")) opts.MaskingToken = "[MASK]";
+        // Microsoft.ML.Tokenizers insists on a masking token in the vocabulary; [MASK] is never produced for reports, so a
+        // vocabulary without it gets [UNK] in that role.
+        opts.MaskingToken = special.ContainsKey("[MASK]") ? "[MASK]" : "[UNK]";
         using var ms = new MemoryStream(vocab, writable: false);
         var bert = BertTokenizer.Create(ms, opts);
         return new WordPieceTextTokenizer(source, bert, count, special, maxLength, cleanReports, lowerCase, stripAccents ?? lowerCase);
