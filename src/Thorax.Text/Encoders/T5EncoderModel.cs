@@ -193,16 +193,14 @@ public sealed class T5Block : Module<Tensor, Tensor, Tensor>
 
     internal T5Block(T5Config c, int index) : base($"block{index}")
     {
-        SelfAttentionLayer = new T5LayerSelfAttention(c, hasRelativeBias: index == 0);
-        FeedForwardLayer = new T5LayerFF(c);
-        layer = ModuleList<Module>(SelfAttentionLayer, FeedForwardLayer);
+        layer = ModuleList<Module>(new T5LayerSelfAttention(c, hasRelativeBias: index == 0), new T5LayerFF(c));
         RegisterComponents();
     }
 
     /// <summary><c>layer.0</c>.</summary>
-    public T5LayerSelfAttention SelfAttentionLayer { get; }
+    public T5LayerSelfAttention SelfAttentionLayer => (T5LayerSelfAttention)layer[0];
     /// <summary><c>layer.1</c>.</summary>
-    public T5LayerFF FeedForwardLayer { get; }
+    public T5LayerFF FeedForwardLayer => (T5LayerFF)layer[1];
 
     /// <inheritdoc />
     public override Tensor forward(Tensor x, Tensor bias)
