@@ -148,3 +148,21 @@ public class T5EncoderModelTests(ITestOutputHelper output)
         finally { dir.Delete(true); }
     }
 }
+
+public class T5PytorchBinTests
+{
+    [Fact]
+    public void A_torch_save_full_checkpoint_gives_the_same_encoder()
+    {
+        // t5_gated_bin/pytorch_model.bin: torch.save of the golden weights with a tied encoder.embed_tokens (shared
+        // storage), decoder and lm_head entries, as Hugging Face writes a T5ForConditionalGeneration.
+        using var bin = T5EncoderModel.FromPretrained(Golden.File("t5_gated_bin"));
+        var io = SafeTensors.Load(Golden.File("t5_gated_io.safetensors"));
+        try
+        {
+            using var hidden = bin.call(io["input_ids"], io["attention_mask"]);
+            Assert.True((hidden - io["last_hidden_state"]).abs().max().item<float>() < 1e-5f);
+        }
+        finally { io.DisposeAll(); }
+    }
+}

@@ -27,7 +27,8 @@ any library's T5 code. What the paper specifies and how this script follows it:
 
 Weights are random (seeded) for two small configurations and saved with T5EncoderModel's key names as safetensors
 (written by hand below: 8-byte little-endian header length, JSON header, raw little-endian float32), with a
-config.json, into tests/data/golden/text/t5_relu/ and t5_gated/; inputs (ids, mask with padding) and expected hidden
+config.json, into tests/data/golden/text/t5_relu/ and t5_gated/ (t5_gated_bin/ holds the gated weights as a
+torch.save pytorch_model.bin of a full checkpoint: tied embed_tokens, decoder and lm_head entries); inputs (ids, mask with padding) and expected hidden
 states (computed in float64, stored float32) go to tests/data/golden/text/t5_<name>_io.safetensors, and the bucket of
 every relative offset -200..200 to t5_buckets.json. (The tests copy t5_relu/ with spm_tiny.model as spiece.model
 into a temporary folder to open it with TextEncoders.Load; the model file is not committed twice.)
@@ -148,7 +149,7 @@ def make(name, cfg, seed, lengths):
                        dropout_rate=0.1, is_encoder_decoder=False), f, indent=1)
     write_safetensors(os.path.join(OUT, "t5_%s_io.safetensors" % name),
                       {"input_ids": ids, "attention_mask": mask, "last_hidden_state": hidden})
-    return folder
+    return folder, params
 
 
 def main():
@@ -160,7 +161,18 @@ def main():
                  feed_forward_proj="gated-gelu")
     # 150 tokens reach past max_distance 128; the second row is padded.
     make("relu", relu, 1234, [150, 37])
-    make("gated", gated, 99, [40, 9, 25])
+    folder, params = make("gated", gated, 99, [40, 9, 25])
+    # The same gated weights as a torch.save zip file (pytorch_model.bin) the way Hugging Face writes a full T5
+    # checkpoint: encoder.embed_tokens.weight shares shared.weight's storage, and decoder/lm_head entries are present.
+    binary = os.path.join(OUT, "t5_gated_bin")
+    os.makedirs(binary, exist_ok=True)
+    sd = dict(params)
+    sd["encoder.embed_tokens.weight"] = sd["shared.weight"]
+    sd["decoder.final_layer_norm.weight"] = torch.ones(gated["d_model"])
+    sd["lm_head.weight"] = torch.zeros(gated["vocab_size"], gated["d_model"])
+    torch.save(sd, os.path.join(binary, "pytorch_model.bin"))
+    with open(os.path.join(folder, "config.json")) as f, open(os.path.join(binary, "config.json"), "w") as g:
+        g.write(f.read())
 
     # Buckets per offset, and a check that the float32 formula (as T5's checkpoints compute it) gives the same.
     table = {}
