@@ -72,7 +72,9 @@ internal static class TextModules
 public sealed class BertEmbeddings : Module<Tensor, Tensor, Tensor, Tensor>
 {
     private readonly BertConfig _config;
+    /// <summary>Submodules <c>word_embeddings</c>, <c>position_embeddings</c>, <c>token_type_embeddings</c> (field name = state-dict key segment).</summary>
     public readonly Embedding word_embeddings, position_embeddings, token_type_embeddings;
+    /// <summary>Submodule <c>LayerNorm</c> (field name = state-dict key segment).</summary>
     public readonly LayerNorm LayerNorm;
 
     internal BertEmbeddings(BertConfig c) : base("embeddings")
@@ -110,6 +112,7 @@ public sealed class BertEmbeddings : Module<Tensor, Tensor, Tensor, Tensor>
 public sealed class BertSelfAttention : Module<Tensor, Tensor, Tensor>
 {
     private readonly int _heads, _headDim;
+    /// <summary>Submodules <c>query</c>, <c>key</c>, <c>value</c> (field name = state-dict key segment).</summary>
     public readonly Linear query, key, value;
 
     internal BertSelfAttention(BertConfig c) : base("self")
@@ -140,7 +143,9 @@ public sealed class BertSelfAttention : Module<Tensor, Tensor, Tensor>
 /// <summary>Dense + residual + LayerNorm (<c>attention.output</c> and <c>output</c>).</summary>
 public sealed class BertResidualOutput : Module<Tensor, Tensor, Tensor>
 {
+    /// <summary>Submodule <c>dense</c> (field name = state-dict key segment).</summary>
     public readonly Linear dense;
+    /// <summary>Submodule <c>LayerNorm</c> (field name = state-dict key segment).</summary>
     public readonly LayerNorm LayerNorm;
 
     internal BertResidualOutput(string name, int inFeatures, BertConfig c) : base(name)
@@ -162,7 +167,9 @@ public sealed class BertResidualOutput : Module<Tensor, Tensor, Tensor>
 /// <summary>Self-attention block (<c>attention.self</c>, <c>attention.output</c>).</summary>
 public sealed class BertAttention : Module<Tensor, Tensor, Tensor>
 {
+    /// <summary>Submodule <c>self</c> (field name = state-dict key segment).</summary>
     public readonly BertSelfAttention self;
+    /// <summary>Submodule <c>output</c> (field name = state-dict key segment).</summary>
     public readonly BertResidualOutput output;
 
     internal BertAttention(BertConfig c) : base("attention")
@@ -184,6 +191,7 @@ public sealed class BertAttention : Module<Tensor, Tensor, Tensor>
 public sealed class BertIntermediate : Module<Tensor, Tensor>
 {
     private readonly string _act;
+    /// <summary>Submodule <c>dense</c> (field name = state-dict key segment).</summary>
     public readonly Linear dense;
 
     internal BertIntermediate(BertConfig c) : base("intermediate")
@@ -204,8 +212,11 @@ public sealed class BertIntermediate : Module<Tensor, Tensor>
 /// <summary>One transformer layer (<c>encoder.layer.N</c>).</summary>
 public sealed class BertLayer : Module<Tensor, Tensor, Tensor>
 {
+    /// <summary>Submodule <c>attention</c> (field name = state-dict key segment).</summary>
     public readonly BertAttention attention;
+    /// <summary>Submodule <c>intermediate</c> (field name = state-dict key segment).</summary>
     public readonly BertIntermediate intermediate;
+    /// <summary>Submodule <c>output</c> (field name = state-dict key segment).</summary>
     public readonly BertResidualOutput output;
 
     internal BertLayer(BertConfig c, int index) : base($"layer{index}")
@@ -228,6 +239,7 @@ public sealed class BertLayer : Module<Tensor, Tensor, Tensor>
 /// <summary>The layer stack (<c>encoder.layer</c>).</summary>
 public sealed class BertEncoder : Module<Tensor, Tensor, Tensor>
 {
+    /// <summary>Submodule <c>layer</c> (field name = state-dict key segment).</summary>
     public readonly ModuleList<BertLayer> layer;
 
     internal BertEncoder(BertConfig c) : base("encoder")
@@ -253,6 +265,7 @@ public sealed class BertEncoder : Module<Tensor, Tensor, Tensor>
 /// <summary>The [CLS] pooler: tanh(dense(h[:, 0])).</summary>
 public sealed class BertPooler : Module<Tensor, Tensor>
 {
+    /// <summary>Submodule <c>dense</c> (field name = state-dict key segment).</summary>
     public readonly Linear dense;
 
     internal BertPooler(BertConfig c) : base("pooler")
@@ -278,8 +291,11 @@ public sealed class BertPooler : Module<Tensor, Tensor>
 /// </summary>
 public sealed class BertModel : Module<Tensor, Tensor, Tensor>, ITextEncoderModule
 {
+    /// <summary>Submodule <c>embeddings</c> (field name = state-dict key segment).</summary>
     public readonly BertEmbeddings embeddings;
+    /// <summary>Submodule <c>encoder</c> (field name = state-dict key segment).</summary>
     public readonly BertEncoder encoder;
+    /// <summary>Submodule <c>pooler</c> (field name = state-dict key segment).</summary>
     public readonly BertPooler? pooler;
 
     /// <summary>A randomly initialised model of <paramref name="config"/> (load weights next).</summary>

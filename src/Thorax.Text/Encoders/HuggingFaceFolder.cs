@@ -123,18 +123,8 @@ public static class HuggingFaceFolder
         var sd = new Dictionary<string, Tensor>();
         foreach (var (k0, t) in raw)
         {
-            var k = k0;
-            if (hasPrefix)
-            {
-                if (k.StartsWith(prefix!, StringComparison.Ordinal)) k = k[prefix!.Length..];
-                else if (ignoredPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal)))
-                {
-                    dropped.Add(k0);
-                    t.Dispose();
-                    continue;
-                }
-            }
-            else if (ignoredPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal)))
+            var k = hasPrefix && k0.StartsWith(prefix!, StringComparison.Ordinal) ? k0[prefix!.Length..] : k0;
+            if (ignoredPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal)))
             {
                 dropped.Add(k0);
                 t.Dispose();

@@ -10,6 +10,7 @@ namespace Thorax.Text.Encoders;
 public sealed class T5LayerNorm : Module<Tensor, Tensor>
 {
     private readonly double _eps;
+    /// <summary>Submodule <c>weight</c> (field name = state-dict key segment).</summary>
     public readonly Parameter weight;
 
     internal T5LayerNorm(int size, double eps) : base("layer_norm")
@@ -38,7 +39,9 @@ public sealed class T5LayerNorm : Module<Tensor, Tensor>
 public sealed class T5Attention : Module<Tensor, Tensor, Tensor>
 {
     private readonly T5Config _c;
+    /// <summary>Submodules <c>q</c>, <c>k</c>, <c>v</c>, <c>o</c> (field name = state-dict key segment).</summary>
     public readonly Linear q, k, v, o;
+    /// <summary>Submodule <c>relative_attention_bias</c> (field name = state-dict key segment).</summary>
     public readonly Embedding? relative_attention_bias;
 
     internal T5Attention(T5Config c, bool hasRelativeBias) : base("SelfAttention")
@@ -102,7 +105,9 @@ public sealed class T5Attention : Module<Tensor, Tensor, Tensor>
 /// <summary><c>layer.0</c>: pre-norm self-attention with residual.</summary>
 public sealed class T5LayerSelfAttention : Module<Tensor, Tensor, Tensor>
 {
+    /// <summary>Submodule <c>SelfAttention</c> (field name = state-dict key segment).</summary>
     public readonly T5Attention SelfAttention;
+    /// <summary>Submodule <c>layer_norm</c> (field name = state-dict key segment).</summary>
     public readonly T5LayerNorm layer_norm;
 
     internal T5LayerSelfAttention(T5Config c, bool hasRelativeBias) : base("layer0")
@@ -128,7 +133,9 @@ public sealed class T5LayerSelfAttention : Module<Tensor, Tensor, Tensor>
 public sealed class T5DenseActDense : Module<Tensor, Tensor>
 {
     private readonly string _act;
+    /// <summary>Submodules <c>wi</c>, <c>wi_0</c>, <c>wi_1</c> (field name = state-dict key segment).</summary>
     public readonly Linear? wi, wi_0, wi_1;
+    /// <summary>Submodule <c>wo</c> (field name = state-dict key segment).</summary>
     public readonly Linear wo;
 
     internal T5DenseActDense(T5Config c) : base("DenseReluDense")
@@ -164,7 +171,9 @@ public sealed class T5DenseActDense : Module<Tensor, Tensor>
 /// <summary><c>layer.1</c>: pre-norm feed-forward with residual.</summary>
 public sealed class T5LayerFF : Module<Tensor, Tensor>
 {
+    /// <summary>Submodule <c>DenseReluDense</c> (field name = state-dict key segment).</summary>
     public readonly T5DenseActDense DenseReluDense;
+    /// <summary>Submodule <c>layer_norm</c> (field name = state-dict key segment).</summary>
     public readonly T5LayerNorm layer_norm;
 
     internal T5LayerFF(T5Config c) : base("layer1")
@@ -189,6 +198,7 @@ public sealed class T5LayerFF : Module<Tensor, Tensor>
 /// <summary>One encoder block (<c>encoder.block.N</c>): <c>layer.0</c> attention, <c>layer.1</c> feed-forward.</summary>
 public sealed class T5Block : Module<Tensor, Tensor, Tensor>
 {
+    /// <summary>Submodule <c>layer</c> (field name = state-dict key segment).</summary>
     public readonly ModuleList<Module> layer;
 
     internal T5Block(T5Config c, int index) : base($"block{index}")
@@ -213,7 +223,9 @@ public sealed class T5Block : Module<Tensor, Tensor, Tensor>
 /// <summary>The encoder stack (<c>encoder.block</c>, <c>encoder.final_layer_norm</c>).</summary>
 public sealed class T5Stack : Module<Tensor, Tensor, Tensor>
 {
+    /// <summary>Submodule <c>block</c> (field name = state-dict key segment).</summary>
     public readonly ModuleList<T5Block> block;
+    /// <summary>Submodule <c>final_layer_norm</c> (field name = state-dict key segment).</summary>
     public readonly T5LayerNorm final_layer_norm;
 
     internal T5Stack(T5Config c) : base("encoder")
@@ -244,7 +256,9 @@ public sealed class T5Stack : Module<Tensor, Tensor, Tensor>
 /// </summary>
 public sealed class T5EncoderModel : Module<Tensor, Tensor, Tensor>, ITextEncoderModule
 {
+    /// <summary>Submodule <c>shared</c> (field name = state-dict key segment).</summary>
     public readonly Embedding shared;
+    /// <summary>Submodule <c>encoder</c> (field name = state-dict key segment).</summary>
     public readonly T5Stack encoder;
     private bool _trainDropout;
 

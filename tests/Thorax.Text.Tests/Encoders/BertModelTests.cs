@@ -16,7 +16,11 @@ public class BertModelTests
     {
         File.WriteAllText(Path.Combine(dir, "config.json"), configJson);
         var sd = model.state_dict().ToDictionary(kv => prefix + kv.Key, kv => kv.Value);
-        if (withHead) sd["cls.predictions.bias"] = zeros(50);
+        if (withHead)
+        {
+            sd["cls.predictions.bias"] = zeros(50);
+            sd[prefix + "embeddings.position_ids"] = arange(40, ScalarType.Int64).unsqueeze(0);   // saved by older versions
+        }
         SafeTensors.Save(Path.Combine(dir, "model.safetensors"), sd);
     }
 

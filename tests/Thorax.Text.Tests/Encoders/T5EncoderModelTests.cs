@@ -94,7 +94,7 @@ public class T5EncoderModelTests(ITestOutputHelper output)
             sd.DisposeAll();
             using var full = T5EncoderModel.FromPretrained(dir.FullName);
             using var golden = T5EncoderModel.FromPretrained(Golden.File("t5_gated"));
-            Assert.True(full.shared.weight.equal(golden.shared.weight).all().item<bool>());
+            Assert.True(full.shared.weight!.equal(golden.shared.weight!).all().item<bool>());
         }
         finally { dir.Delete(true); }
     }
