@@ -85,6 +85,18 @@ public static class TextEncoders
         }
     }
 
+    /// <summary>
+    /// What a <c>--text-encoder</c> option names: "minilm" (or "default", any case) for <see cref="LoadDefault"/>,
+    /// otherwise a Hugging Face folder for <see cref="Load"/>.
+    /// </summary>
+    public static TextEncoder Open(string nameOrFolder, int maxLength = TextTokenizer.DefaultMaxLength)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(nameOrFolder);
+        return nameOrFolder.Equals("minilm", StringComparison.OrdinalIgnoreCase) || nameOrFolder.Equals("default", StringComparison.OrdinalIgnoreCase)
+            ? LoadDefault(maxLength)
+            : Load(nameOrFolder, maxLength);
+    }
+
     private static TextEncoder Pair(string name, TextTokenizer tokenizer, TorchSharp.torch.nn.Module model)
     {
         try

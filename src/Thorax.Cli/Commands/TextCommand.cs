@@ -36,9 +36,7 @@ internal static class TextCommand
             var name = r.GetValue(encoder)!;
             var k = r.GetValue(values);
             if (k < 0) throw new ArgumentException("--values must be at least 0");
-            using var enc = name.Equals("minilm", StringComparison.OrdinalIgnoreCase)
-                ? TextEncoders.LoadDefault(r.GetValue(maxLength))
-                : TextEncoders.Load(name, r.GetValue(maxLength));
+            using var enc = TextEncoders.Open(name, r.GetValue(maxLength));
             var inputs = r.GetValue(texts)!;
             using var encoding = enc.Encode(inputs);
             using var pooled = encoding.MeanPooled();
