@@ -20,6 +20,7 @@ public class TextCommandTests
         Assert.Equal(8, t[1].GetProperty("tokens").GetInt32());
         Assert.Equal(4, t[1].GetProperty("mean_embedding").GetArrayLength());
         Assert.Contains("warning: text 1 has 19 tokens; truncated to 8", e);
+        Assert.Equal(0, t[0].GetProperty("unknown_tokens").GetInt32());
     }
 
     [Fact]

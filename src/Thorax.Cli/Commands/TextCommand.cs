@@ -48,12 +48,16 @@ internal static class TextCommand
                 var norm = Math.Sqrt(vec.Sum(v => (double)v * v));
                 if (item.Truncated)
                     Console.Error.WriteLine($"warning: text {i} has {item.UntruncatedLength} tokens; truncated to {item.Ids.Count}");
+                if (item.UnknownCount * 4 > item.Ids.Count)
+                    Console.Error.WriteLine($"warning: text {i}: {item.UnknownCount} of {item.Ids.Count} tokens are unknown to " +
+                                            "the vocabulary (another language or script?)");
                 rows.Add(new Dictionary<string, object>
                 {
                     ["index"] = i,
                     ["tokens"] = item.Ids.Count,
                     ["untruncated_tokens"] = item.UntruncatedLength,
                     ["truncated"] = item.Truncated,
+                    ["unknown_tokens"] = item.UnknownCount,
                     ["ids"] = item.Ids.Take(Math.Min(item.Ids.Count, 16)).ToArray(),
                     ["mean_embedding_norm"] = Math.Round(norm, 6),
                     ["mean_embedding"] = vec.Take(k).Select(v => Math.Round(v, 6)).ToArray(),
@@ -77,6 +81,7 @@ internal static class TextCommand
                 {
                     var vec = (double[])row["mean_embedding"];
                     Console.WriteLine($"[{row["index"]}] tokens {row["tokens"]}{((bool)row["truncated"] ? $" (truncated from {row["untruncated_tokens"]})" : "")}" +
+                                      $"{((int)row["unknown_tokens"] > 0 ? $", {row["unknown_tokens"]} unknown" : "")}" +
                                       $"  |mean| {row["mean_embedding_norm"]:F4}  mean[:{vec.Length}] {string.Join(" ", vec.Select(v => v.ToString("F4")))}");
                 }
             }

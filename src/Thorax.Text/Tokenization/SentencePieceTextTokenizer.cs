@@ -142,6 +142,8 @@ public sealed partial class SentencePieceTextTokenizer : TextTokenizer
     public SentencePieceModelData Model { get; }
     /// <inheritdoc />
     public override int PadId => Model.PadId >= 0 ? Model.PadId : 0;
+    /// <inheritdoc />
+    public override int UnknownId => Model.UnkId;
     /// <summary>The end-of-sentence id appended to every text.</summary>
     public int EosId => Model.EosId;
     /// <inheritdoc />

@@ -15,7 +15,9 @@ public enum PaddingMode
 /// <param name="Ids">Token ids, special tokens included, at most <see cref="TextTokenizer.MaxLength"/>.</param>
 /// <param name="UntruncatedLength">How many ids the text would have had without truncation (special tokens
 /// included).</param>
-public sealed record EncodedText(IReadOnlyList<int> Ids, int UntruncatedLength)
+/// <param name="UnknownCount">How many kept ids are the unknown token (many of them flag text in a script or language
+/// the vocabulary does not cover; 0 for byte-level BPE, which has no unknowns).</param>
+public sealed record EncodedText(IReadOnlyList<int> Ids, int UntruncatedLength, int UnknownCount = 0)
 {
     /// <summary>True when tokens were dropped to fit the maximum length.</summary>
     public bool Truncated => UntruncatedLength > Ids.Count;
@@ -90,6 +92,9 @@ public abstract class TextTokenizer
     /// <summary>Ids that mark the vocabulary's special tokens, by name (used to check a vocabulary fits a model).</summary>
     public abstract IReadOnlyDictionary<string, int> SpecialTokenIds { get; }
 
+    /// <summary>The unknown token's id, or -1 when the vocabulary has none.</summary>
+    public virtual int UnknownId => -1;
+
     /// <summary>The smallest <see cref="MaxLength"/> that leaves room for one token.</summary>
     protected virtual int MinimumLength => 3;
 
@@ -113,7 +118,8 @@ public abstract class TextTokenizer
         var content = string.IsNullOrWhiteSpace(cleaned) ? [] : EncodeContent(cleaned);
         var room = MaxLength - SpecialTokenCount;
         var kept = content.Count > room ? content.Take(room).ToList() : content;
-        return new EncodedText(AddSpecialTokens(kept), content.Count + SpecialTokenCount);
+        var unknown = UnknownId < 0 ? 0 : kept.Count(id => id == UnknownId);
+        return new EncodedText(AddSpecialTokens(kept), content.Count + SpecialTokenCount, unknown);
     }
 
     /// <summary>Encodes a batch and pads it into tensors (see <see cref="TokenBatch"/>).</summary>

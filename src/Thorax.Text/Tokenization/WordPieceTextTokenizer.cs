@@ -46,6 +46,8 @@ public sealed class WordPieceTextTokenizer : TextTokenizer
     public int SepId => _special["[SEP]"];
     /// <summary>The [UNK] id.</summary>
     public int UnkId => _special["[UNK]"];
+    /// <inheritdoc />
+    public override int UnknownId => UnkId;
 
     /// <summary>Reads a vocab.txt file. <paramref name="stripAccents"/> defaults to <paramref name="lowerCase"/>
     /// (Hugging Face's BertTokenizer default).</summary>

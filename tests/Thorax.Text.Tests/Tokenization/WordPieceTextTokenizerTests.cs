@@ -81,6 +81,16 @@ public class WordPieceTextTokenizerTests
     }
 
     [Fact]
+    public void Unknown_tokens_are_counted_to_flag_text_the_vocabulary_does_not_cover()
+    {
+        var tok = MiniLm();
+        Assert.Equal(0, tok.Encode("No pneumothorax.").UnknownCount);
+        var cjk = tok.Encode("右侧气胸 pneumothorax");   // CJK ideographs become [UNK] each
+        Assert.Equal(4, cjk.UnknownCount);
+        Assert.Equal(tok.UnkId, cjk.Ids[1]);
+    }
+
+    [Fact]
     public void Empty_report_is_refused_unless_asked_for()
     {
         var tok = MiniLm();
