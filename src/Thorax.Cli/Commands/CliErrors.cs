@@ -31,5 +31,5 @@ internal static class CliErrors
     public static bool IsInputError(Exception e) =>
         e is FileNotFoundException or DirectoryNotFoundException or ArgumentException or FormatException or InvalidDataException
         || e.GetType().Namespace is "Thorax.Dicom" or "Thorax.Imaging" or "Thorax.Data" or "Thorax.Metrics" or "Thorax.Synthetic"
-            or "Thorax.Models.Weights" or "Thorax.Training";
+            or "Thorax.Models.Weights" or "Thorax.Models.Weights.Onnx" or "Thorax.Training" or "Thorax.Text";
 }
