@@ -55,6 +55,28 @@ public class GazeMtlUNetTests(ITestOutputHelper output)
         output.WriteLine($"{kind}: loss_sum {loss.Sum.item<float>():R} vs {e.GetProperty("loss_sum").GetDouble():R}");
     }
 
+    /// <summary>Opt-in: the authors' module's own <c>torch.save(net.state_dict())</c> (full size, 130-270 MB, written by
+    /// <c>make_mtl_unet_golden.py --save-pt DIR</c>; not committed) loads strictly through TorchCheckpoint and gives
+    /// the golden's outputs. Set THORAX_CXRGAZE_PT_DIR=DIR to run it.</summary>
+    [SkippableTheory]
+    [InlineData("final")]
+    [InlineData("baseline")]
+    public void AuthorsTorchSaveFile_LoadsStrictly_AndGivesTheGoldenLogits(string kind)
+    {
+        var dir = Environment.GetEnvironmentVariable("THORAX_CXRGAZE_PT_DIR");
+        Skip.If(string.IsNullOrEmpty(dir), "THORAX_CXRGAZE_PT_DIR is not set (make_mtl_unet_golden.py --save-pt DIR writes the files)");
+        using var scope = NewDisposeScope();
+        var e = Root.GetProperty("models").GetProperty(kind);
+        using var net = Create(kind);
+        SaliencyWeights.LoadFile(net, Path.Combine(dir!, $"cxrgazelearn_{kind}.pt"));
+        net.eval();
+        using var _ = no_grad();
+        var (logits, saliency) = net.call(Golden.Decode(Root.GetProperty("input")));
+        Golden.AssertClose(Golden.Decode(e.GetProperty("class_logits")), logits, $"{kind} class logits", rtol: 1e-4, atol: 1e-5);
+        Golden.AssertClose(Golden.Decode(e.GetProperty("log_probabilities")), SaliencyLayers.LogSoftmaxOverPixels(saliency),
+            $"{kind} log-probabilities", rtol: 1e-4, atol: 1e-5);
+    }
+
     [Fact]
     public void ModulePrefix_LoadsStrictly_AndAWrongKeyIsNamed()
     {

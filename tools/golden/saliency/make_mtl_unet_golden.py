@@ -94,7 +94,12 @@ def load_reference(git_dir, folder, files, tmp):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mirror", default="/work/.mirror/HealthX-Lab+CXRGazeLearn/repo")
+    ap.add_argument("--save-pt", default=None, metavar="DIR",
+                    help="also write torch.save(net.state_dict()) of each model (hashed weights, ~80-120 MB each, NOT "
+                         "committed) as DIR/cxrgazelearn_<kind>.pt, for the opt-in test named by THORAX_CXRGAZE_PT_DIR")
     args = ap.parse_args()
+    if args.save_pt:
+        args.save_pt = os.path.abspath(args.save_pt)
     commit = subprocess.run(["git", "--git-dir", args.mirror, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
     install_stubs()
     os.makedirs(OUT, exist_ok=True)
@@ -115,6 +120,9 @@ def main():
             net = mod.MTL_UNet_preset(device=torch.device("cpu"), out_dict={"class": 3, "image": 1},
                                       loss_dict={"class": 0.0, "image": None})
             keys = hashed_weights.fill(net)
+            if args.save_pt:
+                os.makedirs(args.save_pt, exist_ok=True)
+                torch.save(net.state_dict(), os.path.join(args.save_pt, "cxrgazelearn_%s.pt" % kind))
             net.eval()
             with torch.no_grad():
                 y_class, y_image = net(x)
