@@ -2,11 +2,12 @@ using System.Text.Json;
 using Thorax.Models.Encoders;
 using Thorax.Models.Tests.Support;
 using Thorax.Models.Weights;
+using Xunit.Abstractions;
 
 namespace Thorax.Models.Tests.Encoders;
 
 /// <summary>DenseNet against torchvision 0.14 (tools/golden/densenet/make_densenet_golden.py).</summary>
-public class DenseNetTests
+public class DenseNetTests(ITestOutputHelper output)
 {
     private static readonly Lazy<JsonDocument> Doc = new(() =>
         JsonDocument.Parse(File.ReadAllBytes(Golden.PathOf("densenet", "densenet.json"))));
@@ -31,6 +32,7 @@ public class DenseNetTests
         using var _ = no_grad();
         var x = Golden.Decode(e.GetProperty("input"));
         using var cap = net.ForwardWithCapture(x);
+        output.WriteLine($"reduced {index}: logits {Golden.Diff(Golden.Decode(e.GetProperty("logits")), cap.Logits)}; norm5 hooked {Golden.Diff(Golden.Decode(e.GetProperty("norm5_hooked")), cap.Norm5Hooked)}");
         Golden.AssertClose(Golden.Decode(e.GetProperty("logits")), cap.Logits, "logits", rtol: 1e-4, atol: 1e-5);
         for (var i = 0; i < 4; i++)
             Golden.AssertClose(Golden.Decode(e.GetProperty($"denseblock{i + 1}")), cap.Blocks[i], $"denseblock{i + 1}", rtol: 1e-4, atol: 1e-5);
@@ -61,6 +63,7 @@ public class DenseNetTests
         net.eval();
         using var _ = no_grad();
         using var cap = net.ForwardWithCapture(Golden.Decode(e.GetProperty("input")));
+        output.WriteLine($"{arch}: logits {Golden.Diff(Golden.Decode(e.GetProperty("logits")), cap.Logits)}; denseblock4 {Golden.Diff(Golden.Decode(e.GetProperty("denseblock4")), cap.DenseBlock4)}");
         Golden.AssertClose(Golden.Decode(e.GetProperty("logits")), cap.Logits, "logits", rtol: 1e-4, atol: 1e-5);
         Golden.AssertClose(Golden.Decode(e.GetProperty("denseblock4")), cap.DenseBlock4, "denseblock4", rtol: 1e-4, atol: 1e-5);
         Golden.AssertClose(Golden.Decode(e.GetProperty("norm5_hooked")), cap.Norm5Hooked, "norm5 as hooked", rtol: 1e-4, atol: 1e-5);

@@ -120,11 +120,5 @@ public class GazeMtlUNetTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => net.call(rand(1, 1, 48, 64)));
     }
 
-    private void Report(string what, Tensor expected, Tensor actual)
-    {
-        using var d = (actual - expected).abs();
-        var maxAbs = d.max().item<float>();
-        var maxRel = (d / expected.abs().clamp_min(1e-6)).max().item<float>();
-        output.WriteLine($"{what}: max |diff| {maxAbs:G3}, max rel {maxRel:G3}");
-    }
+    private void Report(string what, Tensor expected, Tensor actual) => output.WriteLine($"{what}: {Golden.Diff(expected, actual)}");
 }
