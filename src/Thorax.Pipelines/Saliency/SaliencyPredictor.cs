@@ -1,6 +1,7 @@
 using Thorax.Imaging;
 using Thorax.Imaging.Codecs;
 using Thorax.Imaging.Ops;
+using Thorax.Models.Runtime;
 using Thorax.Models.Saliency;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -35,6 +36,7 @@ public sealed class SaliencyPredictor : IDisposable
     public SaliencyPredictor(string weightsPath)
     {
         if (!System.IO.File.Exists(weightsPath)) throw new FileNotFoundException($"{weightsPath}: no such file", weightsPath);
+        TorchRuntime.EnsureLoaded();
         _net = new GazeMtlUNet();
         try
         {
@@ -52,6 +54,7 @@ public sealed class SaliencyPredictor : IDisposable
     public SaliencyPredictor(GazeMtlUNet net)
     {
         _net = net ?? throw new ArgumentNullException(nameof(net));
+        TorchRuntime.EnsureLoaded();
         _net.eval();
     }
 
