@@ -149,13 +149,18 @@ public sealed class MtUNet : Module<Tensor, (Tensor ClassLogits, Tensor Saliency
     private readonly Sequential _saliencyHead;
     private readonly Sequential _classifier;
 
-    /// <param name="filters">Widths of the five levels; the reference's <c>[64,128,256,512,1024]</c> by default.</param>
+    /// <param name="filters">Widths of the five levels, each twice the previous; the reference's <c>[64,128,256,512,1024]</c> by default.</param>
     /// <param name="classes">Classes.</param>
     /// <param name="inChannels">Input channels (1 in the reference).</param>
     public MtUNet(IReadOnlyList<int>? filters = null, int classes = 3, int inChannels = 1) : base("MTL_UNet_preset")
     {
         var f = (filters ?? GazeMtlUNet.ReferenceFilters).ToArray();
         if (f.Length != 5 || f.Any(c => c < 1)) throw new ArgumentException("five positive widths", nameof(filters));
+        // The reference builds Up_convK = conv_block(filter_list[K-1], filter_list[K-2]) on cat(e, up) of
+        // 2·filter_list[K-2] channels: only doubling widths fit.
+        for (var i = 1; i < 5; i++)
+            if (f[i] != 2 * f[i - 1])
+                throw new ArgumentException($"MT-UNet widths must double level to level as the reference's decoder assumes, got [{string.Join(", ", f)}]", nameof(filters));
         if (classes < 1) throw new ArgumentOutOfRangeException(nameof(classes));
         Filters = f;
         Classes = classes;

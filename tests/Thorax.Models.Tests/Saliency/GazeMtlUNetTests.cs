@@ -118,6 +118,7 @@ public class GazeMtlUNetTests(ITestOutputHelper output)
         }
         Assert.NotEqual(0f, net.LgSigmaClass.grad!.item<float>());
         Assert.Throws<ArgumentException>(() => net.call(rand(1, 1, 48, 64)));
+        Assert.Throws<ArgumentException>(() => new MtUNet(filters: [4, 8, 12, 20, 24]));
     }
 
     private void Report(string what, Tensor expected, Tensor actual) => output.WriteLine($"{what}: {Golden.Diff(expected, actual)}");
