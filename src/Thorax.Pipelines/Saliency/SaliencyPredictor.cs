@@ -58,10 +58,19 @@ public sealed class SaliencyPredictor : IDisposable
         _net.eval();
     }
 
+    /// <summary>
+    /// How DICOM files are read: the reference takes pydicom's raw <c>pixel_array</c> (stored values: no VOI window, no
+    /// MONOCHROME1 inversion) and divides by the maximum after the geometry. The full-range mapping without inversion is
+    /// stored / (2^BitsStored − 1), so after the division by the maximum it is the same as long as the modality
+    /// transform is the identity (slope 1, intercept 0, as MIMIC-CXR's images have).
+    /// </summary>
+    public static Thorax.Dicom.PresentationOptions DicomReading { get; } =
+        new() { Voi = Thorax.Dicom.VoiMode.FullRange, InvertMonochrome1 = false };
+
     /// <summary>Predicts one image file (DICOM, PNG or JPEG).</summary>
     public SaliencyPrediction Predict(string path)
     {
-        var input = SaliencyInput.Prepare(XrayImage.ReadUnit(path), path);
+        var input = SaliencyInput.Prepare(XrayImage.ReadUnit(path, DicomReading), path);
         return Predict(input, path);
     }
 

@@ -65,6 +65,46 @@ public class SaliencyInputTests
     }
 
     [Fact]
+    public void Dicom_IsReadAsStoredValues_LikePydicomsPixelArray_NoWindowNoInversion()
+    {
+        // MONOCHROME1, 12 bits, a narrow window: the reference ignores all three (pixel_array, then / max).
+        const int w = 256, h = 320;
+        var stored = new ushort[w * h];
+        for (var i = 0; i < stored.Length; i++) stored[i] = (ushort)(100 + (i * 7) % 3000);
+        var pixels = new byte[stored.Length * 2];
+        Buffer.BlockCopy(stored, 0, pixels, 0, pixels.Length);
+        var ds = new Thorax.Dicom.DicomDataset()
+            .AddOrUpdate(Thorax.Dicom.DicomTag.SOPClassUID, Thorax.Dicom.DicomVR.UI, "1.2.840.10008.5.1.4.1.1.1.1")
+            .AddOrUpdate(Thorax.Dicom.DicomTag.SOPInstanceUID, Thorax.Dicom.DicomVR.UI, "1.2.3.4")
+            .AddOrUpdate(Thorax.Dicom.DicomTag.SamplesPerPixel, Thorax.Dicom.DicomVR.US, 1)
+            .AddOrUpdate(Thorax.Dicom.DicomTag.PhotometricInterpretation, Thorax.Dicom.DicomVR.CS, "MONOCHROME1")
+            .AddOrUpdate(Thorax.Dicom.DicomTag.Rows, Thorax.Dicom.DicomVR.US, h)
+            .AddOrUpdate(Thorax.Dicom.DicomTag.Columns, Thorax.Dicom.DicomVR.US, w)
+            .AddOrUpdate(Thorax.Dicom.DicomTag.BitsAllocated, Thorax.Dicom.DicomVR.US, 16)
+            .AddOrUpdate(Thorax.Dicom.DicomTag.BitsStored, Thorax.Dicom.DicomVR.US, 12)
+            .AddOrUpdate(Thorax.Dicom.DicomTag.HighBit, Thorax.Dicom.DicomVR.US, 11)
+            .AddOrUpdate(Thorax.Dicom.DicomTag.PixelRepresentation, Thorax.Dicom.DicomVR.US, 0)
+            .AddOrUpdate(Thorax.Dicom.DicomTag.WindowCenter, Thorax.Dicom.DicomVR.DS, "1000")
+            .AddOrUpdate(Thorax.Dicom.DicomTag.WindowWidth, Thorax.Dicom.DicomVR.DS, "200");
+        ds.AddOrUpdate(new Thorax.Dicom.DicomElement(Thorax.Dicom.DicomTag.PixelData, Thorax.Dicom.DicomVR.OW, pixels));
+        var path = Path.Combine(Path.GetTempPath(), $"thorax-sal-{Guid.NewGuid():N}.dcm");
+        try
+        {
+            using (var fs = File.Create(path))
+                Thorax.Dicom.DicomWriter.Write(fs, new Thorax.Dicom.DicomDataset(), ds, Thorax.Dicom.TransferSyntax.ExplicitVRLittleEndian);
+            var prepared = SaliencyInput.Prepare(XrayImage.ReadUnit(path, SaliencyPredictor.DicomReading), path);
+            var max = stored.Max();
+            var expected = stored.Select(v => (float)v / max).ToArray();
+            var actual = prepared.Pixels.ToArray();
+            for (var i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-6, $"pixel {i}: {actual[i]} vs stored/max {expected[i]}");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Npy_HeaderAndValues()
     {
         var path = Path.Combine(Path.GetTempPath(), $"thorax-npy-{Guid.NewGuid():N}.npy");
