@@ -22,6 +22,7 @@ public static class Program
         root.Subcommands.Add(LungsCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
         root.Subcommands.Add(TextCommand.Create());
+        root.Subcommands.Add(SaliencyCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -57,6 +57,15 @@ internal static class Golden
         }
     }
 
+    /// <summary>"max |diff| a, max rel r" of two tensors (relative to max(|expected|, 1e-3), so values near 0 count by their absolute error), for test logs.</summary>
+    public static string Diff(Tensor expected, Tensor actual)
+    {
+        using var scope = torch.NewDisposeScope();
+        var d = (actual.detach().cpu().to_type(ScalarType.Float64) - expected.detach().cpu().to_type(ScalarType.Float64)).abs();
+        var rel = d / expected.detach().cpu().to_type(ScalarType.Float64).abs().clamp_min(1e-3);
+        return $"max |diff| {d.max().item<double>():G3}, max rel {rel.max().item<double>():G3}";
+    }
+
     /// <summary>The values of a tensor as float32 (copied to the CPU).</summary>
     public static float[] Floats(Tensor t)
     {

@@ -1,0 +1,114 @@
+using Thorax.Models.Runtime;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Thorax.Models.Saliency;
+
+/// <summary>
+/// Squeeze-and-excitation (Hu et al. 2018) as CXRGazeLearn writes it (key names <c>fc.0.weight</c>, <c>fc.2.weight</c>):
+/// global average pool, Linear(C → C/r, no bias), ReLU, Linear(C/r → C, no bias), sigmoid, channel scale.
+/// </summary>
+public sealed class SEBlock : Module<Tensor, Tensor>
+{
+    private readonly Sequential _fc;
+
+    /// <param name="channels">Channels C.</param>
+    /// <param name="reduction">Reduction r (C/r hidden units, integer division as the reference).</param>
+    public SEBlock(int channels, int reduction = 16) : base("SEBlock")
+    {
+        if (channels / reduction < 1) throw new ArgumentException($"SE block: {channels} channels / reduction {reduction} leaves no hidden unit", nameof(channels));
+        _fc = Sequential(Linear(channels, channels / reduction, hasBias: false), ReLU(), Linear(channels / reduction, channels, hasBias: false), Sigmoid());
+        register_module("fc", _fc);
+    }
+
+    /// <summary>x scaled per channel by the excitation.</summary>
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var w = _fc.call(x.mean([-2L, -1L])).unsqueeze(-1).unsqueeze(-1);
+        return (x * w).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    protected override void RegisterComponents() { }
+}
+
+/// <summary>
+/// CXRGazeLearn's <c>ResidualBlock</c> (keys conv1, bn1, conv2, bn2, conv_shortcut):
+/// ReLU(BN(Conv3x3(ReLU(BN(Conv3x3(x))))) + Conv3x3_shortcut(x)); every convolution has a bias, the shortcut no BN.
+/// </summary>
+public sealed class ResidualBlock : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly Conv2d conv2;
+    private readonly BatchNorm2d bn2;
+    private readonly Conv2d conv_shortcut;
+
+    /// <summary>A residual block from <paramref name="inChannels"/> to <paramref name="outChannels"/>.</summary>
+    public ResidualBlock(int inChannels, int outChannels) : base("ResidualBlock")
+    {
+        conv1 = Conv2d(inChannels, outChannels, kernel_size: 3, padding: 1);
+        bn1 = BatchNorm2d(outChannels);
+        conv2 = Conv2d(outChannels, outChannels, kernel_size: 3, padding: 1);
+        bn2 = BatchNorm2d(outChannels);
+        conv_shortcut = Conv2d(inChannels, outChannels, kernel_size: 3, stride: 1, padding: 1);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var residual = conv_shortcut.call(x);
+        var y = functional.relu(bn1.call(conv1.call(x)));
+        y = bn2.call(conv2.call(y));
+        return functional.relu(y + residual).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Layer factories with the reference's <c>nn.Sequential</c> indices, shared by <see cref="GazeMtlUNet"/> and <see cref="MtUNet"/>.</summary>
+public static class SaliencyLayers
+{
+    /// <summary>The final model's encoder block (<c>conv_block</c> in Module/): Sequential(ResidualBlock, SEBlock) — keys
+    /// <c>0.conv1.weight</c> ... <c>1.fc.2.weight</c>.</summary>
+    public static Sequential ResSEBlock(int inChannels, int outChannels) =>
+        Sequential(new ResidualBlock(inChannels, outChannels), new SEBlock(outChannels));
+
+    /// <summary>[Conv3x3(bias) → BN → ReLU] x 2 — keys 0, 1, 3, 4 (the final model's <c>up_conv_block</c>, the
+    /// baseline's <c>conv_block</c>).</summary>
+    public static Sequential DoubleConvBnRelu(int inChannels, int outChannels) =>
+        Sequential(Conv2d(inChannels, outChannels, kernel_size: 3, padding: 1), BatchNorm2d(outChannels), ReLU(inplace: true),
+            Conv2d(outChannels, outChannels, kernel_size: 3, padding: 1), BatchNorm2d(outChannels), ReLU(inplace: true));
+
+    /// <summary><c>up_conv</c>: nearest x2 up-sampling → Conv3x3(bias) → BN → ReLU — keys 1 and 2 (index 0 is the
+    /// parameter-free <c>Upsample</c>).</summary>
+    public static Sequential UpConv(int inChannels, int outChannels) =>
+        Sequential(Upsample(scale_factor: [2.0, 2.0], mode: UpsampleMode.Nearest),
+            Conv2d(inChannels, outChannels, kernel_size: 3, padding: 1), BatchNorm2d(outChannels), ReLU(inplace: true));
+
+    /// <summary>The saliency head (<c>conv_bn_acti_drop</c> + <c>conv_last</c>): keys <c>conv2d</c>, <c>BatchNorm2d</c>,
+    /// <c>conv_last</c>; Conv3x3 → BN → ReLU → Conv1x1 to one logit map.</summary>
+    public static Sequential SaliencyHead(int channels, int outMaps = 1) =>
+        Sequential(("conv2d", Conv2d(channels, channels, kernel_size: 3, padding: 1)), ("BatchNorm2d", BatchNorm2d(channels)),
+            ("ReLU", ReLU()), ("conv_last", Conv2d(channels, outMaps, kernel_size: 1)));
+
+    /// <summary>The classifier (<c>classification_head</c>): keys <c>linear_1</c>, <c>linear_2</c>; Linear → Dropout(p)
+    /// → ReLU → Linear.</summary>
+    public static Sequential ClassificationHead(int inFeatures, int midFeatures, int classes, double dropout = 0.25) =>
+        Sequential(("linear_1", Linear(inFeatures, midFeatures)), ("dropout", Dropout(dropout)), ("relu_1", ReLU()),
+            ("linear_2", Linear(midFeatures, classes)));
+
+    /// <summary>Saliency log-probabilities: log-softmax over all H·W pixels of each map (shape kept), as the reference's
+    /// training and evaluation loops compute them.</summary>
+    public static Tensor LogSoftmaxOverPixels(Tensor saliencyLogits)
+    {
+        using var flat = saliencyLogits.flatten(-2, -1);
+        using var lp = functional.log_softmax(flat, -1);
+        return lp.reshape(saliencyLogits.shape);
+    }
+
+    internal static void Hook(Module root) => ConvolutionLayout.UseChannelsLast(root);
+}
