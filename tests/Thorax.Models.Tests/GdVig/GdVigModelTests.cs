@@ -151,4 +151,30 @@ public class GdVigModelTests(ITestOutputHelper output)
         Assert.Contains("gaze", e2.Message);
         Assert.Throws<ArgumentException>(() => net.call(zeros(1, 1, 256, 256)));
     }
+
+    [Fact]
+    public void Training_ClassificationLossReachesOnlyTheClassifier_GazeLossOnlyTheGenerator()
+    {
+        // As in the reference, the predicted gaze enters the GDC only inside the no-grad neighbour search: the CE loss
+        // gives the GMG no gradient, the MSE gaze loss gives the GDC none. Reduced widths keep the test quick.
+        using var scope = NewDisposeScope();
+        var options = new GdVigOptions([16, 32, 48, 64], [1, 1, 2, 1], 3, StackedHead: false, HeadDropout: 0.0, PointwiseGazeOutput: true);
+        using var net = new GdVigModel(options);
+        net.train();
+        var x = randn(2, 1, 224, 224).mul_(0.01);
+        var target = tensor(new long[] { 0, 2 });
+        var (logits, gaze) = net.Predict(x);
+        var ce = nn.functional.cross_entropy(logits, target);
+        ce.backward();
+        Assert.All(net.Generator.parameters(), p => Assert.True(p.grad is null || p.grad.abs().max().item<float>() == 0));
+        Assert.Contains(net.Classifier.parameters(), p => p.grad is not null && p.grad.abs().max().item<float>() > 0);
+        Assert.All(net.Classifier.parameters().Where(p => p.grad is not null), p => Assert.True(p.grad!.isfinite().all().item<bool>()));
+        net.zero_grad();
+        var (_, gaze2) = net.Predict(x);
+        nn.functional.mse_loss(gaze2, zeros_like(gaze2).add_(0.5)).backward();
+        Assert.All(net.Classifier.parameters(), p => Assert.True(p.grad is null || p.grad.abs().max().item<float>() == 0));
+        Assert.Contains(net.Generator.parameters(), p => p.grad is not null && p.grad.abs().max().item<float>() > 0);
+        Assert.All(net.Generator.parameters().Where(p => p.grad is not null), p => Assert.True(p.grad!.isfinite().all().item<bool>()));
+        Assert.Equal(new long[] { 2, 1, 224, 224 }, gaze.shape);
+    }
 }
