@@ -21,6 +21,7 @@ public static class Program
         root.Subcommands.Add(EvalsetCommand.Create());
         root.Subcommands.Add(LungsCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
+        root.Subcommands.Add(GdVigCommand.Create());
         return root.Parse(args).Invoke();
     }
 }
