@@ -2,7 +2,11 @@ using System.Text.Json;
 using Thorax.Imaging;
 using Thorax.Imaging.Codecs;
 using Thorax.Models.GdVig;
+using Thorax.Models.Tests.Vig;
 using Thorax.Models.Weights;
+using Thorax.Pipelines.GdVig;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Thorax.Cli.Tests;
 
@@ -48,5 +52,55 @@ public sealed class GdVigCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains(weights, stderr);
         Assert.Contains("--variant egdcxr", stderr);
+    }
+
+    private static string GoldenDir()
+    {
+        var d = new DirectoryInfo(AppContext.BaseDirectory);
+        while (d is not null && !Directory.Exists(Path.Combine(d.FullName, "tests", "data", "golden", "gdvig"))) d = d.Parent;
+        return Path.Combine(d?.FullName ?? throw new DirectoryNotFoundException("tests/data/golden/gdvig"), "tests", "data", "golden", "gdvig");
+    }
+
+    private static float[] Decode(JsonElement e) =>
+        e.GetProperty("dtype").GetString() == "float64"
+            ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(Convert.FromBase64String(e.GetProperty("b64").GetString()!)).ToArray().Select(v => (float)v).ToArray()
+            : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Convert.FromBase64String(e.GetProperty("b64").GetString()!)).ToArray();
+
+    [Fact]
+    public void Predict_Fp64_MatchesTheAuthorsModelOnTheSamePng()
+    {
+        // tools/golden/gdvig/make_gdvig_golden.py (cli): the PNG through cv2.resize + albumentations' Normalize + /255,
+        // the authors' EGD-CXR GAViG on recipe weights in float64.
+        var dir = GoldenDir();
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "gdvig_cli_egdcxr.json")));
+        var g = doc.RootElement;
+        var png = Path.Combine(dir, g.GetProperty("image").GetString()!);
+
+        var (x, _) = GdVigPredictor.Preprocess(GdVigPredictor.ReadGrey8(png));
+        var expectedInput = Decode(g.GetProperty("input_f32"));
+        var input = x.data<float>().ToArray();
+        var maxInputErr = input.Zip(expectedInput, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(maxInputErr <= 1e-9, $"preprocessing differs from the authors' by {maxInputErr:G3}");
+
+        var weights = Path.Combine(_dir, "recipe.safetensors");
+        using (var net = GdVigModel.Create(GdVigVariant.EgdCxr))
+        {
+            WeightRecipe.Apply(net);
+            SafeTensors.Save(weights, net.state_dict());
+        }
+        var maps = Path.Combine(_dir, "maps64");
+        var (code, stdout, stderr) = CliRunner.Run("gdvig", "predict", "--weights", weights, "--variant", "egdcxr", "--precision", "fp64", png, "--json", "--maps", maps);
+        Assert.True(code == 0, stderr);
+        using var o = JsonDocument.Parse(stdout.Trim());
+        var logits = o.RootElement.GetProperty("logits").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        var expected = Decode(g.GetProperty("logits_f64"));
+        var scale = expected.Max(Math.Abs);
+        for (var i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(logits[i] - expected[i]) <= 1e-4 * scale, $"logit {i}: {logits[i]} vs {expected[i]}");
+        var (map, _, _) = Npy.ReadFloat32(Path.Combine(maps, Path.GetFileNameWithoutExtension(png) + ".npy"));
+        var expectedMap = Decode(g.GetProperty("gaze_map_f64_as_f32"));
+        var range = expectedMap.Max() - expectedMap.Min();
+        var mapErr = map.Zip(expectedMap, (a, b) => Math.Abs(a - b)).Max() / range;
+        Assert.True(mapErr <= 1e-4, $"gaze map off by {mapErr:G3} of its range");
     }
 }

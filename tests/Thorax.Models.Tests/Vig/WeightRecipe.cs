@@ -1,4 +1,6 @@
 using System.Text;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Thorax.Models.Tests.Vig;
 

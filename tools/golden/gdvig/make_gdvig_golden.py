@@ -39,6 +39,10 @@ state-dict entry deterministic values computed with integer hashing and IEEE flo
   BatchNorm bias: 0.1 s;  any other weight of rank >= 2: s * sqrt(3 / (numel / shape[0]));  pos_embed: 0.05 s;
   any other rank-1 tensor: 0.05 s.  Values are rounded to float32.
 
+  gdvig_cli_input.png, gdvig_cli_egdcxr.json
+      an 8-bit 256x240 grey PNG, its tensor after the authors' test transform (cv2 resize + albumentations Normalize
+      as albumentations 1.x computes it, + /255), and the EGD-CXR GAViG's float64 logits and gaze map on recipe weights.
+
 Run: /usr/bin/python3 tools/golden/gdvig/make_gdvig_golden.py [--vig-mirror DIR] [--gdvig-mirror DIR]
 """
 import argparse
@@ -342,11 +346,50 @@ def make_gdvig_golden(gdvig_mirror, tmp):
         print(variant, "logits", res["logits_f32"]["shape"], "abs-sum", checksum)
 
 
+def albumentations_test_input(img8):
+    """The authors' EGD-CXR test transform on an 8-bit grey image, computed as albumentations 1.x does it:
+    cv2.resize INTER_LINEAR to 224x224 (uint8), Normalize: mean, std as float32 arrays times max_pixel_value 255,
+    (img.astype(float32) - mean) * reciprocal(std) in float32; ToTensorV2; then the reference's `/255.`."""
+    import cv2
+    r = cv2.resize(img8, (224, 224), interpolation=cv2.INTER_LINEAR)
+    mean = np.array(0.456, dtype=np.float32) * np.float32(255.0)
+    std = np.array(0.224, dtype=np.float32) * np.float32(255.0)
+    den = np.reciprocal(std, dtype=np.float32)
+    x = (r.astype(np.float32) - mean) * den
+    return torch.from_numpy(x).view(1, 1, 224, 224) / 255.
+
+
+def make_cli_golden(gdvig_mirror, tmp):
+    """gdvig_cli_egdcxr.json + gdvig_cli_input.png: an 8-bit 256x240 PNG through the authors' test transform and their
+    EGD-CXR GAViG with recipe weights run in float64 (the CLI test runs `thorax gdvig predict --precision fp64`)."""
+    import cv2
+    import importlib
+    extract(gdvig_mirror, ["End2End_EGDCXR/models"], tmp)
+    sys.path.insert(0, tmp)
+    yy, xx = np.meshgrid(np.arange(240), np.arange(256), indexing="ij")
+    img8 = ((xx * 7 + yy * 13 + (xx * yy) % 29) % 256).astype(np.uint8)
+    png = os.path.join(OUT, "gdvig_cli_input.png")
+    cv2.imwrite(png, img8)
+    assert (cv2.imread(png, cv2.IMREAD_UNCHANGED) == img8).all()
+    x = albumentations_test_input(img8)
+    GAViG = importlib.import_module("End2End_EGDCXR.models.GAViG.GAViG").GAViG
+    model = GAViG(num_classes=3).eval()
+    apply_recipe(model)
+    with torch.no_grad():
+        m = model.double()
+        logits = m(x.double())
+        gaze = m.get_gaze()
+    res = {"variant": "egdcxr", "image": os.path.basename(png), "input_f32": enc(x), "logits_f64": enc(logits, "float64"),
+           "gaze_map_f64_as_f32": enc(gaze)}
+    with open(os.path.join(OUT, "gdvig_cli_egdcxr.json"), "w") as f:
+        json.dump(res, f)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vig-mirror", default="/work/.mirror/huawei-noah+Efficient-AI-Backbones/repo")
     ap.add_argument("--gdvig-mirror", default="/work/.mirror/IPMI-NWU+GD-ViG/repo")
-    ap.add_argument("--only", choices=["vig", "gdvig"], default=None)
+    ap.add_argument("--only", choices=["vig", "gdvig", "cli"], default=None)
     a = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(2)
@@ -357,6 +400,10 @@ def main():
             d = os.path.join(tmp, "gdvig")
             os.makedirs(d)
             make_gdvig_golden(a.gdvig_mirror, d)
+        if a.only in (None, "cli"):
+            d = os.path.join(tmp, "cli")
+            os.makedirs(d)
+            make_cli_golden(a.gdvig_mirror, d)
     for f in sorted(os.listdir(OUT)):
         print(f, os.path.getsize(os.path.join(OUT, f)))
 
