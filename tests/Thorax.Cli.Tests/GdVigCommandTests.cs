@@ -47,6 +47,15 @@ public sealed class GdVigCommandTests : IDisposable
         Assert.Contains(rgb, stderr);
         Assert.Contains("a.png: class", stdout);
 
+        // a checkpoint whose values make the network overflow (the golden's tiny strict-loading file: one constant per
+        // tensor): the NaN/inf is reported, not printed as a result; exit 1
+        var dir = Path.GetDirectoryName(GoldenDir() + "/x")!;
+        (code, stdout, stderr) = CliRunner.Run("gdvig", "predict", "--weights", Path.Combine(dir, "gdvig_egdcxr_checkpoint.pth"), "--variant", "egdcxr", a, "--json");
+        Assert.Equal(1, code);
+        Assert.Contains("non-finite", stderr);
+        Assert.Contains(a, stderr);
+        Assert.Equal("", stdout.Trim());
+
         // weights of the other variant: exit 2, naming the file and the variant to use
         (code, _, stderr) = CliRunner.Run("gdvig", "predict", "--weights", weights, "--variant", "siim", a);
         Assert.Equal(2, code);

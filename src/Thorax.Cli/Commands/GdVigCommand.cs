@@ -36,7 +36,7 @@ internal static class GdVigCommand
             var v = GdVigPredictor.ParseVariant(r.GetValue(variant)!);
             using var predictor = GdVigPredictor.Load(r.GetValue(weights)!, v, Thorax.Models.Runtime.TorchRuntime.ParseDevice(r.GetValue(device)!), p);
             var files = r.GetValue(inputs)!;
-            var failed = 0;
+            int failed = 0, nonFinite = 0;
             foreach (var file in files)
             {
                 try
@@ -56,9 +56,14 @@ internal static class GdVigCommand
                     failed++;
                     Console.Error.WriteLine($"error: {file}: {e.Message}");
                 }
+                catch (ArithmeticException e)
+                {
+                    nonFinite++;
+                    Console.Error.WriteLine($"error: {e.Message}");
+                }
             }
-            if (failed > 0) Console.Error.WriteLine($"{failed} of {files.Length} inputs failed");
-            return failed > 0 ? 2 : 0;
+            if (failed + nonFinite > 0) Console.Error.WriteLine($"{failed + nonFinite} of {files.Length} inputs failed");
+            return failed > 0 ? 2 : nonFinite > 0 ? 1 : 0;
         }));
         return cmd;
     }

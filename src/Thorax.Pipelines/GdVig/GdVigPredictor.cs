@@ -46,6 +46,7 @@ public sealed class GdVigPredictor : IDisposable
     {
         if (precision is not (ScalarType.Float32 or ScalarType.Float64))
             throw new ArgumentException("GD-ViG runs in float32 or float64", nameof(precision));
+        Thorax.Models.Runtime.TorchRuntime.EnsureLoaded();
         var model = GdVigModel.Create(variant);
         try
         {
@@ -143,6 +144,7 @@ public sealed class GdVigPredictor : IDisposable
     }
 
     /// <summary>Predicts one file.</summary>
+    /// <exception cref="ArithmeticException">The model produced NaN or infinity (never returned silently).</exception>
     public GdVigPrediction Predict(string path)
     {
         var (input, resized) = Preprocess(ReadGrey8(path));
@@ -156,7 +158,7 @@ public sealed class GdVigPredictor : IDisposable
         var probsF = probs.data<double>().Select(d => (float)d).ToArray();
         var map = gaze[0, 0].to_type(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
         if (logitsF.Any(f => !float.IsFinite(f)) || map.Any(f => !float.IsFinite(f)))
-            throw new InvalidOperationException($"{path}: the model produced non-finite values (check the weights)");
+            throw new ArithmeticException($"{path}: the model produced non-finite values (logits or gaze map); check the weights");
         var best = Array.IndexOf(logitsF, logitsF.Max());
         return new GdVigPrediction(path, logitsF, probsF, best, map, resized);
     }
