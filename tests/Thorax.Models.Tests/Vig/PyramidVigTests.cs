@@ -71,6 +71,36 @@ public class PyramidVigTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Pyramid_Float64Gradients_MatchReference()
+    {
+        // backward through the KNN graph (indices fixed, gradients through the gathered neighbours' max and the
+        // grouped conv), the pooled keys, the stem and the head, against torch 1.13 in float64
+        using var doc = GoldenJson();
+        var g = doc.RootElement.GetProperty("pyramid");
+        var gr = g.GetProperty("grads_f64");
+        using var scope = NewDisposeScope();
+        var channels = g.GetProperty("channels").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        var blocks = g.GetProperty("blocks").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        using var net = new PyramidVig(new PyramidVigOptions(channels, blocks, g.GetProperty("num_classes").GetInt32()));
+        net.eval();
+        StateDicts.LoadFile(net, Golden.PathOf("gdvig", g.GetProperty("weights").GetString()!), strict: false);
+        net.to(ScalarType.Float64);
+        var x = Input(doc.RootElement).to_type(ScalarType.Float64).requires_grad_(true);
+        var c = arange(1, g.GetProperty("num_classes").GetInt32() + 1, dtype: ScalarType.Float64).mul_(0.1);
+        net.call(x).mul(c).sum().backward();
+        var ps = net.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var p in gr.GetProperty("params").EnumerateObject())
+        {
+            var expected = Golden.Decode(p.Value);
+            output.WriteLine($"{p.Name}: grad max rel error {Parity.MaxRelative(expected, ps[p.Name].grad!):G3}");
+            Golden.AssertClose(expected, ps[p.Name].grad!, "grad " + p.Name, rtol: 1e-7, atol: 1e-9 * expected.abs().max().item<double>());
+        }
+        Assert.Equal(1.0, x.grad!.abs().sum().item<double>() / gr.GetProperty("input_abs_sum").GetDouble(), 7);
+        var row = Golden.Decode(gr.GetProperty("input_row"));
+        Golden.AssertClose(row, x.grad![1, 2, 100], "input grad row", rtol: 1e-7, atol: 1e-9 * row.abs().max().item<double>());
+    }
+
+    [Fact]
     public void Isotropic_ReducedReferenceWeights_LoadStrictly_LogitsMatchReference()
     {
         using var doc = GoldenJson();

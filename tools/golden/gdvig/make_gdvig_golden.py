@@ -250,7 +250,23 @@ def make_vig_golden(vig_mirror, tmp):
         with torch.no_grad():
             y32 = model(x)
             y64 = model.double()(x.double())
+        grads = {}
+        if name == "pyramid":
+            # float64 backward of sum(logits * c), c = 0.1 * (1 .. classes), in eval mode: gradients of a few parameters
+            # (stem, the first grapher's fc1 and grouped graph conv, a stage-2 grapher, the head) and of the input
+            m64 = model.double()
+            m64.zero_grad()
+            xi = x.double().clone().requires_grad_(True)
+            c = 0.1 * torch.arange(1, opt.n_classes + 1, dtype=torch.float64)
+            (m64(xi) * c).sum().backward()
+            names = ["stem.convs.0.weight", "backbone.0.0.fc1.0.weight", "backbone.0.0.graph_conv.gconv.nn.0.weight",
+                     "backbone.6.0.graph_conv.gconv.nn.0.bias", "backbone.6.1.fc2.0.weight", "prediction.4.weight"]
+            params = dict(m64.named_parameters())
+            grads = {"params": {n: enc(params[n].grad, "float64") for n in names},
+                     "input_abs_sum": float(xi.grad.abs().sum()), "input_row": enc(xi.grad[1, 2, 100], "float64")}
+            model.float()
         entry = {
+            "grads_f64": grads,
             "weights": fname,
             "channels": list(opt.channels) if name == "pyramid" else opt.n_filters,
             "blocks": list(opt.blocks) if name == "pyramid" else opt.n_blocks,
