@@ -19,7 +19,8 @@ Writes into tests/data/golden/gdvig/:
       hard-codes) and isotropic ViG (32 channels, 8 blocks, 10 classes), seeded init, BatchNorm statistics and
       pos_embed randomised, the last BatchNorm of every residual branch scaled by 0.2; torch.save state dicts (pyramid: without the 1xNxM `relative_pos` buffers, which are
       recomputed by the C# port and checked against slices stored in the JSON); a fixed 2x3x224x224 input (recipe values under the key "input"); eval
-      logits in float32 and float64 (the same weights run with model.double()).
+      logits in float32 and float64 (the same weights run with model.double()); for the pyramid model also float64
+      gradients of sum(logits * 0.1 * (1..10)) for six parameters and the input.
   gdvig_{egdcxr,siim}.json
       the authors' full GAViG (GD-ViG) for each variant with weights from a seed-reproducible recipe (below), a fixed
       1x1x224x224 input made exactly like the authors' test transform; logits and the GMG gaze map (float32 and
