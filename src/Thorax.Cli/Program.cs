@@ -23,6 +23,7 @@ public static class Program
         root.Subcommands.Add(ClassifyCommand.Create());
         root.Subcommands.Add(TextCommand.Create());
         root.Subcommands.Add(SaliencyCommand.Create());
+        root.Subcommands.Add(GdVigCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -1,0 +1,79 @@
+using Thorax.Models.Vig;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Thorax.Models.GdVig;
+
+/// <summary>
+/// GD-ViG's gaze-directed classifier (GDC; the authors' <c>ViG_Gaze</c>): a pyramid ViG without relative positions
+/// whose KNN distance adds <c>lambda · (g_i − g_j)² · ĝ_i</c> (see <see cref="VigKnn"/>), with the gaze map max-pooled
+/// by 4 to the stem's grid and by 2 at every downsampling (key side: max-pooled by the reduce ratio). Keys:
+/// <c>pos_embed</c>, <c>stem.convs.*</c>, <c>backbone.*</c>, <c>prediction.{0,1,4}</c> and, for the stacked head,
+/// <c>pred2.{0,3}</c>. The gaze enters only the neighbour search (no gradient flows into it).
+/// </summary>
+public sealed class GazeDirectedVig : Module<Tensor, Tensor, Tensor>
+{
+    private readonly VigStem _stem;
+    private readonly ModuleList<Module<Tensor, Tensor>> _backbone;
+    private readonly Sequential _prediction;
+    private readonly Sequential? _pred2;
+
+    /// <param name="options">Widths, classes, head and lambda.</param>
+    public GazeDirectedVig(GdVigOptions options) : base("ViG_Gaze")
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        GazeLambda = options.GazeLambda;
+        var backbone = options.Backbone(options.NumClasses);
+        backbone.Validate();
+        register_parameter("pos_embed", new Parameter(zeros(1, options.Channels[0], 56, 56)));
+        _stem = new VigStem(3, options.Channels[0]);
+        register_module("stem", _stem);
+        (_backbone, _) = PyramidVig.BuildBackbone(backbone);
+        register_module("backbone", _backbone);
+        _prediction = PyramidVig.Head(options.Channels[^1], options.StackedHead ? 1000 : options.NumClasses, options.HeadDropout);
+        register_module("prediction", _prediction);
+        if (options.StackedHead)
+        {
+            _pred2 = Sequential(BatchNorm2d(1000), GELU(), Dropout(options.HeadDropout), Conv2d(1000, options.NumClasses, 1, bias: true));
+            register_module("pred2", _pred2);
+        }
+        PyramidVig.InitLikeReference(this);
+    }
+
+    /// <summary>The configuration.</summary>
+    public GdVigOptions Options { get; }
+
+    /// <summary>Weight of the gaze distance (starts at <see cref="GdVigOptions.GazeLambda"/>; the code's 1, the paper's 3;
+    /// 0 turns the gaze direction off).</summary>
+    public double GazeLambda { get; set; }
+
+    /// <summary>Logits [B, classes].</summary>
+    /// <param name="image">Normalised single-channel images [B, 1, 224, 224] (repeated to 3 channels, as the reference).</param>
+    /// <param name="gaze">Gaze maps [B, 1, 224, 224] (the GMG's prediction, or ground truth).</param>
+    public override Tensor forward(Tensor image, Tensor gaze)
+    {
+        GdVigModel.CheckImage(image);
+        if (gaze.dim() != 4 || gaze.shape[0] != image.shape[0] || gaze.shape[1] != 1 || gaze.shape[2] != 224 || gaze.shape[3] != 224)
+            throw new ArgumentException($"expected gaze maps [{image.shape[0]}, 1, 224, 224], got [{string.Join(", ", gaze.shape)}]", nameof(gaze));
+        using var scope = NewDisposeScope();
+        var g = functional.max_pool2d(gaze.detach(), 4, 4);
+        var x = _stem.call(image.repeat(1, 3, 1, 1)).add(get_parameter("pos_embed")!);
+        foreach (var m in _backbone)
+        {
+            if (m is VigBlock block) x = block.Forward(x, g, GazeLambda);
+            else
+            {
+                g = functional.max_pool2d(g, 2, 2);
+                x = m.call(x);
+            }
+        }
+        var y = _prediction.call(functional.adaptive_avg_pool2d(x, 1));
+        if (_pred2 is not null) y = _pred2.call(y);
+        return y.flatten(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Children are registered explicitly under the reference's names; no reflection over fields.</summary>
+    protected override void RegisterComponents() { }
+}
