@@ -64,6 +64,8 @@ public sealed class StudyGenerator
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _options.Count);
         var plan = Plan(index);
         int size = _options.ImageSize;
+        if (buffers is not null && buffers.Size != size)
+            throw new ArgumentException($"Buffers are for {buffers.Size} px, the generator for {size} px.", nameof(buffers));
         if (_backgrounds is not null) return GenerateOnBackground(index, plan, buffers);
 
         var anatomyRng = Rng.For(_options.Seed, 2, index);
@@ -74,49 +76,9 @@ public sealed class StudyGenerator
         try
         {
             var renderRng = Rng.For(_options.Seed, 3, index);
-            if (buffers is not null && buffers.Size != size)
-                throw new ArgumentException($"Buffers are for {buffers.Size} px, the generator for {size} px.", nameof(buffers));
             var info = renderer.Render(plan, anatomy, ref renderRng, buffers);
-            var b = renderer.Brightness;
-            // Quantize overwrites every element, so reused buffers need no clearing.
-            var img12 = buffers?.Image12 ?? new ushort[b.Length];
-            var img8 = buffers?.Image8 ?? new byte[b.Length];
-            Quantize.To12And8(b, img12, img8);
-            var gazeRng = Rng.For(_options.Seed, 4, index);
-            var fixations = GazeSimulator.Simulate(info, size, ref gazeRng);
-            var reportRng = Rng.For(_options.Seed, 5, index);
-            var (report, reportSource) = WriteReport(plan, info, ref reportRng);
-
-            return new SyntheticStudy
-            {
-                Index = index,
-                Id = MakeId(index),
-                PatientId = "P" + (index + 1).ToString("D8", CultureInfo.InvariantCulture),
-                StudyInstanceUid = MakeUid(11, index),
-                SopInstanceUid = MakeUid(12, index),
-                Age = plan.Age,
-                Sex = plan.Sex,
-                Split = plan.Split,
-                Width = size,
-                Height = size,
-                PixelSpacingMm = Math.Round(0.35 * 1024.0 / size, 6),
-                Image12 = img12,
-                Image8 = img8,
-                Monochrome1 = plan.Monochrome1,
-                Encoding = plan.Encoding,
-                RightLungMask = renderer.RightLungMask,
-                LeftLungMask = renderer.LeftLungMask,
-                HeartMask = renderer.HeartMask,
-                PneumothoraxMask = renderer.PneumothoraxMask,
-                PneumothoraxPixels = renderer.PneumothoraxPixels,
-                Class = plan.Class,
-                Pneumothorax = plan.Pneumothorax,
-                Devices = plan.Devices,
-                ShortcutCue = plan.ShortcutCue,
-                Fixations = fixations,
-                Report = report,
-                ReportSource = reportSource,
-            };
+            return Assemble(index, plan, info, renderer.Brightness, buffers, renderer.RightLungMask, renderer.LeftLungMask,
+                renderer.HeartMask, renderer.PneumothoraxMask, renderer.PneumothoraxPixels, evidence: null, background: null);
         }
         finally
         {
@@ -190,58 +152,67 @@ public sealed class StudyGenerator
         int size = _options.ImageSize;
         var bg = _backgrounds!.Backgrounds[plan.Background];
         var chest = RealChest.Prepare(bg, size);
-        if (buffers is not null && buffers.Size != size)
-            throw new ArgumentException($"Buffers are for {buffers.Size} px, the generator for {size} px.", nameof(buffers));
         if (!_realRenderers.TryTake(out var renderer))
             renderer = new RealChestRenderer(size, _textures.Value, _options.Shortcut);
         try
         {
             var renderRng = Rng.For(_options.Seed, 3, index);
             var info = renderer.Render(plan, chest, ref renderRng, buffers);
-            var img12 = buffers?.Image12 ?? new ushort[size * size];
-            var img8 = buffers?.Image8 ?? new byte[size * size];
-            Quantize.To12And8(renderer.Brightness, img12, img8);
-            var gazeRng = Rng.For(_options.Seed, 4, index);
-            var fixations = GazeSimulator.Simulate(info, size, ref gazeRng);
-            var reportRng = Rng.For(_options.Seed, 5, index);
-            var (report, source) = WriteReport(plan, info, ref reportRng);
-            return new SyntheticStudy
-            {
-                Index = index,
-                Id = MakeId(index),
-                PatientId = "P" + (index + 1).ToString("D8", CultureInfo.InvariantCulture),
-                StudyInstanceUid = MakeUid(11, index),
-                SopInstanceUid = MakeUid(12, index),
-                Age = plan.Age,
-                Sex = plan.Sex,
-                Split = plan.Split,
-                Width = size,
-                Height = size,
-                PixelSpacingMm = Math.Round(0.35 * 1024.0 / size, 6),
-                Image12 = img12,
-                Image8 = img8,
-                Monochrome1 = plan.Monochrome1,
-                Encoding = plan.Encoding,
-                RightLungMask = renderer.RightLungMask,
-                LeftLungMask = renderer.LeftLungMask,
-                HeartMask = renderer.HeartMask,
-                PneumothoraxMask = renderer.PneumothoraxMask,
-                PneumothoraxPixels = renderer.PneumothoraxPixels,
-                EvidenceMask = renderer.EvidenceMask,
-                Class = plan.Class,
-                Pneumothorax = plan.Pneumothorax,
-                Devices = plan.Devices,
-                ShortcutCue = plan.ShortcutCue,
-                Fixations = fixations,
-                Report = report,
-                ReportSource = source,
-                Background = bg.Name,
-            };
+            return Assemble(index, plan, info, renderer.Brightness, buffers, renderer.RightLungMask, renderer.LeftLungMask,
+                renderer.HeartMask, renderer.PneumothoraxMask, renderer.PneumothoraxPixels, renderer.EvidenceMask, bg.Name);
         }
         finally
         {
             _realRenderers.Add(renderer);
         }
+    }
+
+    /// <summary>The part of a study both renderers share: quantisation into the (reused) image buffers, simulated
+    /// gaze, the report and the identifiers, all from the study's own random streams.</summary>
+    private SyntheticStudy Assemble(int index, StudyPlan plan, RenderInfo info, float[] brightness, StudyBuffers? buffers,
+        byte[] right, byte[] left, byte[] heart, byte[] ptx, int ptxPixels, byte[]? evidence, string? background)
+    {
+        int size = _options.ImageSize;
+        // Quantize overwrites every element, so reused buffers need no clearing.
+        var img12 = buffers?.Image12 ?? new ushort[brightness.Length];
+        var img8 = buffers?.Image8 ?? new byte[brightness.Length];
+        Quantize.To12And8(brightness, img12, img8);
+        var gazeRng = Rng.For(_options.Seed, 4, index);
+        var fixations = GazeSimulator.Simulate(info, size, ref gazeRng);
+        var reportRng = Rng.For(_options.Seed, 5, index);
+        var (report, reportSource) = WriteReport(plan, info, ref reportRng);
+        return new SyntheticStudy
+        {
+            Index = index,
+            Id = MakeId(index),
+            PatientId = "P" + (index + 1).ToString("D8", CultureInfo.InvariantCulture),
+            StudyInstanceUid = MakeUid(11, index),
+            SopInstanceUid = MakeUid(12, index),
+            Age = plan.Age,
+            Sex = plan.Sex,
+            Split = plan.Split,
+            Width = size,
+            Height = size,
+            PixelSpacingMm = Math.Round(0.35 * 1024.0 / size, 6),
+            Image12 = img12,
+            Image8 = img8,
+            Monochrome1 = plan.Monochrome1,
+            Encoding = plan.Encoding,
+            RightLungMask = right,
+            LeftLungMask = left,
+            HeartMask = heart,
+            PneumothoraxMask = ptx,
+            PneumothoraxPixels = ptxPixels,
+            EvidenceMask = evidence,
+            Class = plan.Class,
+            Pneumothorax = plan.Pneumothorax,
+            Devices = plan.Devices,
+            ShortcutCue = plan.ShortcutCue,
+            Fixations = fixations,
+            Report = report,
+            ReportSource = reportSource,
+            Background = background,
+        };
     }
 
     /// <summary>The report corpus in use (<see cref="SynthOptions.ReportCorpus"/>), else null.</summary>
