@@ -51,7 +51,7 @@ public sealed record ResNetPadding(Pad2d Stem, Pad2d MaxPool, Pad2d StridedConv,
 /// <see cref="forward"/> returns logits when <c>numClasses &gt; 0</c>, otherwise the globally average-pooled features
 /// [N, C] (timm's <c>num_classes=0</c> convention).
 /// </summary>
-public sealed class ResNet : Module<Tensor, Tensor>
+public sealed class ResNet : Module<Tensor, Tensor>, IFeatureEncoder
 {
     // Field order is registration order: torchvision's module order.
     private readonly Conv2d conv1;
