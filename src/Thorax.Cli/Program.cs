@@ -7,7 +7,10 @@ namespace Thorax.Cli;
 public static class Program
 {
     /// <summary>Exit codes: 0 success, 1 failure of the work, 2 bad input or usage.</summary>
-    public static int Main(string[] args)
+    public static int Main(string[] args) => CreateRoot().Parse(args).Invoke();
+
+    /// <summary>Every verb, as the command tree (the tests walk it: each verb with <c>--json</c> has a schema).</summary>
+    internal static RootCommand CreateRoot()
     {
         var root = new RootCommand("Thorax: chest X-ray AI from .NET (engine: libtorch).");
         root.Subcommands.Add(DemoCommand.Create());
@@ -24,6 +27,6 @@ public static class Program
         root.Subcommands.Add(TextCommand.Create());
         root.Subcommands.Add(SaliencyCommand.Create());
         root.Subcommands.Add(GdVigCommand.Create());
-        return root.Parse(args).Invoke();
+        return root;
     }
 }

@@ -17,6 +17,7 @@ public class ClassifyCommandTests
         string[] train = ["classify", "train", "--data", synth, "--run", run, "--size", "32", "--batch", "8", "--threads", "2", "--json"];
         var (code, output, err) = Run([.. train, "--epochs", "1"]);
         Assert.True(code == 0, err);
+        CliSchemas.AssertValid("classify-eval", output);
         var metrics = JsonNode.Parse(output)!.AsObject();
         Assert.Equal("test", metrics["split"]!.GetValue<string>());
         Assert.Equal("pneumothorax", metrics["label"]!.GetValue<string>());
@@ -34,6 +35,7 @@ public class ClassifyCommandTests
 
         (code, output, err) = Run("classify", "eval", "--run", run, "--data", synth, "--split", "test", "--json");
         Assert.True(code == 0, err);
+        CliSchemas.AssertValid("classify-eval", output);
         var eval = JsonNode.Parse(output)!;
         Assert.Equal(metrics["studies"]!.GetValue<int>(), eval["studies"]!.GetValue<int>());
         var predictions = File.ReadAllLines(Path.Combine(run, "eval-test", "predictions.csv"));

@@ -23,6 +23,7 @@ public class CliTests
     {
         var (code, output, _) = Run("info", "--json");
         Assert.Equal(0, code);
+        CliSchemas.AssertValid("info", output);
         Assert.Contains("\"threads\"", output);
     }
 
@@ -41,6 +42,7 @@ public class CliTests
         Skip.If(f is null, "../shared/data/siim is absent");
         var (code, output, _) = Run("dicom", "info", f!, "--json");
         Assert.Equal(0, code);
+        CliSchemas.AssertValid("dicom-info", output);
         Assert.Contains("\"pixel_sha256\"", output);
         Assert.Contains("\"rows\": 1024", output.Replace("\"rows\":1024", "\"rows\": 1024"));
     }
@@ -73,6 +75,7 @@ public class CliTests
         Skip.If(f is null, "../shared/data/siim is absent");
         var (code, output, _) = Run("siim", "rle-stats", f!, "--json");
         Assert.Equal(0, code);
+        CliSchemas.AssertValid("siim-rle-stats", output);
         Assert.Contains("10133", output);
         Assert.Contains("69274", output);
     }
@@ -84,8 +87,35 @@ public class CliTests
         File.WriteAllText(csv, "label,p\n0,0.1\n0,0.4\n1,0.35\n1,0.8\n");
         var (code, output, err) = Run("metrics", "classify", "--csv", csv, "--json");
         Assert.True(code == 0, err);
+        CliSchemas.AssertValid("metrics-classify", output);
         Assert.Contains("0.75", output); // sklearn roc_auc_score([0,0,1,1],[.1,.4,.35,.8]) = 0.75
         File.Delete(csv);
+    }
+
+    [Fact]
+    public void MetricsSegmentAndSaliency_Json_MatchTheirSchemas()
+    {
+        var root = Directory.CreateTempSubdirectory("thorax-cli-metrics-").FullName;
+        var (pred, truth) = (Path.Combine(root, "pred"), Path.Combine(root, "truth"));
+        Directory.CreateDirectory(pred);
+        Directory.CreateDirectory(truth);
+        static void Square(string path, int at)
+        {
+            var img = new Thorax.Imaging.Image<byte>(16, 16);
+            for (var y = at; y < at + 6; y++) for (var x = at; x < at + 6; x++) img.Data[y * 16 + x] = 255;
+            Thorax.Imaging.Codecs.Png.Write(path, img);
+        }
+        Square(Path.Combine(pred, "a.png"), 2);
+        Square(Path.Combine(truth, "a.png"), 3);
+        var (code, output, err) = Run("metrics", "segment", "--pred", pred, "--truth", truth, "--json");
+        Assert.True(code == 0, err);
+        CliSchemas.AssertValid("metrics-segment", output);
+        Assert.Contains("\"mean_iou\"", output); // 25 / 47: 6x6 squares offset by one pixel
+        Assert.Contains("0.5319", output);
+        (code, output, err) = Run("metrics", "saliency", "--pred", pred, "--truth", truth, "--json");
+        Assert.True(code == 0, err);
+        CliSchemas.AssertValid("metrics-saliency", output);
+        Directory.Delete(root, true);
     }
 
     [Fact]
@@ -126,6 +156,13 @@ public class CliTests
         var name = Path.GetFileNameWithoutExtension(image);
         foreach (var suffix in new[] { "-mask.png", "-masked.png", "-overlay.png" }) Assert.True(File.Exists(Path.Combine(outDir, name + suffix)), pout);
         Assert.False(File.Exists(Path.Combine(outDir, "bogus-mask.png")));
+        var (tcode, tout, terr) = Run("lungs", "train", "--data", synth, "--out", Path.Combine(root, "train"), "--size", "32", "--epochs", "1",
+            "--base-channels", "4", "--json");
+        Assert.True(tcode == 0, terr);
+        CliSchemas.AssertValid("lungs-train", tout);
+        var (ecode, eout, eerr) = Run("lungs", "eval", "--model", Path.Combine(cmp, "unet"), "--data", synth, "--json");
+        Assert.True(ecode == 0, eerr);
+        CliSchemas.AssertValid("lungs-eval", eout);
 
         // The synth studies as real-style backgrounds (images/ + masks/), studies with findings on them, and the
         // realism audit of the trained U-Net on those.
@@ -143,7 +180,8 @@ public class CliTests
         Assert.Contains("backgrounds: 6 used, 0 skipped", sout);
         var (rcode, rout, rerr) = Run("lungs", "realism", "--model", Path.Combine(cmp, "unet"), "--data", onBg, "--background", bg, "--json");
         Assert.True(rcode == 0, rerr);
-        using (var doc = System.Text.Json.JsonDocument.Parse(rout[rout.IndexOf('{')..]))
+        CliSchemas.AssertValid("lungs-realism", rout);
+        using (var doc = System.Text.Json.JsonDocument.Parse(rout))
         {
             var all = doc.RootElement.GetProperty("groups")[0];
             Assert.Equal("all", all.GetProperty("group").GetString());

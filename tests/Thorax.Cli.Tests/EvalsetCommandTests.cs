@@ -39,6 +39,7 @@ public class EvalsetCommandTests
             Assert.True(code == 0, err);
             int n = size ?? 1024;
 
+            CliSchemas.AssertValid("evalset-real-ptx", output);
             using var summary = JsonDocument.Parse(output);
             Assert.Equal("real-ptx", summary.RootElement.GetProperty("name").GetString());
             Assert.Equal(4, summary.RootElement.GetProperty("count").GetInt32());

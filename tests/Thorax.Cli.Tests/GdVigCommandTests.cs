@@ -31,6 +31,7 @@ public sealed class GdVigCommandTests : IDisposable
 
         var (code, stdout, stderr) = CliRunner.Run("gdvig", "predict", "--weights", weights, "--variant", "egdcxr", a, "--json", "--maps", maps);
         Assert.True(code == 0, stderr);
+        CliSchemas.AssertValid("gdvig-predict", stdout, lines: true);
         using var doc = JsonDocument.Parse(stdout.Trim());
         var o = doc.RootElement;
         Assert.Equal(a, o.GetProperty("file").GetString());

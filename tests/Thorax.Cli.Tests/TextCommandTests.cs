@@ -10,6 +10,7 @@ public class TextCommandTests
         var (code, o, e) = CliRunner.Run("text", "embed", "--json", "--values", "4", "--max-length", "8",
             "Lungs are clear.", "There is a small right apical pneumothorax with a chest tube.");
         Assert.True(code == 0, e);
+        CliSchemas.AssertValid("text-embed", o);
         var doc = JsonDocument.Parse(o).RootElement;
         Assert.Equal("all-MiniLM-L6-v2", doc.GetProperty("encoder").GetString());
         Assert.Equal(384, doc.GetProperty("hidden_size").GetInt32());

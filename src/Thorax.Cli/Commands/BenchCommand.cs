@@ -204,11 +204,11 @@ internal static class BenchCommand
     {
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(rows.Select(r => new
+            CliJson.Print(new { title, rows = rows.Select(r => new
             {
                 @case = r.Case, thorax = Math.Round(r.ThoraxMs, 4), pytorch = r.PyTorchMs is { } p ? Math.Round(p, 4) : (double?)null,
                 ratio = r.Ratio is { } q ? Math.Round(q, 3) : (double?)null, unit = r.Unit,
-            }), new JsonSerializerOptions { WriteIndented = true }));
+            }) });
             return;
         }
         var t = new Table().Title(title).AddColumns("case", "Thorax", peer, $"Thorax/{peer}");

@@ -106,7 +106,7 @@ internal static class ClassifyCommand
     {
         if (json)
         {
-            Console.WriteLine(File.ReadAllText(metricsPath).TrimEnd());
+            CliJson.PrintJson(File.ReadAllText(metricsPath));
             return;
         }
         static string F(double v) => double.IsNaN(v) ? "-" : v.ToString("F3", CultureInfo.InvariantCulture);

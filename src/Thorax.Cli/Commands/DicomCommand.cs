@@ -17,7 +17,7 @@ internal static class DicomCommand
             var path = r.GetValue(file)!;
             if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file");
             var d = DicomInfo.Read(path);
-            Console.WriteLine(r.GetValue(json) ? d.ToJson() : d.ToText());
+            if (r.GetValue(json)) CliJson.PrintJson(d.ToJson()); else Console.WriteLine(d.ToText());
             return 0;
         }));
         dicom.Subcommands.Add(info);

@@ -23,7 +23,7 @@ internal static class EvalsetCommand
             var summary = RealPneumothoraxSetWriter.Write(set, r.GetValue(output)!, r.GetValue(size));
             if (r.GetValue(json))
             {
-                Console.WriteLine(summary.ToJson());
+                CliJson.PrintJson(summary.ToJson());
                 return 0;
             }
             Console.WriteLine($"{summary.Name}: {summary.Items.Count} images ({summary.Items.Count(i => i.Label == 1)} pneumothorax, "

@@ -44,10 +44,10 @@ internal static class GdVigCommand
                     var pred = predictor.Predict(file);
                     if (r.GetValue(maps) is { } dir) GdVigPredictor.WriteMaps(pred, dir);
                     if (r.GetValue(json))
-                        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                        Console.WriteLine(CliJson.Format(new Dictionary<string, object>
                         {
                             ["file"] = file, ["logits"] = pred.Logits, ["probabilities"] = pred.Probabilities, ["predicted_class"] = pred.PredictedClass,
-                        }));
+                        }, indented: false)); // JSON Lines: one object per image as it is done
                     else
                         Console.WriteLine($"{file}: class {pred.PredictedClass} (p = {pred.Probabilities[pred.PredictedClass]:F4}), logits [{string.Join(", ", pred.Logits.Select(l => l.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)))}]");
                 }

@@ -24,7 +24,7 @@ internal static class InfoCommand
                 ["cuda_devices"] = torch.cuda.is_available() ? torch.cuda.device_count() : 0,
                 ["dotnet"] = Environment.Version.ToString(),
             };
-            if (r.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true }));
+            if (r.GetValue(json)) CliJson.Print(info);
             else foreach (var (k, v) in info) Console.WriteLine($"{k,-14}{v}");
             return 0;
         });

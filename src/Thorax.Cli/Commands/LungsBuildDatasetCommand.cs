@@ -61,7 +61,7 @@ internal static class LungsBuildDatasetCommand
             if (r.GetValue(merge))
             {
                 merged = builder.Merge(Log);
-                if (asJson) Console.WriteLine(JsonSerializer.Serialize(new { merge = merged }, new JsonSerializerOptions { WriteIndented = true }));
+                if (asJson) CliJson.Print(new { merge = merged });
             }
             else
             {
@@ -69,12 +69,12 @@ internal static class LungsBuildDatasetCommand
                 merged = s.Merge;
                 if (asJson)
                 {
-                    Console.WriteLine(JsonSerializer.Serialize(new
+                    CliJson.Print(new
                     {
                         shard = s.Shard.ToString(), catalogued = s.Catalogued, in_shard = s.InShard, absent_source = s.AbsentSource, already_done = s.AlreadyDone,
                         built = s.Built, failed = s.Failed, catalog_seconds = Math.Round(s.CatalogSeconds, 2), build_seconds = Math.Round(s.BuildSeconds, 2),
                         images_per_second = Math.Round(s.ImagesPerSecond, 2), merge = s.Merge,
-                    }, new JsonSerializerOptions { WriteIndented = true }));
+                    });
                 }
                 else
                 {

@@ -235,7 +235,7 @@ internal static class LungsCommand
         var mean = new { dice = s.Average(v => v.Dice), iou = s.Average(v => v.IoU), recall = s.Average(v => v.Recall), precision = s.Average(v => v.Precision) };
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { images = s.Count, mean, per_image = s }, new JsonSerializerOptions { WriteIndented = true }));
+            CliJson.Print(new { images = s.Count, mean, per_image = s });
             return;
         }
         var t = new Table().Title(Markup.Escape(title)).AddColumns("images", "Dice (DC)", "IoU", "Recall", "Precision");

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Spectre.Console;
 using Thorax.Pipelines.Lungs;
 
@@ -23,23 +22,26 @@ internal static class LungsRealismCommand
         {
             using var m = LungModel.Load(r.GetValue(model)!);
             RealismReport report = null!;
-            AnsiConsole.Progress().Start(ctx =>
-            {
-                var task = ctx.AddTask("realism audit", maxValue: r.GetValue(limit) ?? 1);
-                report = LungRealismAudit.Run(m, r.GetValue(data)!, r.GetValue(background)!, r.GetValue(split), r.GetValue(limit),
-                    new Progress<int>(v => { task.MaxValue = Math.Max(task.MaxValue, v); task.Value = v; }));
-                task.Value = task.MaxValue;
-            });
-            if (r.GetValue(json))
-                Console.WriteLine(JsonSerializer.Serialize(new
+            // --json keeps stdout pure JSON: no progress display then.
+            if (r.GetValue(json) || Console.IsOutputRedirected)
+                report = LungRealismAudit.Run(m, r.GetValue(data)!, r.GetValue(background)!, r.GetValue(split), r.GetValue(limit), null);
+            else
+                AnsiConsole.Progress().Start(ctx =>
                 {
-                    version = 1,
+                    var task = ctx.AddTask("realism audit", maxValue: r.GetValue(limit) ?? 1);
+                    report = LungRealismAudit.Run(m, r.GetValue(data)!, r.GetValue(background)!, r.GetValue(split), r.GetValue(limit),
+                        new Progress<int>(v => { task.MaxValue = Math.Max(task.MaxValue, v); task.Value = v; }));
+                    task.Value = task.MaxValue;
+                });
+            if (r.GetValue(json))
+                CliJson.Print(new
+                {
                     groups = report.Groups.Select(g => new
                     {
                         group = g.Group, studies = g.Studies, dice_modified = g.DiceModified, dice_background = g.DiceBackground,
                         difference = g.Difference,
                     }),
-                }, new JsonSerializerOptions { WriteIndented = true }));
+                });
             else Console.Write(LungRealismAudit.ToMarkdown(report));
             return 0;
         }));

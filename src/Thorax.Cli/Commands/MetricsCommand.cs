@@ -20,7 +20,7 @@ internal static class MetricsCommand
         classify.SetAction(r => CliErrors.Run(() =>
         {
             var report = ClassificationReport.FromCsv(r.GetValue(csv)!, r.GetValue(threshold));
-            Console.WriteLine(r.GetValue(json) ? report.ToJson() : report.ToText());
+            if (r.GetValue(json)) CliJson.PrintJson(report.ToJson()); else Console.WriteLine(report.ToText());
             return 0;
         }));
         metrics.Subcommands.Add(classify);
@@ -41,7 +41,7 @@ internal static class MetricsCommand
                 return (p.Id, new BinaryMask(Grey(a), a.Width, a.Height), new BinaryMask(Grey(b), b.Width, b.Height));
             }).ToList();
             var report = SegmentationReport.FromMasks(items);
-            Console.WriteLine(r.GetValue(json2) ? report.ToJson() : report.ToText());
+            if (r.GetValue(json2)) CliJson.PrintJson(report.ToJson()); else Console.WriteLine(report.ToText());
             return 0;
         }));
         metrics.Subcommands.Add(segment);
@@ -63,7 +63,7 @@ internal static class MetricsCommand
                     sim = SaliencyMetrics.Similarity(a.Pixels, b.Pixels) };
             }).ToList();
             var mean = new { kl = rows.Average(x => x.kl), cc = rows.Average(x => x.cc), sim = rows.Average(x => x.sim) };
-            if (r.GetValue(json3)) Console.WriteLine(JsonSerializer.Serialize(new { images = rows, mean }, new JsonSerializerOptions { WriteIndented = true }));
+            if (r.GetValue(json3)) CliJson.Print(new { images = rows, mean });
             else
             {
                 Console.WriteLine($"{"image",-40} {"KL",9} {"CC",9} {"SIM",9}");

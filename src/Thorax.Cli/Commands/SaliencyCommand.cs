@@ -48,7 +48,7 @@ internal static class SaliencyCommand
                     Console.WriteLine($"{file}: {SaliencyPredictor.ClassNames[p.PredictedClass]} ({probs}){(npy is null ? "" : $"; map {npy}, overlay {png}")}");
                 }
             }
-            if (r.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+            if (r.GetValue(json)) CliJson.Print(new { images = results });
             return 0;
         }));
         return cmd;

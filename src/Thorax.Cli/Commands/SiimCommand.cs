@@ -18,7 +18,7 @@ internal static class SiimCommand
             var path = r.GetValue(csv)!;
             if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
             var report = RleStats.Compute(path);
-            Console.WriteLine(r.GetValue(json) ? report.ToJson(indented: true) : report.ToText());
+            if (r.GetValue(json)) CliJson.PrintJson(report.ToJson()); else Console.WriteLine(report.ToText());
             return 0;
         }));
         siim.Subcommands.Add(stats);

@@ -72,7 +72,7 @@ internal static class TextCommand
                     ["max_length"] = enc.Tokenizer.MaxLength,
                     ["texts"] = rows,
                 };
-                Console.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+                CliJson.Print(doc);
             }
             else
             {

@@ -76,9 +76,9 @@ public sealed class ClassificationReportTests : IDisposable
         Golden.AllClose(c.Doubles("recall_per_class"), report.PerClass.Select(r => r.Recall).ToArray());
 
         using var doc = JsonDocument.Parse(report.ToJson());
-        Assert.Equal(500, doc.RootElement.GetProperty("sampleCount").GetInt32());
+        Assert.Equal(500, doc.RootElement.GetProperty("sample_count").GetInt32());
         Assert.Equal(report.Macro.F1, doc.RootElement.GetProperty("macro").GetProperty("f1").GetDouble());
-        Assert.Equal("chf", doc.RootElement.GetProperty("perClass")[1].GetProperty("class").GetString());
+        Assert.Equal("chf", doc.RootElement.GetProperty("per_class")[1].GetProperty("class").GetString());
         var text = report.ToText();
         Assert.Contains("pneumonia", text);
         Assert.Contains("macro avg", text);
@@ -93,7 +93,7 @@ public sealed class ClassificationReportTests : IDisposable
         Assert.Null(report.PerClass[2].RocAuc);
         Assert.Null(report.RocAuc);
         Assert.NotNull(report.PerClass[0].RocAuc);
-        Assert.Contains("\"rocAuc\": null", report.ToJson());
+        Assert.Contains("\"roc_auc\": null", report.ToJson());
     }
 
     [Fact]

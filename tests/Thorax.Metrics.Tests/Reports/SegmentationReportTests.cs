@@ -48,7 +48,7 @@ public class SegmentationReportTests
         var json = report.ToJson();
         using var doc = JsonDocument.Parse(json);
         Assert.Equal("NaN", doc.RootElement.GetProperty("images")[4].GetProperty("dice").GetString());
-        Assert.Equal("NaN", doc.RootElement.GetProperty("emptyPolicy").GetString());
+        Assert.Equal("nan", doc.RootElement.GetProperty("empty_policy").GetString());
         var text = report.ToText(maxImages: 3);
         Assert.Contains("img2", text);
         Assert.Contains("7 more images", text);

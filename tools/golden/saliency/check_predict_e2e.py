@@ -49,7 +49,7 @@ def main():
     with torch.no_grad():
         c, s = net(x)
         lp = F.log_softmax(s.flatten(-2, -1), -1).reshape(s.shape)[0, 0].numpy()
-    thorax = json.load(open(a.json))[0]
+    thorax = json.load(open(a.json))["images"][0]
     mine = np.load(a.npy)
     ref = c[0].numpy()
     dl = np.abs(np.array(thorax["class_logits"]) - ref)
