@@ -44,7 +44,7 @@ public sealed record DenseNetCapture(Tensor[] Blocks, Tensor Norm5, Tensor Norm5
 /// offered: TorchSharp 0.107 has no <c>torch.utils.checkpoint</c>, and the option changes only training memory, not
 /// outputs or key names, so checkpoints made with it load here unchanged.
 /// </remarks>
-public sealed class DenseNet : Module<Tensor, Tensor>
+public sealed class DenseNet : Module<Tensor, Tensor>, IFeatureEncoder
 {
     private readonly DenseNetFeatures features;
     private readonly Linear? classifier;
