@@ -21,9 +21,10 @@ public sealed record EncoderOptions(int InChans = 3, int NumClasses = 0, double 
 /// <param name="StemConvKey">Key of the first convolution's weight (adapted when input channels differ).</param>
 /// <param name="HeadPrefix">Prefix of the classifier's keys (<c>fc.</c>, <c>classifier.</c>, <c>classif.</c>).</param>
 /// <param name="ParamsWithHead">Parameters with the 1000-class head, as timm/torchvision report them.</param>
+/// <param name="Channels">Channels of the maps at strides 2, 4, 8, 16, 32 (the stride-2 map first).</param>
 /// <param name="Factory">Builds the module (which implements <see cref="IFeatureEncoder"/>).</param>
 public sealed record EncoderSpec(string Name, string KeySource, string StemConvKey, string HeadPrefix, long ParamsWithHead,
-    Func<EncoderOptions, Module<Tensor, Tensor>> Factory);
+    IReadOnlyList<int> Channels, Func<EncoderOptions, Module<Tensor, Tensor>> Factory);
 
 /// <summary>What <see cref="EncoderZoo.LoadWeights"/> did.</summary>
 /// <param name="Result">Keys that did not load (empty after a strict load).</param>
@@ -40,25 +41,25 @@ public static class EncoderZoo
 {
     private static readonly EncoderSpec[] Specs =
     [
-        new("resnet18", "torchvision resnet18", "conv1.weight", "fc.", 11_689_512, o => Tv(o, ResNet.ResNet18(o.InChans, o.NumClasses))),
-        new("resnet34", "torchvision resnet34", "conv1.weight", "fc.", 21_797_672, o => Tv(o, ResNet.ResNet34(o.InChans, o.NumClasses))),
-        new("resnet50", "torchvision resnet50", "conv1.weight", "fc.", 25_557_032, o => Tv(o, ResNet.ResNet50(o.InChans, o.NumClasses))),
+        new("resnet18", "torchvision resnet18", "conv1.weight", "fc.", 11_689_512, [64, 64, 128, 256, 512], o => Tv(o, ResNet.ResNet18(o.InChans, o.NumClasses))),
+        new("resnet34", "torchvision resnet34", "conv1.weight", "fc.", 21_797_672, [64, 64, 128, 256, 512], o => Tv(o, ResNet.ResNet34(o.InChans, o.NumClasses))),
+        new("resnet50", "torchvision resnet50", "conv1.weight", "fc.", 25_557_032, [64, 256, 512, 1024, 2048], o => Tv(o, ResNet.ResNet50(o.InChans, o.NumClasses))),
         new("resnet18_mlnet", "torchvision keys of ML.NET's ResNet18.onnx graph (CNTK export: blocks [2,2,2,3], asymmetric pads)", "conv1.weight", "fc.", 0,
-            o => Tv(o, new ResNet("resnet18_mlnet", ResNetBlock.Basic, [2, 2, 2, 3], o.InChans, o.NumClasses, ResNetPadding.Cntk))),
-        new("densenet121", "torchvision densenet121", "features.conv0.weight", "classifier.", 7_978_856, o => Tv(o, DenseNet.DenseNet121(o.InChans, o.NumClasses))),
-        new("densenet169", "torchvision densenet169", "features.conv0.weight", "classifier.", 14_149_480, o => Tv(o, DenseNet.DenseNet169(o.InChans, o.NumClasses))),
-        new("densenet201", "torchvision densenet201", "features.conv0.weight", "classifier.", 20_013_928, o => Tv(o, DenseNet.DenseNet201(o.InChans, o.NumClasses))),
+            [64, 64, 128, 256, 512], o => Tv(o, new ResNet("resnet18_mlnet", ResNetBlock.Basic, [2, 2, 2, 3], o.InChans, o.NumClasses, ResNetPadding.Cntk))),
+        new("densenet121", "torchvision densenet121", "features.conv0.weight", "classifier.", 7_978_856, [64, 256, 512, 1024, 1024], o => Tv(o, DenseNet.DenseNet121(o.InChans, o.NumClasses))),
+        new("densenet169", "torchvision densenet169", "features.conv0.weight", "classifier.", 14_149_480, [64, 256, 512, 1280, 1664], o => Tv(o, DenseNet.DenseNet169(o.InChans, o.NumClasses))),
+        new("densenet201", "torchvision densenet201", "features.conv0.weight", "classifier.", 20_013_928, [64, 256, 512, 1792, 1920], o => Tv(o, DenseNet.DenseNet201(o.InChans, o.NumClasses))),
         new("xception", "timm legacy_xception (Cadene xception with last_linear -> fc)", Xception.StemConvKey, "fc.", 22_855_952,
-            o => Xception.Create(o.InChans, o.NumClasses, o.DropRate, o.SamePadding)),
+            [64, 128, 256, 728, 2048], o => Xception.Create(o.InChans, o.NumClasses, o.DropRate, o.SamePadding)),
         new("seresnext50_32x4d", "timm seresnext50_32x4d", SeResNeXt.StemConvKey, "fc.", 27_559_896,
-            o => SeResNeXt.SeResNeXt50_32x4d(o.InChans, o.NumClasses, o.DropRate)),
-        new("efficientnet_b0", "timm efficientnet_b0", EfficientNet.StemConvKey, "classifier.", 5_288_548, o => EfficientNet.B(0, o.InChans, o.NumClasses, o.DropRate)),
-        new("efficientnet_b1", "timm efficientnet_b1", EfficientNet.StemConvKey, "classifier.", 7_794_184, o => EfficientNet.B(1, o.InChans, o.NumClasses, o.DropRate)),
-        new("efficientnet_b2", "timm efficientnet_b2", EfficientNet.StemConvKey, "classifier.", 9_109_994, o => EfficientNet.B(2, o.InChans, o.NumClasses, o.DropRate)),
-        new("efficientnet_b3", "timm efficientnet_b3", EfficientNet.StemConvKey, "classifier.", 12_233_232, o => EfficientNet.B(3, o.InChans, o.NumClasses, o.DropRate)),
-        new("efficientnet_b4", "timm efficientnet_b4", EfficientNet.StemConvKey, "classifier.", 19_341_616, o => EfficientNet.B(4, o.InChans, o.NumClasses, o.DropRate)),
+            [64, 256, 512, 1024, 2048], o => SeResNeXt.SeResNeXt50_32x4d(o.InChans, o.NumClasses, o.DropRate)),
+        new("efficientnet_b0", "timm efficientnet_b0", EfficientNet.StemConvKey, "classifier.", 5_288_548, [32, 24, 40, 112, 320], o => EfficientNet.B(0, o.InChans, o.NumClasses, o.DropRate)),
+        new("efficientnet_b1", "timm efficientnet_b1", EfficientNet.StemConvKey, "classifier.", 7_794_184, [32, 24, 40, 112, 320], o => EfficientNet.B(1, o.InChans, o.NumClasses, o.DropRate)),
+        new("efficientnet_b2", "timm efficientnet_b2", EfficientNet.StemConvKey, "classifier.", 9_109_994, [32, 24, 48, 120, 352], o => EfficientNet.B(2, o.InChans, o.NumClasses, o.DropRate)),
+        new("efficientnet_b3", "timm efficientnet_b3", EfficientNet.StemConvKey, "classifier.", 12_233_232, [40, 32, 48, 136, 384], o => EfficientNet.B(3, o.InChans, o.NumClasses, o.DropRate)),
+        new("efficientnet_b4", "timm efficientnet_b4", EfficientNet.StemConvKey, "classifier.", 19_341_616, [48, 32, 56, 160, 448], o => EfficientNet.B(4, o.InChans, o.NumClasses, o.DropRate)),
         new("inception_resnet_v2", "timm inception_resnet_v2 (Cadene inceptionresnetv2 with last_linear -> classif)", InceptionResNetV2.StemConvKey, "classif.", 55_843_464,
-            o => new InceptionResNetV2(o.InChans, o.NumClasses, o.DropRate, o.SamePadding)),
+            [64, 192, 320, 1088, 1536], o => new InceptionResNetV2(o.InChans, o.NumClasses, o.DropRate, o.SamePadding)),
     ];
 
     private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
@@ -130,9 +131,16 @@ public static class EncoderZoo
     {
         ArgumentNullException.ThrowIfNull(encoder);
         var spec = Spec(name);
-        var sd = path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? ReadOnnx(path) : StateDicts.ReadFile(path, key);
+        var onnx = path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
+        var sd = onnx ? ReadOnnx(path) : StateDicts.ReadFile(path, key);
         try
         {
+            if (onnx)
+            {
+                // ONNX graphs carry no BatchNorm step counters: start them at 0, as PyTorch does for old checkpoints
+                foreach (var (k, t) in encoder.state_dict())
+                    if (k.EndsWith("num_batches_tracked", StringComparison.Ordinal) && !sd.ContainsKey(k)) sd[k] = zeros_like(t);
+            }
             return LoadStateDict(encoder, spec, sd, strict, path, prefix);
         }
         finally

@@ -137,6 +137,8 @@ public class EncoderZooTests(ITestOutputHelper output)
             var fe = Assert.IsAssignableFrom<IFeatureEncoder>(net);
             Assert.Equal(1, fe.InChans);
             Assert.Equal(new[] { 4, 8, 16, 32 }, fe.FeatureStrides);
+            Assert.Equal(spec.Channels.Skip(1), fe.FeatureChannels);
+            Assert.Equal(spec.Channels[0], Assert.IsAssignableFrom<IStemFeatureEncoder>(net).StemChannels);
             Assert.Equal(1, net.state_dict()[spec.StemConvKey].shape[1]);
             Assert.DoesNotContain(net.state_dict().Keys, k => k.StartsWith(spec.HeadPrefix, StringComparison.Ordinal));
             output.WriteLine($"{spec.Name}: {spec.KeySource}, channels {string.Join(",", fe.FeatureChannels)}");
@@ -170,7 +172,7 @@ public class EncoderZooTests(ITestOutputHelper output)
     public void LoadWeights_TorchSavePlainNestedAndSafetensors_AdaptsTheStem_AndDropsTheHead()
     {
         using var scope = NewDisposeScope();
-        var spec = new EncoderSpec("seresnext_narrow", "test", SeResNeXt.StemConvKey, "fc.", 0, _ => throw new NotSupportedException());
+        var spec = new EncoderSpec("seresnext_narrow", "test", SeResNeXt.StemConvKey, "fc.", 0, [16, 32, 64, 64, 96], _ => throw new NotSupportedException());
         var plain = Golden.PathOf("zoo", "seresnext_narrow.pt");
         var nested = Golden.PathOf("zoo", "seresnext_narrow_nested.pt");
         var file = StateDicts.ReadFile(plain);
