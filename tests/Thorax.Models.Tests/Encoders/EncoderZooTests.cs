@@ -33,6 +33,15 @@ public class EncoderZooTests(ITestOutputHelper output)
 
     private static double Scale(Tensor t) => Math.Max(1.0, t.abs().max().item<float>());
 
+    /// <summary>For the logs: max |actual - expected| and that divided by max |expected| (the scale-relative error).</summary>
+    internal static string Err(Tensor expected, Tensor actual)
+    {
+        using var scope = NewDisposeScope();
+        var d = (actual.detach().to_type(ScalarType.Float64) - expected.detach().to_type(ScalarType.Float64)).abs().max().item<double>();
+        var m = expected.detach().abs().max().item<float>();
+        return $"max |diff| {d:G3} = {d / Math.Max(m, 1e-30):G3} of max |expected| {m:G3}";
+    }
+
     /// <summary>1e-4 relative, with an absolute floor of 1e-5 of the tensor's largest magnitude (for values near 0).</summary>
     internal static void AssertMatch(Tensor expected, Tensor actual, string what) =>
         Golden.AssertClose(expected, actual, what, rtol: 1e-4, atol: 1e-5 * Scale(expected));
@@ -62,7 +71,7 @@ public class EncoderZooTests(ITestOutputHelper output)
         using var _ = no_grad();
         var x = Golden.Decode(e.GetProperty("input"));
         var logits = net.call(x);
-        output.WriteLine($"{name}: logits {Golden.Diff(Golden.Decode(e.GetProperty("logits")), logits)}");
+        output.WriteLine($"{name}: logits {Err(Golden.Decode(e.GetProperty("logits")), logits)}");
         AssertMatch(Golden.Decode(e.GetProperty("logits")), logits, name + " logits");
         var taps = ((IStemFeatureEncoder)net).forward_features_with_stem(x);
         var golden = e.GetProperty("taps").EnumerateArray().ToArray();
@@ -73,7 +82,7 @@ public class EncoderZooTests(ITestOutputHelper output)
             Assert.Equal(g.GetProperty("shape").EnumerateArray().Select(v => v.GetInt64()).ToArray(), taps[i].shape);
             var mean = taps[i].mean([0, 2, 3]);
             var sample = taps[i].flatten().index_select(0, Golden.Decode(g.GetProperty("index")));
-            output.WriteLine($"  tap {i} {string.Join("x", taps[i].shape)}: channel means {Golden.Diff(Golden.Decode(g.GetProperty("channel_mean")), mean)}, sample {Golden.Diff(Golden.Decode(g.GetProperty("sample")), sample)}");
+            output.WriteLine($"  tap {i} {string.Join("x", taps[i].shape)}: channel means {Err(Golden.Decode(g.GetProperty("channel_mean")), mean)}, sample {Err(Golden.Decode(g.GetProperty("sample")), sample)}");
             AssertMatch(Golden.Decode(g.GetProperty("channel_mean")), mean, $"{name} tap {i} channel means");
             AssertMatch(Golden.Decode(g.GetProperty("sample")), sample, $"{name} tap {i} sample");
         }
@@ -113,7 +122,7 @@ public class EncoderZooTests(ITestOutputHelper output)
         using var _ = no_grad();
         var x = Golden.Decode(e.GetProperty("input"));
         var y = net.call(x);
-        output.WriteLine($"{name}: output {Golden.Diff(Golden.Decode(e.GetProperty("output")), y)}");
+        output.WriteLine($"{name}: output {Err(Golden.Decode(e.GetProperty("output")), y)}");
         AssertMatch(Golden.Decode(e.GetProperty("output")), y, name + " output");
         var taps = ((IStemFeatureEncoder)net).forward_features_with_stem(x);
         var golden = e.GetProperty("taps").EnumerateArray().ToArray();

@@ -21,7 +21,7 @@ public class SegmentationZooTests(ITestOutputHelper output)
     private static EncoderDecoder Build(string name) => name switch
     {
         "unet_xception_narrow" => new EncoderDecoder(new Xception(1, 0, 0, NarrowX, samePadding: true),
-            new UnetDecoder([16, 16, 24, 32, 96], [32, 16, 16, 8, 8]), 2),
+            new UnetDecoder([16, 16, 24, 32, 96], [32, 16, 16, 8, 8]), 2, auxClasses: 3, auxDropout: 0.2),
         "scse_unet_seresnext_narrow" => new EncoderDecoder(new SeResNeXt([1, 2, 1, 1], 4, 16, 3, 0, 0, 16, [8, 16, 16, 24]),
             new UnetDecoder([16, 32, 64, 64, 96], [32, 32, 16, 16, 16], scse: true), 1),
         _ => throw new ArgumentException(name),
@@ -41,8 +41,17 @@ public class SegmentationZooTests(ITestOutputHelper output)
         net.eval();
         using var _ = no_grad();
         var y = net.call(Golden.Decode(e.GetProperty("input")));
-        output.WriteLine($"{name}: logits {Golden.Diff(Golden.Decode(e.GetProperty("output")), y)}");
+        output.WriteLine($"{name}: logits {EncoderZooTests.Err(Golden.Decode(e.GetProperty("output")), y)}");
         EncoderZooTests.AssertMatch(Golden.Decode(e.GetProperty("output")), y, name);
+        if (e.TryGetProperty("labels", out var labels))
+        {
+            // segmentation_models' aux_params head (classification_head.3.*) from the same encoder pass
+            var (masks, l) = net.ForwardWithLabels(Golden.Decode(e.GetProperty("input")));
+            output.WriteLine($"{name}: labels {EncoderZooTests.Err(Golden.Decode(labels), l)}");
+            EncoderZooTests.AssertMatch(Golden.Decode(labels), l, name + " labels");
+            EncoderZooTests.AssertMatch(Golden.Decode(e.GetProperty("output")), masks, name + " masks with labels");
+        }
+        else Assert.Throws<InvalidOperationException>(() => net.ForwardWithLabels(Golden.Decode(e.GetProperty("input"))));
     }
 
     [Fact]
@@ -85,7 +94,7 @@ public class SegmentationZooTests(ITestOutputHelper output)
         net.eval();
         using var _ = no_grad();
         var y = net.call(Golden.Decode(e.GetProperty("input")));
-        output.WriteLine($"albunet: logits {Golden.Diff(Golden.Decode(e.GetProperty("output")), y)}");
+        output.WriteLine($"albunet: logits {EncoderZooTests.Err(Golden.Decode(e.GetProperty("output")), y)}");
         EncoderZooTests.AssertMatch(Golden.Decode(e.GetProperty("output")), y, "albunet");
         Assert.Throws<ArgumentException>(() => net.call(rand(1, 3, 96, 96)));
     }

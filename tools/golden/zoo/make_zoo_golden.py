@@ -79,8 +79,13 @@ def narrow_entry(name, net, seed, in_chans, size=64, **extra):
     with torch.no_grad():
         out = net(x)
         feats = net.features(x) if hasattr(net, "features") else []
+    labels = None
+    if isinstance(out, tuple):
+        out, labels = out
     e = {"name": name, "file": name + ".pt", "keys": len(net.state_dict()), "params": nparams(net), "input": enc(x),
          "output": enc(out), "taps": [enc(f) for f in feats]}
+    if labels is not None:
+        e["labels"] = enc(labels)
     e.update(extra)
     print(name, "params", e["params"], "out", list(out.shape))
     return e
@@ -130,7 +135,7 @@ def main():
         dec_scse = (32, 32, 16, 16, 16)  # SCSE reduces by 16: at least 16 channels
         enc_x = z.Xception(in_chans=1, num_classes=0, widths=NARROW_X, same_padding=True)
         enc_se = z.SeResNeXt(num_classes=0, **NARROW_SE)
-        unet = z.SmpUnet(enc_x, [16, 16, 24, 32, 96], classes=2, decoder_channels=dec)
+        unet = z.SmpUnet(enc_x, [16, 16, 24, 32, 96], classes=2, decoder_channels=dec, aux_classes=3, aux_dropout=0.2)
         scse = z.SmpUnet(enc_se, [16, 32, 64, 64, 96], classes=1, decoder_channels=dec_scse, attention="scse")
         # the full-size smp default: Unet(resnet34), decoder (256, 128, 64, 32, 16); 24,436,369 parameters in smp
         r34 = z.TvResNet("resnet34")

@@ -492,14 +492,22 @@ class UnetDecoder(nn.Module):
 
 
 class SmpUnet(nn.Module):
-    def __init__(self, encoder, encoder_channels, classes=1, decoder_channels=(256, 128, 64, 32, 16), attention=None):
+    def __init__(self, encoder, encoder_channels, classes=1, decoder_channels=(256, 128, 64, 32, 16), attention=None, aux_classes=0,
+                 aux_dropout=0.0):
         super().__init__()
         self.encoder = encoder
         self.decoder = UnetDecoder(encoder_channels, decoder_channels, attention)
         self.segmentation_head = nn.Sequential(nn.Conv2d(decoder_channels[-1], classes, 3, padding=1), nn.Identity(), nn.Identity())
+        # smp aux_params: ClassificationHead(pool, flatten, dropout, linear, activation)
+        self.classification_head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(aux_dropout),
+                                                 nn.Linear(encoder_channels[-1], aux_classes), nn.Identity()) if aux_classes else None
 
     def forward(self, x):
-        return self.segmentation_head(self.decoder(self.encoder.features(x)))
+        f = self.encoder.features(x)
+        masks = self.segmentation_head(self.decoder(f))
+        if self.classification_head is None:
+            return masks
+        return masks, self.classification_head(f[-1])
 
 
 # ---------------------------------------------------------------- AlbuNet (SIIM first place, ternausnets keys)

@@ -10,7 +10,11 @@ namespace Thorax.Models.Segmentation.Zoo;
 /// <param name="Classes">Output channels.</param>
 /// <param name="DecoderChannels">Decoder widths (null: the decoder's default).</param>
 /// <param name="SamePadding">Stride-exact padding for Xception / Inception-ResNet-v2 (default true for segmentation).</param>
-public sealed record SegmentationRequest(string Encoder, int InChans = 3, int Classes = 1, IReadOnlyList<int>? DecoderChannels = null, bool SamePadding = true);
+/// <param name="AuxClasses">Outputs of an auxiliary classification head on the deepest encoder map (segmentation_models'
+/// <c>aux_params</c>; 0: none).</param>
+/// <param name="AuxDropout">Dropout of that head.</param>
+public sealed record SegmentationRequest(string Encoder, int InChans = 3, int Classes = 1, IReadOnlyList<int>? DecoderChannels = null, bool SamePadding = true,
+    int AuxClasses = 0, double AuxDropout = 0);
 
 /// <summary>
 /// Segmentation networks by encoder and decoder name, as segmentation_models' <c>Unet(encoder_name, in_channels,
@@ -30,6 +34,7 @@ public static class SegmentationZoo
             {
                 if (!string.Equals(EncoderZoo.Spec(r.Encoder).Name, "resnet34", StringComparison.Ordinal))
                     throw new ArgumentException($"albunet is defined on resnet34 only, not '{r.Encoder}'");
+                if (r.AuxClasses != 0) throw new ArgumentException("albunet has no auxiliary classification head");
                 if (r.DecoderChannels is { Count: not 1 })
                     throw new ArgumentException("albunet takes one decoder width (num_filters, default 32)");
                 return new AlbuNet(r.Classes, r.DecoderChannels?[0] ?? 32, r.InChans);
@@ -92,7 +97,7 @@ public static class SegmentationZoo
         var enc = EncoderZoo.Create(r.Encoder, new EncoderOptions(r.InChans, 0, 0, r.SamePadding));
         try
         {
-            return new EncoderDecoder(enc, decoder((IFeatureEncoder)enc), r.Classes, $"{EncoderZoo.Spec(r.Encoder).Name}-{decoderName}");
+            return new EncoderDecoder(enc, decoder((IFeatureEncoder)enc), r.Classes, $"{EncoderZoo.Spec(r.Encoder).Name}-{decoderName}", r.AuxClasses, r.AuxDropout);
         }
         catch
         {
