@@ -27,6 +27,7 @@ public static class Program
         root.Subcommands.Add(TextCommand.Create());
         root.Subcommands.Add(SaliencyCommand.Create());
         root.Subcommands.Add(GdVigCommand.Create());
+        root.Subcommands.Add(ZooCommand.Create());
         return root;
     }
 }

@@ -44,7 +44,7 @@ public sealed record DenseNetCapture(Tensor[] Blocks, Tensor Norm5, Tensor Norm5
 /// offered: TorchSharp 0.107 has no <c>torch.utils.checkpoint</c>, and the option changes only training memory, not
 /// outputs or key names, so checkpoints made with it load here unchanged.
 /// </remarks>
-public sealed class DenseNet : Module<Tensor, Tensor>
+public sealed class DenseNet : Module<Tensor, Tensor>, IStemFeatureEncoder
 {
     private readonly DenseNetFeatures features;
     private readonly Linear? classifier;
@@ -147,6 +147,19 @@ public sealed class DenseNet : Module<Tensor, Tensor>
         return blocks;
     }
 
+    /// <summary>Channels of the stride-2 map (relu0, the stem before pool0; segmentation_models' stride-2 DenseNet map).</summary>
+    public int StemChannels => NumInitFeatures;
+
+    /// <summary>relu0 (stride 2), then the outputs of denseblock1..denseblock4.</summary>
+    public Tensor[] forward_features_with_stem(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var blocks = features.ForwardBlocks(input, out _, out var stem);
+        Tensor[] result = [stem, .. blocks];
+        foreach (var t in result) scope.MoveToOuter(t);
+        return result;
+    }
+
     /// <summary>Logits [N, numClasses] (or pooled ReLU(norm5) features [N, C] without a classifier), as torchvision's
     /// <c>DenseNet.forward</c>: ReLU, global average pooling, flatten, classifier.</summary>
     public override Tensor forward(Tensor input)
@@ -239,13 +252,21 @@ public sealed class DenseNetFeatures : Module<Tensor, Tensor>
     }
 
     /// <summary>The dense blocks' outputs (strides 4..32) and the norm5 output (in the caller's dispose scope).</summary>
-    public Tensor[] ForwardBlocks(Tensor input, out Tensor norm5)
+    public Tensor[] ForwardBlocks(Tensor input, out Tensor norm5) => ForwardBlocks(input, out norm5, out _);
+
+    /// <summary>As <see cref="ForwardBlocks(Tensor, out Tensor)"/>, also giving the relu0 output (stride 2).</summary>
+    public Tensor[] ForwardBlocks(Tensor input, out Tensor norm5, out Tensor stem)
     {
         var inChans = _conv0[0].weight!.shape[1];
         if (input.dim() != 4 || input.shape[1] != inChans)
             throw new ArgumentException($"expected input [N, {inChans}, H, W], got [{string.Join(", ", input.shape)}]", nameof(input));
         var x = input;
-        foreach (var m in _stem) x = m.call(x);
+        stem = input;
+        for (var i = 0; i < _stem.Length; i++)
+        {
+            x = _stem[i].call(x);
+            if (i == 2) stem = x;
+        }
         var outs = new Tensor[_blocks.Length];
         for (var i = 0; i < _blocks.Length; i++)
         {

@@ -51,7 +51,7 @@ public sealed record ResNetPadding(Pad2d Stem, Pad2d MaxPool, Pad2d StridedConv,
 /// <see cref="forward"/> returns logits when <c>numClasses &gt; 0</c>, otherwise the globally average-pooled features
 /// [N, C] (timm's <c>num_classes=0</c> convention).
 /// </summary>
-public sealed class ResNet : Module<Tensor, Tensor>, IFeatureEncoder
+public sealed class ResNet : Module<Tensor, Tensor>, IStemFeatureEncoder
 {
     // Field order is registration order: torchvision's module order.
     private readonly Conv2d conv1;
@@ -191,6 +191,26 @@ public sealed class ResNet : Module<Tensor, Tensor>, IFeatureEncoder
         return result;
     }
 
+    /// <summary>Channels of the stride-2 map (the stem's ReLU output, before the max-pool).</summary>
+    public int StemChannels => 64;
+
+    /// <summary>relu(bn1(conv1)) at stride 2, then the layer1..layer4 outputs.</summary>
+    public Tensor[] forward_features_with_stem(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var s = StemConv(input);
+        var c2 = layer1.call(MaxPool(s));
+        var c3 = layer2.call(c2);
+        var c4 = layer3.call(c3);
+        var c5 = layer4.call(c4);
+        var result = new[] { s, c2, c3, c4, c5 };
+        foreach (var t in result) scope.MoveToOuter(t);
+        return result;
+    }
+
+    /// <summary>The stem and stages as AlbuNet (SIIM first place) composes them: conv1, bn1, relu, then its own pool.</summary>
+    internal (Conv2d Conv1, BatchNorm2d Bn1, ReLU Relu, Sequential[] Layers) Parts => (conv1, bn1, relu, [layer1, layer2, layer3, layer4]);
+
     /// <summary>Logits [N, numClasses], or pooled features [N, C] when the module has no classifier.</summary>
     public override Tensor forward(Tensor input)
     {
@@ -201,12 +221,18 @@ public sealed class ResNet : Module<Tensor, Tensor>, IFeatureEncoder
         return result.MoveToOuterDisposeScope();
     }
 
-    private Tensor Stem(Tensor input)
+    private Tensor Stem(Tensor input) => MaxPool(StemConv(input));
+
+    private Tensor StemConv(Tensor input)
     {
         if (input.dim() != 4 || input.shape[1] != InChans)
             throw new ArgumentException($"expected input [N, {InChans}, H, W], got [{string.Join(", ", input.shape)}]", nameof(input));
         var x = _stemPad is null ? input : functional.pad(input, _stemPad);
-        x = relu.call(bn1.call(conv1.call(x)));
+        return relu.call(bn1.call(conv1.call(x)));
+    }
+
+    private Tensor MaxPool(Tensor x)
+    {
         if (_maxPoolPad is not null) x = functional.pad(x, _maxPoolPad, value: double.NegativeInfinity);
         return maxpool.call(x);
     }
