@@ -57,6 +57,28 @@ public sealed class Fpn : Module<Tensor, Tensor>
         decoder = new FpnDecoder(features.FeatureChannels, pyramidChannels, segmentationChannels, dropout);
         segmentation_head = Sequential(Conv2d(segmentationChannels, classes, kernel_size: 1), Upsample(scale_factor: [4.0, 4.0], mode: UpsampleMode.Bilinear, align_corners: true));
         RegisterComponents();
+        // segmentation_models' initialize_decoder / initialize_head. GroupNorm's affine parameters are set explicitly:
+        // TorchSharp 0.107's GroupNorm leaves them uninitialised.
+        using (no_grad())
+        {
+            foreach (var (_, m) in decoder.named_modules())
+            {
+                switch (m)
+                {
+                    case Conv2d c:
+                        init.kaiming_uniform_(c.weight, mode: init.FanInOut.FanIn, nonlinearity: init.NonlinearityType.ReLU);
+                        if (c.bias is { } b) init.zeros_(b);
+                        break;
+                    case GroupNorm g:
+                        init.ones_(g.weight);
+                        init.zeros_(g.bias);
+                        break;
+                }
+            }
+            var head = (Conv2d)segmentation_head[0];
+            init.xavier_uniform_(head.weight);
+            init.zeros_(head.bias!);
+        }
         ConvolutionLayout.UseChannelsLast(decoder);
     }
 

@@ -58,6 +58,23 @@ public class FpnTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void FreshNetwork_IsInitialisedLikeSegmentationModels_SoLogitsAreModerate()
+    {
+        // TorchSharp's GroupNorm leaves weight/bias uninitialised; the FPN sets them to 1/0 (a fresh net once gave 1e33 logits).
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(1);
+        using var net = new Fpn(ResNet.ResNet18(), 1, 32, 32);
+        foreach (var (n, p) in net.named_parameters())
+        {
+            if (n.EndsWith("block.1.weight", StringComparison.Ordinal)) Assert.True(p.eq(1).all().item<bool>(), n);
+            if (n.EndsWith("block.1.bias", StringComparison.Ordinal) || n == "segmentation_head.0.bias") Assert.True(p.eq(0).all().item<bool>(), n);
+        }
+        net.train();
+        var y = net.call(torch.randn(4, 3, 64, 64));
+        Assert.True(y.abs().max().item<float>() < 100, $"max |logit| {y.abs().max().item<float>()}");
+    }
+
+    [Fact]
     public void Constructor_RejectsAnEncoderWithoutFeatureTaps_AndBadWidths()
     {
         Assert.Throws<ArgumentException>(() => new Fpn(torch.nn.Identity(), 1));
