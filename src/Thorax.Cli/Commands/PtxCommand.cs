@@ -287,9 +287,10 @@ internal static class PtxCommand
         var post = Post.Create(classifierRequired: false);
         var inputs = new Argument<string[]>("inputs") { Description = "DICOM, PNG or JPEG files, or folders of them.", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out") { Description = "Output folder: ID.mask.png, ID.overlay.png, predictions.csv, predictions.json.", Required = true };
+        var truth = new Option<string?>("--truth") { Description = "SIIM RLE CSV (train-rle.csv, .gz accepted): Dice of each image whose id it lists (Kaggle rule: empty/empty = 1)." };
         var threads = Threads();
         var json = new Option<bool>("--json") { Description = "Print predictions.json." };
-        var cmd = new Command("predict", "Run the cascade on images: probability, decision, mask PNG (full resolution), overlay, small-region eliminator or triplet scheme.") { inputs, output, threads, json };
+        var cmd = new Command("predict", "Run the cascade on images: probability, decision, mask PNG (full resolution), overlay, small-region eliminator or triplet scheme.") { inputs, output, truth, threads, json };
         post.AddTo(cmd);
         cmd.SetAction(r => CliErrors.Run(() =>
         {
@@ -298,34 +299,43 @@ internal static class PtxCommand
             var outDir = r.GetValue(output)!;
             Directory.CreateDirectory(outDir);
             var files = ExpandInputs(r.GetValue(inputs)!);
+            var table = r.GetValue(truth) is { } tp ? SiimRleTable.Read(tp) : null;
+            var dice = new Dictionary<string, double>(StringComparer.Ordinal);
             var preds = RunCascade(r, post, files, quiet, (f, img, p) =>
             {
+                if (table is not null && table.ImageIds.Contains(f.Id))
+                {
+                    // DecodeUnion throws naming the image when a run goes past the image.
+                    var gt = table.DecodeUnion(f.Id, p.Width, p.Height);
+                    dice[f.Id] = Thorax.Metrics.SegmentationMetrics.Dice(p.Mask, gt.Data);
+                }
                 var m = new Image<byte>(p.Width, p.Height, 1, p.Mask.Select(v => (byte)(v != 0 ? 255 : 0)).ToArray());
                 RunFiles.WriteBytes(Path.Combine(outDir, f.Id + ".mask.png"), Png.Encode(m));
                 var ov = PtxCascade.Overlay(img, p.Mask);
                 RunFiles.WriteBytes(Path.Combine(outDir, f.Id + ".overlay.png"), Png.Encode(ov));
             });
-            var csv = new StringBuilder("id,path,width,height,probability,decision,mask_pixels,removed_components\n");
+            var csv = new StringBuilder("id,path,width,height,probability,decision,mask_pixels,removed_components,dice\n");
             var arr = new JsonArray();
             for (var i = 0; i < preds.Count; i++)
             {
                 var p = preds[i];
-                csv.Append(CultureInfo.InvariantCulture, $"{p.Id},{files[i].Path},{p.Width},{p.Height},{p.Probability?.ToString("F6", CultureInfo.InvariantCulture) ?? ""},{(p.Positive ? 1 : 0)},{p.MaskPixels},{p.RemovedComponents}\n");
+                csv.Append(CultureInfo.InvariantCulture, $"{p.Id},{files[i].Path},{p.Width},{p.Height},{p.Probability?.ToString("F6", CultureInfo.InvariantCulture) ?? ""},{(p.Positive ? 1 : 0)},{p.MaskPixels},{p.RemovedComponents},{(dice.TryGetValue(p.Id, out var dv) ? dv.ToString("F6", CultureInfo.InvariantCulture) : "")}\n");
                 arr.Add(new JsonObject
                 {
                     ["id"] = p.Id, ["path"] = files[i].Path, ["width"] = p.Width, ["height"] = p.Height,
                     ["probability"] = p.Probability is { } v ? Math.Round(v, 6) : null, ["decision"] = p.Positive, ["mask_pixels"] = p.MaskPixels,
-                    ["removed_components"] = p.RemovedComponents,
+                    ["removed_components"] = p.RemovedComponents, ["dice"] = dice.TryGetValue(p.Id, out var dj) ? Math.Round(dj, 6) : null,
                 });
             }
             RunFiles.WriteText(Path.Combine(outDir, "predictions.csv"), csv.ToString());
-            var doc = new JsonObject { ["version"] = 1, ["predictions"] = arr };
+            var doc = new JsonObject { ["version"] = 1, ["predictions"] = arr, ["mean_dice"] = dice.Count > 0 ? Math.Round(dice.Values.Average(), 6) : null, ["scored"] = dice.Count };
             RunFiles.WriteText(Path.Combine(outDir, "predictions.json"), doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
             if (quiet) Console.WriteLine(doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             else
                 foreach (var p in preds)
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{p.Id}: {(p.Probability is { } pr ? $"p {pr:F3}, " : "")}{(p.Positive ? $"pneumothorax, {p.MaskPixels} px" : "no pneumothorax")}{(p.RemovedComponents > 0 ? $" ({p.RemovedComponents} small regions removed)" : "")}"));
+                        $"{p.Id}: {(p.Probability is { } pr ? $"p {pr:F3}, " : "")}{(p.Positive ? $"pneumothorax, {p.MaskPixels} px" : "no pneumothorax")}{(p.RemovedComponents > 0 ? $" ({p.RemovedComponents} small regions removed)" : "")}{(dice.TryGetValue(p.Id, out var dd) ? $"; Dice {dd:F4}" : "")}"));
+            if (!quiet && dice.Count > 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mean Dice over {dice.Count} images with truth: {dice.Values.Average():F4}"));
             return 0;
         }));
         return cmd;
@@ -435,10 +445,11 @@ internal static class PtxCommand
         var output = new Option<string?>("--out") { Description = "Output folder (default runs/ptx-demo)." };
         var n = new Option<int>("--n") { Description = "Studies to generate.", DefaultValueFactory = _ => 400 };
         var size = new Option<int>("--size") { Description = "Network input size (studies are made at 256 px).", DefaultValueFactory = _ => 128 };
+        var data = new Option<string?>("--data") { Description = "Use this existing study folder (thorax synth) instead of generating one." };
         var threads = Threads();
         var json = new Option<bool>("--json") { Description = "Print the headline figures as JSON." };
         var cmd = new Command("demo", "Realistic studies (../shared/data/lungs backgrounds when present, procedural otherwise), a small classifier and segmenter trained within the budget, the paper's tables and an HTML report.")
-            { minutes, output, n, size, threads, json };
+            { minutes, output, n, size, data, threads, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             SetThreads(r.GetValue(threads));
@@ -448,9 +459,10 @@ internal static class PtxCommand
             var outDir = Path.GetFullPath(r.GetValue(output) ?? Path.Combine("runs", "ptx-demo"));
             var s = r.GetValue(size);
             var clock = Stopwatch.StartNew();
-            var dataDir = Path.Combine(outDir, "studies");
+            var dataDir = r.GetValue(data) ?? Path.Combine(outDir, "studies");
             var lungs = DemoCommand.DefaultLungData();
-            if (!File.Exists(Path.Combine(dataDir, "studies.csv")))
+            if (r.GetValue(data) is not null) lungs = File.Exists(Path.Combine(dataDir, "manifest.json")) && File.ReadAllText(Path.Combine(dataDir, "manifest.json")).Contains("background", StringComparison.Ordinal) ? lungs : null;
+            else if (!File.Exists(Path.Combine(dataDir, "studies.csv")))
             {
                 Line(quiet, lungs is null
                     ? $"../shared/data/lungs is absent: generating {r.GetValue(n)} procedural studies"
@@ -466,13 +478,13 @@ internal static class PtxCommand
             var clsBudget = TimeSpan.FromTicks((long)(left.Ticks * 0.35));
             var cls = TrainClassifierCore(dataset, Path.Combine(outDir, "classifier"), PaperClassifier with
             {
-                Size = s, Epochs = 12, BatchSize = 16, TimeBudget = clsBudget,
+                Size = s, Epochs = 12, BatchSize = 16, FreezeEpochs = 1, TimeBudget = clsBudget,
             }, quiet);
             left = TimeSpan.FromMinutes(total) - clock.Elapsed;
             var segBudget = TimeSpan.FromTicks((long)(left.Ticks * 0.8));
             var seg = TrainSegmenterCore(dataset, Path.Combine(outDir, "segmenter"), new PtxSegmenterOptions
             {
-                Size = s, Epochs = 12, BatchSize = 8, PyramidChannels = 64, SegmentationChannels = 32, SwaWindow = 3, TimeBudget = segBudget,
+                Size = s, Epochs = 12, BatchSize = 8, FreezeEpochs = 1, PyramidChannels = 64, SegmentationChannels = 32, SwaWindow = 2, TimeBudget = segBudget,
             }, quiet);
             var eval = PtxEvaluation.Run(dataset, cls.RunDirectory, seg.RunDirectory, Path.Combine(outDir, "evaluation"), null, st => Line(quiet, "evaluate: " + st));
             var j = new JsonObject
@@ -482,7 +494,7 @@ internal static class PtxCommand
                 ["classifier_mcc"] = double.IsFinite(eval.ClassifierMcc) ? Math.Round(eval.ClassifierMcc, 6) : null,
                 ["component_threshold"] = eval.ComponentThreshold, ["studies"] = eval.Studies,
                 ["swa_window_mean_dice"] = Row(eval, "swa", "window"), ["swa_classic_mean_dice"] = Row(eval, "swa", "classic"),
-                ["realistic"] = lungs is not null, ["size"] = s, ["minutes"] = Math.Round(clock.Elapsed.TotalMinutes, 2),
+                ["realistic"] = lungs is not null, ["data"] = Path.GetFullPath(dataDir), ["size"] = s, ["minutes"] = Math.Round(clock.Elapsed.TotalMinutes, 2),
                 ["report"] = Path.Combine(eval.OutputDirectory, "report.html"),
             };
             if (quiet) Console.WriteLine(j.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
