@@ -28,6 +28,7 @@ public static class Program
         root.Subcommands.Add(SaliencyCommand.Create());
         root.Subcommands.Add(GdVigCommand.Create());
         root.Subcommands.Add(ZooCommand.Create());
+        root.Subcommands.Add(PtxCommand.Create());
         return root;
     }
 }

@@ -33,6 +33,35 @@ public sealed record ClassifierOptions
     /// <summary>Training wall-clock budget; training stops after the epoch that crosses it. Default: none.</summary>
     public TimeSpan TimeBudget { get; init; } = TimeSpan.MaxValue;
 
+    /// <summary>Epochs (from the first) with the encoder frozen (parameters fixed, BatchNorm in eval mode) and only the
+    /// head trained at <see cref="FrozenLearningRate"/>; then every layer at <see cref="LearningRate"/>. Default 0.</summary>
+    public int FreezeEpochs { get; init; }
+
+    /// <summary>Adam learning rate while the encoder is frozen. Default 2e-2 (Țimbuș et al.).</summary>
+    public double FrozenLearningRate { get; init; } = 2e-2;
+
+    /// <summary>Best-epoch selection: <c>auc</c> (validation ROC AUC) or <c>mcc</c> (validation Matthews correlation at
+    /// probability 0.5; adds <c>val_mcc</c>, <c>val_precision</c>, <c>val_recall</c> to the history). Default auc.</summary>
+    public string Selection { get; init; } = "auc";
+
+    /// <summary>ReduceLROnPlateau factor on the selection metric (mode max); 0 = no plateau scheduler. Default 0.</summary>
+    public double PlateauFactor { get; init; }
+
+    /// <summary>ReduceLROnPlateau patience in epochs. Default 3.</summary>
+    public int PlateauPatience { get; init; } = 3;
+
+    /// <summary>
+    /// Training-data preset: <c>light</c> (shift-scale-rotate, brightness-contrast), <c>augment</c> (Țimbuș et al.'s
+    /// aggressive augmentation: CLAHE, optical distortion, zoom-in 5-10%, zoom-out 5-10%, each with
+    /// <see cref="AugmentProbability"/>) or <c>enrich</c> (the minority class oversampled to balance, each added copy made
+    /// once, before training, by one of those four operations in turn; no augmentation while training). Default light.
+    /// </summary>
+    public string Preset { get; init; } = "light";
+
+    /// <summary>When set (e.g. 0.2): pool the dataset's train and validation splits and draw a stratified validation
+    /// share of this size (per class, seeded by <see cref="Seed"/>); null uses the dataset's splits. Default null.</summary>
+    public double? StratifiedValidation { get; init; }
+
     /// <summary>One intra-op thread: bit-identical weights for equal settings, and a killed run resumes to the
     /// uninterrupted run's weights. Not part of the fingerprint.</summary>
     public bool Deterministic { get; init; }
@@ -41,8 +70,18 @@ public sealed record ClassifierOptions
     /// The settings that define what a run's checkpoints contain; a run folder resumes only with the same values
     /// (epochs, patience and time budget may change).
     /// </summary>
-    public string Fingerprint() => FormattableString.Invariant(
-        $"classifier=resnet18;label={Label};weights={Weights};size={Size};batch={BatchSize};lr={LearningRate:R};seed={Seed};augment={AugmentProbability:R}");
+    public string Fingerprint()
+    {
+        var core = FormattableString.Invariant(
+            $"classifier=resnet18;label={Label};weights={Weights};size={Size};batch={BatchSize};lr={LearningRate:R};seed={Seed};augment={AugmentProbability:R}");
+        // The schedule options are appended only when set, so runs made before they existed keep their fingerprint.
+        if (!UsesSchedule) return core;
+        return core + FormattableString.Invariant(
+            $";freeze={FreezeEpochs};frozen_lr={FrozenLearningRate:R};selection={Selection};plateau={PlateauFactor:R}/{PlateauPatience};preset={Preset};stratified={StratifiedValidation?.ToString("R", System.Globalization.CultureInfo.InvariantCulture) ?? "no"}");
+    }
+
+    /// <summary>Whether any option beyond the original classifier's is set.</summary>
+    public bool UsesSchedule => FreezeEpochs > 0 || Selection != "auc" || PlateauFactor > 0 || Preset != "light" || StratifiedValidation is not null;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the option and its valid range.</summary>
     public void Validate()
@@ -55,6 +94,13 @@ public sealed record ClassifierOptions
         if (EarlyStoppingPatience < 0) throw new ArgumentException($"patience must be 0 (off) or more, got {EarlyStoppingPatience}");
         if (TimeBudget <= TimeSpan.Zero) throw new ArgumentException($"time budget must be positive, got {TimeBudget}");
         if (string.IsNullOrWhiteSpace(Weights)) throw new ArgumentException("weights must be imagenet, none or a file path");
+        if (FreezeEpochs < 0) throw new ArgumentException($"freeze epochs must be 0 or more, got {FreezeEpochs}");
+        if (!(FrozenLearningRate > 0 && FrozenLearningRate <= 1)) throw new ArgumentException($"frozen lr must be in (0, 1], got {FrozenLearningRate}");
+        if (Selection is not ("auc" or "mcc")) throw new ArgumentException($"selection must be auc or mcc, got '{Selection}'");
+        if (PlateauFactor is < 0 or >= 1) throw new ArgumentException($"plateau factor must be in [0, 1) (0 = off), got {PlateauFactor}");
+        if (PlateauPatience < 0) throw new ArgumentException($"plateau patience must be 0 or more, got {PlateauPatience}");
+        if (Preset is not ("light" or "augment" or "enrich")) throw new ArgumentException($"preset must be light, augment or enrich, got '{Preset}'");
+        if (StratifiedValidation is { } v && v is <= 0 or >= 1) throw new ArgumentException($"stratified validation share must be in (0, 1), got {v}");
         ClassificationLabel.Parse(Label);
     }
 }

@@ -8,6 +8,7 @@ using Thorax.Models.Runtime;
 using Thorax.Models.Weights;
 using Thorax.Training;
 using Thorax.Training.Loop;
+using Thorax.Training.Schedulers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -63,8 +64,9 @@ public sealed class ClassifierTrainer
     public ClassifierTrainingResult Train(ClassificationDataset dataset, string runDir, CancellationToken cancel = default)
     {
         var o = _options;
-        var train = dataset.Split("train");
-        var val = dataset.Split("validation");
+        IReadOnlyList<ClassificationStudy> train = dataset.Split("train");
+        IReadOnlyList<ClassificationStudy> val = dataset.Split("validation");
+        if (o.StratifiedValidation is { } share) (train, val) = StratifiedSplit(train.Concat(val).ToList(), share, o.Seed);
         var test = dataset.Split("test");
         if (train.Count < 2) throw new ArgumentException($"{dataset.Root}: the train split has {train.Count} studies; need at least 2");
         if (val.Count == 0) throw new ArgumentException($"{dataset.Root}: the validation split is empty");
@@ -77,8 +79,9 @@ public sealed class ClassifierTrainer
         {
             var all = train.Concat(val).ToList();
             var images = LoadImages(dataset, all, o.Size, (n, total) => Loading?.Invoke(n, total));
-            using var optimizer = torch.optim.Adam(network.parameters(), lr: o.LearningRate);
-            var method = new Method(o, network, arch, optimizer, train, val, images,
+            using var optimizer = torch.optim.Adam(network.parameters(), lr: o.FreezeEpochs > 0 ? o.FrozenLearningRate : o.LearningRate);
+            var plateau = o.PlateauFactor > 0 ? new ReduceLROnPlateau(optimizer, PlateauMode.Max, o.PlateauFactor, o.PlateauPatience) : null;
+            var method = new Method(o, network, arch, optimizer, plateau, train, val, images,
                 o.Fingerprint() + FormattableString.Invariant($";train={train.Count};validation={val.Count}"));
             var loop = new EpochTrainer(new EpochTrainerOptions
             {
@@ -100,10 +103,21 @@ public sealed class ClassifierTrainer
             config["lr"] = o.LearningRate;
             config["seed"] = o.Seed;
             config["augment_probability"] = o.AugmentProbability;
-            config["augmentation"] = "shift-scale-rotate(shift 0.05, scale 0.1, rotate 10, reflect101), brightness-contrast(0.1, 0.1)";
+            config["augmentation"] = o.Preset switch
+            {
+                "augment" => "clahe, optical-distortion, zoom-in 5-10%, zoom-out 5-10% (each with augment_probability)",
+                "enrich" => "none (minority class oversampled to balance; copies made by clahe, optical-distortion, zoom-in, zoom-out in turn)",
+                _ => "shift-scale-rotate(shift 0.05, scale 0.1, rotate 10, reflect101), brightness-contrast(0.1, 0.1)",
+            };
+            config["preset"] = o.Preset;
+            config["freeze_epochs"] = o.FreezeEpochs;
+            config["frozen_lr"] = o.FrozenLearningRate;
+            config["plateau_factor"] = o.PlateauFactor;
+            config["plateau_patience"] = o.PlateauPatience;
+            config["stratified_validation"] = o.StratifiedValidation;
             config["loss"] = "bce-with-logits";
             config["optimizer"] = "adam";
-            config["selection"] = "val_auc (max)";
+            config["selection"] = $"val_{o.Selection} (max)";
             config["data"] = dataset.Root;
             RunFiles.WriteText(Path.Combine(runDir, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
 
@@ -116,6 +130,7 @@ public sealed class ClassifierTrainer
             metrics["epochs_run"] = fit.History.Count;
             metrics["stop_reason"] = fit.StopReason.ToString().ToLowerInvariant();
             metrics["val_auc"] = fit.Best is { } b && double.IsFinite(b.Metric("val_auc")) ? Math.Round(b.Metric("val_auc"), 6) : null;
+            if (o.Selection == "mcc") metrics["val_mcc"] = fit.Best is { } bm && double.IsFinite(bm.Metric("val_mcc")) ? Math.Round(bm.Metric("val_mcc"), 6) : null;
             metrics["train_seconds"] = Math.Round(fit.TrainSeconds, 1);
             metrics["train_studies"] = train.Count;
             metrics["validation_studies"] = val.Count;
@@ -123,6 +138,67 @@ public sealed class ClassifierTrainer
             ClassificationEvaluation.WriteFiles(runDir, metrics, predictions);
             return new ClassifierTrainingResult(Path.GetFullPath(runDir), fit, evaluation, predictions);
         }
+    }
+
+    /// <summary>
+    /// A stratified split of <paramref name="pool"/>: per label (in pool order, shuffled with <paramref name="seed"/>),
+    /// round(share x count) studies go to validation (at least one when the class has two or more), the rest to train;
+    /// both lists keep pool order.
+    /// </summary>
+    public static (List<ClassificationStudy> Train, List<ClassificationStudy> Validation) StratifiedSplit(IReadOnlyList<ClassificationStudy> pool, double share, int seed)
+    {
+        var rng = new SeededRandom(seed);
+        var toVal = new HashSet<int>();
+        foreach (var label in pool.Select(s => s.Label).Distinct().Order())
+        {
+            var idx = Enumerable.Range(0, pool.Count).Where(i => pool[i].Label == label).ToArray();
+            var perm = rng.Permutation(idx.Length);
+            var n = (int)Math.Round(share * idx.Length, MidpointRounding.AwayFromZero);
+            if (n == 0 && idx.Length >= 2) n = 1;
+            if (n == idx.Length && n > 0) n--;
+            for (var k = 0; k < n; k++) toVal.Add(idx[perm[k]]);
+        }
+        var train = new List<ClassificationStudy>();
+        var val = new List<ClassificationStudy>();
+        for (var i = 0; i < pool.Count; i++) (toVal.Contains(i) ? val : train).Add(pool[i] with { Split = toVal.Contains(i) ? "validation" : "train" });
+        return (train, val);
+    }
+
+    /// <summary>Țimbuș et al.'s four image operations for augmentation and enrichment: CLAHE, optical distortion,
+    /// zoom-in 5-10%, zoom-out 5-10%.</summary>
+    public static SampleTransform[] PaperOperations(double probability) =>
+    [
+        new Clahe { Probability = probability },
+        new OpticalDistortion { Probability = probability },
+        new Zoom { MinScale = 1.05, MaxScale = 1.10, Probability = probability },
+        new Zoom { MinScale = 0.90, MaxScale = 0.95, Probability = probability },
+    ];
+
+    /// <summary>
+    /// Enrichment: the minority class of <paramref name="train"/> oversampled until both classes have equal support.
+    /// The difference is split evenly over the four <see cref="PaperOperations"/>; copy j takes the next minority study
+    /// of a seeded shuffle and operation j mod 4, applied once now. Returns the added studies (ids <c>{id}#enrich{j}</c>)
+    /// and puts their images into <paramref name="images"/>.
+    /// </summary>
+    public static List<ClassificationStudy> Enrich(IReadOnlyList<ClassificationStudy> train, Dictionary<string, float[]> images, int size, int seed)
+    {
+        var pos = train.Where(s => s.Label == 1).ToList();
+        var neg = train.Where(s => s.Label == 0).ToList();
+        var minority = pos.Count <= neg.Count ? pos : neg;
+        var diff = Math.Abs(pos.Count - neg.Count);
+        var added = new List<ClassificationStudy>();
+        if (diff == 0 || minority.Count == 0) return added;
+        var ops = PaperOperations(1.0);
+        var perm = new SeededRandom(seed + 7).Permutation(minority.Count);
+        for (var j = 0; j < diff; j++)
+        {
+            var s = minority[perm[j % minority.Count]];
+            var key = s.Id + "#enrich" + j.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var sample = new Sample { Id = key, Image = images[s.Id], Channels = 1, Height = size, Width = size };
+            images[key] = ops[j % ops.Length].ApplyForced(sample, new Random(unchecked(seed * 7919 + j))).Image;
+            added.Add(s with { Id = key });
+        }
+        return added;
     }
 
     /// <summary>Reads and resizes the images of <paramref name="studies"/> (in parallel), keyed by study id.</summary>
@@ -165,33 +241,57 @@ public sealed class ClassifierTrainer
         private readonly int _steps;
         private int[] _perm = [];
 
-        public Method(ClassifierOptions o, ImageClassifier network, ClassifierArchitecture arch, torch.optim.Optimizer optimizer,
+        private readonly torch.optim.Optimizer _optimizer;
+
+        public Method(ClassifierOptions o, ImageClassifier network, ClassifierArchitecture arch, torch.optim.Optimizer optimizer, ReduceLROnPlateau? plateau,
             IReadOnlyList<ClassificationStudy> train, IReadOnlyList<ClassificationStudy> val, Dictionary<string, float[]> images, string fingerprint)
         {
             _o = o;
             _network = network;
             _arch = arch;
+            _optimizer = optimizer;
             _train = train.ToList();
             _val = val.ToList();
             _images = images;
             _rng = new SeededRandom(o.Seed + 1);
-            _augment = new Compose(
-                new ShiftScaleRotate { ShiftLimit = 0.05, ScaleLimit = 0.1, RotateLimit = 10, Border = BorderMode.Reflect101, Probability = o.AugmentProbability },
-                new RandomBrightnessContrast { BrightnessLimit = 0.1, ContrastLimit = 0.1, Probability = o.AugmentProbability });
+            if (o.Preset == "enrich") _train.AddRange(Enrich(_train, images, o.Size, o.Seed));
+            _augment = o.Preset switch
+            {
+                "augment" => new Compose(PaperOperations(o.AugmentProbability)),
+                "enrich" => new Compose(),
+                _ => new Compose(
+                    new ShiftScaleRotate { ShiftLimit = 0.05, ScaleLimit = 0.1, RotateLimit = 10, Border = BorderMode.Reflect101, Probability = o.AugmentProbability },
+                    new RandomBrightnessContrast { BrightnessLimit = 0.1, ContrastLimit = 0.1, Probability = o.AugmentProbability }),
+            };
+            MetricNames = o.Selection == "mcc" ? ["val_loss", "val_auc", "val_mcc", "val_precision", "val_recall"] : ["val_loss", "val_auc"];
             // A last batch of one image is skipped (BatchNorm cannot train on one value per channel at small sizes).
             _steps = (_train.Count + o.BatchSize - 1) / o.BatchSize;
             if (_train.Count % o.BatchSize == 1) _steps--;
             Fingerprint = fingerprint;
-            Components = new TrainingComponents { Model = network, Optimizer = optimizer, Randoms = new Dictionary<string, SeededRandom> { ["train"] = _rng } };
+            Components = new TrainingComponents
+            {
+                Model = network, Optimizer = optimizer, PlateauScheduler = plateau, Randoms = new Dictionary<string, SeededRandom> { ["train"] = _rng },
+            };
         }
 
         public override TrainingComponents Components { get; }
         public override string Fingerprint { get; }
-        public override IReadOnlyList<string> MetricNames { get; } = ["val_loss", "val_auc"];
-        public override string SelectionMetric => "val_auc";
+        public override IReadOnlyList<string> MetricNames { get; }
+        public override string SelectionMetric => "val_" + _o.Selection;
+        public override string? PlateauMetric => Components.PlateauScheduler is null ? null : SelectionMetric;
 
         public override int BeginEpoch(int epoch)
         {
+            if (_o.FreezeEpochs > 0)
+            {
+                var frozen = epoch <= _o.FreezeEpochs;
+                foreach (var p in _network.Encoder.parameters()) p.requires_grad = !frozen;
+                if (frozen) _network.Encoder.eval(); // Keras-style freezing: BatchNorm statistics fixed too
+                // The switch to the fine-tuning rate happens once, at the first unfrozen epoch (a resumed run keeps the
+                // optimiser's stored rate, which a plateau scheduler may have lowered since).
+                if (epoch == _o.FreezeEpochs + 1)
+                    foreach (var g in _optimizer.ParamGroups) g.LearningRate = _o.LearningRate;
+            }
             _perm = _rng.Permutation(_train.Count);
             return _steps;
         }
@@ -227,7 +327,18 @@ public sealed class ClassifierTrainer
             var positives = labels.Sum();
             var auc = positives > 0 && positives < labels.Length ? RankingMetrics.RocAuc(logits, labels) : double.NaN;
             _network.train();
-            return new Dictionary<string, double> { ["val_loss"] = loss / logits.Length, ["val_auc"] = auc };
+            var metrics = new Dictionary<string, double> { ["val_loss"] = loss / logits.Length, ["val_auc"] = auc };
+            if (_o.Selection == "mcc")
+            {
+                // Decision at probability 0.5, i.e. logit 0.
+                var predicted = logits.Select(z => z >= 0 ? 1 : 0).ToArray();
+                var cm = ConfusionMatrix.Compute(labels, predicted, 2);
+                var mcc = ClassificationMetrics.Mcc(cm);
+                metrics["val_mcc"] = double.IsFinite(mcc) ? mcc : 0;
+                metrics["val_precision"] = ClassificationMetrics.Precision(cm);
+                metrics["val_recall"] = ClassificationMetrics.Recall(cm);
+            }
+            return metrics;
         }
     }
 }

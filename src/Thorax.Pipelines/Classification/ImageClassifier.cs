@@ -73,6 +73,14 @@ public sealed record ClassifierArchitecture(string Weights, IReadOnlyList<int> L
     /// <exception cref="FileNotFoundException">The ONNX file or the weight file is missing.</exception>
     public static (ImageClassifier Network, ClassifierArchitecture Architecture) Create(string weights)
     {
+        var (encoder, arch) = CreateEncoder(weights);
+        return (new ImageClassifier(encoder), arch);
+    }
+
+    /// <summary>The encoder alone (pooled features, no <c>fc</c>) with the same weights and input convention as
+    /// <see cref="Create"/>; used by decoders such as the pneumothorax FPN.</summary>
+    public static (ResNet Encoder, ClassifierArchitecture Architecture) CreateEncoder(string weights)
+    {
         ArgumentException.ThrowIfNullOrEmpty(weights);
         if (weights == "imagenet")
         {
@@ -84,7 +92,7 @@ public sealed record ClassifierArchitecture(string Weights, IReadOnlyList<int> L
                 : throw new InvalidDataException($"{pretrained.OnnxPath}: unexpected padding {enc.Padding}");
             var arch = new ClassifierArchitecture("imagenet", enc.Layers.ToArray(), padding, pretrained.Layout.BnEpsilon,
                 meansBgr.Select(m => m / 255f).ToArray(), [1 / 255f, 1 / 255f, 1 / 255f]);
-            return (new ImageClassifier(enc), arch);
+            return (enc, arch);
         }
         var encoder = ResNet.ResNet18();
         try
@@ -105,7 +113,7 @@ public sealed record ClassifierArchitecture(string Weights, IReadOnlyList<int> L
             }
             var arch = new ClassifierArchitecture(weights == "none" ? "none" : Path.GetFullPath(weights), encoder.Layers.ToArray(), "torchvision", 1e-5,
                 ImageNetMean, ImageNetStd);
-            return (new ImageClassifier(encoder), arch);
+            return (encoder, arch);
         }
         catch
         {
@@ -115,7 +123,10 @@ public sealed record ClassifierArchitecture(string Weights, IReadOnlyList<int> L
     }
 
     /// <summary>A network of this architecture with fresh weights (to load a run's <c>model.safetensors</c> into).</summary>
-    public ImageClassifier CreateEmpty()
+    public ImageClassifier CreateEmpty() => new(CreateEmptyEncoder());
+
+    /// <summary>An encoder of this architecture with fresh weights.</summary>
+    public ResNet CreateEmptyEncoder()
     {
         var padding = Padding switch
         {
@@ -123,7 +134,7 @@ public sealed record ClassifierArchitecture(string Weights, IReadOnlyList<int> L
             "torchvision" => null,
             _ => throw new InvalidDataException($"encoder padding '{Padding}' is neither cntk nor torchvision"),
         };
-        return new ImageClassifier(new ResNet("resnet", ResNetBlock.Basic, Layers, 3, 0, padding, BnEpsilon));
+        return new ResNet("resnet", ResNetBlock.Basic, Layers, 3, 0, padding, BnEpsilon);
     }
 
     /// <summary>Grey images [N, 1, H, W] in [0, 1] to the network input [N, 3, H, W].</summary>
