@@ -31,8 +31,9 @@ public sealed record GdVigDemoOptions
     /// <summary>Stage widths of both backbones (small for a CPU).</summary>
     public IReadOnlyList<int> Channels { get; init; } = [16, 32, 64, 128];
 
-    /// <summary>Blocks per stage (fewer than the published [2, 2, 6, 2], so the small size has enough nodes).</summary>
-    public IReadOnlyList<int> Blocks { get; init; } = [1, 1, 2, 1];
+    /// <summary>Blocks per stage (fewer than the published [2, 2, 6, 2]: at 128 px the last stage has 16 nodes, and
+    /// the dilation of a fifth block, k·2 = 18 neighbours, would not fit).</summary>
+    public IReadOnlyList<int> Blocks { get; init; } = [1, 1, 1, 1];
 
     /// <summary>Batch size.</summary>
     public int BatchSize { get; init; } = 8;
