@@ -113,4 +113,36 @@ public sealed class GdVigCommandTests : IDisposable
         var mapErr = map.Zip(expectedMap, (a, b) => Math.Abs(a - b)).Max() / range;
         Assert.True(mapErr <= 1e-4, $"gaze map off by {mapErr:G3} of its range");
     }
+
+    [Fact]
+    public void TrainEvaluate_OnASynthFolder_Json_Files_AndBadInput()
+    {
+        var data = Path.Combine(_dir, "synth");
+        var (code, _, stderr) = CliRunner.Run("synth", "--out", data, "--n", "24", "--size", "64", "--seed", "2", "--ptx-rate", "0.5", "--dicom", "none", "--shortcut", "device", "--no-reports");
+        Assert.True(code == 0, stderr);
+        var run = Path.Combine(_dir, "run");
+        string stdout;
+        (code, stdout, stderr) = CliRunner.Run("gdvig", "train", "--data", data, "--run", run, "--channels", "8,16,32,64", "--blocks", "1,1,1,1", "--size", "96",
+            "--epochs", "1", "--batch", "4", "--lr", "1e-3", "--json");
+        Assert.True(code == 0, stderr);
+        using (var doc = JsonDocument.Parse(stdout.Trim()))
+        {
+            Assert.Equal(1, doc.RootElement.GetProperty("version").GetInt32());
+            Assert.Equal("gdvig", doc.RootElement.GetProperty("model").GetString());
+            Assert.True(doc.RootElement.TryGetProperty("auc", out _));
+            Assert.True(doc.RootElement.TryGetProperty("gaze_cc", out _));
+        }
+        var evalDir = Path.Combine(_dir, "eval");
+        (code, stdout, stderr) = CliRunner.Run("gdvig", "evaluate", "--run", run, "--data", data, "--out", evalDir, "--json");
+        Assert.True(code == 0, stderr);
+        foreach (var f in new[] { "metrics.json", "predictions.csv", "table.md", "table.json", "report.html" }) Assert.True(File.Exists(Path.Combine(evalDir, f)), f);
+        using (var doc = JsonDocument.Parse(stdout.Trim())) Assert.Equal("test", doc.RootElement.GetProperty("split").GetString());
+
+        (code, _, stderr) = CliRunner.Run("gdvig", "evaluate", "--data", data);
+        Assert.Equal(2, code);
+        Assert.Contains("--run", stderr);
+        (code, _, stderr) = CliRunner.Run("gdvig", "train", "--data", data, "--run", Path.Combine(_dir, "run2"), "--size", "128");
+        Assert.Equal(2, code);
+        Assert.Contains("k·dilation", stderr);
+    }
 }

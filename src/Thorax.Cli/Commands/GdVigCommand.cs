@@ -9,8 +9,9 @@ internal static class GdVigCommand
 {
     public static Command Create()
     {
-        var gdvig = new Command("gdvig", "GD-ViG (gaze-directed Vision GNN): run the authors' checkpoints.");
+        var gdvig = new Command("gdvig", "GD-ViG (gaze-directed Vision GNN): run the authors' checkpoints, train, evaluate, and the shortcut demo.");
         gdvig.Subcommands.Add(Predict());
+        GdVigTrainCommand.AddTo(gdvig);
         return gdvig;
     }
 

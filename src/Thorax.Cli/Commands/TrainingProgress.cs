@@ -1,5 +1,6 @@
 using Spectre.Console;
 using Thorax.Pipelines.Classification;
+using Thorax.Pipelines.GdVig;
 using Thorax.Pipelines.Lungs;
 
 namespace Thorax.Cli.Commands;
@@ -88,6 +89,35 @@ internal sealed class TrainingProgress
             load.MaxValue = total;
             load.Value = n;
             load.Description = $"load + resize ({n}/{total})";
+        };
+        var task = _ctx.AddTask(label, maxValue: options.Epochs);
+        trainer.StepCompleted += (epoch, step, steps, loss) =>
+        {
+            task.MaxValue = (double)options.Epochs * steps;
+            task.Value = (epoch - 1) * (double)steps + step;
+            task.Description = $"{label} epoch {epoch} step {step}/{steps} loss {loss:F3}";
+        };
+    }
+
+    /// <summary>Shows a GD-ViG trainer's loading, steps and epochs under <paramref name="label"/>.</summary>
+    public void Attach(GdVigTrainer trainer, GdVigTrainingOptions options, string label)
+    {
+        void Line(string text)
+        {
+            if (_ctx is null) Console.Error.WriteLine(text);
+            else AnsiConsole.MarkupLine(Markup.Escape(text));
+        }
+        trainer.Resumed += e => Line($"{label}: resuming after epoch {e} from its checkpoints");
+        trainer.EpochCompleted += e =>
+            Line($"{label} epoch {e.Epoch}: train loss {e.TrainLoss:F4}, val CE {e.Metric("val_loss"):F4}, val acc {e.Metric("val_accuracy"):F3}, val AUC {e.Metric("val_auc"):F4}" +
+                 (e.Metrics.TryGetValue("val_gaze_cc", out var cc) ? $", val gaze CC {cc:F3}" : "") + $", lr {e.LearningRate:G3} ({e.Seconds:F0} s)");
+        if (_ctx is null) return;
+        var load = _ctx.AddTask($"{label}: load");
+        trainer.Loading += (n, total) =>
+        {
+            load.MaxValue = total;
+            load.Value = n;
+            load.Description = $"{label}: load ({n}/{total})";
         };
         var task = _ctx.AddTask(label, maxValue: options.Epochs);
         trainer.StepCompleted += (epoch, step, steps, loss) =>

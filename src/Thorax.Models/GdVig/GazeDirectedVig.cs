@@ -23,11 +23,12 @@ public sealed class GazeDirectedVig : Module<Tensor, Tensor, Tensor>
     public GazeDirectedVig(GdVigOptions options) : base("ViG_Gaze")
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         Options = options;
         GazeLambda = options.GazeLambda;
         var backbone = options.Backbone(options.NumClasses);
         backbone.Validate();
-        register_parameter("pos_embed", new Parameter(zeros(1, options.Channels[0], 56, 56)));
+        register_parameter("pos_embed", new Parameter(zeros(1, options.Channels[0], options.ImageSize / 4, options.ImageSize / 4)));
         _stem = new VigStem(3, options.Channels[0]);
         register_module("stem", _stem);
         (_backbone, _) = PyramidVig.BuildBackbone(backbone);
@@ -50,22 +51,28 @@ public sealed class GazeDirectedVig : Module<Tensor, Tensor, Tensor>
     public double GazeLambda { get; set; }
 
     /// <summary>Logits [B, classes].</summary>
-    /// <param name="image">Normalised single-channel images [B, 1, 224, 224] (repeated to 3 channels, as the reference).</param>
-    /// <param name="gaze">Gaze maps [B, 1, 224, 224] (the GMG's prediction, or ground truth).</param>
-    public override Tensor forward(Tensor image, Tensor gaze)
+    /// <param name="image">Normalised single-channel images [B, 1, S, S] (S = <see cref="GdVigOptions.ImageSize"/>, 224
+    /// published; repeated to 3 channels, as the reference).</param>
+    /// <param name="gaze">Gaze maps [B, 1, S, S] (the GMG's prediction, or ground truth).</param>
+    public override Tensor forward(Tensor image, Tensor gaze) => Classify(image, gaze);
+
+    /// <summary>Logits [B, classes]; a null <paramref name="gaze"/> (or <see cref="GazeLambda"/> = 0) builds the plain
+    /// feature graph: a pyramid ViG without gaze (the baseline of the paper's ablation).</summary>
+    public Tensor Classify(Tensor image, Tensor? gaze)
     {
-        GdVigModel.CheckImage(image);
-        if (gaze.dim() != 4 || gaze.shape[0] != image.shape[0] || gaze.shape[1] != 1 || gaze.shape[2] != 224 || gaze.shape[3] != 224)
-            throw new ArgumentException($"expected gaze maps [{image.shape[0]}, 1, 224, 224], got [{string.Join(", ", gaze.shape)}]", nameof(gaze));
+        var size = Options.ImageSize;
+        GdVigModel.CheckImage(image, size);
+        if (gaze is not null && (gaze.dim() != 4 || gaze.shape[0] != image.shape[0] || gaze.shape[1] != 1 || gaze.shape[2] != size || gaze.shape[3] != size))
+            throw new ArgumentException($"expected gaze maps [{image.shape[0]}, 1, {size}, {size}], got [{string.Join(", ", gaze.shape)}]", nameof(gaze));
         using var scope = NewDisposeScope();
-        var g = functional.max_pool2d(gaze.detach(), 4, 4);
+        var g = gaze is null || GazeLambda == 0 ? null : functional.max_pool2d(gaze.detach(), 4, 4);
         var x = _stem.call(image.repeat(1, 3, 1, 1)).add(get_parameter("pos_embed")!);
         foreach (var m in _backbone)
         {
             if (m is VigBlock block) x = block.Forward(x, g, GazeLambda);
             else
             {
-                g = functional.max_pool2d(g, 2, 2);
+                if (g is not null) g = functional.max_pool2d(g, 2, 2);
                 x = m.call(x);
             }
         }

@@ -23,6 +23,8 @@ public sealed class GazeMapGenerator : Module<Tensor, Tensor>
     public GazeMapGenerator(GdVigOptions options) : base("ViGUNet")
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        ImageSize = options.ImageSize;
         var f = options.Channels;
         _encoder = new PyramidVig(options.Backbone(0));
         _up1 = new GazeUpsample(f[3], f[3]);
@@ -55,11 +57,14 @@ public sealed class GazeMapGenerator : Module<Tensor, Tensor>
         register_module("output_reg_layer", _head);
     }
 
-    /// <summary>The gaze map [B, 1, 224, 224] (after the final ReLU, before any normalisation).</summary>
-    /// <param name="image">Normalised single-channel images [B, 1, 224, 224].</param>
+    /// <summary>Input side in pixels.</summary>
+    public int ImageSize { get; }
+
+    /// <summary>The gaze map [B, 1, S, S] (after the final ReLU, before any normalisation).</summary>
+    /// <param name="image">Normalised single-channel images [B, 1, S, S] (S = <see cref="ImageSize"/>, 224 published).</param>
     public override Tensor forward(Tensor image)
     {
-        GdVigModel.CheckImage(image);
+        GdVigModel.CheckImage(image, ImageSize);
         using var scope = NewDisposeScope();
         var f = _encoder.ForwardFeatures(image.repeat(1, 3, 1, 1));
         var x = _res1.call(cat(new[] { _up1.call(f[3]), f[2] }, 1));

@@ -10,7 +10,7 @@ namespace Thorax.Models.GdVig;
 /// map. Two separate ViG backbones; no weights shared. The authors' checkpoints (<c>torch.save({"model": state_dict,
 /// ...})</c>) load strictly with <see cref="Weights.StateDicts.LoadFile"/>.
 /// </summary>
-/// <remarks>Input: single-channel images [B, 1, 224, 224] preprocessed as the authors' test transform (resize to 224,
+/// <remarks>Input: single-channel images [B, 1, 224, 224] (or the size of <see cref="GdVigOptions.ImageSize"/>) preprocessed as the authors' test transform (resize to 224,
 /// <c>(p/255 − 0.456)/0.224</c>, then their extra division by 255).</remarks>
 public sealed class GdVigModel : nn.Module<Tensor, Tensor>
 {
@@ -54,7 +54,7 @@ public sealed class GdVigModel : nn.Module<Tensor, Tensor>
     /// <summary>Logits [B, classes] and the predicted gaze map [B, 1, 224, 224] (ReLU output, not normalised).</summary>
     public (Tensor Logits, Tensor Gaze) Predict(Tensor image)
     {
-        CheckImage(image);
+        CheckImage(image, Options.ImageSize);
         using var scope = NewDisposeScope();
         var gaze = _vigunet.call(image);
         var logits = _vig.call(image, gaze);
@@ -63,10 +63,14 @@ public sealed class GdVigModel : nn.Module<Tensor, Tensor>
         return (logits, gaze);
     }
 
-    internal static void CheckImage(Tensor image)
+    /// <summary>Logits [B, classes] of the classifier directed by a given gaze map (e.g. the ground truth, the upper
+    /// bound of the paper's ablation) instead of the generator's.</summary>
+    public Tensor ClassifyWithGaze(Tensor image, Tensor gaze) => _vig.Classify(image, gaze);
+
+    internal static void CheckImage(Tensor image, int size)
     {
-        if (image.dim() != 4 || image.shape[1] != 1 || image.shape[2] != 224 || image.shape[3] != 224)
-            throw new ArgumentException($"GD-ViG takes single-channel images [B, 1, 224, 224], got [{string.Join(", ", image.shape)}]", nameof(image));
+        if (image.dim() != 4 || image.shape[1] != 1 || image.shape[2] != size || image.shape[3] != size)
+            throw new ArgumentException($"GD-ViG takes single-channel images [B, 1, {size}, {size}], got [{string.Join(", ", image.shape)}]", nameof(image));
     }
 
     /// <summary>Children are registered explicitly under the reference's names; no reflection over fields.</summary>

@@ -41,7 +41,8 @@ public sealed record PyramidVigOptions(
     /// <summary>Pyramid ViG-B: [128, 256, 512, 1024], blocks [2, 2, 18, 2].</summary>
     public static PyramidVigOptions Base(int numClasses = 1000) => new([128, 256, 512, 1024], [2, 2, 18, 2], numClasses);
 
-    internal void Validate()
+    /// <summary>Throws <see cref="ArgumentException"/> naming the setting that is out of range.</summary>
+    public void Validate()
     {
         if (Channels.Count != 4 || Blocks.Count != 4) throw new ArgumentException("a pyramid ViG has four stages (channels and blocks)");
         if (Channels.Any(c => c < 4 || c % 4 != 0)) throw new ArgumentException($"stage channels must be positive multiples of 4 (grouped graph convolution), got [{string.Join(", ", Channels)}]");

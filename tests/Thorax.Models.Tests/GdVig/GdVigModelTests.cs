@@ -177,4 +177,40 @@ public class GdVigModelTests(ITestOutputHelper output)
         Assert.All(net.Generator.parameters().Where(p => p.grad is not null), p => Assert.True(p.grad!.isfinite().all().item<bool>()));
         Assert.Equal(new long[] { 2, 1, 224, 224 }, gaze.shape);
     }
+
+    [Fact]
+    public void ReducedSize_RunsEndToEnd_AndThePlainVigIsTheClassifierWithoutGaze()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(7);
+        var o = GdVigOptions.Reduced(GdVigVariant.SiimAcr, [8, 16, 32, 64], [1, 1, 1, 1], 96);
+        using var net = new GdVigModel(o);
+        net.eval();
+        var x = randn(2, 1, 96, 96).mul(0.01);
+        using var _ = no_grad();
+        var (logits, gaze) = net.Predict(x);
+        Assert.Equal(new long[] { 2, 2 }, logits.shape);
+        Assert.Equal(new long[] { 2, 1, 96, 96 }, gaze.shape);
+        Assert.Throws<ArgumentException>(() => net.Predict(randn(2, 1, 224, 224)));
+
+        // the baseline's keys are GD-ViG's vig.* keys; with those weights and no gaze it equals the classifier at lambda 0
+        using var plain = new PlainVigClassifier(o);
+        plain.eval();
+        var vigKeys = net.state_dict().Keys.Where(k => k.StartsWith("vig.", StringComparison.Ordinal)).Order().ToList();
+        Assert.Equal(vigKeys, plain.state_dict().Keys.Order().ToList());
+        StateDicts.Load(plain, net.state_dict().Where(kv => kv.Key.StartsWith("vig.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value), strict: true);
+        net.Classifier.GazeLambda = 0;
+        var atZero = net.Classifier.call(x, rand(2, 1, 96, 96));
+        Assert.Equal(Golden.Floats(atZero), Golden.Floats(plain.call(x)));
+    }
+
+    [Fact]
+    public void Options_RejectASizeWhoseLastStageCannotHoldTheNeighbours()
+    {
+        var e = Assert.Throws<ArgumentException>(() => GdVigOptions.Reduced(GdVigVariant.EgdCxr, null, null, 128).Validate());
+        Assert.Contains("block 10", e.Message);
+        Assert.Contains("27", e.Message);
+        GdVigOptions.For(GdVigVariant.EgdCxr).Validate();
+        GdVigOptions.Reduced(GdVigVariant.EgdCxr, null, null, 192).Validate();
+    }
 }
