@@ -14,7 +14,41 @@ internal static class SaliencyCommand
         var saliency = new Command("saliency", "Joint diagnosis (normal / heart failure / pneumonia) and gaze saliency (Qiu et al., CXRGazeLearn).");
         saliency.Subcommands.Add(Predict());
         saliency.Subcommands.Add(Train());
+        saliency.Subcommands.Add(Evaluate());
         return saliency;
+    }
+
+    private static Command Evaluate()
+    {
+        var run = new Option<string>("--run") { Description = "Run folder of saliency train.", Required = true };
+        var data = new Option<string>("--data") { Description = "The dataset folder (prepared at the run's geometry; its images must have the run's image size).", Required = true };
+        var baseline = new Option<string?>("--baseline") { Description = "A second run folder (e.g. the MT-UNet baseline) evaluated on the same studies, with paired t-tests of KL, CC and SIM." };
+        var split = new Option<string>("--split") { Description = "train, validation or test (the reference reports on its validation split; MT-UNet on test).", DefaultValueFactory = _ => "test" };
+        var splitMode = new Option<string>("--split-mode") { Description = "auto (the master sheet's split column, else reference) or reference (class-stratified counter split).", DefaultValueFactory = _ => "auto" };
+        var output = new Option<string?>("--out") { Description = "Folder for table.md, table.json, per_image_*.csv and report.html (default RUN/eval-SPLIT)." };
+        var json = new Option<bool>("--json") { Description = "Print table.json." };
+        var cmd = new Command("evaluate", "Classification AUC per class, macro and micro, accuracy; saliency KL, CC, SIM against the true gaze maps (the reference's semantics); Grad-CAM vs predicted saliency CC; table.md/table.json and an HTML report with overlays.")
+            { run, data, baseline, split, splitMode, output, json };
+        cmd.SetAction(r => CliErrors.Run(() =>
+        {
+            var runDir = r.GetValue(run)!;
+            var (geo, size) = SaliencyEvaluator.RunGeometry(runDir);
+            var studies = LoadStudies(r.GetValue(data)!, geo, r.GetValue(splitMode)!, geo == SaliencyGeometry.Reference ? null : size);
+            var runs = new List<(string, string)> { (Path.GetFileName(Path.GetFullPath(runDir).TrimEnd('/')), runDir) };
+            if (r.GetValue(baseline) is { } b) runs.Add((Path.GetFileName(Path.GetFullPath(b).TrimEnd('/')) + " (baseline)", b));
+            var s = r.GetValue(split)!;
+            var outDir = r.GetValue(output) ?? Path.Combine(runDir, "eval-" + s);
+            var res = SaliencyEvaluator.Run(runs, studies, s, outDir, $"{studies.Root}, {s} split; " + SaliencyReport.PaperNote, log: m => Console.Error.WriteLine(m));
+            if (r.GetValue(json)) Console.WriteLine(File.ReadAllText(Path.Combine(res.OutDirectory, "table.json")).TrimEnd());
+            else
+            {
+                Console.WriteLine(File.ReadAllText(Path.Combine(res.OutDirectory, "table.md")).TrimEnd());
+                foreach (var t in res.Tests) Console.WriteLine($"paired t-test {t.Metric}: mean difference {t.MeanDifference:F4}, t {t.T:F3}, p {t.PTwoSided:G3} (one-sided {t.POneSided:G3}), n {t.N}");
+                Console.WriteLine($"written: {res.OutDirectory} (table.md, table.json, per_image_*.csv, report.html)");
+            }
+            return 0;
+        }));
+        return cmd;
     }
 
     private static Command Train()
@@ -84,14 +118,16 @@ internal static class SaliencyCommand
         ? (v > 0 && double.IsFinite(v) ? TimeSpan.FromMinutes(v) : throw new ArgumentException($"--minutes must be positive, got {v}"))
         : TimeSpan.FromHours(23.5);
 
-    internal static SaliencyStudies LoadStudies(string data, string geometry, int stride, string split, int limit, (int, int)? imageSize = null)
-    {
-        var g = geometry switch
+    internal static SaliencyStudies LoadStudies(string data, string geometry, int stride, string split, int limit) =>
+        LoadStudies(data, geometry switch
         {
             "auto" => null,
             "reference" => SaliencyGeometry.Reference,
             _ => throw new ArgumentException($"--geometry must be auto or reference, got '{geometry}'"),
-        };
+        }, split, null, stride, limit);
+
+    internal static SaliencyStudies LoadStudies(string data, SaliencyGeometry? g, string split, (int, int)? imageSize, int stride = 1, int limit = 0)
+    {
         var mode = split switch
         {
             "auto" => SaliencySplitMode.Auto,
