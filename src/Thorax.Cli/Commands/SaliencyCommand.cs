@@ -15,7 +15,38 @@ internal static class SaliencyCommand
         saliency.Subcommands.Add(Predict());
         saliency.Subcommands.Add(Train());
         saliency.Subcommands.Add(Evaluate());
+        saliency.Subcommands.Add(Demo());
         return saliency;
+    }
+
+    private static Command Demo()
+    {
+        var d = new SaliencyDemoOptions();
+        var minutes = new Option<double>("--minutes") { Description = "Budget of the whole demo (data, both trainings, evaluation).", DefaultValueFactory = _ => d.Minutes };
+        var output = new Option<string>("--out") { Description = "Output folder (data/, dual/, mtunet/, table.md, table.json, report.html); rerun to resume.", DefaultValueFactory = _ => d.OutDirectory };
+        var n = new Option<int>("--n") { Description = "Studies to generate.", DefaultValueFactory = _ => d.Studies };
+        var stride = new Option<int>("--stride") { Description = "Subsampling stride of the 256 px studies (2: 160x128 input, 4: 96x64).", DefaultValueFactory = _ => d.Stride };
+        var background = new Option<string>("--background") { Description = "Real X-rays with lung masks (synth --background); procedural studies when absent.", DefaultValueFactory = _ => d.Background! };
+        var json = new Option<bool>("--json") { Description = "Print the figures as JSON (auc_macro, auc_normal, auc_heart_failure, auc_pneumonia, accuracy, kl, cc, sim, baseline_cc, studies, version)." };
+        var cmd = new Command("demo", "Realistic studies with gaze, the dual-encoder network (reduced width) through the four stages and the MT-UNet baseline in the budget, evaluation, table and HTML report.")
+            { minutes, output, n, stride, background, json };
+        cmd.SetAction(r => CliErrors.Run(() =>
+        {
+            var o = new SaliencyDemoOptions
+            {
+                Minutes = r.GetValue(minutes), OutDirectory = r.GetValue(output)!, Studies = r.GetValue(n), Stride = r.GetValue(stride), Background = r.GetValue(background),
+            };
+            if (o.Studies < 30) throw new ArgumentException($"--n must be at least 30 (each split needs every class), got {o.Studies}");
+            var res = SaliencyDemo.Run(o, m => Console.Error.WriteLine(m), t => AttachProgress(t));
+            if (r.GetValue(json)) Console.WriteLine(res.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            else
+            {
+                Console.WriteLine(File.ReadAllText(Path.Combine(res.OutDirectory, "table.md")).TrimEnd());
+                Console.WriteLine($"{res.Seconds / 60:F1} min; report: {Path.Combine(res.OutDirectory, "report.html")}");
+            }
+            return 0;
+        }));
+        return cmd;
     }
 
     private static Command Evaluate()

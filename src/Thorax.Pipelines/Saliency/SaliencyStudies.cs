@@ -165,6 +165,8 @@ public sealed class SaliencyStudies
         var g = geometry;
         var studies = new SaliencyStudy[rows.Count];
         var done = 0;
+        try
+        {
         Parallel.For(0, rows.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
         {
             var r = rows[i];
@@ -182,6 +184,13 @@ public sealed class SaliencyStudies
             var n = Interlocked.Increment(ref done);
             if (progress is not null && (n % 16 == 0 || n == rows.Count)) progress(n, rows.Count);
         });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // The first study's error, as a sequential read would report it.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            throw;
+        }
         var note = rawSamples
             ? "eye_gaze.csv: one count per raw sample (the reference)"
             : "fixations.csv: each fixation counted as max(1, round(60*FPOGD)) raw samples at its point";
