@@ -271,7 +271,7 @@ public static class SaliencyReport
             ["models"] = new JsonArray(rows.Select(r => (JsonNode)r.ToJson()).ToArray()),
             ["paired_t_tests"] = new JsonArray(tests.Select(t => (JsonNode)new JsonObject
             {
-                ["metric"] = t.Metric, ["t"] = SaliencySummary.J(t.T), ["p_two_sided"] = SaliencySummary.J(t.PTwoSided), ["p_one_sided"] = SaliencySummary.J(t.POneSided),
+                ["metric"] = t.Metric, ["t"] = SaliencySummary.J(t.T), ["p_two_sided"] = P(t.PTwoSided), ["p_one_sided"] = P(t.POneSided),
                 ["mean_difference"] = SaliencySummary.J(t.MeanDifference), ["n"] = t.N,
             }).ToArray()),
             ["note"] = note,
@@ -286,6 +286,9 @@ public static class SaliencyReport
             RunFiles.WriteText(Path.Combine(dir, $"per_image_{Safe(r.Name)}.csv"), sb.ToString());
         }
     }
+
+    // p-values unrounded (a small p would round to 0 at six decimals).
+    private static JsonNode? P(double p) => double.IsFinite(p) ? JsonValue.Create(p) : null;
 
     private static string Safe(string s) => new(s.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
 
