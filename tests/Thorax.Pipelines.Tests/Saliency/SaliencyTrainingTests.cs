@@ -218,3 +218,30 @@ public class SaliencyTrainingTests
         finally { Directory.Delete(dir, true); }
     }
 }
+
+/// <summary>The reference's data preparation re-run in Python (tools/golden/saliency/make_gaze_target_golden.py).</summary>
+public class SaliencyGazeTargetGoldenTests
+{
+    [Fact]
+    public void GazeTargetAndImage_EqualTheReferencePreparation()
+    {
+        var d = new DirectoryInfo(AppContext.BaseDirectory);
+        while (d is not null && !File.Exists(Path.Combine(d.FullName, "tests", "data", "golden", "saliency", "gaze_target.json"))) d = d.Parent;
+        Assert.NotNull(d);
+        var j = JsonNode.Parse(File.ReadAllText(Path.Combine(d!.FullName, "tests", "data", "golden", "saliency", "gaze_target.json")))!;
+        int w = j["width"]!.GetValue<int>(), h = j["height"]!.GetValue<int>();
+        var g = new SaliencyGeometry(j["canvas_height"]!.GetValue<int>(), j["canvas_width"]!.GetValue<int>(), j["stride"]!.GetValue<int>());
+        Assert.Equal(j["kernel"]!.GetValue<int>(), g.BlurKernel);
+        var xs = j["x"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        var ys = j["y"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        var (map, inside) = g.GazeTarget(xs.Zip(ys, (x, y) => (x, y, 1.0)), w, h, "golden");
+        Assert.Equal(j["inside"]!.GetValue<int>(), inside);
+        var expected = j["gaze"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        Assert.Equal(expected.Length, map.Length);
+        for (var i = 0; i < map.Length; i++) Assert.True(Math.Abs(map[i] - expected[i]) < 1e-5, $"gaze pixel {i}: {map[i]} vs {expected[i]}");
+        var image = j["image"]!.AsArray().Select(v => v!.GetValue<float>()).ToArray();
+        var x = g.PrepareImage(image, w, h, "golden");
+        var cxr = j["cxr"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        for (var i = 0; i < x.Length; i++) Assert.True(Math.Abs(x[i] - cxr[i]) < 1e-6, $"image pixel {i}: {x[i]} vs {cxr[i]}");
+    }
+}
