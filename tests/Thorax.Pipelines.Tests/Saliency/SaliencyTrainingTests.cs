@@ -245,3 +245,23 @@ public class SaliencyGazeTargetGoldenTests
         for (var i = 0; i < x.Length; i++) Assert.True(Math.Abs(x[i] - cxr[i]) < 1e-6, $"image pixel {i}: {x[i]} vs {cxr[i]}");
     }
 }
+
+/// <summary>The reference's stage-1 triplet loop run with torch 1.13 (tools/golden/saliency/make_triplet_golden.py).</summary>
+public class SaliencyTripletGoldenTests
+{
+    [Theory]
+    [InlineData(TripletDistance.Reference4D, "reference4d")]
+    [InlineData(TripletDistance.Flattened, "flattened")]
+    public void TripletLoss_EqualsTorchTripletMarginLossSummedOverTriplets(TripletDistance mode, string key)
+    {
+        var d = new DirectoryInfo(AppContext.BaseDirectory);
+        while (d is not null && !File.Exists(Path.Combine(d.FullName, "tests", "data", "golden", "saliency", "triplet.json"))) d = d.Parent;
+        Assert.NotNull(d);
+        var j = JsonNode.Parse(File.ReadAllText(Path.Combine(d!.FullName, "tests", "data", "golden", "saliency", "triplet.json")))!;
+        var shape = j["shape"]!.AsArray().Select(v => (long)v!.GetValue<int>()).ToArray();
+        using var f = torch.tensor(j["features"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray(), shape);
+        var labels = j["labels"]!.AsArray().Select(v => v!.GetValue<int>()).ToArray();
+        var (loss, _) = SaliencyTrainer.TripletLoss(f, labels, mode);
+        Assert.Equal(j[key]!.GetValue<double>(), loss.item<double>(), 1e-9);
+    }
+}
