@@ -13,7 +13,177 @@ internal static class SaliencyCommand
     {
         var saliency = new Command("saliency", "Joint diagnosis (normal / heart failure / pneumonia) and gaze saliency (Qiu et al., CXRGazeLearn).");
         saliency.Subcommands.Add(Predict());
+        saliency.Subcommands.Add(Train());
+        saliency.Subcommands.Add(Evaluate());
+        saliency.Subcommands.Add(Demo());
         return saliency;
+    }
+
+    private static Command Demo()
+    {
+        var d = new SaliencyDemoOptions();
+        var minutes = new Option<double>("--minutes") { Description = "Budget of the whole demo (data, both trainings, evaluation).", DefaultValueFactory = _ => d.Minutes };
+        var output = new Option<string>("--out") { Description = "Output folder (data/, dual/, mtunet/, table.md, table.json, report.html); rerun to resume.", DefaultValueFactory = _ => d.OutDirectory };
+        var n = new Option<int>("--n") { Description = "Studies to generate.", DefaultValueFactory = _ => d.Studies };
+        var stride = new Option<int>("--stride") { Description = "Subsampling stride of the 256 px studies (2: 160x128 input, 4: 96x64).", DefaultValueFactory = _ => d.Stride };
+        var background = new Option<string>("--background") { Description = "Real X-rays with lung masks (synth --background); procedural studies when absent.", DefaultValueFactory = _ => d.Background! };
+        var json = new Option<bool>("--json") { Description = "Print the figures as JSON (auc_macro, auc_normal, auc_heart_failure, auc_pneumonia, accuracy, kl, cc, sim, baseline_cc, studies, version)." };
+        var cmd = new Command("demo", "Realistic studies with gaze, the dual-encoder network (reduced width) through the four stages and the MT-UNet baseline in the budget, evaluation, table and HTML report.")
+            { minutes, output, n, stride, background, json };
+        cmd.SetAction(r => CliErrors.Run(() =>
+        {
+            var o = new SaliencyDemoOptions
+            {
+                Minutes = r.GetValue(minutes), OutDirectory = r.GetValue(output)!, Studies = r.GetValue(n), Stride = r.GetValue(stride), Background = r.GetValue(background),
+            };
+            if (o.Studies < 30) throw new ArgumentException($"--n must be at least 30 (each split needs every class), got {o.Studies}");
+            var res = SaliencyDemo.Run(o, m => Console.Error.WriteLine(m), t => AttachProgress(t));
+            if (r.GetValue(json)) Console.WriteLine(res.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            else
+            {
+                Console.WriteLine(File.ReadAllText(Path.Combine(res.OutDirectory, "table.md")).TrimEnd());
+                Console.WriteLine($"{res.Seconds / 60:F1} min; report: {Path.Combine(res.OutDirectory, "report.html")}");
+            }
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command Evaluate()
+    {
+        var run = new Option<string>("--run") { Description = "Run folder of saliency train.", Required = true };
+        var data = new Option<string>("--data") { Description = "The dataset folder (prepared at the run's geometry; its images must have the run's image size).", Required = true };
+        var baseline = new Option<string?>("--baseline") { Description = "A second run folder (e.g. the MT-UNet baseline) evaluated on the same studies, with paired t-tests of KL, CC and SIM." };
+        var split = new Option<string>("--split") { Description = "train, validation or test (the reference reports on its validation split; MT-UNet on test).", DefaultValueFactory = _ => "test" };
+        var splitMode = new Option<string>("--split-mode") { Description = "auto (the master sheet's split column, else reference) or reference (class-stratified counter split).", DefaultValueFactory = _ => "auto" };
+        var output = new Option<string?>("--out") { Description = "Folder for table.md, table.json, per_image_*.csv and report.html (default RUN/eval-SPLIT)." };
+        var json = new Option<bool>("--json") { Description = "Print table.json." };
+        var cmd = new Command("evaluate", "Classification AUC per class, macro and micro, accuracy; saliency KL, CC, SIM against the true gaze maps (the reference's semantics); Grad-CAM vs predicted saliency CC; table.md/table.json and an HTML report with overlays.")
+            { run, data, baseline, split, splitMode, output, json };
+        cmd.SetAction(r => CliErrors.Run(() =>
+        {
+            var runDir = r.GetValue(run)!;
+            var (geo, size) = SaliencyEvaluator.RunGeometry(runDir);
+            var studies = LoadStudies(r.GetValue(data)!, geo, r.GetValue(splitMode)!, geo == SaliencyGeometry.Reference ? null : size);
+            var runs = new List<(string, string)> { (Path.GetFileName(Path.GetFullPath(runDir).TrimEnd('/')), runDir) };
+            if (r.GetValue(baseline) is { } b) runs.Add((Path.GetFileName(Path.GetFullPath(b).TrimEnd('/')) + " (baseline)", b));
+            var s = r.GetValue(split)!;
+            var outDir = r.GetValue(output) ?? Path.Combine(runDir, "eval-" + s);
+            var res = SaliencyEvaluator.Run(runs, studies, s, outDir, $"{studies.Root}, {s} split; " + SaliencyReport.PaperNote, log: m => Console.Error.WriteLine(m));
+            if (r.GetValue(json)) Console.WriteLine(File.ReadAllText(Path.Combine(res.OutDirectory, "table.json")).TrimEnd());
+            else
+            {
+                Console.WriteLine(File.ReadAllText(Path.Combine(res.OutDirectory, "table.md")).TrimEnd());
+                foreach (var t in res.Tests) Console.WriteLine($"paired t-test {t.Metric}: mean difference {t.MeanDifference:F4}, t {t.T:F3}, p {t.PTwoSided:G3} (one-sided {t.POneSided:G3}), n {t.N}");
+                Console.WriteLine($"written: {res.OutDirectory} (table.md, table.json, per_image_*.csv, report.html)");
+            }
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command Train()
+    {
+        var d = new SaliencyTrainingOptions();
+        var data = new Option<string>("--data") { Description = "A thorax synth folder (egd-cxr/master_sheet.csv, egd-cxr/fixations.csv, images/) or an EGD-CXR folder (master_sheet.csv + eye_gaze.csv or fixations.csv).", Required = true };
+        var run = new Option<string>("--run") { Description = "Run folder (one sub-folder per stage; rerun into it to resume).", Required = true };
+        var model = new Option<string>("--model") { Description = "dual (the dual-encoder MTL_UNet_preset, four stages) or mtunet (the MT-UNet baseline, one joint stage).", DefaultValueFactory = _ => "dual" };
+        var width = new Option<string>("--width") { Description = "reference (DenseNet-201, filters 64..1024) or small (DenseNet growth 8 blocks 2/2/2/2, filters 16..256; for CPU demos).", DefaultValueFactory = _ => "reference" };
+        var stages = new Option<string?>("--stages") { Description = "Stages to run, in order: 1 contrastive, 2 classifier, 3 saliency, 4 joint (numbers or names, comma-separated; default all for dual, joint for mtunet). Each starts from the newest earlier finished stage of the run." };
+        var epochs = new Option<string>("--epochs") { Description = "Epochs per stage: one value or four (the reference's 50,10,50,40).", DefaultValueFactory = _ => "50,10,50,40" };
+        var batch = new Option<string>("--batch") { Description = "Batch per stage: one value or four (the reference's 32,16,16,6).", DefaultValueFactory = _ => "32,16,16,6" };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => d.LearningRate };
+        var minutes = new Option<double?>("--minutes") { Description = "Time budget of all stages in minutes (shared 15/15/25/45% among stages 1-4)." };
+        var stride = new Option<int>("--stride") { Description = "Subsampling stride after padding to the 5:4 canvas (a 256 px image: 1 gives 320x256, 2 gives 160x128).", DefaultValueFactory = _ => 1 };
+        var geometry = new Option<string>("--geometry") { Description = "auto (canvas from the images' size, which all must share) or reference (3200x2560 canvas, stride 10: MIMIC-CXR DICOMs).", DefaultValueFactory = _ => "auto" };
+        var split = new Option<string>("--split") { Description = "auto (the master sheet's split column, else reference) or reference (the class-stratified 70/10/20 counter split).", DefaultValueFactory = _ => "auto" };
+        var triplet = new Option<string>("--triplet") { Description = "Stage-1 distance: flattened (L2 of the flattened embedding) or reference4d (the code's pairwise_distance along the last axis of 4-D maps).", DefaultValueFactory = _ => "flattened" };
+        var seed = new Option<int>("--seed") { Description = "Seed of initialisation and shuffling.", DefaultValueFactory = _ => 0 };
+        var limit = new Option<int>("--limit") { Description = "Use only the first N studies of the master sheet (0: all).", DefaultValueFactory = _ => 0 };
+        var json = new Option<bool>("--json") { Description = "Print the stages' results as JSON." };
+        var cmd = new Command("train", "Train the joint diagnosis + gaze saliency network through the reference's stages (triplet pre-training, classifier, saliency with a frozen DenseNet, joint uncertainty-weighted), best epoch by validation loss; resumable.")
+            { data, run, model, width, stages, epochs, batch, lr, minutes, stride, geometry, split, triplet, seed, limit, json };
+        cmd.SetAction(r => CliErrors.Run(() =>
+        {
+            var o = new SaliencyTrainingOptions
+            {
+                Network = SaliencyModelSpec.Named(r.GetValue(model)!, r.GetValue(width)!),
+                Stages = r.GetValue(stages) is { } st ? SaliencyTrainingOptions.ParseStages(st) : null,
+                Epochs = SaliencyTrainingOptions.ParsePerStage(r.GetValue(epochs)!, "--epochs"),
+                Batch = SaliencyTrainingOptions.ParsePerStage(r.GetValue(batch)!, "--batch"),
+                LearningRate = r.GetValue(lr),
+                TimeBudget = Minutes(r.GetValue(minutes)),
+                Triplet = r.GetValue(triplet) switch
+                {
+                    "flattened" => TripletDistance.Flattened,
+                    "reference4d" => TripletDistance.Reference4D,
+                    var t => throw new ArgumentException($"--triplet must be flattened or reference4d, got '{t}'"),
+                },
+                Seed = r.GetValue(seed),
+            };
+            o.Validate();
+            var studies = LoadStudies(r.GetValue(data)!, r.GetValue(geometry)!, r.GetValue(stride), r.GetValue(split)!, r.GetValue(limit));
+            var trainer = new SaliencyTrainer(o);
+            AttachProgress(trainer);
+            var results = trainer.Train(studies, r.GetValue(run)!);
+            var rows = results.Select(s => new Dictionary<string, object?>
+            {
+                ["stage"] = s.Stage.ToString().ToLowerInvariant(), ["best_epoch"] = s.BestEpoch, ["seconds"] = Math.Round(s.Seconds, 1),
+                ["initialized_from"] = s.InitializedFrom?.ToString().ToLowerInvariant(),
+                ["best"] = s.Best.ToDictionary(kv => kv.Key, kv => double.IsFinite(kv.Value) ? (object)Math.Round(kv.Value, 6) : null),
+            }).ToList();
+            if (r.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object> { ["run"] = Path.GetFullPath(r.GetValue(run)!), ["stages"] = rows, ["version"] = 1 }, new JsonSerializerOptions { WriteIndented = true }));
+            else
+            {
+                foreach (var s in results)
+                    Console.WriteLine($"stage {(int)s.Stage} {s.Stage.ToString().ToLowerInvariant()}: best epoch {s.BestEpoch}, " +
+                        string.Join(", ", s.Best.Select(kv => $"{kv.Key} {kv.Value.ToString("F4", CultureInfo.InvariantCulture)}")) + $" ({s.Seconds:F0} s)");
+                Console.WriteLine($"run folder: {Path.GetFullPath(r.GetValue(run)!)} (config.json, model.safetensors, stage*/)");
+            }
+            return 0;
+        }));
+        return cmd;
+    }
+
+    internal static TimeSpan Minutes(double? m) => m is { } v
+        ? (v > 0 && double.IsFinite(v) ? TimeSpan.FromMinutes(v) : throw new ArgumentException($"--minutes must be positive, got {v}"))
+        : TimeSpan.FromHours(23.5);
+
+    internal static SaliencyStudies LoadStudies(string data, string geometry, int stride, string split, int limit) =>
+        LoadStudies(data, geometry switch
+        {
+            "auto" => null,
+            "reference" => SaliencyGeometry.Reference,
+            _ => throw new ArgumentException($"--geometry must be auto or reference, got '{geometry}'"),
+        }, split, null, stride, limit);
+
+    internal static SaliencyStudies LoadStudies(string data, SaliencyGeometry? g, string split, (int, int)? imageSize, int stride = 1, int limit = 0)
+    {
+        var mode = split switch
+        {
+            "auto" => SaliencySplitMode.Auto,
+            "reference" => SaliencySplitMode.Reference,
+            _ => throw new ArgumentException($"--split must be auto or reference, got '{split}'"),
+        };
+        if (stride < 1) throw new ArgumentException($"--stride must be at least 1, got {stride}");
+        Console.Error.WriteLine($"preparing studies from {data} ...");
+        var s = SaliencyStudies.Load(data, g, stride, mode, limit: limit, imageSize: imageSize);
+        Console.Error.WriteLine($"{s.Studies.Count} studies ({s.Split("train").Count} train, {s.Split("validation").Count} validation, {s.Split("test").Count} test) at {s.Geometry.OutputHeight}x{s.Geometry.OutputWidth} (canvas {s.Geometry.CanvasHeight}x{s.Geometry.CanvasWidth}, stride {s.Geometry.Stride}); gaze: {s.GazeNote}");
+        return s;
+    }
+
+    internal static void AttachProgress(SaliencyTrainer trainer, string prefix = "")
+    {
+        var last = DateTime.UtcNow;
+        trainer.StageMessage += (s, m) => Console.Error.WriteLine($"{prefix}stage {(int)s} {s.ToString().ToLowerInvariant()}: {m}");
+        trainer.StepCompleted += (s, e, step, steps, loss) =>
+        {
+            if ((DateTime.UtcNow - last).TotalSeconds < 20 && step != steps) return;
+            last = DateTime.UtcNow;
+            Console.Error.WriteLine($"{prefix}stage {(int)s} epoch {e} step {step}/{steps} loss {loss.ToString("F4", CultureInfo.InvariantCulture)}");
+        };
+        trainer.EpochCompleted += (s, e) => Console.Error.WriteLine($"{prefix}stage {(int)s} {s.ToString().ToLowerInvariant()} epoch {e.Epoch}: train loss {e.TrainLoss.ToString("F4", CultureInfo.InvariantCulture)}, " +
+            string.Join(", ", e.Metrics.Select(kv => $"{kv.Key} {kv.Value.ToString("F4", CultureInfo.InvariantCulture)}")) + $", lr {e.LearningRate:G3} ({e.Seconds:F0} s)");
     }
 
     private static Command Predict()

@@ -1,0 +1,496 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Thorax.Metrics;
+using Thorax.Models.Encoders;
+using Thorax.Models.Runtime;
+using Thorax.Models.Saliency;
+using Thorax.Models.Weights;
+using Thorax.Training;
+using Thorax.Training.Loop;
+using Thorax.Training.Schedulers;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Thorax.Pipelines.Saliency;
+
+/// <summary>What one stage of a run did.</summary>
+/// <param name="Stage">The stage.</param>
+/// <param name="Fit">The loop's result (null when the stage was already finished and skipped).</param>
+/// <param name="BestEpoch">Best epoch (by validation loss).</param>
+/// <param name="Best">That epoch's validation metrics.</param>
+/// <param name="InitializedFrom">The previous stage whose weights it started from, or null (fresh initialisation).</param>
+/// <param name="Seconds">Training seconds of the stage.</param>
+public sealed record SaliencyStageResult(SaliencyStage Stage, EpochTrainerResult? Fit, int BestEpoch, IReadOnlyDictionary<string, double> Best,
+    SaliencyStage? InitializedFrom, double Seconds);
+
+/// <summary>
+/// Trains the joint diagnosis + gaze saliency networks through the reference's stages (seed-specs 2.1) on the shared
+/// <see cref="EpochTrainer"/>, one run folder per stage (<c>RUN/stage1-contrastive/</c> ... <c>RUN/stage4-joint/</c>:
+/// checkpoints, <c>history.csv</c>, <c>model.safetensors</c> of the best epoch, <c>stage.json</c> when finished). Each
+/// stage starts from the newest earlier finished stage of the run (the reference chains them by hard-coded paths), is
+/// resumable (a rerun continues an unfinished stage from its last epoch and skips finished ones) and selectable
+/// (<see cref="SaliencyTrainingOptions.Stages"/>). The last stage's weights become <c>RUN/model.safetensors</c>, with
+/// <c>RUN/config.json</c> (network, geometry, data, settings).
+/// </summary>
+/// <remarks>
+/// As the reference: Adam (lr 1e-4), ReduceLROnPlateau (min, factor 0.1, patience 40, eps 0) on the mean validation
+/// loss over batches, best epoch = lowest validation loss, the best weights reloaded when the learning rate drops,
+/// early stopping after 83 epochs without improvement, no augmentation; the train loader shuffles in stages 1-3 and not
+/// in the joint stage (its <c>shuffle=False</c> [QUIRK]); in stage 3 the frozen DenseNet stays in train mode (its
+/// BatchNorm statistics move, as <c>net.train()</c> does in the reference). Differences: no AMP on CPU; initialisation
+/// is torchvision's (no ImageNet DenseNet weights are available offline); the stage-1 distance is the flattened one by
+/// default (<see cref="TripletDistance"/>).
+/// </remarks>
+public sealed class SaliencyTrainer
+{
+    private readonly SaliencyTrainingOptions _o;
+
+    /// <summary>Creates the trainer (options validated).</summary>
+    public SaliencyTrainer(SaliencyTrainingOptions options)
+    {
+        options.Validate();
+        _o = options;
+    }
+
+    /// <summary>(stage, epoch, step, steps, running loss) after every step.</summary>
+    public event Action<SaliencyStage, int, int, int, double>? StepCompleted;
+
+    /// <summary>(stage, finished epoch).</summary>
+    public event Action<SaliencyStage, EpochResult>? EpochCompleted;
+
+    /// <summary>(stage, message): starting, resuming, skipping, initialisation source.</summary>
+    public event Action<SaliencyStage, string>? StageMessage;
+
+    /// <summary>Runs the selected stages into <paramref name="runDir"/>.</summary>
+    /// <exception cref="InvalidDataException">The folder holds a run of another network or geometry.</exception>
+    public IReadOnlyList<SaliencyStageResult> Train(SaliencyStudies data, string runDir, CancellationToken cancel = default)
+    {
+        var train = data.Split("train");
+        var val = data.Split("validation");
+        if (train.Count < 2) throw new ArgumentException($"{data.Root}: the train split has {train.Count} studies; need at least 2");
+        if (val.Count == 0) throw new ArgumentException($"{data.Root}: the validation split is empty");
+        TorchRuntime.EnsureLoaded();
+        Directory.CreateDirectory(runDir);
+        CheckOrWriteConfig(data, runDir);
+        using var threads = DeterministicThreads.Enter(_o.Deterministic);
+        var results = new List<SaliencyStageResult>();
+        var stages = _o.EffectiveStages;
+        var totalShare = stages.Sum(SaliencyTrainingOptions.StageShare);
+        var remaining = _o.TimeBudget;
+        foreach (var stage in stages)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var dir = Path.Combine(runDir, SaliencyTrainingOptions.StageFolder(stage));
+            var done = Path.Combine(dir, "stage.json");
+            if (File.Exists(done))
+            {
+                var j = JsonNode.Parse(File.ReadAllText(done))!;
+                StageMessage?.Invoke(stage, $"already finished (best epoch {j["best_epoch"]}); skipped");
+                results.Add(new SaliencyStageResult(stage, null, j["best_epoch"]!.GetValue<int>(),
+                    j["best"]!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<double>()), ParseStage(j["initialized_from"]), j["seconds"]!.GetValue<double>()));
+                continue;
+            }
+            var budget = TimeSpan.FromSeconds(_o.TimeBudget.TotalSeconds * SaliencyTrainingOptions.StageShare(stage) / totalShare);
+            results.Add(RunStage(stage, train, val, data.Geometry, runDir, dir, budget, cancel));
+        }
+        var last = Path.Combine(runDir, SaliencyTrainingOptions.StageFolder(stages[^1]), "model.safetensors");
+        RunFiles.Write(Path.Combine(runDir, "model.safetensors"), tmp => File.Copy(last, tmp, true));
+        return results;
+    }
+
+    private static SaliencyStage? ParseStage(JsonNode? n) => n is null ? null : Enum.Parse<SaliencyStage>(n.GetValue<string>(), true);
+
+    private void CheckOrWriteConfig(SaliencyStudies data, string runDir)
+    {
+        var path = Path.Combine(runDir, "config.json");
+        var first = data.Studies[0];
+        if (File.Exists(path))
+        {
+            var c = JsonNode.Parse(File.ReadAllText(path));
+            var spec = SaliencyModelSpec.FromJson(c?["network"], path);
+            var geo = SaliencyGeometry.FromJson(c?["geometry"], path);
+            if (!spec.SameAs(_o.Network))
+                throw new InvalidDataException($"{path}: this run folder holds {spec}, not {_o.Network}; train into a new folder");
+            if (geo.CanvasHeight != data.Geometry.CanvasHeight || geo.CanvasWidth != data.Geometry.CanvasWidth || geo.Stride != data.Geometry.Stride)
+                throw new InvalidDataException($"{path}: this run was trained at canvas {geo.CanvasWidth}x{geo.CanvasHeight} stride {geo.Stride}, the data now gives {data.Geometry.CanvasWidth}x{data.Geometry.CanvasHeight} stride {data.Geometry.Stride}");
+            return;
+        }
+        var img = XrayImage.ReadUnit(first.ImagePath, SaliencyPredictor.DicomReading);
+        var config = new JsonObject
+        {
+            ["method"] = "cxrgazelearn-joint-diagnosis-saliency",
+            ["network"] = _o.Network.ToJson(),
+            ["geometry"] = data.Geometry.ToJson(),
+            ["image_width"] = img.Width,
+            ["image_height"] = img.Height,
+            ["classes"] = new JsonArray(SaliencyPredictor.ClassNames.Select(n => (JsonNode)n).ToArray()),
+            ["data"] = data.Root,
+            ["gaze"] = data.GazeNote,
+            ["epochs"] = new JsonArray(_o.Epochs.Select(n => (JsonNode)n).ToArray()),
+            ["batch"] = new JsonArray(_o.Batch.Select(n => (JsonNode)n).ToArray()),
+            ["lr"] = _o.LearningRate,
+            ["plateau_patience"] = _o.PlateauPatience,
+            ["early_stopping"] = _o.EarlyStopping,
+            ["triplet_distance"] = _o.Triplet.ToString().ToLowerInvariant(),
+            ["seed"] = _o.Seed,
+            ["selection"] = "val_loss (min), as the reference",
+        };
+        RunFiles.WriteText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+
+    private SaliencyStageResult RunStage(SaliencyStage stage, IReadOnlyList<SaliencyStudy> train, IReadOnlyList<SaliencyStudy> val, SaliencyGeometry geometry,
+        string runDir, string dir, TimeSpan budget, CancellationToken cancel)
+    {
+        torch.manual_seed(_o.Seed + (int)stage);
+        using var net = _o.Network.Build();
+        SaliencyStage? from = null;
+        for (var s = stage - 1; s >= SaliencyStage.Contrastive; s--)
+        {
+            var m = Path.Combine(runDir, SaliencyTrainingOptions.StageFolder(s), "model.safetensors");
+            if (File.Exists(Path.Combine(runDir, SaliencyTrainingOptions.StageFolder(s), "stage.json")) && File.Exists(m))
+            {
+                _o.Network.LoadWeights(net, m);
+                from = s;
+                break;
+            }
+        }
+        StageMessage?.Invoke(stage, from is null ? "starts from a fresh initialisation" : $"starts from stage {(int)from} ({from.Value.ToString().ToLowerInvariant()})");
+        var method = new StageMethod(stage, _o, net, train, val, geometry, Path.Combine(dir, "checkpoints", EpochTrainer.BestWeightsFile),
+            FormattableString.Invariant($"saliency;{stage};{_o.Network};{geometry.CanvasHeight}x{geometry.CanvasWidth}/{geometry.Stride};batch={_o.Batch[(int)stage - 1]};lr={_o.LearningRate};triplet={_o.Triplet};seed={_o.Seed};train={train.Count};val={val.Count};from={from}"));
+        try
+        {
+            var loop = new EpochTrainer(new EpochTrainerOptions
+            {
+                Epochs = _o.Epochs[(int)stage - 1], TimeBudget = budget, EarlyStoppingPatience = _o.EarlyStopping, Deterministic = false,
+            });
+            loop.StepCompleted += (e, s, n, l) => StepCompleted?.Invoke(stage, e, s, n, l);
+            loop.EpochCompleted += e => EpochCompleted?.Invoke(stage, e);
+            loop.Resumed += e => StageMessage?.Invoke(stage, $"resumed after epoch {e}");
+            var fit = loop.Fit(method, dir, cancel);
+            RunFiles.Write(Path.Combine(dir, "model.safetensors"), tmp => SafeTensors.Save(tmp, net.state_dict(),
+                new Dictionary<string, string> { ["architecture"] = _o.Network.Architecture, ["stage"] = stage.ToString().ToLowerInvariant() }));
+            var best = fit.Best?.Metrics ?? fit.History[^1].Metrics;
+            var j = new JsonObject
+            {
+                ["stage"] = stage.ToString().ToLowerInvariant(), ["best_epoch"] = fit.BestEpoch, ["epochs_run"] = fit.History.Count,
+                ["stop_reason"] = fit.StopReason.ToString().ToLowerInvariant(), ["seconds"] = Math.Round(fit.TrainSeconds, 1),
+                ["initialized_from"] = from?.ToString().ToLowerInvariant(),
+                ["best"] = new JsonObject(best.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)(double.IsFinite(kv.Value) ? kv.Value : -1)))),
+            };
+            RunFiles.WriteText(Path.Combine(dir, "stage.json"), j.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            return new SaliencyStageResult(stage, fit, fit.BestEpoch, best, from, fit.TrainSeconds);
+        }
+        finally
+        {
+            method.Dispose();
+        }
+    }
+
+    /// <summary>Stacks studies into (x [B,1,H,W], labels [B] int64, target Q [B,1,H,W] normalised to sum 1 per image).</summary>
+    public static (Tensor X, Tensor Labels, Tensor Target) Batch(IReadOnlyList<SaliencyStudy> b, SaliencyGeometry g)
+    {
+        int h = g.OutputHeight, w = g.OutputWidth, plane = h * w;
+        var x = new float[b.Count * plane];
+        var q = new float[b.Count * plane];
+        for (var i = 0; i < b.Count; i++)
+        {
+            b[i].Image.CopyTo(x, i * plane);
+            b[i].Gaze.CopyTo(q, i * plane);
+        }
+        var xs = torch.tensor(x, new long[] { b.Count, 1, h, w });
+        var gaze = torch.tensor(q, new long[] { b.Count, 1, h, w });
+        var target = UncertaintyWeightedLoss.NormalizeGaze(gaze);
+        gaze.Dispose();
+        return (xs, torch.tensor(b.Select(s => (long)s.Label).ToArray()), target);
+    }
+
+    /// <summary>
+    /// The stage-1 loss of one batch (seed-specs 2.3): for every anchor i, every positive j ≠ i of its label and every
+    /// negative k of another label, <c>TripletMarginLoss(margin 1, p 2)</c>; the sum over all triplets. Distances are
+    /// <c>pairwise_distance</c>'s ||a − b + 1e-6||₂, over the flattened embedding or (reference) along the last axis
+    /// with the loss averaged over the other axes.
+    /// </summary>
+    /// <param name="features">[B, C, h, w] (denseblock4 output).</param>
+    /// <param name="labels">Class per image.</param>
+    /// <param name="mode">Distance.</param>
+    /// <returns>The summed loss (a 0-d tensor with a graph; zero times the features when the batch has no triplet) and the number of triplets.</returns>
+    public static (Tensor Loss, int Triplets) TripletLoss(Tensor features, IReadOnlyList<int> labels, TripletDistance mode)
+    {
+        const double eps = 1e-6;
+        var b = (int)features.shape[0];
+        if (labels.Count != b) throw new ArgumentException($"{labels.Count} labels for a batch of {b}");
+        var ap = new List<long>();
+        var an = new List<long>();
+        for (var i = 0; i < b; i++)
+            for (var j = 0; j < b; j++)
+            {
+                if (j == i || labels[j] != labels[i]) continue;
+                for (var k = 0; k < b; k++)
+                {
+                    if (labels[k] == labels[i]) continue;
+                    ap.Add(i * b + j);
+                    an.Add(i * b + k);
+                }
+            }
+        using var scope = NewDisposeScope();
+        if (ap.Count == 0) return ((features.sum() * 0).MoveToOuterDisposeScope(), 0);
+        var iap = torch.tensor(ap.ToArray());
+        var ian = torch.tensor(an.ToArray());
+        Tensor loss;
+        if (mode == TripletDistance.Flattened)
+        {
+            var f = features.flatten(1);                       // [B, F]
+            var d = PairDistances(f, eps);                      // [B, B]
+            var flat = d.flatten();
+            loss = functional.relu(flat.index_select(0, iap) - flat.index_select(0, ian) + 1.0).sum();
+        }
+        else
+        {
+            var w = features.shape[^1];
+            var rows = features.reshape(b, -1, w);              // [B, R, w]
+            var n = rows.pow(2).sum(-1);                        // [B, R]
+            var s = rows.sum(-1);                               // [B, R]
+            var g = torch.einsum("irw,jrw->ijr", rows, rows);   // [B, B, R]
+            var d2 = n.unsqueeze(1) + n.unsqueeze(0) - 2 * g + 2 * eps * (s.unsqueeze(1) - s.unsqueeze(0)) + w * eps * eps;
+            var d = d2.clamp_min(0).sqrt().reshape(b * b, -1);  // [B*B, R]
+            loss = functional.relu(d.index_select(0, iap) - d.index_select(0, ian) + 1.0).mean([-1L]).sum();
+        }
+        return (loss.MoveToOuterDisposeScope(), ap.Count);
+    }
+
+    // ||a_i − a_j + eps·1||₂ for all pairs, from the Gram matrix: ||a−b||² + 2·eps·Σ(a−b) + F·eps².
+    private static Tensor PairDistances(Tensor f, double eps)
+    {
+        var n = f.pow(2).sum(1);
+        var s = f.sum(1);
+        var g = f.matmul(f.t());
+        var d2 = n.unsqueeze(1) + n.unsqueeze(0) - 2 * g + 2 * eps * (s.unsqueeze(1) - s.unsqueeze(0)) + f.shape[1] * eps * eps;
+        return d2.clamp_min(0).sqrt();
+    }
+
+    /// <summary>One stage as a <see cref="TrainingMethod"/>.</summary>
+    private sealed class StageMethod : TrainingMethod, IDisposable
+    {
+        private readonly SaliencyStage _stage;
+        private readonly Module<Tensor, (Tensor ClassLogits, Tensor SaliencyLogits)> _net;
+        private readonly IGazeMultiTaskNet _mt;
+        private readonly DenseNet? _dense;
+        private readonly List<SaliencyStudy> _train;
+        private readonly List<SaliencyStudy> _val;
+        private readonly SaliencyGeometry _g;
+        private readonly SaliencyTrainingOptions _o;
+        private readonly int _batch;
+        private readonly SeededRandom _rng;
+        private readonly optim.Optimizer _optimizer;
+        private readonly string _bestPath;
+        private int[] _perm = [];
+        private double? _lastLr;
+
+        public StageMethod(SaliencyStage stage, SaliencyTrainingOptions o, Module<Tensor, (Tensor, Tensor)> net, IReadOnlyList<SaliencyStudy> train,
+            IReadOnlyList<SaliencyStudy> val, SaliencyGeometry g, string bestPath, string fingerprint)
+        {
+            _stage = stage;
+            _o = o;
+            _net = net;
+            _mt = (IGazeMultiTaskNet)net;
+            _dense = (net as GazeMtlUNet)?.DenseNet;
+            _train = train.ToList();
+            _val = val.ToList();
+            _g = g;
+            _batch = o.Batch[(int)stage - 1];
+            _rng = new SeededRandom(o.Seed * 31 + (int)stage);
+            _bestPath = bestPath;
+            Fingerprint = fingerprint;
+            // What each stage trains (the reference's optimiser holds every parameter; only these receive gradients).
+            IEnumerable<Parameter> trained;
+            switch (stage)
+            {
+                case SaliencyStage.Contrastive:
+                    trained = Dense.named_parameters().Where(p => p.name.StartsWith("features.", StringComparison.Ordinal)).Select(p => p.parameter);
+                    break;
+                case SaliencyStage.Classifier:
+                    trained = Dense.parameters();
+                    break;
+                case SaliencyStage.Saliency:
+                    foreach (var p in Dense.parameters()) p.requires_grad = false;
+                    var frozen = Dense.parameters().Select(p => p.Handle).ToHashSet();
+                    trained = net.named_parameters().Where(p => p.name != "lg_sigma_class" && !frozen.Contains(p.parameter.Handle)).Select(p => p.parameter);
+                    break;
+                default:
+                    trained = net.parameters();
+                    break;
+            }
+            _optimizer = optim.Adam(trained.ToList(), lr: o.LearningRate);
+            var plateau = new ReduceLROnPlateau(_optimizer, PlateauMode.Min, factor: 0.1, patience: o.PlateauPatience, eps: 0);
+            Components = new TrainingComponents
+            {
+                Model = net, Optimizer = _optimizer, PlateauScheduler = plateau, Randoms = new Dictionary<string, SeededRandom> { ["shuffle"] = _rng },
+            };
+            MetricNames = stage switch
+            {
+                SaliencyStage.Contrastive => ["val_loss"],
+                SaliencyStage.Classifier => ["val_loss", "val_acc", "val_auc_macro"],
+                SaliencyStage.Saliency => ["val_loss", "val_cc"],
+                _ => ["val_loss", "val_ce", "val_kl", "val_acc", "val_auc_macro", "val_cc"],
+            };
+        }
+
+        private DenseNet Dense => _dense ?? throw new InvalidOperationException($"stage {_stage} needs the dual-encoder network's DenseNet");
+
+        public override TrainingComponents Components { get; }
+        public override string Fingerprint { get; }
+        public override IReadOnlyList<string> MetricNames { get; }
+        public override string SelectionMetric => "val_loss";
+        public override MetricGoal SelectionGoal => MetricGoal.Minimize;
+        public override string? PlateauMetric => "val_loss";
+
+        public override int BeginEpoch(int epoch)
+        {
+            var lr = _optimizer.ParamGroups.First().LearningRate;
+            if (_lastLr is { } last && lr < last && File.Exists(_bestPath))
+                StateDicts.LoadFile(_net, _bestPath, strict: true); // the reference reloads the best network when the LR drops
+            _lastLr = lr;
+            // Stages 1-3 shuffle; the joint stage's loader has shuffle=False in the reference.
+            _perm = _stage == SaliencyStage.Joint ? Enumerable.Range(0, _train.Count).ToArray() : _rng.Permutation(_train.Count);
+            return (_train.Count + _batch - 1) / _batch;
+        }
+
+        public override Tensor ComputeLoss(int epoch, int step)
+        {
+            var items = _perm.Skip(step * _batch).Take(_batch).Select(i => _train[i]).ToList();
+            var (x, y, q) = Batch(items, _g);
+            return _stage switch
+            {
+                SaliencyStage.Contrastive => Triplets(x, items),
+                SaliencyStage.Classifier => functional.cross_entropy(Dense.call(x.repeat(1, 3, 1, 1)), y),
+                SaliencyStage.Saliency => UncertaintyWeightedLoss.KLDivBatchMean(SaliencyLayers.LogSoftmaxOverPixels(_net.call(x).SaliencyLogits), q),
+                _ => Joint(x, y, q).Sum,
+            };
+        }
+
+        private Tensor Triplets(Tensor x, IReadOnlyList<SaliencyStudy> items)
+        {
+            using var capture = Dense.ForwardWithCapture(x.repeat(1, 3, 1, 1));
+            var (loss, _) = TripletLoss(capture.DenseBlock4, items.Select(s => s.Label).ToList(), _o.Triplet);
+            return loss;
+        }
+
+        private MultiTaskLoss Joint(Tensor x, Tensor y, Tensor q)
+        {
+            var (logits, sal) = _net.call(x);
+            return UncertaintyWeightedLoss.Compute(logits, SaliencyLayers.LogSoftmaxOverPixels(sal), y, q, _mt.LgSigmaClass);
+        }
+
+        public override IReadOnlyDictionary<string, double> Evaluate(int epoch)
+        {
+            _net.eval();
+            try
+            {
+                using var _ = no_grad();
+                var batchLoss = new List<double>();
+                var ce = new List<double>();
+                var kl = new List<double>();
+                var probs = new List<double>();
+                var cc = new List<double>();
+                double tripletSum = 0;
+                for (var start = 0; start < _val.Count; start += _batch)
+                {
+                    using var scope = NewDisposeScope();
+                    var items = _val.Skip(start).Take(_batch).ToList();
+                    var (x, y, q) = Batch(items, _g);
+                    switch (_stage)
+                    {
+                        case SaliencyStage.Contrastive:
+                            tripletSum += Triplets(x, items).item<float>();
+                            break;
+                        case SaliencyStage.Classifier:
+                        {
+                            var logits = Dense.call(x.repeat(1, 3, 1, 1));
+                            batchLoss.Add(functional.cross_entropy(logits, y).item<float>());
+                            probs.AddRange(logits.softmax(1).to_type(ScalarType.Float64).data<double>().ToArray());
+                            break;
+                        }
+                        case SaliencyStage.Saliency:
+                        {
+                            var logp = SaliencyLayers.LogSoftmaxOverPixels(_net.call(x).SaliencyLogits);
+                            batchLoss.Add(UncertaintyWeightedLoss.KLDivBatchMean(logp, q).item<float>());
+                            AddCc(cc, logp, q);
+                            break;
+                        }
+                        default:
+                        {
+                            var (logits, sal) = _net.call(x);
+                            var logp = SaliencyLayers.LogSoftmaxOverPixels(sal);
+                            using var l = UncertaintyWeightedLoss.Compute(logits, logp, y, q, _mt.LgSigmaClass);
+                            batchLoss.Add(l.Sum.item<float>());
+                            ce.Add(l.ClassRaw.item<float>());
+                            kl.Add(l.ImageRaw.item<float>());
+                            probs.AddRange(logits.softmax(1).to_type(ScalarType.Float64).data<double>().ToArray());
+                            AddCc(cc, logp, q);
+                            break;
+                        }
+                    }
+                }
+                var labels = _val.Select(s => s.Label).ToArray();
+                var m = new Dictionary<string, double>(StringComparer.Ordinal);
+                if (_stage == SaliencyStage.Contrastive) m["val_loss"] = tripletSum / _val.Count; // the reference: summed triplet losses / samples
+                else m["val_loss"] = batchLoss.Average();
+                if (_stage is SaliencyStage.Classifier or SaliencyStage.Joint)
+                {
+                    m["val_acc"] = Accuracy(probs, labels);
+                    m["val_auc_macro"] = MacroAuc(probs, labels);
+                }
+                if (_stage is SaliencyStage.Saliency or SaliencyStage.Joint) m["val_cc"] = cc.Count == 0 ? double.NaN : cc.Average();
+                if (_stage == SaliencyStage.Joint)
+                {
+                    m["val_ce"] = ce.Average();
+                    m["val_kl"] = kl.Average();
+                }
+                return m;
+            }
+            finally
+            {
+                _net.train();
+            }
+        }
+
+        private static void AddCc(List<double> cc, Tensor logp, Tensor q)
+        {
+            var p = logp.exp().flatten(1).data<float>().ToArray();
+            var t = q.flatten(1).data<float>().ToArray();
+            var n = (int)logp.shape[0];
+            var plane = p.Length / n;
+            for (var i = 0; i < n; i++)
+                cc.Add(SaliencyMetrics.CorrelationCoefficient(p.AsSpan(i * plane, plane), t.AsSpan(i * plane, plane)));
+        }
+
+        public void Dispose() => _optimizer.Dispose();
+    }
+
+    /// <summary>Accuracy of the arg-max of row-major n x 3 probabilities.</summary>
+    public static double Accuracy(IReadOnlyList<double> probs, IReadOnlyList<int> labels)
+    {
+        var k = probs.Count / labels.Count;
+        var right = 0;
+        for (var i = 0; i < labels.Count; i++)
+        {
+            var best = 0;
+            for (var c = 1; c < k; c++) if (probs[i * k + c] > probs[i * k + best]) best = c;
+            if (best == labels[i]) right++;
+        }
+        return (double)right / labels.Count;
+    }
+
+    /// <summary>Mean of the one-vs-rest ROC AUCs (NaN when a class is absent from <paramref name="labels"/>).</summary>
+    public static double MacroAuc(IReadOnlyList<double> probs, IReadOnlyList<int> labels)
+    {
+        var k = probs.Count / labels.Count;
+        for (var c = 0; c < k; c++) if (!labels.Contains(c) || labels.All(l => l == c)) return double.NaN;
+        return RankingMetrics.RocAucMulticlass(probs.ToArray(), labels.ToArray(), k, AverageMethod.Macro);
+    }
+
+    internal static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
+}
