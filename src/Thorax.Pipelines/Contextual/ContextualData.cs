@@ -60,6 +60,8 @@ public sealed class ContextualData
         if (positive.Count == 0) throw new DataFormatException("no row has a pneumothorax label (RLE); ConTEXTual Net trains on positive studies only", csv);
         var studies = new ContextualStudy[positive.Count];
         var done = 0;
+        try
+        {
         Parallel.For(0, positive.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, k =>
         {
             var i = positive[k];
@@ -71,6 +73,12 @@ public sealed class ContextualData
             var n = Interlocked.Increment(ref done);
             if (progress is not null && (n % 50 == 0 || n == positive.Count)) progress(n, positive.Count);
         });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // The first failing study's own exception (file, line and column named), not the parallel loop's wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
         return new ContextualData(csv, studies, ds.Count - positive.Count);
     }
 
