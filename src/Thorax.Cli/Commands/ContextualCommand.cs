@@ -248,18 +248,19 @@ internal static class ContextualCommand
         var data = new Option<string?>("--data") { Description = "CANDID-PTX layout folder; default: studies written by thorax synth on ../shared/data/lungs." };
         var backgrounds = new Option<string>("--backgrounds") { Description = "Real X-rays with lung masks for the generated studies.", DefaultValueFactory = _ => Path.Combine("..", "shared", "data", "lungs") };
         var studies = new Option<int>("--studies") { Description = "Studies to generate.", DefaultValueFactory = _ => 400 };
-        var size = new Option<int>("--size") { Description = "Training size in pixels.", DefaultValueFactory = _ => 128 };
-        var width = new Option<int>("--width") { Description = "First-level channels.", DefaultValueFactory = _ => 16 };
+        var size = new Option<int>("--size") { Description = "Training size in pixels.", DefaultValueFactory = _ => 64 };
+        var width = new Option<int>("--width") { Description = "First-level channels.", DefaultValueFactory = _ => 8 };
+        var lr = new Option<double>("--lr") { Description = "AdamW learning rate; default 1e-3 (the paper's 5e-5 over 100 epochs does not converge in a budget of minutes).", DefaultValueFactory = _ => 1e-3 };
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON." };
         var cmd = new Command("demo", "Pneumothorax studies with reports, a small U-Net and ConTEXTual Net (MiniLM) trained within the budget; test Dice of both, and of ConTEXTual Net with empty and side-swapped reports; report.html.")
-            { minutes, output, data, backgrounds, studies, size, width, json };
+            { minutes, output, data, backgrounds, studies, size, width, lr, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var m = r.GetValue(minutes);
             if (!(m > 0) || !double.IsFinite(m)) throw new ArgumentException($"--minutes must be positive, got {m}");
             var n = r.GetValue(studies);
             if (n < 20) throw new ArgumentException($"--studies must be at least 20, got {n}");
-            var o = new ContextualOptions { Size = r.GetValue(size), BaseWidth = r.GetValue(width) };
+            var o = new ContextualOptions { Size = r.GetValue(size), BaseWidth = r.GetValue(width), LearningRate = r.GetValue(lr) };
             o.Validate();
             var quiet = r.GetValue(json);
             Action<string> log = s => Console.Error.WriteLine(s);
