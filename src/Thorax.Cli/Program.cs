@@ -29,6 +29,7 @@ public static class Program
         root.Subcommands.Add(GdVigCommand.Create());
         root.Subcommands.Add(ZooCommand.Create());
         root.Subcommands.Add(PtxCommand.Create());
+        root.Subcommands.Add(ContextualCommand.Create());
         return root;
     }
 }

@@ -54,7 +54,8 @@ public sealed class TextEmbeddingCache : IDisposable
             for (var j = 0; j < chunk.Count; j++)
             {
                 var item = enc.Batch.Items[j];
-                var hidden = cpu[j].narrow(0, 0, item.Ids.Count).clone();
+                // Kept beyond any dispose scope the caller is in (a training step's): the cache owns it until Dispose.
+                var hidden = cpu[j].narrow(0, 0, item.Ids.Count).clone().DetachFromDisposeScope();
                 _entries[Key(chunk[j])] = new Entry(hidden, item);
                 Misses++;
             }

@@ -42,4 +42,22 @@ public class TextEmbeddingCacheTests
         Assert.False(cache.Encoding("No pneumothorax.")!.Truncated);
         Assert.Throws<TextInputException>(() => cache.Batch(["[DATE]"]));
     }
+
+    [Fact]
+    public void Entries_encoded_inside_a_dispose_scope_outlive_it()
+    {
+        // A training step runs in a dispose scope; reports first seen there must stay cached after the step.
+        using var enc = T5();
+        using var cache = new TextEmbeddingCache(enc);
+        using (NewDisposeScope())
+        {
+            var (h, m) = cache.Batch(["Small right apical pneumothorax."]);
+        }
+        var (h2, m2) = cache.Batch(["Small right apical pneumothorax."]);
+        using (h2)
+        using (m2)
+        using (var direct = enc.Encode(["Small right apical pneumothorax."]))
+            Assert.True((direct.LastHiddenState - h2).abs().max().item<float>() < 1e-5f);
+        Assert.Equal(1, cache.Misses);
+    }
 }

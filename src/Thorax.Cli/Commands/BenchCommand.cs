@@ -42,6 +42,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(CreateImaging());
         bench.Subcommands.Add(CreateData());
         bench.Subcommands.Add(CreateLungs());
+        bench.Subcommands.Add(CreateContextual());
         return bench;
     }
 
@@ -169,6 +170,31 @@ internal static class BenchCommand
                 var rows = LungsBench.Run(names, r.GetValue(repeats), !r.GetValue(noPeer), reference, Logger(asJson), !r.GetValue(NoMkldnn));
                 var widths = reference ? "reference widths" : $"base width {LungsBench.DefaultBaseChannels}";
                 Print(rows, asJson, $"lungs models, {widths}, {TorchRuntime.NumThreads} threads, libtorch {torch.__version__} (TorchSharp); bf16 row vs PyTorch autocast bf16");
+                return 0;
+            });
+        });
+        return cmd;
+    }
+
+    /// <summary><c>thorax bench contextual [--json] [--repeats N] [--no-pytorch] [--sizes 256,512] [--width 16]</c>.</summary>
+    private static Command CreateContextual()
+    {
+        var json = JsonOption();
+        var repeats = RepeatsOption(1);
+        var noPeer = NoPeerOption();
+        var sizes = new Option<string>("--sizes") { Description = "Image sizes in pixels.", DefaultValueFactory = _ => "256,512" };
+        var width = new Option<int>("--width") { Description = "First-level width (the paper: 64).", DefaultValueFactory = _ => 16 };
+        var cmd = new Command("contextual", "ConTEXTual Net and its U-Net: train step (b2, AdamW) and inference (b4) at 256/512 px on cached report embeddings, Thorax vs PyTorch with the same weights.")
+            { json, repeats, noPeer, sizes, width };
+        cmd.SetAction(r =>
+        {
+            var asJson = r.GetValue(json);
+            return CliErrors.Run(() =>
+            {
+                var s = r.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => int.TryParse(v, out var n) && n >= 32 ? n : throw new ArgumentException($"--sizes: '{v}' is not a size of at least 32")).ToArray();
+                if (r.GetValue(repeats) < 1) throw new ArgumentException("--repeats must be at least 1");
+                var rows = ContextualBench.Run(s, r.GetValue(width), r.GetValue(repeats), !r.GetValue(noPeer), Logger(asJson));
+                Print(rows, asJson, $"contextual, width {r.GetValue(width)}, {TorchRuntime.NumThreads} threads, libtorch {torch.__version__} (TorchSharp)");
                 return 0;
             });
         });

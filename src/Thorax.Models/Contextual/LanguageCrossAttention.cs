@@ -1,0 +1,116 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Thorax.Models.Contextual;
+
+/// <summary>
+/// ConTEXTual Net's language cross-attention gate (zhuemann/ConTEXTualSegmentation <c>LangCrossAtt</c>): single-head
+/// attention whose queries are the decoder's vision tokens (one per pixel, row-major over H then W) and whose keys and
+/// values are the projected report tokens; the attention output A gates the vision features: <c>out = tanh(A) * Q</c>,
+/// Q being the raw (not in-projected) vision features.
+/// </summary>
+/// <remarks>
+/// <para>Keys: <c>multihead_attn.in_proj_weight</c> [3C, C], <c>multihead_attn.in_proj_bias</c> [3C],
+/// <c>multihead_attn.out_proj.weight</c> [C, C], <c>multihead_attn.out_proj.bias</c> [C] (PyTorch's
+/// <c>nn.MultiheadAttention(C, 1)</c>), so the reference's checkpoints load by name. The attention is written out
+/// (in-projection, scaled dot product, softmax, out-projection) rather than through TorchSharp's MultiheadAttention,
+/// so a key-padding mask can be passed and the attention weights returned for visualisation.</para>
+/// <para>The reference passes no key-padding mask: padding tokens take part in the attention. Pass
+/// <c>keyMask = null</c> to do the same.</para>
+/// </remarks>
+public sealed class LanguageCrossAttention : nn.Module
+{
+    private readonly CrossAttentionHead _head;
+
+    /// <summary>A gate over <paramref name="channels"/> vision channels (= the projected text width).</summary>
+    public LanguageCrossAttention(long channels) : base(nameof(LanguageCrossAttention))
+    {
+        if (channels < 1) throw new ArgumentException($"channels must be positive, got {channels}", nameof(channels));
+        Channels = channels;
+        _head = new CrossAttentionHead(channels);
+        register_module("multihead_attn", _head);
+    }
+
+    /// <summary>Embedding width C.</summary>
+    public long Channels { get; }
+
+    /// <summary>Gates <paramref name="vision"/> by the report.</summary>
+    /// <param name="vision">(B, C, H, W) decoder features.</param>
+    /// <param name="language">(B, T, C) projected report tokens.</param>
+    /// <param name="keyMask">(B, T) 1 = real token, 0 = padding (ignored by the attention), or null to attend to all T tokens (the reference).</param>
+    /// <param name="weights">When not null, receives the attention weights (B, H*W, T) (owned by the caller or the current dispose scope).</param>
+    /// <returns>(B, C, H, W) gated features.</returns>
+    public Tensor Forward(Tensor vision, Tensor language, Tensor? keyMask, Action<Tensor>? weights = null)
+    {
+        if (vision.dim() != 4 || vision.shape[1] != Channels)
+            throw new ArgumentException($"LanguageCrossAttention({Channels}): vision must be (B, {Channels}, H, W), got [{string.Join(", ", vision.shape)}]", nameof(vision));
+        if (language.dim() != 3 || language.shape[2] != Channels || language.shape[0] != vision.shape[0])
+            throw new ArgumentException($"LanguageCrossAttention({Channels}): language must be ({vision.shape[0]}, T, {Channels}), got [{string.Join(", ", language.shape)}]", nameof(language));
+        using var scope = NewDisposeScope();
+        long b = vision.shape[0], c = vision.shape[1], h = vision.shape[2], w = vision.shape[3];
+        var q = vision.flatten(2).transpose(1, 2); // (B, HW, C), row-major over H then W
+        var (a, attn) = _head.Forward(q, language, keyMask);
+        if (weights is not null) weights(attn.detach().MoveToOuterDisposeScope());
+        var gated = torch.tanh(a) * q;
+        return gated.transpose(1, 2).reshape(b, c, h, w).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Children are registered explicitly under their PyTorch names.</summary>
+    protected override void RegisterComponents() { }
+
+    /// <summary>PyTorch's <c>nn.MultiheadAttention(C, num_heads=1)</c> parameters and arithmetic, batch-first.</summary>
+    private sealed class CrossAttentionHead : nn.Module
+    {
+        private readonly Parameter _inProjWeight;
+        private readonly Parameter _inProjBias;
+        private readonly Linear _outProj;
+        private readonly long _c;
+
+        public CrossAttentionHead(long c) : base("MultiheadAttention")
+        {
+            _c = c;
+            _inProjWeight = new Parameter(torch.empty(3 * c, c));
+            _inProjBias = new Parameter(torch.zeros(3 * c));
+            _outProj = nn.Linear(c, c);
+            using (torch.no_grad())
+            {
+                // PyTorch's _reset_parameters: xavier_uniform_ on in_proj_weight, zero biases; out_proj keeps Linear's weight init.
+                var bound = Math.Sqrt(6.0 / (c + 3 * c));
+                _inProjWeight.uniform_(-bound, bound);
+                _outProj.bias!.zero_();
+            }
+            register_parameter("in_proj_weight", _inProjWeight);
+            register_parameter("in_proj_bias", _inProjBias);
+            register_module("out_proj", _outProj);
+        }
+
+        /// <summary>(output (B, L, C), weights (B, L, T)) of queries (B, L, C) over keys = values (B, T, C).</summary>
+        public (Tensor Output, Tensor Weights) Forward(Tensor query, Tensor kv, Tensor? keyMask)
+        {
+            var wq = _inProjWeight.narrow(0, 0, _c);
+            var wk = _inProjWeight.narrow(0, _c, _c);
+            var wv = _inProjWeight.narrow(0, 2 * _c, _c);
+            var bq = _inProjBias.narrow(0, 0, _c);
+            var bk = _inProjBias.narrow(0, _c, _c);
+            var bv = _inProjBias.narrow(0, 2 * _c, _c);
+            var q = F.linear(query, wq, bq) * (1.0 / Math.Sqrt(_c));
+            var k = F.linear(kv, wk, bk);
+            var v = F.linear(kv, wv, bv);
+            var scores = torch.bmm(q, k.transpose(1, 2)); // (B, L, T)
+            if (keyMask is not null)
+            {
+                if (keyMask.dim() != 2 || keyMask.shape[0] != kv.shape[0] || keyMask.shape[1] != kv.shape[1])
+                    throw new ArgumentException($"key mask must be ({kv.shape[0]}, {kv.shape[1]}), got [{string.Join(", ", keyMask.shape)}]", nameof(keyMask));
+                var pad = keyMask.to(scores.device).eq(0).unsqueeze(1);
+                scores = scores.masked_fill(pad, double.NegativeInfinity);
+            }
+            var weights = F.softmax(scores, -1);
+            var output = _outProj.call(torch.bmm(weights, v));
+            return (output, weights);
+        }
+
+        protected override void RegisterComponents() { }
+    }
+}
