@@ -24,6 +24,7 @@ public static class Program
         root.Subcommands.Add(TextCommand.Create());
         root.Subcommands.Add(SaliencyCommand.Create());
         root.Subcommands.Add(GdVigCommand.Create());
+        root.Subcommands.Add(FuzzCommand.Create());
         return root.Parse(args).Invoke();
     }
 }
