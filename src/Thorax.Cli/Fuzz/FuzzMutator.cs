@@ -35,10 +35,79 @@ public sealed class FuzzMutator
         return list.ToArray();
     }
 
+    /// <summary>
+    /// Offsets of dimension and count fields a reader sizes its buffers from: JPEG SOF height/width (16-bit big-endian),
+    /// PNG IHDR width/height (32-bit big-endian), DICOM Rows, Columns, Bits Allocated and Samples per Pixel values
+    /// (16-bit little-endian, explicit or implicit VR). Encoded as offset * 4 + kind (0 u16 LE, 1 u16 BE, 2 u32 LE, 3 u32 BE).
+    /// </summary>
+    public static int[] FieldHints(byte[] d)
+    {
+        var list = new List<int>();
+        for (var i = 0; i + 9 < d.Length && list.Count < 256; i++)
+        {
+            if (d[i] == 0xFF && d[i + 1] is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
+            {
+                list.Add((i + 5) * 4 + 1);
+                list.Add((i + 7) * 4 + 1);
+            }
+            if (d[i] == (byte)'I' && d[i + 1] == (byte)'H' && d[i + 2] == (byte)'D' && d[i + 3] == (byte)'R' && i + 12 <= d.Length)
+            {
+                list.Add((i + 4) * 4 + 3);
+                list.Add((i + 8) * 4 + 3);
+            }
+            if (d[i] == 0x28 && d[i + 1] == 0x00 && d[i + 3] == 0x00 && d[i + 2] is 0x10 or 0x11 or 0x02)
+            {
+                // (0028,0010) Rows, (0028,0011) Columns, (0028,0002) Samples per Pixel; Bits Allocated (0028,0100) below
+                // The value follows the 8-byte element header in both explicit VR (tag, "US", 2-byte length) and
+                // implicit VR (tag, 4-byte length) little-endian encodings.
+                list.Add((i + 8) * 4);
+            }
+            if (d[i] == 0x28 && d[i + 1] == 0x00 && d[i + 2] == 0x00 && d[i + 3] == 0x01 && i + 10 <= d.Length)
+                list.Add((i + 8) * 4);
+        }
+        return list.ToArray();
+    }
+
+    private static readonly ushort[] Dimension16 = [0xFFFF, 0x8000, 0x7FFF, 0x4000, 0x2000, 0x1000, 0];
+    private static readonly uint[] Dimension32 = [0x7FFFFFFF, 0xFFFFFFFF, 0x10000, 0x40000, 0x100000, 0];
+
+    private static byte[] InflateField(Random rng, byte[] src, int[] hints)
+    {
+        // Hints come in pairs (height and width, rows and columns): half the time both of a pair get the same value,
+        // so the product a reader allocates from is large, not just one factor.
+        var k = rng.Next(hints.Length);
+        var both = rng.Next(2) == 0 && (k ^ 1) < hints.Length;
+        var d = (byte[])src.Clone();
+        var pick = rng.Next(Dimension16.Length);
+        foreach (var h in both ? new[] { hints[k], hints[k ^ 1] } : [hints[k]])
+        {
+            int at = h / 4, width = (h & 2) != 0 ? 4 : 2, bigEndian = h & 1;
+            if (at + width > d.Length) continue;
+            if (width == 2)
+            {
+                var v = Dimension16[pick % Dimension16.Length];
+                if (bigEndian == 1) BinaryPrimitives.WriteUInt16BigEndian(d.AsSpan(at), v);
+                else BinaryPrimitives.WriteUInt16LittleEndian(d.AsSpan(at), v);
+            }
+            else
+            {
+                var v = Dimension32[pick % Dimension32.Length];
+                if (bigEndian == 1) BinaryPrimitives.WriteUInt32BigEndian(d.AsSpan(at), v);
+                else BinaryPrimitives.WriteUInt32LittleEndian(d.AsSpan(at), v);
+            }
+        }
+        return d;
+    }
+
     /// <summary>One mutated input from <paramref name="seed"/> (and <paramref name="other"/> for splices).</summary>
-    public byte[] Mutate(Random rng, byte[] seed, int[] lengthOffsets, byte[] other, bool text)
+    public byte[] Mutate(Random rng, byte[] seed, int[] lengthOffsets, byte[] other, bool text, int[]? fieldHints = null)
     {
         var data = seed;
+        if (fieldHints is { Length: > 0 } && rng.Next(4) == 0)
+        {
+            data = InflateField(rng, data, fieldHints);
+            if (rng.Next(2) == 0) return data;
+        }
         var rounds = 1 + (rng.Next(4) == 0 ? rng.Next(3) : 0);
         for (var r = 0; r < rounds; r++)
         {
