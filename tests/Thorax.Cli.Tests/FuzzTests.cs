@@ -27,8 +27,8 @@ public sealed class FuzzTests
         {
             var folders = FuzzCatalog.DefaultFolders();
             // torch: the plain checkpoints of golden/nn only. The GD-ViG goldens (every tensor a stride-0 broadcast)
-            // unpickle to 258 MiB of dense tensors and take seconds per case, too slow for the smoke run; the long
-            // runs (README) include them.
+            // unpickle to 258 MiB of dense tensors per case, too slow for the smoke run; the long runs (README)
+            // include them.
             if (format == "torch")
                 folders = folders.Select(f => Path.Combine(f, "golden", "nn")).Where(Directory.Exists).ToList();
             var seeds = FuzzCatalog.Seeds(format, folders, work);
