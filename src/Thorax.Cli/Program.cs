@@ -30,6 +30,7 @@ public static class Program
         root.Subcommands.Add(ZooCommand.Create());
         root.Subcommands.Add(PtxCommand.Create());
         root.Subcommands.Add(ContextualCommand.Create());
+        root.Subcommands.Add(FuzzCommand.Create());
         return root;
     }
 }

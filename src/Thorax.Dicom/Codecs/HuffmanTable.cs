@@ -17,6 +17,14 @@ internal sealed class HuffmanTable
     public HuffmanTable(ReadOnlySpan<byte> counts, ReadOnlySpan<byte> values)
     {
         _values = values.ToArray();
+        // A DHT segment's counts must fit its values and form a prefix code; check before filling the lookahead
+        // table (a corrupt count indexed past both: IndexOutOfRangeException, found by thorax fuzz).
+        if (counts.Length < 16)
+            throw new DicomFormatException("Corrupt JPEG stream: Huffman table has fewer than 16 code-length counts.", tag: DicomTag.PixelData);
+        int total = 0;
+        for (int len = 0; len < 16; len++) total += counts[len];
+        if (total > values.Length)
+            throw new DicomFormatException($"Corrupt JPEG stream: Huffman table counts {total} codes but holds {values.Length} values.", tag: DicomTag.PixelData);
         int code = 0, k = 0;
         for (int len = 1; len <= 16; len++)
         {
@@ -26,6 +34,7 @@ internal sealed class HuffmanTable
             {
                 for (int i = 0; i < n; i++)
                 {
+                    if (code >= 1 << len) throw new DicomFormatException("Corrupt JPEG stream: invalid Huffman table.", tag: DicomTag.PixelData);
                     if (len <= 8)
                     {
                         int shift = 8 - len;

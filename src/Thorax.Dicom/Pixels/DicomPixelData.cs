@@ -87,8 +87,19 @@ public sealed class DicomPixelData
     public PixelFrame DecodeFrame(int index, PixelCodecRegistry? codecs = null)
     {
         CheckIndex(index);
-        var output = new byte[Info.FrameSizeBytes];
         var bytes = GetFrameBytes(index);
+        if (_pixelItem is not DicomElement)
+        {
+            // The output is sized from Rows x Columns x Samples x bytes before the codec reads its own header: a corrupt
+            // Rows of 60673 made a 127 KB JPEG file allocate 474 MiB (thorax fuzz). Bound it by what the compressed
+            // bytes can hold.
+            var limit = MaxDecodedFrameBytes(bytes.Length);
+            if (Info.FrameSizeBytes > limit)
+                throw new DicomFormatException(
+                    $"The data set declares {Info.Columns}x{Info.Rows}x{Info.SamplesPerPixel} frames of {Info.FrameSizeBytes} bytes, more than " +
+                    $"{bytes.Length} bytes of compressed data can hold (at most {limit}); Rows or Columns is corrupt.", _filePath, DicomTag.Rows);
+        }
+        var output = new byte[Info.FrameSizeBytes];
         if (_pixelItem is DicomElement native)
         {
             if (Info.SamplesPerPixel > 1 && Info.PlanarConfiguration == 1) Interleave(bytes.Span, output);
@@ -115,6 +126,12 @@ public sealed class DicomPixelData
         StoredValues.Normalize(output, Info);
         return new PixelFrame(Info, output);
     }
+
+    /// <summary>
+    /// The most bytes a compressed frame of <paramref name="compressedBytes"/> bytes may declare: 1024 per compressed
+    /// byte (JPEG codes an 8x8 block in at least one bit; RLE repeats at most 128 bytes per 2), never less than 256 MiB.
+    /// </summary>
+    public static long MaxDecodedFrameBytes(int compressedBytes) => Math.Max(256L << 20, 1024L * compressedBytes);
 
     private void Interleave(ReadOnlySpan<byte> planar, Span<byte> interleaved)
     {

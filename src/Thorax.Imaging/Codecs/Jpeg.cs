@@ -29,6 +29,11 @@ public static class Jpeg
                     throw new ImageFormatException($"bad JPEG header: {TurboJpegNative.LastError(h)}", filePath, 0, "SOF");
                 if (w <= 0 || ht <= 0)
                     throw new ImageFormatException($"invalid JPEG dimensions {w}x{ht}", filePath, null, "SOF");
+                // Every 8x8 block costs at least one bit of Huffman-coded data (its DC difference), so the data bounds
+                // the pixel count; the header alone must not make us allocate (and decode for seconds) a huge image.
+                if ((long)w * ht > MaxPixels(data.Length))
+                    throw new ImageFormatException($"JPEG header declares {w}x{ht} pixels, more than {data.Length} bytes of JPEG data can encode " +
+                                                   $"(at most {MaxPixels(data.Length)} pixels); the file is corrupt or truncated", filePath, null, "SOF");
                 if (cs is not (TurboJpegNative.ColorspaceGray or TurboJpegNative.ColorspaceYCbCr or TurboJpegNative.ColorspaceRgb))
                     throw new ImageFormatException($"unsupported JPEG colourspace {cs} (CMYK/YCCK)", filePath, null, "colorspace");
                 int channels = cs == TurboJpegNative.ColorspaceGray ? 1 : 3;
@@ -49,6 +54,12 @@ public static class Jpeg
             TurboJpegNative.tjDestroy(h);
         }
     }
+
+    /// <summary>
+    /// The most pixels <paramref name="dataLength"/> bytes of JPEG may declare: 1024 per byte (twice the 512 of one bit
+    /// per 8x8 block, the least a Huffman-coded block can cost), and never less than 16.7 megapixels (4096 x 4096).
+    /// </summary>
+    public static long MaxPixels(int dataLength) => Math.Max(1L << 24, 1024L * dataLength);
 
     /// <summary>Reads and decodes a JPEG file.</summary>
     public static Image<byte> Read(string path)

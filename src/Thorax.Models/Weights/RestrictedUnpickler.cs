@@ -320,6 +320,26 @@ internal sealed class RestrictedUnpickler
         {
             if (offset < 0 || last >= s.Numel)
                 throw Error($"tensor view (offset {offset}, size [{string.Join(", ", size)}], stride [{string.Join(", ", stride)}]) reaches element {last} of a storage of {s.Numel}", s.Key);
+            if (!IsContiguous(size, stride))
+            {
+                // Strided and expanded (stride 0) views: libtorch copies the view out of the storage. The managed
+                // element-by-element gather took 14 s for the GD-ViG goldens (every tensor a broadcast of one value,
+                // 258 MiB dense) on a busy machine; thorax fuzz --format torch counted them as hangs.
+                Tensor strided;
+                try
+                {
+                    using var scope = torch.NewDisposeScope();
+                    using var storage = TensorBytes.FromBytes(bytes.AsSpan(0, checked((int)(s.Numel * es))), s.ScalarType, [s.Numel]);
+                    strided = storage.as_strided(size, stride, offset).contiguous().MoveToOuterDisposeScope();
+                }
+                catch (ArgumentException e)
+                {
+                    throw Error(e.Message, s.Key);
+                }
+                strided = strided.DetachFromDisposeScope();
+                _created.Add(strided);
+                return strided;
+            }
             dense = Gather(bytes, es, offset, size, stride, numel);
         }
         Tensor t;
@@ -351,6 +371,17 @@ internal sealed class RestrictedUnpickler
         b = _loadStorage(s.Key, need);
         _storages[s.Key] = b;
         return b;
+    }
+
+    private static bool IsContiguous(long[] size, long[] stride)
+    {
+        long expect = 1;
+        for (var i = size.Length - 1; i >= 0; i--)
+        {
+            if (size[i] != 1 && stride[i] != expect) return false;
+            expect *= size[i];
+        }
+        return true;
     }
 
     /// <summary>Copies the strided view out of a storage into dense row-major bytes.</summary>

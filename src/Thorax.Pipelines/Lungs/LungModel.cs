@@ -58,20 +58,32 @@ public sealed class LungModel : IDisposable
         var weights = Path.Combine(runDir, "model.safetensors");
         if (!File.Exists(config)) throw new FileNotFoundException($"{config}: not a Thorax lung run folder (config.json missing)", config);
         if (!File.Exists(weights)) throw new FileNotFoundException($"{weights}: model weights missing", weights);
-        using var doc = JsonDocument.Parse(File.ReadAllText(config));
-        var root = doc.RootElement;
+        // config.json is input like any other file: malformed JSON, a missing or mistyped field and values outside what
+        // the trainer writes are InvalidDataExceptions naming the file and the field (found by thorax fuzz --format run).
         string arch;
         int baseChannels, size;
         try
         {
-            arch = root.GetProperty("model").GetString()!;
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(config));
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{config}: expected a JSON object, got {root.ValueKind}");
+            arch = root.GetProperty("model").GetString() ?? throw new InvalidDataException($"{config}: field model is null");
             baseChannels = root.GetProperty("base_channels").GetInt32();
             size = root.GetProperty("size").GetInt32();
         }
-        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException)
+        catch (JsonException e)
         {
-            throw new InvalidDataException($"{config}: needs fields model, base_channels and size ({e.Message})", e);
+            throw new InvalidDataException($"{config}: not valid JSON ({e.Message})", e);
         }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{config}: needs fields model (string), base_channels and size (integers) ({e.Message})", e);
+        }
+        if (!SegmentationModels.Names.Contains(arch.Trim().ToLowerInvariant()))
+            throw new InvalidDataException($"{config}: field model is '{arch}', not one of {string.Join(", ", SegmentationModels.Names)}");
+        // The ranges LungTrainingOptions.Validate accepts: a corrupt value must not build a giant network.
+        if (baseChannels is < 1 or > 128) throw new InvalidDataException($"{config}: field base_channels is {baseChannels}, not in [1, 128]");
+        if (size is < 32 or > 1024 || size % 16 != 0) throw new InvalidDataException($"{config}: field size is {size}, not a multiple of 16 in [32, 1024]");
         var net = SegmentationModels.Create(arch, 1, 1, baseChannels);
         var sd = SafeTensors.Load(weights);
         LoadStateDictResult result;

@@ -1,0 +1,78 @@
+using Thorax.Cli.Fuzz;
+
+namespace Thorax.Cli.Tests;
+
+/// <summary>
+/// The fuzz smoke run of the normal test suite (a few hundred cases per format; the long runs are
+/// <c>thorax fuzz --cases 100000</c>, README "Using Thorax as a package"), and checks that the runner itself catches
+/// each kind of failure.
+/// </summary>
+public sealed class FuzzTests
+{
+    [Theory]
+    [InlineData("dicom", 300)]
+    [InlineData("png", 300)]
+    [InlineData("jpeg", 300)]
+    [InlineData("rle", 300)]
+    [InlineData("gaze", 200)]
+    [InlineData("report", 40)]
+    [InlineData("safetensors", 300)]
+    [InlineData("torch", 40)]
+    [InlineData("onnx", 300)]
+    [InlineData("run", 40)]
+    public void Smoke_every_case_decodes_or_raises_the_formats_own_exception_naming_the_file(string format, int cases)
+    {
+        var work = Directory.CreateTempSubdirectory("thorax-fuzz-test-").FullName;
+        try
+        {
+            var folders = FuzzCatalog.DefaultFolders();
+            // torch: the plain checkpoints of golden/nn only. The GD-ViG goldens (every tensor a stride-0 broadcast)
+            // unpickle to 258 MiB of dense tensors per case, too slow for the smoke run; the long runs (README)
+            // include them.
+            if (format == "torch")
+                folders = folders.Select(f => Path.Combine(f, "golden", "nn")).Where(Directory.Exists).ToList();
+            var seeds = FuzzCatalog.Seeds(format, folders, work);
+            Assert.NotEmpty(seeds);
+            var report = new FuzzRunner().Run(FuzzCatalog.Get(format), seeds, cases, seed: 20261206);
+            Assert.Equal(cases, report.Cases);
+            Assert.True(report.Failures == 0, report.ToJson());
+            Assert.True(report.Outcomes["rejected"] > 0, "no case was rejected: the mutations do not reach the reader\n" + report.ToJson());
+        }
+        finally
+        {
+            Directory.Delete(work, true);
+        }
+    }
+
+    [Fact]
+    public void Runner_reports_wrong_type_unnamed_hang_and_allocation()
+    {
+        var seeds = new[] { new FuzzSeed("s", new byte[64]) };
+        FuzzReport Run(Action<byte[], string, string> decode) => new FuzzRunner { CaseTimeout = TimeSpan.FromMilliseconds(300), MaxHangs = 1 }
+            .Run(new FuzzFormat { Name = "t", FileName = "case.bin", Decode = decode, IsOwn = e => e is InvalidDataException }, seeds, 3, 1);
+
+        Assert.Equal(3, Run((_, src, _) => throw new InvalidDataException(src + ": bad")).Outcomes["rejected"]);
+        Assert.Equal(3, Run((_, _, _) => throw new InvalidDataException("bad, no name")).Outcomes["unnamed"]);
+        Assert.Equal(3, Run((_, _, _) => throw new IndexOutOfRangeException()).Outcomes["wrong_type"]);
+        Assert.Equal(3, Run((_, _, _) => GC.KeepAlive(new byte[300 << 20])).Outcomes["allocation"]);
+        var hang = Run((_, _, _) => Thread.Sleep(2000));
+        Assert.Equal(1, hang.Outcomes["hang"]);
+        Assert.Equal(1, hang.Cases); // stops after MaxHangs
+    }
+
+    [Fact]
+    public void Cases_are_reproducible_from_seed_and_index()
+    {
+        Assert.Equal(FuzzRunner.CaseSeed(5, "dicom", 123), FuzzRunner.CaseSeed(5, "dicom", 123));
+        Assert.NotEqual(FuzzRunner.CaseSeed(5, "dicom", 123), FuzzRunner.CaseSeed(5, "dicom", 124));
+        Assert.NotEqual(FuzzRunner.CaseSeed(5, "dicom", 123), FuzzRunner.CaseSeed(5, "png", 123));
+    }
+
+    [Fact]
+    public void Length_candidates_find_a_length_prefix()
+    {
+        var data = new byte[40];
+        BitConverter.GetBytes(20u).CopyTo(data, 8); // 20 bytes follow a 4-byte length at offset 8
+        Assert.Contains(8, FuzzMutator.LengthCandidates(data));
+    }
+}

@@ -1,0 +1,56 @@
+using Thorax.Dicom.Tests.Infrastructure;
+
+namespace Thorax.Dicom.Tests.Fuzz;
+
+/// <summary>Regression tests for the DICOM findings of <c>thorax fuzz --format dicom --cases 100000 --seed 8</c>.</summary>
+public class FuzzFindingsTests
+{
+    /// <summary>An over-full DHT (three 1-bit codes) indexed past the 8-bit lookahead table: IndexOutOfRangeException.</summary>
+    [Fact]
+    public void Overfull_Huffman_table_is_a_DicomFormatException()
+    {
+        var path = TestPaths.Golden("jpeg12/u12_ext_61x75_restart.dcm");
+        var data = File.ReadAllBytes(path);
+        var dht = data.AsSpan().IndexOf(new byte[] { 0xFF, 0xC4 });
+        Assert.True(dht > 0);
+        var counts = dht + 5; // FF C4, 2-byte length, Tc/Th, then the 16 counts
+        var donor = Enumerable.Range(1, 15).First(i => data[counts + i] >= 3);
+        data[counts + donor] -= 3; // same total, so the segment still parses
+        data[counts] += 3;         // three codes of length 1: not a prefix code
+        var file = DicomFile.Parse(data, "overfull.dcm");
+        var e = Assert.Throws<DicomFormatException>(() => DicomPixelData.Create(file).DecodeFrame(0));
+        Assert.Contains("Huffman", e.Message);
+        Assert.Contains("overfull.dcm", e.Message);
+    }
+
+    /// <summary>A corrupt Rows on an encapsulated frame sized the output (474 MiB) before the codec read its header.</summary>
+    [Fact]
+    public void Rows_beyond_what_the_compressed_frame_can_hold_is_refused_before_allocating()
+    {
+        var data = File.ReadAllBytes(TestPaths.Corpus("u8_jpeg_baseline.dcm"));
+        // (0028,0010) US, length 2: 28 00 10 00 'U' 'S' 02 00 value
+        var rows = data.AsSpan().IndexOf(new byte[] { 0x28, 0x00, 0x10, 0x00, (byte)'U', (byte)'S', 0x02, 0x00 });
+        Assert.True(rows > 0);
+        data[rows + 8] = 0x01;
+        data[rows + 9] = 0xED; // 60673
+        var cols = data.AsSpan().IndexOf(new byte[] { 0x28, 0x00, 0x11, 0x00, (byte)'U', (byte)'S', 0x02, 0x00 });
+        Assert.True(cols > 0);
+        data[cols + 8] = 0x00;
+        data[cols + 9] = 0x20; // 8192: 60673 x 8192 = 474 MiB, as in the finding
+        var file = DicomFile.Parse(data, "rows.dcm");
+        var pixels = DicomPixelData.Create(file);
+        Assert.Equal(60673, pixels.Info.Rows);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<DicomFormatException>(() => pixels.DecodeFrame(0));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 16 << 20);
+        Assert.Contains("rows.dcm", e.Message);
+        Assert.Contains("Rows", e.Message);
+    }
+
+    [Fact]
+    public void Frame_bound_leaves_room_for_real_images()
+    {
+        Assert.Equal(256L << 20, DicomPixelData.MaxDecodedFrameBytes(1000));
+        Assert.True(DicomPixelData.MaxDecodedFrameBytes(127_000) >= 1024L * 1024 * 2); // a SIIM JPEG frame
+    }
+}
