@@ -125,6 +125,7 @@ public sealed class GdVigCommandTests : IDisposable
         (code, stdout, stderr) = CliRunner.Run("gdvig", "train", "--data", data, "--run", run, "--channels", "8,16,32,64", "--blocks", "1,1,1,1", "--size", "96",
             "--epochs", "1", "--batch", "4", "--lr", "1e-3", "--json");
         Assert.True(code == 0, stderr);
+        CliSchemas.AssertValid("gdvig-train", stdout);
         using (var doc = JsonDocument.Parse(stdout.Trim()))
         {
             Assert.Equal(1, doc.RootElement.GetProperty("version").GetInt32());
@@ -136,6 +137,7 @@ public sealed class GdVigCommandTests : IDisposable
         (code, stdout, stderr) = CliRunner.Run("gdvig", "evaluate", "--run", run, "--data", data, "--out", evalDir, "--json");
         Assert.True(code == 0, stderr);
         foreach (var f in new[] { "metrics.json", "predictions.csv", "table.md", "table.json", "report.html" }) Assert.True(File.Exists(Path.Combine(evalDir, f)), f);
+        CliSchemas.AssertValid("gdvig-evaluate", stdout);
         using (var doc = JsonDocument.Parse(stdout.Trim())) Assert.Equal("test", doc.RootElement.GetProperty("split").GetString());
 
         (code, _, stderr) = CliRunner.Run("gdvig", "evaluate", "--data", data);

@@ -60,6 +60,14 @@ public class JsonSchemaTests
     }
 
     [Fact]
+    public void Fuzz_Json_MatchesItsSchema()
+    {
+        var (code, output, err) = CliRunner.Run("fuzz", "--format", "png", "--cases", "20", "--seed", "1", "--json");
+        Assert.True(code == 0, err);
+        CliSchemas.AssertValid("fuzz", output);
+    }
+
+    [Fact]
     public void BenchRows_MatchTheBenchSchema()
     {
         var rows = new List<BenchResult>

@@ -57,8 +57,7 @@ internal static class FuzzCommand
                 try { Directory.Delete(work, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             }
             if (asJson)
-                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object> { ["version"] = 1, ["formats"] = reports },
-                    new JsonSerializerOptions { WriteIndented = true }));
+                CliJson.Print(new Dictionary<string, object> { ["formats"] = reports });
             return reports.Any(x => x.Failures > 0) ? 1 : 0;
         }));
         return cmd;

@@ -87,7 +87,7 @@ internal static class GdVigTrainCommand
             var title = $"best epoch {fit.BestEpoch} of {fit.History.Count} ({fit.StopReason.ToString().ToLowerInvariant()}), {fit.TrainSeconds:F0} s";
             if (res.Test is null)
             {
-                if (quiet) Console.WriteLine(new JsonObject { ["run"] = res.RunDirectory, ["best_epoch"] = fit.BestEpoch, ["test"] = null, ["version"] = 1 }.ToJsonString());
+                if (quiet) CliJson.PrintJson(new JsonObject { ["run"] = res.RunDirectory, ["best_epoch"] = fit.BestEpoch, ["test"] = null }.ToJsonString());
                 else Console.WriteLine($"{title}; no test split to evaluate");
             }
             else Print(res.Test, quiet, title + "; test split", Path.Combine(res.RunDirectory, "eval-test", "metrics.json"));
@@ -189,7 +189,7 @@ internal static class GdVigTrainCommand
             });
             if (quiet)
             {
-                Console.WriteLine(res!.ToJson().ToJsonString());
+                CliJson.PrintJson(res!.ToJson().ToJsonString());
                 return 0;
             }
             Console.WriteLine(File.ReadAllText(Path.Combine(res!.OutputDirectory, "table.md")));
@@ -210,7 +210,7 @@ internal static class GdVigTrainCommand
     {
         if (json)
         {
-            Console.WriteLine(JsonNode.Parse(File.ReadAllText(metricsPath))!.ToJsonString());
+            CliJson.PrintJson(File.ReadAllText(metricsPath));
             return;
         }
         static string F(double v) => double.IsNaN(v) ? "-" : v.ToString("F3", CultureInfo.InvariantCulture);
