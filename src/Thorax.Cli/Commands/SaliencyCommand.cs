@@ -38,7 +38,7 @@ internal static class SaliencyCommand
             };
             if (o.Studies < 30) throw new ArgumentException($"--n must be at least 30 (each split needs every class), got {o.Studies}");
             var res = SaliencyDemo.Run(o, m => Console.Error.WriteLine(m), t => AttachProgress(t));
-            if (r.GetValue(json)) Console.WriteLine(res.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            if (r.GetValue(json)) CliJson.PrintJson(res.ToJson().ToJsonString());
             else
             {
                 Console.WriteLine(File.ReadAllText(Path.Combine(res.OutDirectory, "table.md")).TrimEnd());
@@ -70,7 +70,7 @@ internal static class SaliencyCommand
             var s = r.GetValue(split)!;
             var outDir = r.GetValue(output) ?? Path.Combine(runDir, "eval-" + s);
             var res = SaliencyEvaluator.Run(runs, studies, s, outDir, $"{studies.Root}, {s} split; " + SaliencyReport.PaperNote, log: m => Console.Error.WriteLine(m));
-            if (r.GetValue(json)) Console.WriteLine(File.ReadAllText(Path.Combine(res.OutDirectory, "table.json")).TrimEnd());
+            if (r.GetValue(json)) CliJson.PrintJson(File.ReadAllText(Path.Combine(res.OutDirectory, "table.json")));
             else
             {
                 Console.WriteLine(File.ReadAllText(Path.Combine(res.OutDirectory, "table.md")).TrimEnd());
@@ -132,7 +132,7 @@ internal static class SaliencyCommand
                 ["initialized_from"] = s.InitializedFrom?.ToString().ToLowerInvariant(),
                 ["best"] = s.Best.ToDictionary(kv => kv.Key, kv => double.IsFinite(kv.Value) ? (object)Math.Round(kv.Value, 6) : null),
             }).ToList();
-            if (r.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object> { ["run"] = Path.GetFullPath(r.GetValue(run)!), ["stages"] = rows, ["version"] = 1 }, new JsonSerializerOptions { WriteIndented = true }));
+            if (r.GetValue(json)) CliJson.Print(new Dictionary<string, object> { ["run"] = Path.GetFullPath(r.GetValue(run)!), ["stages"] = rows });
             else
             {
                 foreach (var s in results)
