@@ -43,7 +43,34 @@ internal static class BenchCommand
         bench.Subcommands.Add(CreateData());
         bench.Subcommands.Add(CreateLungs());
         bench.Subcommands.Add(CreateContextual());
+        bench.Subcommands.Add(CreateZoo());
         return bench;
+    }
+
+    /// <summary><c>thorax bench zoo [--encoders a,b] [--decoder unet|scse-unet] [--size 256] [--json] [--repeats N] [--no-python]</c>.</summary>
+    private static Command CreateZoo()
+    {
+        var json = JsonOption();
+        var repeats = RepeatsOption(3);
+        var noPeer = NoPeerOption();
+        var encoders = new Option<string>("--encoders") { Description = "Comma-separated zoo encoders (see 'zoo list').", DefaultValueFactory = _ => "resnet34,efficientnet_b0,xception" };
+        var decoder = new Option<string>("--decoder") { Description = "unet or scse-unet.", DefaultValueFactory = _ => "unet" };
+        var size = new Option<int>("--size") { Description = "Image side (a multiple of 32).", DefaultValueFactory = _ => 256 };
+        var cmd = new Command("zoo", "Zoo U-Nets (1-channel input): train step (b2) and eval inference (b4) vs the PyTorch peers.") { json, repeats, noPeer, encoders, decoder, size };
+        cmd.SetAction(r => CliErrors.Run(() =>
+        {
+            if (r.GetValue(repeats) < 1) throw new ArgumentException("--repeats must be at least 1");
+            if (r.GetValue(size) < 32 || r.GetValue(size) % 32 != 0) throw new ArgumentException($"--size must be a positive multiple of 32, got {r.GetValue(size)}");
+            if (r.GetValue(decoder) is not ("unet" or "scse-unet")) throw new ArgumentException($"--decoder must be unet or scse-unet, got '{r.GetValue(decoder)}'");
+            var names = r.GetValue(encoders)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(n => Models.Encoders.EncoderZoo.Spec(n).Name).Distinct().ToList();
+            if (names.Count == 0) throw new ArgumentException("--encoders is empty");
+            var asJson = r.GetValue(json);
+            var rows = ZooBench.Run(names, r.GetValue(decoder)!, r.GetValue(size), 2, 4, r.GetValue(repeats), !r.GetValue(noPeer), Logger(asJson));
+            Print(rows, asJson, $"zoo U-Nets, {TorchRuntime.NumThreads} threads, libtorch {torch.__version__} (TorchSharp)");
+            return 0;
+        }));
+        return cmd;
     }
 
     /// <summary>An argument exception's message without .NET's " (Parameter 'x')" suffix.</summary>
