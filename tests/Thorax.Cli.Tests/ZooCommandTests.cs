@@ -17,6 +17,7 @@ public sealed class ZooCommandTests : IDisposable
     {
         var (code, stdout, stderr) = CliRunner.Run("zoo", "list", "--json");
         Assert.True(code == 0, stderr);
+        CliSchemas.AssertValid("zoo-list", stdout);
         using var doc = JsonDocument.Parse(stdout);
         Assert.Equal(1, doc.RootElement.GetProperty("version").GetInt32());
         var x = doc.RootElement.GetProperty("encoders").EnumerateArray().Single(e => e.GetProperty("name").GetString() == "xception");
@@ -32,6 +33,7 @@ public sealed class ZooCommandTests : IDisposable
 
         var (code, stdout, stderr) = CliRunner.Run("zoo", "load", "--encoder", "efficientnet_b0", "--weights", file, "--in-chans", "1", "--size", "64", "--json");
         Assert.True(code == 0, stderr);
+        CliSchemas.AssertValid("zoo-load", stdout);
         using (var doc = JsonDocument.Parse(stdout))
         {
             var o = doc.RootElement;

@@ -39,7 +39,7 @@ internal static class ZooCommand
             var decoders = SegmentationZoo.DecoderNames.Select(d => new Dictionary<string, object> { ["name"] = d, ["description"] = SegmentationZoo.Describe(d) }).ToList();
             if (r.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object> { ["version"] = 1, ["encoders"] = encoders, ["decoders"] = decoders }, Indented));
+                CliJson.Print(new Dictionary<string, object> { ["encoders"] = encoders, ["decoders"] = decoders });
                 return 0;
             }
             Console.WriteLine($"{"encoder",-22}{"params",12}  {"channels (stride 2..32)",-28}key names");
@@ -120,7 +120,6 @@ internal static class ZooCommand
             var own = net.state_dict().Count;
             var info = new Dictionary<string, object>
             {
-                ["version"] = 1,
                 ["encoder"] = EncoderZoo.Spec(encName).Name,
                 ["decoder"] = (object?)decName ?? "none",
                 ["weights"] = Path.GetFullPath(path),
@@ -133,7 +132,7 @@ internal static class ZooCommand
                 ["dropped_head_keys"] = dropped,
                 ["output_shape"] = outShape,
             };
-            if (r.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(info, Indented));
+            if (r.GetValue(json)) CliJson.Print(info);
             else
             {
                 Console.WriteLine($"{info["encoder"]}{(decName is null ? "" : " + " + decName)}: {info["params"]:N0} parameters, {own} keys; loaded {path}");
