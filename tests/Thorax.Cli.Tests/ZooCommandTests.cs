@@ -65,8 +65,9 @@ public sealed class ZooCommandTests : IDisposable
     {
         var (code, stdout, stderr) = CliRunner.Run("bench", "zoo", "--encoders", "resnet18", "--size", "64", "--repeats", "1", "--no-python", "--json");
         Assert.True(code == 0, stderr);
+        CliSchemas.AssertValid("bench", stdout);
         using var doc = JsonDocument.Parse(stdout);
-        var cases = doc.RootElement.EnumerateArray().Select(r => r.GetProperty("case").GetString()).ToList();
+        var cases = doc.RootElement.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("case").GetString()).ToList();
         Assert.Equal(new[] { "resnet18 unet train b2 64px", "resnet18 unet infer b4 64px" }, cases); // tools/bench/zoo_bench.py's case names
         Assert.Equal(2, CliRunner.Run("bench", "zoo", "--size", "100", "--no-python").Code);
         Assert.Equal(2, CliRunner.Run("bench", "zoo", "--encoders", "vgg16", "--no-python").Code);
