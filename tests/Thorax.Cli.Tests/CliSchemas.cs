@@ -12,6 +12,7 @@ internal static class CliSchemas
     private static readonly Dictionary<string, string> Shared = new(StringComparer.Ordinal)
     {
         ["classify-train"] = "classify-eval",
+        ["ptx-train-classifier"] = "classify-eval",
     };
 
     public static string Directory
