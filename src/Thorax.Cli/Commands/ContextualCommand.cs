@@ -152,10 +152,10 @@ internal static class ContextualCommand
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var text = r.GetValue(report) ?? string.Empty;
-            if (string.IsNullOrWhiteSpace(text) && !r.GetValue(emptyOk))
-                throw new ArgumentException("--report is empty: ConTEXTual Net reads the report; pass the report text, or --empty-report to run it on purpose without one (the paper's empty-report ablation)");
             TorchRuntime.EnsureLoaded();
             using var m = ContextualModel.Load(r.GetValue(model)!, r.GetValue(textEncoder));
+            if (m.Net.UsesLanguage && string.IsNullOrWhiteSpace(text) && !r.GetValue(emptyOk))
+                throw new ArgumentException("--report is empty: ConTEXTual Net reads the report; pass the report text, or --empty-report to run it on purpose without one (the paper's empty-report ablation)");
             var path = r.GetValue(image)!;
             var unit = XrayImage.ReadUnit(path);
             var resized = Resampling.Resize(unit, m.Size, m.Size);
