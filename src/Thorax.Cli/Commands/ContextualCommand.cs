@@ -125,7 +125,7 @@ internal static class ContextualCommand
             Attach(trainer, m!);
             var res = trainer.Train(set.Split(o.Seed), text, r.GetValue(run)!);
             var metrics = Path.Combine(res.RunDirectory, "metrics.json");
-            if (r.GetValue(json)) Console.WriteLine(File.ReadAllText(metrics).TrimEnd());
+            if (r.GetValue(json)) CliJson.PrintJson(File.ReadAllText(metrics));
             else
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{m}: best epoch {res.Fit.BestEpoch} of {res.Fit.History.Count}, validation Dice {res.ValidationDice:F4}, test Dice {res.Test.Dice:F4} ({res.TestStudies} studies)"));
@@ -201,7 +201,7 @@ internal static class ContextualCommand
             }
             var jsonText = result.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
             RunFiles.WriteText(Path.Combine(outDir, "attention.json"), jsonText + "\n");
-            if (r.GetValue(json)) Console.WriteLine(jsonText);
+            if (r.GetValue(json)) CliJson.PrintJson(jsonText);
             else Console.WriteLine($"{logits.Count(v => v > 0)} mask pixels at {m.Size} px{(dice is { } d ? string.Create(CultureInfo.InvariantCulture, $", Dice {d:F4}") : "")}; wrote {Path.GetFullPath(outDir)}");
             return 0;
         }));
@@ -230,7 +230,7 @@ internal static class ContextualCommand
             var outDir = r.GetValue(output)!;
             var result = ContextualAblation.Run(set, () => c.Text(r, o.MaxTokens), o, keys, r.GetValue(folds), outDir,
                 Console.Error.WriteLine, t => Attach(t, "fold"));
-            if (r.GetValue(json)) Console.WriteLine(File.ReadAllText(Path.Combine(outDir, "table.json")).TrimEnd());
+            if (r.GetValue(json)) CliJson.PrintJson(File.ReadAllText(Path.Combine(outDir, "table.json")));
             else
             {
                 Console.WriteLine(File.ReadAllText(Path.Combine(outDir, "table.md")).TrimEnd());
@@ -266,7 +266,7 @@ internal static class ContextualCommand
             Action<string> log = s => Console.Error.WriteLine(s);
             var res = ContextualDemo.Run(r.GetValue(output)!, TimeSpan.FromMinutes(m), o, r.GetValue(data), r.GetValue(backgrounds), n, log,
                 t => Attach(t, "demo"));
-            if (quiet) Console.WriteLine(ContextualDemo.ToJson(res).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            if (quiet) CliJson.PrintJson(ContextualDemo.ToJson(res).ToJsonString());
             else
             {
                 var inv = CultureInfo.InvariantCulture;
