@@ -475,13 +475,15 @@ internal static class PtxCommand
             }
             var dataset = PtxData.Load(dataDir);
             var left = TimeSpan.FromMinutes(total) - clock.Elapsed;
-            var clsBudget = TimeSpan.FromTicks((long)(left.Ticks * 0.35));
+            // Each network gets at least one epoch, however little of the budget is left.
+            static TimeSpan Share(TimeSpan left, double f) => TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, (long)(left.Ticks * f)));
+            var clsBudget = Share(left, 0.35);
             var cls = TrainClassifierCore(dataset, Path.Combine(outDir, "classifier"), PaperClassifier with
             {
                 Size = s, Epochs = 12, BatchSize = 16, FreezeEpochs = 1, TimeBudget = clsBudget,
             }, quiet);
             left = TimeSpan.FromMinutes(total) - clock.Elapsed;
-            var segBudget = TimeSpan.FromTicks((long)(left.Ticks * 0.8));
+            var segBudget = Share(left, 0.8);
             var seg = TrainSegmenterCore(dataset, Path.Combine(outDir, "segmenter"), new PtxSegmenterOptions
             {
                 Size = s, Epochs = 12, BatchSize = 8, FreezeEpochs = 1, PyramidChannels = 64, SegmentationChannels = 32, SwaWindow = 2, TimeBudget = segBudget,
