@@ -44,6 +44,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(CreateLungs());
         bench.Subcommands.Add(CreateContextual());
         bench.Subcommands.Add(CreateZoo());
+        bench.Subcommands.Add(CreatePtx());
         return bench;
     }
 
@@ -225,6 +226,22 @@ internal static class BenchCommand
                 return 0;
             });
         });
+    /// <summary><c>thorax bench ptx [--json] [--repeats N] [--no-pytorch] [--size 256]</c>.</summary>
+    private static Command CreatePtx()
+    {
+        var json = JsonOption();
+        var repeats = RepeatsOption(3);
+        var noPeer = NoPeerOption();
+        var size = new Option<int>("--size") { Description = "Input size (multiple of 32).", DefaultValueFactory = _ => 256 };
+        var cmd = new Command("ptx", "Pneumothorax cascade networks: classifier and FPN segmenter train step (b4) and inference (b8) vs the PyTorch peers.") { json, repeats, noPeer, size };
+        cmd.SetAction(r => CliErrors.Run(() =>
+        {
+            if (r.GetValue(repeats) < 1 || r.GetValue(size) % 32 != 0) throw new ArgumentException("--repeats must be at least 1 and --size a multiple of 32");
+            var asJson = r.GetValue(json);
+            var rows = PtxBench.Run(r.GetValue(size), r.GetValue(repeats), !r.GetValue(noPeer), Logger(asJson));
+            Print(rows, asJson, $"ptx cascade networks, {TorchRuntime.NumThreads} threads, libtorch {torch.__version__} (TorchSharp)");
+            return 0;
+        }));
         return cmd;
     }
 

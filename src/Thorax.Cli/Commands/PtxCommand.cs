@@ -93,7 +93,7 @@ internal static class PtxCommand
             };
             var quiet = r.GetValue(json);
             var res = TrainClassifierCore(PtxData.Load(r.GetValue(data)!), r.GetValue(run)!, o, quiet);
-            if (quiet) Console.WriteLine(File.ReadAllText(Path.Combine(res.RunDirectory, "metrics.json")).TrimEnd());
+            if (quiet) CliJson.PrintJson(File.ReadAllText(Path.Combine(res.RunDirectory, "metrics.json")));
             return 0;
         }));
         return cmd;
@@ -154,7 +154,7 @@ internal static class PtxCommand
             };
             var quiet = r.GetValue(json);
             var res = TrainSegmenterCore(PtxData.Load(r.GetValue(data)!), r.GetValue(run)!, o, quiet);
-            if (quiet) Console.WriteLine(File.ReadAllText(Path.Combine(res.RunDirectory, "metrics.json")).TrimEnd());
+            if (quiet) CliJson.PrintJson(File.ReadAllText(Path.Combine(res.RunDirectory, "metrics.json")));
             return 0;
         }));
         return cmd;
@@ -330,7 +330,7 @@ internal static class PtxCommand
             RunFiles.WriteText(Path.Combine(outDir, "predictions.csv"), csv.ToString());
             var doc = new JsonObject { ["version"] = 1, ["predictions"] = arr, ["mean_dice"] = dice.Count > 0 ? Math.Round(dice.Values.Average(), 6) : null, ["scored"] = dice.Count };
             RunFiles.WriteText(Path.Combine(outDir, "predictions.json"), doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-            if (quiet) Console.WriteLine(doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            if (quiet) CliJson.PrintJson(doc.ToJsonString());
             else
                 foreach (var p in preds)
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -390,7 +390,7 @@ internal static class PtxCommand
             if (!check.IsValid) throw new InvalidOperationException($"{outPath} failed validation:\n{check.ToText()}");
             var positives = entries.Count(e => e.Item2 != SiimRle.EmptyMarker);
             var summary = new JsonObject { ["version"] = 1, ["submission"] = Path.GetFullPath(outPath), ["images"] = entries.Count, ["positive"] = positives, ["resampled_to_1024"] = resampled, ["valid"] = true };
-            if (quiet) Console.WriteLine(summary.ToJsonString());
+            if (quiet) CliJson.PrintJson(summary.ToJsonString());
             else Console.WriteLine($"wrote {outPath}: {entries.Count} images, {positives} with pneumothorax, {entries.Count - positives} -1; validated ({resampled} resampled to 1024x1024)");
             return 0;
         }));
@@ -428,7 +428,7 @@ internal static class PtxCommand
             };
             var outDir = r.GetValue(output) ?? Path.Combine(seg, "eval-" + o.Split);
             var res = PtxEvaluation.Run(PtxData.Load(r.GetValue(data)!), r.GetValue(classifier), seg, outDir, o, s => Line(quiet, "evaluate: " + s));
-            if (quiet) Console.WriteLine(res.Json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            if (quiet) CliJson.PrintJson(res.Json.ToJsonString());
             else
             {
                 Console.WriteLine(File.ReadAllText(Path.Combine(outDir, "table.md")));
@@ -475,13 +475,15 @@ internal static class PtxCommand
             }
             var dataset = PtxData.Load(dataDir);
             var left = TimeSpan.FromMinutes(total) - clock.Elapsed;
-            var clsBudget = TimeSpan.FromTicks((long)(left.Ticks * 0.35));
+            // Each network gets at least one epoch, however little of the budget is left.
+            static TimeSpan Share(TimeSpan left, double f) => TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, (long)(left.Ticks * f)));
+            var clsBudget = Share(left, 0.35);
             var cls = TrainClassifierCore(dataset, Path.Combine(outDir, "classifier"), PaperClassifier with
             {
                 Size = s, Epochs = 12, BatchSize = 16, FreezeEpochs = 1, TimeBudget = clsBudget,
             }, quiet);
             left = TimeSpan.FromMinutes(total) - clock.Elapsed;
-            var segBudget = TimeSpan.FromTicks((long)(left.Ticks * 0.8));
+            var segBudget = Share(left, 0.8);
             var seg = TrainSegmenterCore(dataset, Path.Combine(outDir, "segmenter"), new PtxSegmenterOptions
             {
                 Size = s, Epochs = 12, BatchSize = 8, FreezeEpochs = 1, PyramidChannels = 64, SegmentationChannels = 32, SwaWindow = 2, TimeBudget = segBudget,
@@ -497,7 +499,7 @@ internal static class PtxCommand
                 ["realistic"] = lungs is not null, ["data"] = Path.GetFullPath(dataDir), ["size"] = s, ["minutes"] = Math.Round(clock.Elapsed.TotalMinutes, 2),
                 ["report"] = Path.Combine(eval.OutputDirectory, "report.html"),
             };
-            if (quiet) Console.WriteLine(j.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            if (quiet) CliJson.PrintJson(j.ToJsonString());
             else
             {
                 Console.WriteLine(File.ReadAllText(Path.Combine(eval.OutputDirectory, "table.md")));
