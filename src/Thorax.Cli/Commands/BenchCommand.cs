@@ -226,6 +226,9 @@ internal static class BenchCommand
                 return 0;
             });
         });
+        return cmd;
+    }
+
     /// <summary><c>thorax bench ptx [--json] [--repeats N] [--no-pytorch] [--size 256]</c>.</summary>
     private static Command CreatePtx()
     {
