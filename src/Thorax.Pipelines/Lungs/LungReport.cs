@@ -80,19 +80,41 @@ public static class LungReport
     private static string Curves(IReadOnlyList<EpochRecord> h)
     {
         if (h.Count == 0) return "";
-        const int W = 640, H = 240, L = 50, R = 20, T = 15, B = 35;
+        // Two panels, each with its own labelled y axis: losses (0 to the largest loss) above, validation Dice (from a
+        // tenth below its lowest value to 1) below, so neither curve is read off the other's scale.
+        const int W = 640, PanelH = 180, L = 56, R = 20, T = 24, B = 30, Gap = 16;
         var maxLoss = Math.Max(h.Max(x => Math.Max(x.TrainLoss, x.ValLoss)), 1e-9);
+        var finiteDice = h.Select(x => x.ValDice).Where(double.IsFinite).DefaultIfEmpty(0).ToList();
+        var diceLo = Math.Clamp(Math.Floor(finiteDice.Min() * 10) / 10, 0, 0.9);
         double X(int e) => L + (h.Count == 1 ? (W - L - R) / 2.0 : (e - 1) * (W - L - R) / (double)(h.Count - 1));
-        double Y(double v, double max) => T + (1 - v / max) * (H - T - B);
-        string Line(Func<EpochRecord, double> f, double max, string color) =>
-            $"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{string.Join(" ", h.Select(x => FormattableString.Invariant($"{X(x.Epoch):F1},{Y(f(x), max):F1}")))}\"/>";
         var sb = new StringBuilder();
-        sb.Append(FormattableString.Invariant($"<svg width=\"{W}\" height=\"{H}\" xmlns=\"http://www.w3.org/2000/svg\" style=\"border:1px solid #ddd\">"));
-        sb.Append(FormattableString.Invariant($"<line x1=\"{L}\" y1=\"{H - B}\" x2=\"{W - R}\" y2=\"{H - B}\" stroke=\"#999\"/><line x1=\"{L}\" y1=\"{T}\" x2=\"{L}\" y2=\"{H - B}\" stroke=\"#999\"/>"));
-        sb.Append(Line(x => x.TrainLoss, maxLoss, "#1f77b4")).Append(Line(x => x.ValLoss, maxLoss, "#ff7f0e")).Append(Line(x => x.ValDice, 1.0, "#2ca02c"));
-        sb.Append(FormattableString.Invariant($"<text x=\"{L}\" y=\"{H - 8}\" font-size=\"12\">epoch 1</text><text x=\"{W - R - 60}\" y=\"{H - 8}\" font-size=\"12\">epoch {h.Count}</text>"));
-        sb.Append(FormattableString.Invariant($"<text x=\"{L + 10}\" y=\"{T + 12}\" font-size=\"12\" fill=\"#1f77b4\">train loss</text><text x=\"{L + 90}\" y=\"{T + 12}\" font-size=\"12\" fill=\"#ff7f0e\">val loss</text><text x=\"{L + 160}\" y=\"{T + 12}\" font-size=\"12\" fill=\"#2ca02c\">val Dice (0-1 scale)</text>"));
-        sb.Append(FormattableString.Invariant($"<text x=\"4\" y=\"{T + 10}\" font-size=\"11\">{maxLoss:F2}</text><text x=\"4\" y=\"{H - B}\" font-size=\"11\">0</text>"));
+        var height = 2 * (T + PanelH + B) + Gap;
+        sb.Append(FormattableString.Invariant($"<svg width=\"{W}\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\" style=\"border:1px solid #ddd\" font-family=\"sans-serif\">"));
+        void Panel(int top, string title, double lo, double hi, string format, (Func<EpochRecord, double> F, string Color, string Name)[] series)
+        {
+            double Y(double v) => top + T + (1 - (v - lo) / (hi - lo)) * PanelH;
+            var y0 = top + T + PanelH;
+            sb.Append(FormattableString.Invariant($"<text x=\"{L}\" y=\"{top + 15}\" font-size=\"13\" font-weight=\"bold\">{title}</text>"));
+            for (var k = 0; k <= 4; k++)
+            {
+                var v = lo + k * (hi - lo) / 4;
+                var y = Y(v);
+                sb.Append(FormattableString.Invariant($"<line x1=\"{L}\" y1=\"{y:F1}\" x2=\"{W - R}\" y2=\"{y:F1}\" stroke=\"#eee\"/>"));
+                sb.Append(FormattableString.Invariant($"<text x=\"{L - 6}\" y=\"{y + 4:F1}\" font-size=\"11\" text-anchor=\"end\" class=\"tick\">{v.ToString(format, System.Globalization.CultureInfo.InvariantCulture)}</text>"));
+            }
+            sb.Append(FormattableString.Invariant($"<line x1=\"{L}\" y1=\"{y0}\" x2=\"{W - R}\" y2=\"{y0}\" stroke=\"#999\"/><line x1=\"{L}\" y1=\"{top + T}\" x2=\"{L}\" y2=\"{y0}\" stroke=\"#999\"/>"));
+            var lx = L + 150;
+            foreach (var (f, color, name) in series)
+            {
+                var pts = string.Join(" ", h.Where(x => double.IsFinite(f(x))).Select(x => FormattableString.Invariant($"{X(x.Epoch):F1},{Y(Math.Clamp(f(x), lo, hi)):F1}")));
+                sb.Append($"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{pts}\"/>");
+                sb.Append(FormattableString.Invariant($"<text x=\"{lx}\" y=\"{top + 15}\" font-size=\"12\" fill=\"{color}\">{name}</text>"));
+                lx += 90;
+            }
+            sb.Append(FormattableString.Invariant($"<text x=\"{L}\" y=\"{y0 + 18}\" font-size=\"11\">epoch 1</text><text x=\"{W - R}\" y=\"{y0 + 18}\" font-size=\"11\" text-anchor=\"end\">epoch {h.Count}</text>"));
+        }
+        Panel(0, "loss", 0, maxLoss, "F3", [(x => x.TrainLoss, "#1f77b4", "train loss"), (x => x.ValLoss, "#ff7f0e", "val loss")]);
+        Panel(T + PanelH + B + Gap, "validation Dice", diceLo, 1, "F3", [(x => x.ValDice, "#2ca02c", "val Dice")]);
         sb.Append("</svg>");
         return sb.ToString();
     }
