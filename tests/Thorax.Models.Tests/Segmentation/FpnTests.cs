@@ -80,4 +80,23 @@ public class FpnTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => new Fpn(torch.nn.Identity(), 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Fpn(ResNet.ResNet18(), 1, 64, 48));
     }
+
+    [Theory]
+    [InlineData("efficientnet_b0")]
+    [InlineData("seresnext50_32x4d")]
+    public void Zoo_Fpn_OverAnyZooEncoder_GivesFullResolutionLogits_WithEncoderKeys(string encoder)
+    {
+        Assert.Contains("fpn", Thorax.Models.Segmentation.Zoo.SegmentationZoo.DecoderNames);
+        using var scope = torch.NewDisposeScope();
+        using var net = Thorax.Models.Segmentation.Zoo.SegmentationZoo.Create(encoder, "fpn", inChans: 1, classes: 2, decoderChannels: [64, 32]);
+        net.eval();
+        using var noGrad = torch.no_grad();
+        var y = net.call(torch.rand(1, 1, 64, 64));
+        Assert.Equal(new long[] { 1, 2, 64, 64 }, y.shape);
+        Assert.True(torch.isfinite(y).all().item<bool>());
+        var keys = net.state_dict().Keys.ToList();
+        Assert.Contains(keys, k => k.StartsWith("encoder.", StringComparison.Ordinal));
+        Assert.Contains("segmentation_head.0.weight", keys);
+        Assert.Throws<ArgumentException>(() => Thorax.Models.Segmentation.Zoo.SegmentationZoo.Create(encoder, "fpn", 1, 1, decoderChannels: [32]));
+    }
 }

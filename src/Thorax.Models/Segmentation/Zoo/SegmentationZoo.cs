@@ -19,8 +19,8 @@ public sealed record SegmentationRequest(string Encoder, int InChans = 3, int Cl
 /// <summary>
 /// Segmentation networks by encoder and decoder name, as segmentation_models' <c>Unet(encoder_name, in_channels,
 /// classes)</c>. Decoders are registered by name (<see cref="Register"/>), so a new one (e.g. an FPN) plugs in without
-/// changing this class: built in are <c>unet</c>, <c>scse-unet</c> (U-Net with SCSE attention) over any zoo encoder, and
-/// <c>albunet</c> (SIIM first place; ResNet-34 only).
+/// changing this class: built in are <c>unet</c>, <c>scse-unet</c> (U-Net with SCSE attention) and <c>fpn</c> over any zoo
+/// encoder, and <c>albunet</c> (SIIM first place; ResNet-34 only).
 /// </summary>
 public static class SegmentationZoo
 {
@@ -38,6 +38,14 @@ public static class SegmentationZoo
                 if (r.DecoderChannels is { Count: not 1 })
                     throw new ArgumentException("albunet takes one decoder width (num_filters, default 32)");
                 return new AlbuNet(r.Classes, r.DecoderChannels?[0] ?? 32, r.InChans);
+            }),
+            ["fpn"] = ("segmentation_models FPN decoder, the pneumothorax cascade's segmenter (keys encoder.*, decoder.p5/p4/..., decoder.seg_blocks.*, segmentation_head.0.*; output upsampled x4)", r =>
+            {
+                if (r.AuxClasses != 0) throw new ArgumentException("fpn has no auxiliary classification head here");
+                if (r.DecoderChannels is { Count: not 2 })
+                    throw new ArgumentException("fpn takes two decoder widths: pyramid and segmentation channels (default 256,128)");
+                var encoder = EncoderZoo.Create(r.Encoder, r.InChans, numClasses: 0, dropRate: 0, samePadding: r.SamePadding);
+                return new Fpn(encoder, r.Classes, r.DecoderChannels?[0] ?? 256, r.DecoderChannels?[1] ?? 128);
             }),
         };
 
