@@ -12,29 +12,8 @@ public static class ContextualReport
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>RGB overlay of a [0, 1] image: truth only green, prediction only red, both yellow.</summary>
-    public static Image<byte> Overlay(float[] image, byte[]? truth, float[] logits, int size)
-    {
-        var img = new Image<byte>(size, size, 3);
-        var px = img.Pixels;
-        for (var i = 0; i < size * size; i++)
-        {
-            var g = (byte)Math.Clamp(image[i] * 255f, 0, 255);
-            var (r, gg, b) = (g, g, g);
-            var t = truth is not null && truth[i] != 0;
-            var p = logits[i] > 0f;
-            if (t || p)
-            {
-                var (cr, cg, cb) = t && p ? (255, 220, 0) : t ? (0, 200, 0) : (230, 0, 0);
-                r = (byte)(0.55 * g + 0.45 * cr);
-                gg = (byte)(0.55 * g + 0.45 * cg);
-                b = (byte)(0.55 * g + 0.45 * cb);
-            }
-            px[3 * i] = r;
-            px[3 * i + 1] = gg;
-            px[3 * i + 2] = b;
-        }
-        return img;
-    }
+    public static Image<byte> Overlay(float[] image, byte[]? truth, float[] logits, int size) =>
+        MaskOverlay.Render(image, size, size, truth is null ? null : i => truth[i] != 0, i => logits[i] > 0f);
 
     /// <summary>The predicted mask (logit &gt; 0) as a 0/255 grey image.</summary>
     public static Image<byte> Mask(float[] logits, int size)

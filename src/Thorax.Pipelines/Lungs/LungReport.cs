@@ -46,30 +46,8 @@ public static class LungReport
     }
 
     /// <summary>RGB overlay of prediction vs truth on the (CLAHE) image.</summary>
-    public static Image<byte> Overlay(LungSample s, byte[] prediction)
-    {
-        var n = s.Size;
-        var img = new Image<byte>(n, n, 3);
-        var px = img.Pixels;
-        for (var i = 0; i < n * n; i++)
-        {
-            var g = (byte)Math.Clamp(s.Image[i] * 255f, 0, 255);
-            var (r, gg, b) = (g, g, g);
-            var t = s.Mask[i] != 0;
-            var p = prediction[i] != 0;
-            if (t || p)
-            {
-                var (cr, cg, cb) = t && p ? (255, 220, 0) : t ? (0, 200, 0) : (230, 0, 0);
-                r = (byte)(0.55 * g + 0.45 * cr);
-                gg = (byte)(0.55 * g + 0.45 * cg);
-                b = (byte)(0.55 * g + 0.45 * cb);
-            }
-            px[3 * i] = r;
-            px[3 * i + 1] = gg;
-            px[3 * i + 2] = b;
-        }
-        return img;
-    }
+    public static Image<byte> Overlay(LungSample s, byte[] prediction) =>
+        MaskOverlay.Render(s.Image, s.Size, s.Size, i => s.Mask[i] != 0, i => prediction[i] != 0);
 
     /// <summary>Training curves (train loss, validation loss, validation Dice per epoch) as a standalone SVG image.</summary>
     public static string CurvesSvg(IReadOnlyList<EpochRecord> history) =>
