@@ -226,7 +226,7 @@ public class RankingMetricsTests
             var auc = RankingMetrics.RocAuc(d.S, d.Y);
             var flipped = RankingMetrics.RocAuc(d.S.Select(v => 1 - v).ToArray(), d.Y);
             Assert.Equal(1 - auc, flipped, 12);
-            Assert.InRange(auc, 0.0, 1.0);
+            Assert.InRange(auc, 0.0, 1.0 + 1e-12); // trapezoid sums round (see the AP bound below)
         }).QuickCheckThrowOnFailure();
     }
 
@@ -240,7 +240,9 @@ public class RankingMetricsTests
             Assert.Equal(auc, RankingMetrics.RocAuc(transformed, d.Y), 12);
             var ap = RankingMetrics.AveragePrecision(d.S, d.Y);
             Assert.Equal(ap, RankingMetrics.AveragePrecision(transformed, d.Y), 12);
-            Assert.InRange(ap, 0.0, 1.0);
+            // A sum of recall steps times precisions, as scikit-learn computes it (no clamp): 1 + 2e-16 happens when every
+            // positive ranks first (FsCheck found 1.0000000000000002), so the bound allows rounding.
+            Assert.InRange(ap, 0.0, 1.0 + 1e-12);
         }).QuickCheckThrowOnFailure();
     }
 
