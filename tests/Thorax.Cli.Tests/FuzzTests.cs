@@ -48,14 +48,16 @@ public sealed class FuzzTests
     public void Runner_reports_wrong_type_unnamed_hang_and_allocation()
     {
         var seeds = new[] { new FuzzSeed("s", new byte[64]) };
-        FuzzReport Run(Action<byte[], string, string> decode) => new FuzzRunner { CaseTimeout = TimeSpan.FromMilliseconds(300), MaxHangs = 1 }
+        // 300 ms makes the hang case quick; the others get 10 s, since zeroing 300 MiB on a loaded machine can take longer
+        // than 300 ms and would then count as a hang.
+        FuzzReport Run(Action<byte[], string, string> decode, int timeoutMs = 10_000) => new FuzzRunner { CaseTimeout = TimeSpan.FromMilliseconds(timeoutMs), MaxHangs = 1 }
             .Run(new FuzzFormat { Name = "t", FileName = "case.bin", Decode = decode, IsOwn = e => e is InvalidDataException }, seeds, 3, 1);
 
         Assert.Equal(3, Run((_, src, _) => throw new InvalidDataException(src + ": bad")).Outcomes["rejected"]);
         Assert.Equal(3, Run((_, _, _) => throw new InvalidDataException("bad, no name")).Outcomes["unnamed"]);
         Assert.Equal(3, Run((_, _, _) => throw new IndexOutOfRangeException()).Outcomes["wrong_type"]);
         Assert.Equal(3, Run((_, _, _) => GC.KeepAlive(new byte[300 << 20])).Outcomes["allocation"]);
-        var hang = Run((_, _, _) => Thread.Sleep(2000));
+        var hang = Run((_, _, _) => Thread.Sleep(2000), timeoutMs: 300);
         Assert.Equal(1, hang.Outcomes["hang"]);
         Assert.Equal(1, hang.Cases); // stops after MaxHangs
     }

@@ -147,13 +147,7 @@ public sealed class EfficientNet : Module<Tensor, Tensor>, IStemFeatureEncoder
         var x = functional.silu(bn1.call(conv_stem.call(input)));
         x = blocks.call(x);
         x = functional.silu(bn2.call(conv_head.call(x)));
-        x = functional.adaptive_avg_pool2d(x, [1, 1]).flatten(1);
-        if (classifier is not null)
-        {
-            if (DropRate > 0) x = functional.dropout(x, DropRate, training);
-            x = classifier.call(x);
-        }
-        return x.MoveToOuterDisposeScope();
+        return EncoderInit.PoolAndClassify(x, classifier, DropRate, training).MoveToOuterDisposeScope();
     }
 }
 

@@ -7,6 +7,16 @@ namespace Thorax.Models.Encoders;
 /// <summary>Shared initialisation and input checks of the zoo encoders.</summary>
 internal static class EncoderInit
 {
+    /// <summary>timm's classifier tail: global average pool to [N, C], then (with a head) dropout at
+    /// <paramref name="dropRate"/> in training and the linear head; without one, the pooled features.</summary>
+    public static Tensor PoolAndClassify(Tensor features, Linear? head, double dropRate, bool training)
+    {
+        var x = functional.adaptive_avg_pool2d(features, [1, 1]).flatten(1);
+        if (head is null) return x;
+        if (dropRate > 0) x = functional.dropout(x, dropRate, training);
+        return head.call(x);
+    }
+
     /// <summary>Kaiming-normal (fan_out, ReLU) convolutions, BatchNorm scale 1 / shift 0, zero linear biases: the
     /// usual starting point of timm's CNNs when no weights are loaded.</summary>
     public static void KaimingConvUnitNorm(Module root)

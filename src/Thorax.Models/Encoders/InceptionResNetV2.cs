@@ -96,13 +96,7 @@ public sealed class InceptionResNetV2 : Module<Tensor, Tensor>, IStemFeatureEnco
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = functional.adaptive_avg_pool2d(Run(input)[^1], [1, 1]).flatten(1);
-        if (classif is not null)
-        {
-            if (DropRate > 0) x = functional.dropout(x, DropRate, training);
-            x = classif.call(x);
-        }
-        return x.MoveToOuterDisposeScope();
+        return EncoderInit.PoolAndClassify(Run(input)[^1], classif, DropRate, training).MoveToOuterDisposeScope();
     }
 
     private Tensor[] Run(Tensor input)

@@ -117,13 +117,7 @@ public sealed class SeResNeXt : Module<Tensor, Tensor>, IStemFeatureEncoder
         EncoderInit.CheckInput(input, InChans);
         var x = maxpool.call(act1.call(bn1.call(conv1.call(input))));
         x = layer4.call(layer3.call(layer2.call(layer1.call(x))));
-        x = functional.adaptive_avg_pool2d(x, [1, 1]).flatten(1);
-        if (fc is not null)
-        {
-            if (DropRate > 0) x = functional.dropout(x, DropRate, training);
-            x = fc.call(x);
-        }
-        return x.MoveToOuterDisposeScope();
+        return EncoderInit.PoolAndClassify(x, fc, DropRate, training).MoveToOuterDisposeScope();
     }
 }
 

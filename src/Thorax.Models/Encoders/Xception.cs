@@ -152,13 +152,7 @@ public sealed class Xception : Module<Tensor, Tensor>, IStemFeatureEncoder
     {
         using var scope = NewDisposeScope();
         var x = Run(input, taps: false)[0];
-        x = functional.adaptive_avg_pool2d(x, [1, 1]).flatten(1);
-        if (fc is not null)
-        {
-            if (DropRate > 0) x = functional.dropout(x, DropRate, training);
-            x = fc.call(x);
-        }
-        return x.MoveToOuterDisposeScope();
+        return EncoderInit.PoolAndClassify(x, fc, DropRate, training).MoveToOuterDisposeScope();
     }
 
     private Tensor[] Run(Tensor input, bool taps)
