@@ -1,0 +1,128 @@
+using System.Text.Json;
+using Thorax.Pipelines.Tests.Lungs;
+
+namespace Thorax.Cli.Tests;
+
+/// <summary>One small realistic study folder (thorax synth, 64 px, every finding, reports and gaze) shared by the method
+/// verbs' tests below.</summary>
+public sealed class MethodStudiesFixture : IDisposable
+{
+    public MethodStudiesFixture()
+    {
+        Root = Path.Combine(Path.GetTempPath(), "thorax-cli-methods-" + Guid.NewGuid().ToString("N"));
+        Data = Path.Combine(Root, "data");
+        var (code, _, err) = CliRunner.Run("synth", "--out", Data, "--n", "30", "--size", "64", "--seed", "5", "--ptx-rate", "0.5",
+            "--chf-rate", "0.2", "--pneumonia-rate", "0.2", "--dicom", "none");
+        Assert.True(code == 0, err);
+    }
+
+    public string Root { get; }
+
+    public string Data { get; }
+
+    public string Path2(string name) => Path.Combine(Root, name);
+
+    public string[] Images(int n) => Directory.GetFiles(Path.Combine(Data, "images"), "*.png").Order(StringComparer.Ordinal).Take(n).ToArray();
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Root, true); } catch (IOException) { }
+    }
+}
+
+/// <summary>
+/// The <c>--json</c> output of every method verb (cascade, ConTEXTual, saliency, the dataset builder, the four demos)
+/// run through the CLI on tiny settings and checked against its schema in docs/schemas, plus the figures a user reads
+/// first. The schemas alone (JsonSchemaTests) only say a schema exists; these say the output has its shape.
+/// </summary>
+public sealed class MethodVerbSchemaTests(MethodStudiesFixture f) : IClassFixture<MethodStudiesFixture>
+{
+    private static JsonElement Json(string stdout) => JsonDocument.Parse(stdout.Trim()).RootElement.Clone();
+
+    private static string Ok((int Code, string Out, string Err) r, string schema)
+    {
+        Assert.True(r.Code == 0, $"{schema}: exit {r.Code}\n{r.Err}");
+        CliSchemas.AssertValid(schema, r.Out);
+        return r.Out;
+    }
+
+    [Fact]
+    public void Ptx_TrainPredictSubmitEvaluate_MatchTheirSchemas()
+    {
+        var cls = f.Path2("ptx-cls");
+        var seg = f.Path2("ptx-seg");
+        var o = Json(Ok(CliRunner.Run("ptx", "train-classifier", "--data", f.Data, "--run", cls, "--weights", "none", "--size", "64",
+            "--epochs", "1", "--batch", "4", "--threads", "1", "--json"), "classify-eval"));
+        Assert.InRange(o.GetProperty("auc").GetDouble(), 0, 1);
+
+        o = Json(Ok(CliRunner.Run("ptx", "train-segmenter", "--data", f.Data, "--run", seg, "--weights", "none", "--size", "64",
+            "--epochs", "3", "--batch", "4", "--freeze-epochs", "1", "--pyramid", "32", "--seg-channels", "32", "--swa-window", "2",
+            "--threads", "1", "--json"), "ptx-train-segmenter"));
+        Assert.Equal(0, o.GetProperty("train_negatives").GetInt32()); // positives only by default, as the cascade needs
+
+        var images = f.Images(3);
+        o = Json(Ok(CliRunner.Run(["ptx", "predict", "--classifier", cls, "--segmenter", seg, .. images, "--out", f.Path2("ptx-pred"), "--threads", "1", "--json"]), "ptx-predict"));
+        Assert.True(File.Exists(Path.Combine(f.Path2("ptx-pred"), "predictions.csv")));
+
+        var sub = f.Path2("submission.csv");
+        Ok(CliRunner.Run(["ptx", "submit", "--classifier", cls, "--segmenter", seg, .. images, "--out", sub, "--threads", "1", "--json"]), "ptx-submit");
+        var lines = File.ReadAllLines(sub);
+        Assert.Equal(images.Length + 1, lines.Length); // header + every image exactly once
+
+        o = Json(Ok(CliRunner.Run("ptx", "evaluate", "--data", f.Data, "--classifier", cls, "--segmenter", seg, "--out", f.Path2("ptx-eval"),
+            "--sweep", "0,3500", "--threads", "1", "--json"), "ptx-evaluate"));
+        foreach (var file in new[] { "table.md", "table.json", "report.html" }) Assert.True(File.Exists(Path.Combine(f.Path2("ptx-eval"), file)), file);
+    }
+
+    [Fact]
+    public void Contextual_TrainPredictAblate_MatchTheirSchemas()
+    {
+        var run = f.Path2("ctx-run");
+        var o = Json(Ok(CliRunner.Run("contextual", "train", "--data", f.Data, "--run", run, "--size", "32", "--width", "2", "--batch", "4",
+            "--epochs", "1", "--threads", "1", "--json"), "contextual-train"));
+        Assert.Equal("contextual", o.GetProperty("model").GetString());
+
+        var image = f.Images(1)[0];
+        Ok(CliRunner.Run("contextual", "predict", "--model", run, "--image", image, "--report", "Small left apical pneumothorax.",
+            "--out", f.Path2("ctx-pred"), "--json"), "contextual-predict");
+
+        Ok(CliRunner.Run("contextual", "ablate", "--data", f.Data, "--out", f.Path2("ctx-ablate"), "--folds", "1", "--rows", "unet,contextual",
+            "--size", "32", "--width", "2", "--batch", "4", "--epochs", "1", "--threads", "1", "--json"), "contextual-ablate");
+    }
+
+    [Fact]
+    public void Saliency_TrainEvaluate_MatchTheirSchemas()
+    {
+        var run = f.Path2("sal-run");
+        Ok(CliRunner.Run("saliency", "train", "--data", f.Data, "--run", run, "--width", "small", "--epochs", "1", "--batch", "6", "--json"), "saliency-train");
+        var o = Json(Ok(CliRunner.Run("saliency", "evaluate", "--run", run, "--data", f.Data, "--out", f.Path2("sal-eval"), "--json"), "saliency-evaluate"));
+        Assert.True(File.Exists(Path.Combine(f.Path2("sal-eval"), "report.html")));
+        Assert.NotEqual(JsonValueKind.Undefined, o.ValueKind);
+    }
+
+    [Fact]
+    public void LungsBuildDataset_MatchesItsSchema_AndCountsEveryFrontalImage()
+    {
+        using var tree = new SyntheticMimicTree(3);
+        var model = SyntheticMimicTree.UntrainedModel(64, 4);
+        try
+        {
+            var o = Json(Ok(CliRunner.Run("lungs", "build-dataset", "--model", model, "--mimic", tree.Root, "--out", f.Path2("cxlseg"),
+                "--size", "64", "--workers", "1", "--progress-every", "0", "--json"), "lungs-build-dataset"));
+            Assert.NotEqual(JsonValueKind.Undefined, o.ValueKind);
+        }
+        finally { Directory.Delete(model, true); }
+    }
+
+    /// <summary>Each demo on its smallest settings (a budget of seconds: the figures are meaningless, the shape is not).</summary>
+    [Theory]
+    [InlineData("ptx-demo", new[] { "ptx", "demo", "--minutes", "0.2", "--n", "40", "--size", "64" })]
+    [InlineData("gdvig-demo", new[] { "gdvig", "demo", "--minutes", "0.2", "--studies", "30", "--size", "96", "--channels", "8,16,32,64" })]
+    [InlineData("saliency-demo", new[] { "saliency", "demo", "--minutes", "0.2", "--n", "30", "--stride", "4" })]
+    [InlineData("contextual-demo", new[] { "contextual", "demo", "--minutes", "0.2", "--studies", "30", "--size", "32", "--width", "2" })]
+    public void Demos_MatchTheirSchemas(string schema, string[] args)
+    {
+        var o = Json(Ok(CliRunner.Run([.. args, "--out", f.Path2(schema), "--json"]), schema));
+        Assert.Equal(1, o.GetProperty("version").GetInt32());
+    }
+}
