@@ -98,6 +98,24 @@ public sealed class MethodVerbSchemaTests(MethodStudiesFixture f) : IClassFixtur
         var o = Json(Ok(CliRunner.Run("saliency", "evaluate", "--run", run, "--data", f.Data, "--out", f.Path2("sal-eval"), "--json"), "saliency-evaluate"));
         Assert.True(File.Exists(Path.Combine(f.Path2("sal-eval"), "report.html")));
         Assert.NotEqual(JsonValueKind.Undefined, o.ValueKind);
+
+        // the trained run predicts as it was trained: small width, the run's geometry (64 px studies on a 96x64 canvas)
+        var image = f.Images(1)[0];
+        var maps = f.Path2("sal-maps");
+        o = Json(Ok(CliRunner.Run("saliency", "predict", "--weights", run, image, "--json", "--maps", maps), "saliency-predict"));
+        var p = o.GetProperty("images")[0];
+        Assert.Equal(1.0, p.GetProperty("class_probabilities").EnumerateArray().Sum(v => v.GetDouble()), 4);
+        var (map, rows, cols) = Thorax.Pipelines.GdVig.Npy.ReadFloat32(Path.Combine(maps, Path.GetFileNameWithoutExtension(image) + ".npy"));
+        Assert.Equal((96, 64), (rows, cols));
+        Assert.Equal(1.0, map.Sum(v => Math.Exp(v)), 3); // log-softmax over all pixels
+
+        // an image of another size than the run's is refused naming the file and both sizes
+        var big = f.Path2("big.png");
+        Thorax.Imaging.Codecs.Png.Write(big, new Thorax.Imaging.Image<byte>(128, 128));
+        var (code, _, err) = CliRunner.Run("saliency", "predict", "--weights", run, big);
+        Assert.NotEqual(0, code);
+        Assert.Contains("big.png", err);
+        Assert.Contains("64x64", err);
     }
 
     [Fact]

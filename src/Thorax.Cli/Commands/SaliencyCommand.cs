@@ -188,7 +188,7 @@ internal static class SaliencyCommand
 
     private static Command Predict()
     {
-        var weights = new Option<string>("--weights") { Description = "torch.save(net.state_dict()) of CXRGazeLearn's final model (MTL_UNet_preset), or safetensors; a module. prefix is accepted.", Required = true };
+        var weights = new Option<string>("--weights") { Description = "torch.save(net.state_dict()) of CXRGazeLearn's final model (MTL_UNet_preset), or safetensors (a module. prefix is accepted); or a run folder of saliency train (its network, width and geometry).", Required = true };
         var images = new Argument<string[]>("IMAGE") { Description = "DICOM, PNG or JPEG files; padded centrally and subsampled to 320x256 as the reference (an image already 320x256 is used as is), divided by its maximum.", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "Print per image file, class_logits, class_probabilities, predicted_class as JSON." };
         var maps = new Option<string?>("--maps") { Description = "Folder for STEM.npy (float32 saliency log-probabilities, H x W) and STEM-overlay.png." };

@@ -5,6 +5,7 @@ using Thorax.Models.Runtime;
 using Thorax.Models.Saliency;
 using TorchSharp;
 using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
 
 namespace Thorax.Pipelines.Saliency;
 
@@ -29,25 +30,38 @@ public sealed class SaliencyPredictor : IDisposable
     /// <summary>The reference's class order (Data/hzhu_data_raw.py: Normal 0, CHF 1, pneumonia 2).</summary>
     public static IReadOnlyList<string> ClassNames { get; } = ["normal", "heart_failure", "pneumonia"];
 
-    private readonly GazeMtlUNet _net;
+    private readonly Module<Tensor, (Tensor ClassLogits, Tensor SaliencyLogits)> _net;
+    private readonly SaliencyRunModel? _run;
 
-    /// <summary>Loads a <c>torch.save(net.state_dict())</c> (or safetensors) of the reference's final model strictly
-    /// (a <c>module.</c> prefix is accepted); a file of another model fails naming the file and every key.</summary>
+    /// <summary>
+    /// Loads either a <c>torch.save(net.state_dict())</c> (or safetensors) of the reference's final model, strictly (a
+    /// <c>module.</c> prefix is accepted; a file of another model fails naming the file and every key), or a run folder
+    /// of <c>thorax saliency train</c> (any width, dual or MT-UNet: its <c>config.json</c> gives the network and the
+    /// geometry its images are prepared at).
+    /// </summary>
     public SaliencyPredictor(string weightsPath)
     {
-        if (!System.IO.File.Exists(weightsPath)) throw new FileNotFoundException($"{weightsPath}: no such file", weightsPath);
+        ArgumentNullException.ThrowIfNull(weightsPath);
+        if (Directory.Exists(weightsPath))
+        {
+            _run = SaliencyRunModel.Load(weightsPath);
+            _net = _run.Net;
+            return;
+        }
+        if (!System.IO.File.Exists(weightsPath)) throw new FileNotFoundException($"{weightsPath}: no such file or run folder", weightsPath);
         TorchRuntime.EnsureLoaded();
-        _net = new GazeMtlUNet();
+        var net = new GazeMtlUNet();
         try
         {
-            SaliencyWeights.LoadFile(_net, weightsPath);
+            SaliencyWeights.LoadFile(net, weightsPath);
         }
         catch
         {
-            _net.Dispose();
+            net.Dispose();
             throw;
         }
-        _net.eval();
+        net.eval();
+        _net = net;
     }
 
     /// <summary>Wraps an already loaded network (tests, reduced widths).</summary>
@@ -70,8 +84,16 @@ public sealed class SaliencyPredictor : IDisposable
     /// <summary>Predicts one image file (DICOM, PNG or JPEG).</summary>
     public SaliencyPrediction Predict(string path)
     {
-        var input = SaliencyInput.Prepare(XrayImage.ReadUnit(path, DicomReading), path);
-        return Predict(input, path);
+        var image = XrayImage.ReadUnit(path, DicomReading);
+        if (_run is null) return Predict(SaliencyInput.Prepare(image, path), path);
+        // a trained run: its images' size and geometry (padding to the run's canvas, its stride), as in training
+        var (w, h) = _run.ImageSize;
+        if (image.Channels != 1) throw new InvalidDataException($"{path}: {image.Channels} channels, a grey image expected");
+        if (image.Width != w || image.Height != h)
+            throw new InvalidDataException($"{path}: image is {image.Width}x{image.Height} but the run {_run.RunDirectory} was trained on {w}x{h} images (resize it first)");
+        var g = _run.Geometry;
+        var x = g.PrepareImage(image.Pixels, image.Width, image.Height, path);
+        return Predict(new Image<float>(g.OutputWidth, g.OutputHeight, 1, x), path);
     }
 
     /// <summary>Predicts a prepared input (see <see cref="SaliencyInput.Prepare"/>).</summary>
@@ -109,5 +131,9 @@ public sealed class SaliencyPredictor : IDisposable
     }
 
     /// <summary>Disposes the network.</summary>
-    public void Dispose() => _net.Dispose();
+    public void Dispose()
+    {
+        if (_run is not null) _run.Dispose();
+        else _net.Dispose();
+    }
 }
