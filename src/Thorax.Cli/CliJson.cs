@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 
 namespace Thorax.Cli;
 
@@ -17,13 +16,7 @@ public static class CliJson
 
     /// <summary>snake_case property names (with "IoU" as one word: <c>mean_iou</c>), enums as snake_case strings,
     /// NaN/Infinity as strings, indented.</summary>
-    public static JsonSerializerOptions Options { get; } = new()
-    {
-        PropertyNamingPolicy = new SnakeCase(),
-        WriteIndented = true,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter(new SnakeCase()) },
-    };
+    public static JsonSerializerOptions Options => Thorax.Metrics.ThoraxJson.Options;
 
     /// <summary>The payload (an object) as the verb's JSON document: <c>version</c> first, then its properties.</summary>
     public static string Format(object payload, bool indented = true) =>
@@ -49,11 +42,5 @@ public static class CliJson
             if (key != "version") doc[key] = value;
         }
         return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = indented });
-    }
-
-    /// <summary>snake_case_lower that keeps "IoU" and "NaN" one word each (mean_iou, nan).</summary>
-    private sealed class SnakeCase : JsonNamingPolicy
-    {
-        public override string ConvertName(string name) => SnakeCaseLower.ConvertName(name.Replace("IoU", "Iou", StringComparison.Ordinal).Replace("NaN", "Nan", StringComparison.Ordinal));
     }
 }
