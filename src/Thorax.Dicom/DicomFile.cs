@@ -30,6 +30,18 @@ public sealed class DicomFile
     /// <summary>Transfer syntax of <see cref="Dataset"/> as read.</summary>
     public TransferSyntax TransferSyntax { get; }
 
+    /// <summary>
+    /// Deviations from the standard that were read anyway, as sentences naming the file (empty for conforming files).
+    /// Today one: a data set encoded in implicit VR under an explicit VR little endian transfer syntax (then
+    /// <see cref="IsImplicitVRDataset"/> is true while <see cref="TransferSyntax"/> stays the declared one, which still
+    /// governs the pixel data). Show them to the user; never drop them silently.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>True when the data set was read as implicit VR although <see cref="TransferSyntax"/> is explicit
+    /// (see <see cref="Warnings"/>).</summary>
+    public bool IsImplicitVRDataset { get; init; }
+
     /// <summary>True when read with <see cref="DicomReadOptions.HeaderOnly"/> (pixel data not loaded).</summary>
     public bool IsHeaderOnly { get; private init; }
 
@@ -78,8 +90,14 @@ public sealed class DicomFile
             baseOffset = 0; // offsets now refer to the inflated data set
         }
         var dataset = new DicomDataset();
-        new DicomReader(syntax, filePath, baseOffset).Read(body, new DicomDatasetBuilder(dataset), options.HeaderOnly);
-        return new DicomFile(meta, dataset, syntax, filePath) { IsHeaderOnly = options.HeaderOnly };
+        var reader = new DicomReader(syntax, filePath, baseOffset);
+        reader.Read(body, new DicomDatasetBuilder(dataset), options.HeaderOnly);
+        return new DicomFile(meta, dataset, syntax, filePath)
+        {
+            IsHeaderOnly = options.HeaderOnly,
+            Warnings = [.. reader.Warnings],
+            IsImplicitVRDataset = !syntax.IsExplicitVR || reader.FellBackToImplicitVR,
+        };
     }
 
     private static DicomFile ParseBare(ReadOnlyMemory<byte> bytes, string? filePath, DicomReadOptions options)
@@ -92,8 +110,12 @@ public sealed class DicomFile
             throw new DicomFormatException("Not a DICOM file: no 'DICM' magic at offset 128 and no recognisable data set at offset 0.", filePath, byteOffset: 128);
         var syntax = DicomVR.TryParse(span[4], span[5], out _) ? TransferSyntax.ExplicitVRLittleEndian : TransferSyntax.ImplicitVRLittleEndian;
         var dataset = new DicomDataset();
-        new DicomReader(syntax, filePath).Read(bytes, new DicomDatasetBuilder(dataset), options.HeaderOnly);
-        return new DicomFile(new DicomDataset(), dataset, syntax, filePath) { IsHeaderOnly = options.HeaderOnly };
+        new DicomReader(syntax, filePath) { AllowImplicitVRFallback = false }.Read(bytes, new DicomDatasetBuilder(dataset), options.HeaderOnly);
+        return new DicomFile(new DicomDataset(), dataset, syntax, filePath)
+        {
+            IsHeaderOnly = options.HeaderOnly,
+            IsImplicitVRDataset = !syntax.IsExplicitVR,
+        };
     }
 
     private static bool LooksLikeMetaGroup(ReadOnlySpan<byte> span) =>

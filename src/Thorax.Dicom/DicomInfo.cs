@@ -8,7 +8,7 @@ namespace Thorax.Dicom;
 /// <summary>
 /// Summary of one DICOM file for <c>thorax dicom info</c>: main header values and statistics of frame 0's decoded
 /// stored values (before any LUT or MONOCHROME1 inversion). <see cref="PixelSha256"/> is the SHA-256 of those values,
-/// row-major, little endian, 1 byte per value when BitsAllocated is 8 and 2 bytes when 16.
+/// row-major, little endian, 1 byte per value when BitsAllocated is 1 or 8, 2 bytes when 16 and 4 when 32.
 /// </summary>
 public sealed record DicomInfo
 {
@@ -73,6 +73,8 @@ public sealed record DicomInfo
     public double Mean { get; init; }
     /// <summary>Lower-case hex SHA-256 of frame 0's stored values (see type remarks).</summary>
     public required string PixelSha256 { get; init; }
+    /// <summary>What the reader tolerated (<see cref="DicomFile.Warnings"/>); empty for conforming files.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 
     /// <summary>Reads <paramref name="path"/>, decodes frame 0 and summarises it.</summary>
     /// <exception cref="DicomException">The file is not valid DICOM or its pixels cannot be decoded.</exception>
@@ -119,6 +121,7 @@ public sealed record DicomInfo
             Max = max,
             Mean = mean,
             PixelSha256 = frame.Sha256(),
+            Warnings = file.Warnings,
         };
     }
 
@@ -148,6 +151,7 @@ public sealed record DicomInfo
         Line("Imager Spacing (mm)", ImagerPixelSpacing);
         Line("Stored min/max/mean", $"{Min} / {Max} / {Mean.ToString("F4", CultureInfo.InvariantCulture)}");
         Line("Pixel SHA-256", PixelSha256);
+        foreach (var warning in Warnings) Line("Warning", warning);
         return sb.ToString();
     }
 

@@ -7,6 +7,9 @@ namespace Thorax.Dicom;
 /// <see cref="IDicomReaderObserver"/>. Handles defined and undefined length sequences and items, encapsulated pixel
 /// data, and UN elements of undefined length (read as implicit VR little endian sequences, PS3.5 6.2.2).
 /// Every bad length, truncation or nesting deeper than <see cref="MaxDepth"/> raises <see cref="DicomFormatException"/>.
+/// One deviation is tolerated with a warning (<see cref="Warnings"/>): an Explicit VR Little Endian transfer syntax whose
+/// data set is in fact encoded in Implicit VR (the first element's two VR bytes are not a VR, as pydicom and dcmtk's
+/// <c>dcmdump -td</c> detect it); the whole data set is then read as Implicit VR Little Endian.
 /// </summary>
 public sealed class DicomReader
 {
@@ -18,12 +21,13 @@ public sealed class DicomReader
     private static readonly DicomTag ItemDelimitation = new(0xFFFE, 0xE00D);
     private static readonly DicomTag SequenceDelimitation = new(0xFFFE, 0xE0DD);
 
-    private readonly bool _explicitVR;
+    private bool _explicitVR;
     private readonly bool _bigEndian;
     private readonly string? _filePath;
     private readonly long _baseOffset;
     private ReadOnlyMemory<byte> _data;
     private IDicomReaderObserver _observer = null!;
+    private readonly List<string> _warnings = [];
 
     /// <summary>Creates a reader.</summary>
     /// <param name="syntax">Encoding of the data (explicit/implicit VR, endianness).</param>
@@ -39,6 +43,15 @@ public sealed class DicomReader
         _filePath = filePath;
         _baseOffset = baseOffset;
     }
+
+    /// <summary>Deviations from the transfer syntax that were read anyway (empty for conforming data), in stream order.</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    /// <summary>True when the data was declared explicit VR but read as implicit VR (see <see cref="Warnings"/>).</summary>
+    public bool FellBackToImplicitVR { get; private set; }
+
+    /// <summary>Allow the implicit VR fallback at the first element (default true; the file meta group turns it off).</summary>
+    public bool AllowImplicitVRFallback { get; init; } = true;
 
     /// <summary>Parses elements from the start of <paramref name="data"/>.</summary>
     /// <param name="data">Encoded data set.</param>
@@ -83,6 +96,16 @@ public sealed class DicomReader
             DicomVR vr;
             uint length;
             bool explicitHere = _explicitVR;
+            if (explicitHere && depth == 0 && start == 0 && AllowImplicitVRFallback && !_bigEndian && onlyGroup is null &&
+                !DicomVR.TryParse(span[pos + 4], span[pos + 5], out _) && LooksImplicit(span, pos, end))
+            {
+                // Explicit VR declared, implicit VR written (seen in the wild; pydicom and dcmtk -td read it with a warning).
+                _explicitVR = explicitHere = false;
+                FellBackToImplicitVR = true;
+                _warnings.Add($"The transfer syntax declares explicit VR, but the data set is encoded in implicit VR: the first " +
+                              $"element {tag} has 0x{span[pos + 4]:X2}{span[pos + 5]:X2} where its VR should be; read as Implicit VR Little Endian" +
+                              (_filePath is null ? "." : $" (file '{_filePath}', offset {_baseOffset + start})."));
+            }
             if (explicitHere)
             {
                 if (!DicomVR.TryParse(span[pos + 4], span[pos + 5], out vr!))
@@ -220,6 +243,15 @@ public sealed class DicomReader
         }
         if (first) throw Error("Encapsulated pixel data has no basic offset table item.", tag, start);
         _observer.OnFragmentSequence(tag, _baseOffset + start, offsets, fragments);
+    }
+
+    /// <summary>True when the element at <paramref name="at"/> reads as an implicit VR element: a 32-bit length that fits
+    /// (or is undefined) followed by the next element's header or the end.</summary>
+    private bool LooksImplicit(ReadOnlySpan<byte> s, int at, int end)
+    {
+        uint length = U32(s, at + 4);
+        if (length == UndefinedLength) return true;
+        return length <= (uint)(end - at - 8);
     }
 
     private ushort U16(ReadOnlySpan<byte> s, int at) =>

@@ -134,10 +134,9 @@ public static class DicomWriter
         var copy = new DicomDataset();
         foreach (var item in file.Dataset) copy.AddOrUpdate(item);
         if (!file.Dataset.TryGetItem(DicomTag.PixelData, out var pixelItem)) return copy;
-        // Native data is copied byte for byte, except 8-bit words read from big endian files (bytes were swapped in pairs).
-        bool byteWordsFromBigEndian = file.TransferSyntax.IsBigEndian && pixelItem.VR == DicomVR.OW &&
-                                      file.Dataset.GetIntOrDefault(DicomTag.BitsAllocated, 16) == 8;
-        if (pixelItem is not DicomFragmentSequence && !byteWordsFromBigEndian) return copy;
+        // Native data is copied byte for byte: the reader already swapped big endian OW words to little endian ones
+        // (8-bit and 1-bit OW data included), so the value is the little endian encoding of the same pixels.
+        if (pixelItem is not DicomFragmentSequence) return copy;
         var pixels = DicomPixelData.Create(file);
         var info = pixels.Info;
         var all = new byte[info.FrameSizeBytes * info.NumberOfFrames];

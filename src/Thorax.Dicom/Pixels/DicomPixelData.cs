@@ -40,10 +40,11 @@ public sealed class DicomPixelData
         {
             if (syntax.IsEncapsulated)
                 throw new DicomFormatException($"Pixel Data has a defined length but {syntax.Name} requires encapsulated fragments.", filePath, DicomTag.PixelData);
-            long needed = info.FrameSizeBytes * info.NumberOfFrames;
+            long needed = info.NativeDataBytes;
             if (native.Length < needed)
                 throw new DicomFormatException(
-                    $"Pixel Data holds {native.Length} bytes but {info.NumberOfFrames} frame(s) of {info.Rows}x{info.Columns}x{info.SamplesPerPixel} at {info.BitsAllocated} bits need {needed}.",
+                    $"Pixel Data holds {native.Length} bytes but {info.NumberOfFrames} frame(s) of {info.Rows}x{info.Columns}x{info.SamplesPerPixel} at {info.BitsAllocated} bits" +
+                    (info.IsChromaSubsampled422 ? $" ({info.PhotometricInterpretation}: 2 stored samples per pixel)" : "") + $" need {needed}.",
                     filePath, DicomTag.PixelData);
         }
         else if (item is DicomFragmentSequence)
@@ -59,14 +60,21 @@ public sealed class DicomPixelData
     }
 
     /// <summary>
-    /// The stored bytes of frame <paramref name="index"/>: the native slice, or the frame's fragments concatenated
-    /// (one compressed stream).
+    /// The stored bytes of frame <paramref name="index"/>: the native slice (little endian, as the reader swapped big
+    /// endian OW words), or the frame's fragments concatenated (one compressed stream). With BitsAllocated 1 frames
+    /// need not start on a byte boundary: the slice is every byte that holds one of the frame's bits, so its first and
+    /// last bytes may hold bits of the neighbouring frames (the frame starts at bit
+    /// (index * <see cref="PixelDataInfo.NativeFrameBits"/>) mod 8 of the first byte).
     /// </summary>
     public ReadOnlyMemory<byte> GetFrameBytes(int index)
     {
         CheckIndex(index);
         if (_pixelItem is DicomElement native)
-            return native.Data.Slice((int)(index * Info.FrameSizeBytes), (int)Info.FrameSizeBytes);
+        {
+            long startBit = index * Info.NativeFrameBits, endBit = startBit + Info.NativeFrameBits;
+            long first = startBit / 8, last = (endBit + 7) / 8;
+            return native.Data.Slice((int)first, (int)(last - first));
+        }
         var parts = FrameFragments()[index];
         if (parts.Length == 1) return parts[0];
         var joined = new byte[parts.Sum(p => p.Length)];
@@ -100,12 +108,15 @@ public sealed class DicomPixelData
                     $"{bytes.Length} bytes of compressed data can hold (at most {limit}); Rows or Columns is corrupt.", _filePath, DicomTag.Rows);
         }
         var output = new byte[Info.FrameSizeBytes];
-        if (_pixelItem is DicomElement native)
+        if (_pixelItem is DicomElement)
         {
-            if (Info.SamplesPerPixel > 1 && Info.PlanarConfiguration == 1) Interleave(bytes.Span, output);
+            // Big endian OW values were swapped to little endian words over the whole value by the reader (before any
+            // frame is cut out: odd-sized 8-bit frames share words), so native bytes are in little endian order here.
+            // (Until issue 18 8-bit OW frames were swapped a second time here, which dcmtk and GDCM do not do.)
+            if (Info.BitsAllocated == 1) UnpackBits(bytes.Span, (int)(index * Info.NativeFrameBits % 8), output);
+            else if (Info.IsChromaSubsampled422) Upsample422(bytes.Span, output);
+            else if (Info.SamplesPerPixel > 1 && Info.PlanarConfiguration == 1) Interleave(bytes.Span, output);
             else bytes.Span.CopyTo(output);
-            if (Info.TransferSyntax.IsBigEndian && native.VR == DicomVR.OW && Info.BitsAllocated == 8)
-                for (int i = 0; i + 1 < output.Length; i += 2) (output[i], output[i + 1]) = (output[i + 1], output[i]);
         }
         else
         {
@@ -132,6 +143,36 @@ public sealed class DicomPixelData
     /// byte (JPEG codes an 8x8 block in at least one bit; RLE repeats at most 128 bytes per 2), never less than 256 MiB.
     /// </summary>
     public static long MaxDecodedFrameBytes(int compressedBytes) => Math.Max(256L << 20, 1024L * compressedBytes);
+
+    /// <summary>PS3.5 8.1.1/8.2: pixel cells are concatenated starting at the least significant bit of each byte.</summary>
+    private static void UnpackBits(ReadOnlySpan<byte> packed, int firstBit, Span<byte> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            int bit = firstBit + i;
+            values[i] = (byte)((packed[bit >> 3] >> (bit & 7)) & 1);
+        }
+    }
+
+    /// <summary>Y1 Y2 Cb Cr per pixel pair to Y Cb Cr per pixel (chroma repeated for both pixels of the pair, no
+    /// colour conversion: the same stored values a YBR_FULL frame holds).</summary>
+    private void Upsample422(ReadOnlySpan<byte> stored, Span<byte> output)
+    {
+        int bps = Info.BytesPerSample;
+        long pairs = (long)Info.Rows * Info.Columns / 2;
+        for (long p = 0; p < pairs; p++)
+        {
+            var src = stored.Slice((int)(p * 4 * bps), 4 * bps);
+            var dst = output.Slice((int)(p * 6 * bps), 6 * bps);
+            var y1 = src[..bps];
+            var y2 = src.Slice(bps, bps);
+            var cbcr = src.Slice(2 * bps, 2 * bps);
+            y1.CopyTo(dst);
+            cbcr.CopyTo(dst[bps..]);
+            y2.CopyTo(dst[(3 * bps)..]);
+            cbcr.CopyTo(dst[(4 * bps)..]);
+        }
+    }
 
     private void Interleave(ReadOnlySpan<byte> planar, Span<byte> interleaved)
     {

@@ -6,7 +6,7 @@ namespace Thorax.Dicom;
 /// <param name="Rows">Image height, pixels.</param>
 /// <param name="Columns">Image width, pixels.</param>
 /// <param name="SamplesPerPixel">1 for MONOCHROME1/2, 3 for RGB/YBR.</param>
-/// <param name="BitsAllocated">8, 16 or 32 bits per sample in memory.</param>
+/// <param name="BitsAllocated">1 (binary, e.g. Segmentation; native data only), 8, 16 or 32 bits per sample as stored.</param>
 /// <param name="BitsStored">Significant bits per sample (1..BitsAllocated).</param>
 /// <param name="HighBit">Most significant stored bit (usually BitsStored - 1).</param>
 /// <param name="IsSigned">PixelRepresentation 1 (two's complement) when true.</param>
@@ -18,14 +18,26 @@ public sealed record PixelDataInfo(
     int Rows, int Columns, int SamplesPerPixel, int BitsAllocated, int BitsStored, int HighBit, bool IsSigned,
     int PlanarConfiguration, int NumberOfFrames, string PhotometricInterpretation, TransferSyntax TransferSyntax)
 {
-    /// <summary>Bytes per sample in decoded frames: 1, 2 or 4.</summary>
-    public int BytesPerSample => BitsAllocated / 8;
+    /// <summary>Bytes per sample in decoded frames: 1 (BitsAllocated 1 or 8), 2 or 4.</summary>
+    public int BytesPerSample => BitsAllocated == 1 ? 1 : BitsAllocated / 8;
 
-    /// <summary>Samples in one frame: Rows * Columns * SamplesPerPixel.</summary>
+    /// <summary>Samples in one decoded frame: Rows * Columns * SamplesPerPixel.</summary>
     public long SamplesPerFrame => (long)Rows * Columns * SamplesPerPixel;
 
-    /// <summary>Bytes in one decoded frame.</summary>
+    /// <summary>Bytes in one decoded frame (<see cref="PixelFrame.Data"/>).</summary>
     public long FrameSizeBytes => SamplesPerFrame * BytesPerSample;
+
+    /// <summary>True for YBR_FULL_422 and YBR_PARTIAL_422: in native data each pair of pixels of a row is stored as
+    /// Y1 Y2 Cb Cr (PS3.3 C.7.6.3.1.2); decoded frames hold Y Cb Cr for every pixel.</summary>
+    public bool IsChromaSubsampled422 => PhotometricInterpretation is "YBR_FULL_422" or "YBR_PARTIAL_422";
+
+    /// <summary>Bits one frame occupies in native (uncompressed) Pixel Data: Rows * Columns * SamplesPerPixel *
+    /// BitsAllocated, or Rows * Columns * 2 * BitsAllocated for 4:2:2 data. With BitsAllocated 1 frames are not
+    /// byte-aligned (PS3.5 8.1.1: frames are concatenated bit after bit).</summary>
+    public long NativeFrameBits => IsChromaSubsampled422 ? (long)Rows * Columns * 2 * BitsAllocated : SamplesPerFrame * BitsAllocated;
+
+    /// <summary>Bytes all frames occupy in native Pixel Data, before the padding to even length.</summary>
+    public long NativeDataBytes => (NativeFrameBits * NumberOfFrames + 7) / 8;
 
     /// <summary>True for MONOCHROME1 (minimum value displayed white).</summary>
     public bool IsMonochrome1 => PhotometricInterpretation == "MONOCHROME1";
@@ -60,8 +72,8 @@ public sealed record PixelDataInfo(
 
         if (rows <= 0 || cols <= 0 || rows > 65535 || cols > 65535)
             throw new DicomFormatException($"Invalid image size {rows}x{cols}.", filePath, DicomTag.Rows);
-        if (ba is not (8 or 16 or 32))
-            throw new DicomFormatException($"BitsAllocated {ba} is not supported (8, 16 or 32).", filePath, DicomTag.BitsAllocated);
+        if (ba is not (1 or 8 or 16 or 32))
+            throw new DicomFormatException($"BitsAllocated {ba} is not supported (1, 8, 16 or 32).", filePath, DicomTag.BitsAllocated);
         if (bs < 1 || bs > ba)
             throw new DicomFormatException($"BitsStored {bs} is outside 1..BitsAllocated ({ba}).", filePath, DicomTag.BitsStored);
         if (hb < bs - 1 || hb >= ba)
@@ -74,6 +86,28 @@ public sealed record PixelDataInfo(
             throw new DicomFormatException($"PlanarConfiguration {pc} must be 0 or 1.", filePath, DicomTag.PlanarConfiguration);
         if (frames < 1 || frames > 100_000)
             throw new DicomFormatException($"NumberOfFrames {frames} is invalid.", filePath, DicomTag.NumberOfFrames);
-        return new PixelDataInfo(rows, cols, spp, ba, bs, hb, pr == 1, pc, frames, pi, syntax);
+        if (ba == 1)
+        {
+            // Binary images (Segmentation, PS3.3 C.8.20.2): one unsigned bit per pixel, bits packed across frames.
+            if (syntax.IsEncapsulated)
+                throw new DicomFormatException($"BitsAllocated 1 is defined for native Pixel Data only, not for {syntax.Name}.", filePath, DicomTag.BitsAllocated);
+            if (spp != 1)
+                throw new DicomFormatException($"BitsAllocated 1 needs SamplesPerPixel 1, not {spp}.", filePath, DicomTag.SamplesPerPixel);
+            if (pr != 0)
+                throw new DicomFormatException("BitsAllocated 1 needs PixelRepresentation 0 (unsigned).", filePath, DicomTag.PixelRepresentation);
+        }
+        if (pi.Trim() is "YBR_FULL_422" or "YBR_PARTIAL_422" && !syntax.IsEncapsulated)
+        {
+            // Native 4:2:2: Y1 Y2 Cb Cr per horizontal pixel pair, interleaved (PS3.3 C.7.6.3.1.2).
+            if (spp != 3)
+                throw new DicomFormatException($"{pi.Trim()} needs SamplesPerPixel 3, not {spp}.", filePath, DicomTag.SamplesPerPixel);
+            if (cols % 2 != 0)
+                throw new DicomFormatException($"{pi.Trim()} stores pixel pairs; Columns {cols} is odd.", filePath, DicomTag.Columns);
+            if (pc != 0)
+                throw new DicomFormatException($"{pi.Trim()} native data is interleaved (PlanarConfiguration 0), not {pc}.", filePath, DicomTag.PlanarConfiguration);
+            if (ba == 32)
+                throw new DicomFormatException($"{pi.Trim()} with BitsAllocated 32 is not supported (8 or 16).", filePath, DicomTag.BitsAllocated);
+        }
+        return new PixelDataInfo(rows, cols, spp, ba, bs, hb, pr == 1, pc, frames, pi.Trim(), syntax);
     }
 }

@@ -5,7 +5,8 @@ namespace Thorax.Dicom;
 
 /// <summary>
 /// One decoded frame of stored values (before any LUT or MONOCHROME1 inversion), row-major, samples interleaved
-/// per pixel for colour. <see cref="Data"/> holds 1 byte per value when BitsAllocated is 8, 2 bytes (little endian)
+/// per pixel for colour (YBR_FULL_422 included: Y Cb Cr for every pixel, chroma repeated over each pixel pair).
+/// <see cref="Data"/> holds 1 byte per value when BitsAllocated is 1 (0 or 1, unpacked) or 8, 2 bytes (little endian)
 /// when 16 and 4 when 32; values are reduced to BitsStored bits and sign-extended when signed.
 /// </summary>
 public sealed class PixelFrame
@@ -34,8 +35,8 @@ public sealed class PixelFrame
     /// <summary>Values in the frame (Rows * Columns * SamplesPerPixel).</summary>
     public int Length => (int)Info.SamplesPerFrame;
 
-    /// <summary>The values as bytes (BitsAllocated 8, unsigned).</summary>
-    public ReadOnlySpan<byte> AsBytes() => Info.BitsAllocated == 8 && !Info.IsSigned ? Data : throw Wrong("unsigned 8-bit");
+    /// <summary>The values as bytes (BitsAllocated 8 or 1, unsigned).</summary>
+    public ReadOnlySpan<byte> AsBytes() => Info.BitsAllocated is 8 or 1 && !Info.IsSigned ? Data : throw Wrong("unsigned 8-bit");
 
     /// <summary>The values as signed bytes (BitsAllocated 8, signed).</summary>
     public ReadOnlySpan<sbyte> AsSBytes() => Info.BitsAllocated == 8 && Info.IsSigned ? MemoryMarshal.Cast<byte, sbyte>(Data) : throw Wrong("signed 8-bit");
@@ -53,7 +54,7 @@ public sealed class PixelFrame
         var d = destination[..Length];
         switch (Info.BitsAllocated, Info.IsSigned)
         {
-            case (8, false): for (int i = 0; i < d.Length; i++) d[i] = Data[i]; break;
+            case (8 or 1, false): for (int i = 0; i < d.Length; i++) d[i] = Data[i]; break;
             case (8, true): { var s = AsSBytes(); for (int i = 0; i < d.Length; i++) d[i] = s[i]; break; }
             case (16, false): { var s = AsUInt16(); for (int i = 0; i < d.Length; i++) d[i] = s[i]; break; }
             case (16, true): { var s = AsInt16(); for (int i = 0; i < d.Length; i++) d[i] = s[i]; break; }

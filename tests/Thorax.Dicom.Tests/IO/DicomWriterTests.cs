@@ -19,6 +19,18 @@ public sealed class DicomWriterTests : IDisposable
     public void WriteUncompressed_CorpusFile_KeepsEveryElementAndPixels(string name) =>
         AssertRoundTrip(TestPaths.Corpus(name));
 
+    /// <summary>Byte-order twins, 1-bit, YBR_FULL_422 and the implicit/explicit mismatch file (make_twins.sh).</summary>
+    [Theory]
+    [InlineData("u8_ow_be.dcm")]
+    [InlineData("u8_ow_mf3_be.dcm")]
+    [InlineData("u32_ow_be.dcm")]
+    [InlineData("b1_ow_mf3_be.dcm")]
+    [InlineData("b1_ob_mf3_le.dcm")]
+    [InlineData("ybr422_le.dcm")]
+    [InlineData("u16_mismatch.dcm")]
+    public void WriteUncompressed_TwinFile_KeepsEveryElementAndPixels(string name) =>
+        AssertRoundTrip(TestPaths.Twin(name));
+
     [SkippableFact]
     public void WriteUncompressed_SiimFiles_KeepEveryElementAndPixels()
     {

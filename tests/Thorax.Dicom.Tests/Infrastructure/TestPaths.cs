@@ -18,6 +18,9 @@ internal static class TestPaths
 
     public static string Corpus(string name) => Path.Combine(RepoRoot, "tests", "data", "golden", "dicom", "corpus", name);
 
+    /// <summary>Byte-order twins and dcmtk/GDCM decodes made by tools/golden/dicom/make_twins.sh.</summary>
+    public static string Twin(string name) => Path.Combine(RepoRoot, "tests", "data", "golden", "dicom", "twins", name);
+
     /// <summary>../shared/data/siim next to the repository, or null when absent.</summary>
     public static string? SiimDir()
     {
