@@ -87,13 +87,7 @@ public sealed class GazeMtlUNet : Module<Tensor, (Tensor ClassLogits, Tensor Sal
         }
         register_module("conv", Conv2d(3, 64, kernel_size: 1));
         register_module("model", _densenet);
-        register_buffer("dummy_tensor", torch.tensor(0L));
-        _classifier = SaliencyLayers.ClassificationHead(_densenet.NumFeatures + f[0], f[0], classes, 0.25);
-        register_module("out_classification", _classifier);
-        _saliencyHead = SaliencyLayers.SaliencyHead(f[0]);
-        register_module("out_conv_image", _saliencyHead);
-        LgSigmaClass = new Parameter(torch.tensor(0f));
-        register_parameter("lg_sigma_class", LgSigmaClass);
+        (_classifier, _saliencyHead, LgSigmaClass) = SaliencyLayers.RegisterHeads(this, _densenet.NumFeatures + f[0], f[0], classes);
         SaliencyLayers.Hook(this);
     }
 
@@ -181,13 +175,7 @@ public sealed class MtUNet : Module<Tensor, (Tensor ClassLogits, Tensor Saliency
             register_module($"Up{k}", _up[k - 2]);
             register_module($"Up_conv{k}", _upConv[k - 2]);
         }
-        register_buffer("dummy_tensor", torch.tensor(0L));
-        _classifier = SaliencyLayers.ClassificationHead(f[0] + f[4], f[0], classes, 0.25);
-        register_module("out_classification", _classifier);
-        _saliencyHead = SaliencyLayers.SaliencyHead(f[0]);
-        register_module("out_conv_image", _saliencyHead);
-        LgSigmaClass = new Parameter(torch.tensor(0f));
-        register_parameter("lg_sigma_class", LgSigmaClass);
+        (_classifier, _saliencyHead, LgSigmaClass) = SaliencyLayers.RegisterHeads(this, f[0] + f[4], f[0], classes);
         SaliencyLayers.Hook(this);
     }
 

@@ -101,6 +101,26 @@ public static class SaliencyLayers
         Sequential(("linear_1", Linear(inFeatures, midFeatures)), ("dropout", Dropout(dropout)), ("relu_1", ReLU()),
             ("linear_2", Linear(midFeatures, classes)));
 
+    /// <summary>
+    /// Registers the multi-task tail both networks end with, in the reference's key order (the order is the state
+    /// dict's): <c>dummy_tensor</c> (int64 0), <c>out_classification</c> (<see cref="ClassificationHead"/> on
+    /// <paramref name="pooledFeatures"/> inputs, <paramref name="width"/> hidden), <c>out_conv_image</c>
+    /// (<see cref="SaliencyHead"/> on <paramref name="width"/> channels) and <c>lg_sigma_class</c> (0).
+    /// </summary>
+    public static (Sequential Classifier, Sequential SaliencyHead, Parameter LgSigmaClass) RegisterHeads(
+        Module net, int pooledFeatures, int width, int classes)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        net.register_buffer("dummy_tensor", torch.tensor(0L));
+        var classifier = ClassificationHead(pooledFeatures, width, classes, 0.25);
+        net.register_module("out_classification", classifier);
+        var saliency = SaliencyHead(width);
+        net.register_module("out_conv_image", saliency);
+        var sigma = new Parameter(torch.tensor(0f));
+        net.register_parameter("lg_sigma_class", sigma);
+        return (classifier, saliency, sigma);
+    }
+
     /// <summary>Saliency log-probabilities: log-softmax over all H·W pixels of each map (shape kept), as the reference's
     /// training and evaluation loops compute them.</summary>
     public static Tensor LogSoftmaxOverPixels(Tensor saliencyLogits)
