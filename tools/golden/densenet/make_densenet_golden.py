@@ -25,13 +25,13 @@ import torchvision.models as tvm
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "common"))
 import hashed_weights  # noqa: E402
+from golden_io import enc, randomise_state  # noqa: E402
+
+
+def randomise(net, seed):
+    randomise_state(net, seed, batches_tracked=7)
 
 OUT = os.path.normpath(os.path.join(HERE, "..", "..", "..", "tests", "data", "golden", "densenet"))
-
-
-def enc(t):
-    t = t.detach().contiguous().cpu().float()
-    return {"shape": list(t.shape), "dtype": "float32", "b64": base64.b64encode(t.numpy().astype("<f4").tobytes()).decode("ascii")}
 
 
 def capture(net, x):
@@ -51,23 +51,6 @@ def capture(net, x):
     for k, v in seen.items():
         out[k] = enc(v)
     return out
-
-
-def randomise(net, seed):
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, t in net.state_dict().items():
-            if name.endswith("num_batches_tracked"):
-                t.fill_(7)
-            elif name.endswith("running_var"):
-                t.copy_(torch.rand(t.shape, generator=g) + 0.5)
-            elif name.endswith("running_mean") or name.endswith("bias"):
-                t.copy_(torch.randn(t.shape, generator=g) * 0.1)
-            elif t.dim() == 1:
-                t.copy_(1 + torch.randn(t.shape, generator=g) * 0.1)
-            else:
-                fan_in = t[0].numel()
-                t.copy_(torch.randn(t.shape, generator=g) * (2.0 / fan_in) ** 0.5)
 
 
 def main():

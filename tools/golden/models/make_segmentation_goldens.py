@@ -29,13 +29,12 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import sys  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from golden_io import enc  # noqa: E402
 
 OUT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "data", "golden", "models"))
-
-
-def enc(t):
-    t = t.detach().contiguous().cpu().float()
-    return {"shape": list(t.shape), "dtype": "float32", "b64": base64.b64encode(t.numpy().astype("<f4").tobytes()).decode("ascii")}
 
 
 def save_safetensors(path, state):

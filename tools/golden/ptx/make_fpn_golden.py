@@ -19,13 +19,9 @@ sys.path.insert(0, os.path.join(HERE, "..", "common"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "ptx"))
 import hashed_weights  # noqa: E402
 import ptx_peer  # noqa: E402
+from golden_io import enc  # noqa: E402
 
 OUT = os.path.normpath(os.path.join(HERE, "..", "..", "..", "tests", "data", "golden", "ptx"))
-
-
-def enc(t):
-    t = t.detach().contiguous().cpu().float()
-    return {"shape": list(t.shape), "dtype": "float32", "b64": base64.b64encode(t.numpy().astype("<f4").tobytes()).decode("ascii")}
 
 
 def main():

@@ -21,13 +21,13 @@ sys.path.insert(0, os.path.join(HERE, "..", "common"))
 sys.path.insert(0, HERE)
 import hashed_weights  # noqa: E402
 import zoo_peers as z  # noqa: E402
+from golden_io import enc, randomise_state  # noqa: E402
+
+
+def randomise(net, seed):
+    randomise_state(net, seed, batches_tracked=3)
 
 OUT = os.path.normpath(os.path.join(HERE, "..", "..", "..", "tests", "data", "golden", "zoo"))
-
-
-def enc(t):
-    t = t.detach().contiguous().cpu().float()
-    return {"shape": list(t.shape), "dtype": "float32", "b64": base64.b64encode(t.numpy().astype("<f4").tobytes()).decode("ascii")}
 
 
 def summary(t):
@@ -35,22 +35,6 @@ def summary(t):
     idx = torch.linspace(0, flat.numel() - 1, 256).round().long()
     ix = {"shape": [256], "dtype": "int64", "b64": base64.b64encode(idx.numpy().astype("<i8").tobytes()).decode("ascii")}
     return {"shape": list(t.shape), "channel_mean": enc(t.mean((0, 2, 3))), "index": ix, "sample": enc(flat[idx])}
-
-
-def randomise(net, seed):
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, t in net.state_dict().items():
-            if name.endswith("num_batches_tracked"):
-                t.fill_(3)
-            elif name.endswith("running_var"):
-                t.copy_(torch.rand(t.shape, generator=g) + 0.5)
-            elif name.endswith("running_mean") or name.endswith("bias"):
-                t.copy_(torch.randn(t.shape, generator=g) * 0.1)
-            elif t.dim() == 1:
-                t.copy_(1 + torch.randn(t.shape, generator=g) * 0.1)
-            else:
-                t.copy_(torch.randn(t.shape, generator=g) * (2.0 / t[0].numel()) ** 0.5)
 
 
 def nparams(net):
