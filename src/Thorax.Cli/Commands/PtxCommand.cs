@@ -30,6 +30,7 @@ internal static class PtxCommand
         ptx.Subcommands.Add(Predict());
         ptx.Subcommands.Add(Submit());
         ptx.Subcommands.Add(Evaluate());
+        ptx.Subcommands.Add(Real());
         ptx.Subcommands.Add(Demo());
         return ptx;
     }
@@ -466,6 +467,65 @@ internal static class PtxCommand
             {
                 Console.WriteLine(File.ReadAllText(Path.Combine(outDir, "table.md")));
                 Console.WriteLine($"report: {Path.Combine(res.OutputDirectory, "report.html")}");
+            }
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command Real()
+    {
+        var post = Post.Create(classifierRequired: false);
+        var data = new Option<string>("--data") { Description = "Shared data folder holding siim/ and nih/.", DefaultValueFactory = _ => Path.Combine("..", "shared", "data") };
+        var output = new Option<string?>("--out") { Description = "Also write ID.mask.png, ID.overlay.png and real.json here." };
+        var threads = Threads();
+        var json = new Option<bool>("--json") { Description = "Print the results as JSON." };
+        var cmd = new Command("real", "The cascade on the real images of ../shared/data (evalset real-ptx): the 3 SIIM-ACR DICOMs with Dice against their RLE union masks, and the NIH image labelled Pneumothorax (label only: no box for it in BBox_List_2017).")
+            { data, output, threads, json };
+        post.AddTo(cmd);
+        cmd.SetAction(r => CliErrors.Run(() =>
+        {
+            SetThreads(r.GetValue(threads));
+            var quiet = r.GetValue(json);
+            var set = Thorax.Data.Datasets.RealPneumothoraxSet.Load(r.GetValue(data)!);
+            using var cascade = PtxCascade.Open(r.GetValue(post.Classifier), r.GetValue(post.Segmenter)!, r.GetValue(post.Weights)!);
+            var results = PtxRealImages.Run(cascade, set, post.Options(r), !r.GetValue(post.NoTta));
+            var arr = new JsonArray();
+            foreach (var x in results)
+                arr.Add(new JsonObject
+                {
+                    ["id"] = x.Id, ["source"] = x.Source, ["label"] = x.Label,
+                    ["probability"] = x.Prediction.Probability is { } v ? Math.Round(v, 6) : null, ["decision"] = x.Prediction.Positive,
+                    ["mask_pixels"] = x.Prediction.MaskPixels, ["removed_components"] = x.Prediction.RemovedComponents,
+                    ["truth_pixels"] = x.TruthPixels, ["dice"] = x.Dice is { } d ? Math.Round(d, 6) : null, ["reference"] = x.Reference,
+                });
+            var scored = results.Where(x => x.Dice is not null).ToList();
+            var doc = new JsonObject
+            {
+                ["version"] = 1, ["data"] = set.Root, ["classifier"] = cascade.Classifier?.RunDirectory, ["segmenter"] = cascade.Segmenter.RunDirectory,
+                ["weights"] = cascade.Segmenter.Variant, ["images"] = arr,
+                ["mean_dice"] = scored.Count > 0 ? Math.Round(scored.Average(x => x.Dice!.Value), 6) : null, ["scored"] = scored.Count,
+                ["positives_found"] = results.Count(x => x.Label == 1 && x.Prediction.Positive), ["positives"] = results.Count(x => x.Label == 1),
+            };
+            if (r.GetValue(output) is { } outDir)
+            {
+                Directory.CreateDirectory(outDir);
+                foreach (var (x, item) in results.Zip(set.Items))
+                {
+                    var p = x.Prediction;
+                    RunFiles.WriteBytes(Path.Combine(outDir, x.Id + ".mask.png"), Png.Encode(new Image<byte>(p.Width, p.Height, 1, p.Mask.Select(v => (byte)(v != 0 ? 255 : 0)).ToArray())));
+                    var unit = new Image<float>(item.Image.Width, item.Image.Height, 1, item.Image.Data.Select(v => v / 255f).ToArray());
+                    RunFiles.WriteBytes(Path.Combine(outDir, x.Id + ".overlay.png"), Png.Encode(PtxCascade.Overlay(unit, p.Mask)));
+                }
+                RunFiles.WriteText(Path.Combine(outDir, "real.json"), doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            }
+            if (quiet) CliJson.PrintJson(doc.ToJsonString());
+            else
+            {
+                foreach (var x in results)
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{x.Source} {x.Id} (label {x.Label}): {(x.Prediction.Probability is { } pr ? $"p {pr:F3}, " : "")}{(x.Prediction.Positive ? $"pneumothorax, {x.Prediction.MaskPixels} px" : "no pneumothorax")}; {(x.Dice is { } dd ? $"Dice {dd:F4} against {x.TruthPixels} px" : "no mask: " + x.Reference)}"));
+                if (scored.Count > 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mean Dice over the {scored.Count} images with a mask: {scored.Average(x => x.Dice!.Value):F4}"));
             }
             return 0;
         }));

@@ -291,3 +291,54 @@ public class PtxZooTests(ITestOutputHelper output)
         }
     }
 }
+
+public class PtxRealImagesTests
+{
+    [SkippableFact]
+    public void RealImages_SiimScoredAgainstTheirMasks_NihByItsLabelOnly()
+    {
+        var siim = PtxPipelineTests.SharedSiim();
+        Skip.If(siim is null, "real data ../shared/data (siim/, nih/) not found next to the repository; test skipped");
+        var root = Path.GetDirectoryName(siim)!;
+        Skip.IfNot(Thorax.Data.Datasets.RealPneumothoraxSet.IsPresent(root), $"{root} lacks a file of the real-ptx set; test skipped");
+        TorchRuntime.EnsureLoaded();
+        var run = Directory.CreateTempSubdirectory("thorax-ptx-real-").FullName;
+        try
+        {
+            // A segmenter run folder with fresh weights (what is checked here is the scoring, not the network).
+            var (enc, arch) = ClassifierArchitecture.CreateEncoder("resnet18", "none", true);
+            var decoder = PtxDecoder.Of("fpn", [32, 32]);
+            torch.manual_seed(1);
+            using (var net = PtxSegmenterModel.CreateNetwork(arch, decoder, enc))
+                SafeTensors.Save(Path.Combine(run, "swa-window.safetensors"), net.state_dict());
+            var config = arch.ToJson();
+            config["method"] = "ptx-segmenter";
+            config["size"] = 64;
+            PtxSegmenterModel.DecoderToJson(decoder, config);
+            File.WriteAllText(Path.Combine(run, "config.json"), config.ToJsonString());
+
+            var set = Thorax.Data.Datasets.RealPneumothoraxSet.Load(root);
+            using var cascade = PtxCascade.Open(null, run);
+            var results = PtxRealImages.Run(cascade, set, new PtxPostprocessOptions { MinAreaAt1024 = 0 });
+            Assert.Equal(["siim", "siim", "siim", "nih"], results.Select(r => r.Source));
+            Assert.Equal([10_133, 69_274, 0], results.Take(3).Select(r => r.TruthPixels!.Value));
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal(1024 * 1024, results[i].Prediction.Mask.Length);
+                Assert.Equal(SegmentationMetrics.Dice(results[i].Prediction.Mask, set.Items[i].Mask!.Data), results[i].Dice!.Value, 12);
+                Assert.StartsWith("RLE union mask", results[i].Reference);
+            }
+            var nih = results[3];
+            Assert.Equal("00000013_005", nih.Id);
+            Assert.Equal(1, nih.Label);
+            Assert.Null(nih.Dice);
+            Assert.Null(nih.TruthPixels);
+            Assert.StartsWith("label only", nih.Reference);
+            Assert.Equal(set.Items[3].Image.Width * set.Items[3].Image.Height, nih.Prediction.Mask.Length);
+        }
+        finally
+        {
+            Directory.Delete(run, true);
+        }
+    }
+}
