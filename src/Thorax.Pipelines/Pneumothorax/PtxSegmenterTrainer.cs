@@ -234,6 +234,18 @@ public sealed class PtxSegmenterTrainer
         }
     }
 
+    /// <summary>
+    /// The first place's elastic deformation (alpha 120, sigma 6, alpha_affine 3.6 pixels at 1024 px, seed-specs 4.4) for
+    /// training at <paramref name="size"/> px: with s = size / 1024 the field's smoothing and the affine jitter scale by s
+    /// and alpha by s^2 (the smoothed field's amplitude goes as alpha / sigma), so the warp moves the same fraction of the
+    /// image as at 1024.
+    /// </summary>
+    public static ElasticTransform ElasticAt(int size)
+    {
+        var s = size / 1024.0;
+        return new ElasticTransform { Alpha = 120 * s * s, Sigma = 6 * s, AlphaAffine = 3.6 * s, Border = BorderMode.Reflect101, Probability = 1 };
+    }
+
     private sealed class Method : TrainingMethod
     {
         private readonly PtxSegmenterOptions _o;
@@ -265,11 +277,11 @@ public sealed class PtxSegmenterTrainer
             _epochsDir = epochsDir;
             _rng = new SeededRandom(o.Seed + 1);
             var a = o.Augment;
-            // The first place's train transforms (seed-specs 4.4) minus elastic warping, probabilities scaled by --augment.
+            // The first place's train transforms (seed-specs 4.4), probabilities scaled by --augment.
             _augment = new Compose(
                 new HorizontalFlip { Probability = 0.5 * a },
                 new OneOf(new RandomBrightnessContrast { BrightnessLimit = 0.2, ContrastLimit = 0.2, Probability = 1 }, new RandomGamma { Probability = 1 }) { Probability = 0.3 * a },
-                new OneOf(new GridDistortion { Probability = 1 }, new OpticalDistortion { DistortLimit = 2, ShiftLimit = 0.5, Probability = 1 }) { Probability = 0.3 * a },
+                new OneOf(ElasticAt(o.Size), new GridDistortion { Probability = 1 }, new OpticalDistortion { DistortLimit = 2, ShiftLimit = 0.5, Probability = 1 }) { Probability = 0.3 * a },
                 new ShiftScaleRotate { ShiftLimit = 0.0625, ScaleLimit = 0.1, RotateLimit = 45, Border = BorderMode.Reflect101, Probability = 0.5 * a });
             _firstHalf = firstHalf.ToArray();
             Fingerprint = fingerprint;

@@ -12,7 +12,9 @@ using static TorchSharp.torch;
 namespace Thorax.Pipelines.Tests.Pneumothorax;
 
 /// <summary>The cascade over the encoder/decoder zoo: frozen halves, tiny trainings that reload from their run folder,
-/// weight files by key name, and run folders written before the zoo.</summary>
+/// weight files by key name, and run folders written before the zoo. One collection with the other cascade trainings:
+/// run beside them, a libtorch check failed once ("Expected false to be true") in a training that passes alone.</summary>
+[Collection("ptx-training")]
 public class PtxZooTests(ITestOutputHelper output)
 {
     private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
@@ -170,6 +172,17 @@ public class PtxZooTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void ElasticAt_IsTheFirstPlaceSettingAt1024_ScaledToTheTrainingSize()
+    {
+        var e = PtxSegmenterTrainer.ElasticAt(1024);
+        Assert.Equal((120.0, 6.0, 3.6), (e.Alpha, e.Sigma, e.AlphaAffine));
+        var q = PtxSegmenterTrainer.ElasticAt(256);
+        Assert.Equal((7.5, 1.5, 0.9), (q.Alpha, q.Sigma, q.AlphaAffine));
+        // The same fraction of the image: the field's amplitude (alpha / sigma) in image widths does not change.
+        Assert.Equal(e.Alpha / e.Sigma / 1024, q.Alpha / q.Sigma / 256, 12);
+    }
+
     [Theory]
     [InlineData("unet", "resnet34", null)]
     [InlineData("scse", "seresnext50_32x4d", "32,32,16,16,16")]
@@ -292,6 +305,7 @@ public class PtxZooTests(ITestOutputHelper output)
     }
 }
 
+[Collection("ptx-training")]
 public class PtxRealImagesTests
 {
     [SkippableFact]
