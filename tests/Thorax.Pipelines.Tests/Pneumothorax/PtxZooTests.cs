@@ -172,6 +172,23 @@ public class PtxZooTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>The classifier's Inception-ResNet-v2 is unpadded, as timm's: 64 px shrinks to nothing before mixed_7a
+    /// (64 -> 31 -> 29 -> 14 -> 12 -> 5 -> 2 -> 0), 75 px is the smallest that reaches 1x1; the trainer says so before loading images.</summary>
+    [Fact]
+    public void TooSmallAnInput_ForTheUnpaddedInceptionResNetV2_IsAClearError()
+    {
+        TorchRuntime.EnsureLoaded();
+        var (net, arch) = ClassifierArchitecture.Create("inception_resnet_v2", "none");
+        using (net)
+        {
+            var ex = Assert.Throws<ArgumentException>(() => ClassifierTrainer.ProbeInputSize(net, arch, 64));
+            Assert.Contains("inception_resnet_v2", ex.Message);
+            Assert.Contains("64 px", ex.Message);
+            ClassifierTrainer.ProbeInputSize(net, arch, 75);
+            Assert.True(net.training);
+        }
+    }
+
     [Fact]
     public void ElasticAt_IsTheFirstPlaceSettingAt1024_ScaledToTheTrainingSize()
     {
