@@ -30,6 +30,7 @@ internal static class PtxCommand
         ptx.Subcommands.Add(Predict());
         ptx.Subcommands.Add(Submit());
         ptx.Subcommands.Add(Evaluate());
+        ptx.Subcommands.Add(Real());
         ptx.Subcommands.Add(Demo());
         return ptx;
     }
@@ -65,7 +66,8 @@ internal static class PtxCommand
         var d = PaperClassifier;
         var data = new Option<string>("--data") { Description = "Study folder written by thorax synth.", Required = true };
         var run = new Option<string>("--run") { Description = "Run folder (rerun to resume).", Required = true };
-        var weights = new Option<string>("--weights") { Description = "Encoder weights: imagenet, none or a ResNet-18 state-dict file.", DefaultValueFactory = _ => d.Weights };
+        var encoder = EncoderOption("xception");
+        var weights = WeightsOption();
         var size = new Option<int>("--size") { Description = "Input size (the segmenter must use the same).", DefaultValueFactory = _ => d.Size };
         var epochs = new Option<int>("--epochs") { Description = "Epochs (paper 25).", DefaultValueFactory = _ => d.Epochs };
         var batch = new Option<int>("--batch") { Description = "Batch size (paper 4).", DefaultValueFactory = _ => d.BatchSize };
@@ -80,18 +82,19 @@ internal static class PtxCommand
         var minutes = new Option<double?>("--minutes") { Description = "Training time budget in minutes." };
         var threads = Threads();
         var json = new Option<bool>("--json") { Description = "Print metrics.json." };
-        var cmd = new Command("train-classifier", "The cascade's classifier (ResNet-18, ImageNet): BCE, Adam, encoder frozen 2 epochs at 2e-2 then 2e-4, ReduceLROnPlateau on validation MCC, best epoch by MCC, stratified 80/20.")
-            { data, run, weights, size, epochs, batch, lr, frozenLr, freeze, preset, factor, patience, share, seed, minutes, threads, json };
+        var cmd = new Command("train-classifier", "The cascade's classifier (default ResNet-18 with ImageNet weights; --encoder paper = Xception as the paper; any zoo encoder): BCE, Adam, encoder frozen 2 epochs at 2e-2 then 2e-4, ReduceLROnPlateau on validation MCC, best epoch by MCC, stratified 80/20.")
+            { data, run, encoder, weights, size, epochs, batch, lr, frozenLr, freeze, preset, factor, patience, share, seed, minutes, threads, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             SetThreads(r.GetValue(threads));
+            var quiet = r.GetValue(json);
+            var enc = ResolveEncoder(r.GetValue(encoder)!, "xception");
             var o = d with
             {
-                Weights = r.GetValue(weights)!, Size = r.GetValue(size), Epochs = r.GetValue(epochs), BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr),
+                Encoder = enc, Weights = ResolveWeights(r.GetValue(weights), enc, quiet), Size = r.GetValue(size), Epochs = r.GetValue(epochs), BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr),
                 FrozenLearningRate = r.GetValue(frozenLr), FreezeEpochs = r.GetValue(freeze), Preset = r.GetValue(preset)!, PlateauFactor = r.GetValue(factor),
                 PlateauPatience = r.GetValue(patience), StratifiedValidation = r.GetValue(share), Seed = r.GetValue(seed), TimeBudget = Budget(r.GetValue(minutes)),
             };
-            var quiet = r.GetValue(json);
             var res = TrainClassifierCore(PtxData.Load(r.GetValue(data)!), r.GetValue(run)!, o, quiet);
             if (quiet) CliJson.PrintJson(File.ReadAllText(Path.Combine(res.RunDirectory, "metrics.json")));
             return 0;
@@ -117,8 +120,11 @@ internal static class PtxCommand
         var d = new PtxSegmenterOptions();
         var data = new Option<string>("--data") { Description = "Study folder written by thorax synth (masks/pneumothorax/).", Required = true };
         var run = new Option<string>("--run") { Description = "Run folder (rerun to resume).", Required = true };
-        var weights = new Option<string>("--weights") { Description = "Encoder weights: imagenet, none or a ResNet-18 state-dict file.", DefaultValueFactory = _ => d.Weights };
-        var size = new Option<int>("--size") { Description = "Input size, a multiple of 32 (the classifier must use the same).", DefaultValueFactory = _ => d.Size };
+        var encoder = EncoderOption("inception_resnet_v2 (with --decoder fpn)");
+        var decoder = new Option<string?>("--decoder") { Description = "fpn (the paper; default), unet, scse (U-Net with SCSE attention) or albunet (resnet34 only)." };
+        var decoderChannels = new Option<string?>("--decoder-channels") { Description = "Widths of the unet/scse decoder blocks (five, default 256,128,64,32,16) or albunet's num_filters (default 32); fpn uses --pyramid/--seg-channels." };
+        var weights = WeightsOption();
+        var size = new Option<int>("--size") { Description = "Input size, a multiple of 32 (64 for albunet; the classifier must use the same).", DefaultValueFactory = _ => d.Size };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => d.Epochs };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => d.BatchSize };
         var lr = new Option<double>("--lr") { Description = "lr from the first unfrozen epoch, cosine-annealed (paper 1e-4).", DefaultValueFactory = _ => d.LearningRate };
@@ -137,22 +143,25 @@ internal static class PtxCommand
         var minutes = new Option<double?>("--minutes") { Description = "Training time budget in minutes." };
         var threads = Threads();
         var json = new Option<bool>("--json") { Description = "Print metrics.json." };
-        var cmd = new Command("train-segmenter", "The cascade's segmenter (FPN over ResNet-18): ComboLoss, Adam 1e-3 with the first half of the encoder frozen 2 epochs, then 1e-4 cosine; windowed and classic SWA with BatchNorm recomputed.")
-            { data, run, weights, size, epochs, batch, lr, frozenLr, freeze, negatives, rate, loss, pyramid, segCh, window, classic, augment, keep, seed, minutes, threads, json };
+        var cmd = new Command("train-segmenter", "The cascade's segmenter (default FPN over ResNet-18 with ImageNet weights; --encoder paper = FPN over Inception-ResNet-v2 as the paper; any zoo encoder, decoders fpn/unet/scse/albunet): ComboLoss, Adam 1e-3 with the first half of the encoder frozen 2 epochs, then 1e-4 cosine; windowed and classic SWA with BatchNorm recomputed.")
+            { data, run, encoder, decoder, decoderChannels, weights, size, epochs, batch, lr, frozenLr, freeze, negatives, rate, loss, pyramid, segCh, window, classic, augment, keep, seed, minutes, threads, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             SetThreads(r.GetValue(threads));
             var rates = Numbers(r.GetValue(rate)!, 2, "--sample-rate");
             var lw = Numbers(r.GetValue(loss)!, 3, "--loss-weights");
+            var quiet = r.GetValue(json);
+            var enc = ResolveEncoder(r.GetValue(encoder)!, "inception_resnet_v2");
+            var dec = r.GetValue(decoder) ?? "fpn";
+            var decCh = r.GetValue(decoderChannels) is { } dc ? Numbers(dc, dc.Split(',').Length, "--decoder-channels").Select(v => (int)v).ToArray() : null;
             var o = new PtxSegmenterOptions
             {
-                Weights = r.GetValue(weights)!, Size = r.GetValue(size), Epochs = r.GetValue(epochs), BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr),
+                Encoder = enc, Decoder = dec, DecoderChannels = decCh, Weights = ResolveWeights(r.GetValue(weights), enc, quiet), Size = r.GetValue(size), Epochs = r.GetValue(epochs), BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr),
                 FrozenLearningRate = r.GetValue(frozenLr), FreezeEpochs = r.GetValue(freeze), PositiveOnly = !r.GetValue(negatives),
                 SampleRateStart = rates[0], SampleRateEnd = rates[1], LossWeights = (lw[0], lw[1], lw[2]), PyramidChannels = r.GetValue(pyramid),
                 SegmentationChannels = r.GetValue(segCh), SwaWindow = r.GetValue(window), ClassicSwaStart = r.GetValue(classic), Augment = r.GetValue(augment),
                 KeepEpochWeights = r.GetValue(keep), Seed = r.GetValue(seed), TimeBudget = Budget(r.GetValue(minutes)),
             };
-            var quiet = r.GetValue(json);
             var res = TrainSegmenterCore(PtxData.Load(r.GetValue(data)!), r.GetValue(run)!, o, quiet);
             if (quiet) CliJson.PrintJson(File.ReadAllText(Path.Combine(res.RunDirectory, "metrics.json")));
             return 0;
@@ -178,6 +187,31 @@ internal static class PtxCommand
         Line(quiet, string.Create(CultureInfo.InvariantCulture,
             $"segmenter: best epoch {res.Fit.BestEpoch} (val IoU {res.BestValIou:F4}); window SWA epochs {res.Window.FirstEpoch}-{res.Window.LastEpoch} val IoU {res.Window.ValIou:F4}; classic SWA {res.Classic.FirstEpoch}-{res.Classic.LastEpoch} val IoU {res.Classic.ValIou:F4}; run {res.RunDirectory}"));
         return res;
+    }
+
+    private static Option<string> EncoderOption(string paper) => new("--encoder")
+    {
+        Description = $"Encoder of the zoo ({string.Join(", ", Thorax.Models.Encoders.EncoderZoo.Names)}; `thorax zoo list`), or paper = {paper}.",
+        DefaultValueFactory = _ => ClassifierArchitecture.DefaultEncoder,
+    };
+
+    private static Option<string?> WeightsOption() => new("--weights")
+    {
+        Description = "Encoder weights: imagenet (ML.NET's ResNet-18; the default for resnet18), none (the default for other encoders) or a file " +
+                      "(torch.save / safetensors with timm/torchvision keys, or the ResNet ONNX) loaded by key name, strictly.",
+    };
+
+    /// <summary>The canonical zoo name; <c>paper</c> stands for the paper's choice.</summary>
+    internal static string ResolveEncoder(string encoder, string paper) =>
+        string.Equals(encoder.Trim(), "paper", StringComparison.OrdinalIgnoreCase) ? paper : ClassifierArchitecture.Canonical(encoder);
+
+    /// <summary>The weights to start from: as given, else imagenet for resnet18 and none (announced) for other encoders.</summary>
+    internal static string ResolveWeights(string? weights, string encoder, bool quiet)
+    {
+        if (weights is not null) return weights;
+        if (encoder == ClassifierArchitecture.DefaultEncoder) return "imagenet";
+        Console.Error.WriteLine($"note: {encoder} starts from random weights (no pretrained {encoder} ships here; give --weights FILE to start from one)");
+        return "none";
     }
 
     private static double[] Numbers(string text, int n, string option)
@@ -433,6 +467,65 @@ internal static class PtxCommand
             {
                 Console.WriteLine(File.ReadAllText(Path.Combine(outDir, "table.md")));
                 Console.WriteLine($"report: {Path.Combine(res.OutputDirectory, "report.html")}");
+            }
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command Real()
+    {
+        var post = Post.Create(classifierRequired: false);
+        var data = new Option<string>("--data") { Description = "Shared data folder holding siim/ and nih/.", DefaultValueFactory = _ => Path.Combine("..", "shared", "data") };
+        var output = new Option<string?>("--out") { Description = "Also write ID.mask.png, ID.overlay.png and real.json here." };
+        var threads = Threads();
+        var json = new Option<bool>("--json") { Description = "Print the results as JSON." };
+        var cmd = new Command("real", "The cascade on the real images of ../shared/data (evalset real-ptx): the 3 SIIM-ACR DICOMs with Dice against their RLE union masks, and the NIH image labelled Pneumothorax (label only: no box for it in BBox_List_2017).")
+            { data, output, threads, json };
+        post.AddTo(cmd);
+        cmd.SetAction(r => CliErrors.Run(() =>
+        {
+            SetThreads(r.GetValue(threads));
+            var quiet = r.GetValue(json);
+            var set = Thorax.Data.Datasets.RealPneumothoraxSet.Load(r.GetValue(data)!);
+            using var cascade = PtxCascade.Open(r.GetValue(post.Classifier), r.GetValue(post.Segmenter)!, r.GetValue(post.Weights)!);
+            var results = PtxRealImages.Run(cascade, set, post.Options(r), !r.GetValue(post.NoTta));
+            var arr = new JsonArray();
+            foreach (var x in results)
+                arr.Add(new JsonObject
+                {
+                    ["id"] = x.Id, ["source"] = x.Source, ["label"] = x.Label,
+                    ["probability"] = x.Prediction.Probability is { } v ? Math.Round(v, 6) : null, ["decision"] = x.Prediction.Positive,
+                    ["mask_pixels"] = x.Prediction.MaskPixels, ["removed_components"] = x.Prediction.RemovedComponents,
+                    ["truth_pixels"] = x.TruthPixels, ["dice"] = x.Dice is { } d ? Math.Round(d, 6) : null, ["reference"] = x.Reference,
+                });
+            var scored = results.Where(x => x.Dice is not null).ToList();
+            var doc = new JsonObject
+            {
+                ["version"] = 1, ["data"] = set.Root, ["classifier"] = cascade.Classifier?.RunDirectory, ["segmenter"] = cascade.Segmenter.RunDirectory,
+                ["weights"] = cascade.Segmenter.Variant, ["images"] = arr,
+                ["mean_dice"] = scored.Count > 0 ? Math.Round(scored.Average(x => x.Dice!.Value), 6) : null, ["scored"] = scored.Count,
+                ["positives_found"] = results.Count(x => x.Label == 1 && x.Prediction.Positive), ["positives"] = results.Count(x => x.Label == 1),
+            };
+            if (r.GetValue(output) is { } outDir)
+            {
+                Directory.CreateDirectory(outDir);
+                foreach (var (x, item) in results.Zip(set.Items))
+                {
+                    var p = x.Prediction;
+                    RunFiles.WriteBytes(Path.Combine(outDir, x.Id + ".mask.png"), Png.Encode(new Image<byte>(p.Width, p.Height, 1, p.Mask.Select(v => (byte)(v != 0 ? 255 : 0)).ToArray())));
+                    var unit = new Image<float>(item.Image.Width, item.Image.Height, 1, item.Image.Data.Select(v => v / 255f).ToArray());
+                    RunFiles.WriteBytes(Path.Combine(outDir, x.Id + ".overlay.png"), Png.Encode(PtxCascade.Overlay(unit, p.Mask)));
+                }
+                RunFiles.WriteText(Path.Combine(outDir, "real.json"), doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            }
+            if (quiet) CliJson.PrintJson(doc.ToJsonString());
+            else
+            {
+                foreach (var x in results)
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{x.Source} {x.Id} (label {x.Label}): {(x.Prediction.Probability is { } pr ? $"p {pr:F3}, " : "")}{(x.Prediction.Positive ? $"pneumothorax, {x.Prediction.MaskPixels} px" : "no pneumothorax")}; {(x.Dice is { } dd ? $"Dice {dd:F4} against {x.TruthPixels} px" : "no mask: " + x.Reference)}"));
+                if (scored.Count > 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mean Dice over the {scored.Count} images with a mask: {scored.Average(x => x.Dice!.Value):F4}"));
             }
             return 0;
         }));

@@ -6,7 +6,12 @@ public sealed record ClassifierOptions
     /// <summary>The label: a 0/1 column of studies.csv or <c>class=&lt;name&gt;</c>. Default <c>pneumothorax</c>.</summary>
     public string Label { get; init; } = "pneumothorax";
 
-    /// <summary>Initial encoder weights: <c>imagenet</c>, <c>none</c> or a ResNet-18 state-dict file. Default imagenet.</summary>
+    /// <summary>The encoder: any <see cref="Thorax.Models.Encoders.EncoderZoo"/> name (aliases accepted). Default resnet18
+    /// (the ImageNet ResNet-18 of the ONNX package with <see cref="Weights"/> imagenet).</summary>
+    public string Encoder { get; init; } = ClassifierArchitecture.DefaultEncoder;
+
+    /// <summary>Initial encoder weights: <c>imagenet</c> (resnet18 only), <c>none</c> or a weight file of the encoder
+    /// (torch.save / safetensors / ResNet ONNX, loaded by key name). Default imagenet.</summary>
     public string Weights { get; init; } = "imagenet";
 
     /// <summary>Square input size in pixels. Default 224.</summary>
@@ -73,7 +78,7 @@ public sealed record ClassifierOptions
     public string Fingerprint()
     {
         var core = FormattableString.Invariant(
-            $"classifier=resnet18;label={Label};weights={Weights};size={Size};batch={BatchSize};lr={LearningRate:R};seed={Seed};augment={AugmentProbability:R}");
+            $"classifier={ClassifierArchitecture.Canonical(Encoder)};label={Label};weights={Weights};size={Size};batch={BatchSize};lr={LearningRate:R};seed={Seed};augment={AugmentProbability:R}");
         // The schedule options are appended only when set, so runs made before they existed keep their fingerprint.
         if (!UsesSchedule) return core;
         return core + FormattableString.Invariant(
@@ -94,6 +99,9 @@ public sealed record ClassifierOptions
         if (EarlyStoppingPatience < 0) throw new ArgumentException($"patience must be 0 (off) or more, got {EarlyStoppingPatience}");
         if (TimeBudget <= TimeSpan.Zero) throw new ArgumentException($"time budget must be positive, got {TimeBudget}");
         if (string.IsNullOrWhiteSpace(Weights)) throw new ArgumentException("weights must be imagenet, none or a file path");
+        var encoder = ClassifierArchitecture.Canonical(Encoder);
+        if (encoder != ClassifierArchitecture.DefaultEncoder && Weights == "imagenet")
+            throw new ArgumentException($"weights imagenet is ML.NET's ResNet-18 export (encoder resnet18 only); give {encoder} a weight file or none");
         if (FreezeEpochs < 0) throw new ArgumentException($"freeze epochs must be 0 or more, got {FreezeEpochs}");
         if (!(FrozenLearningRate > 0 && FrozenLearningRate <= 1)) throw new ArgumentException($"frozen lr must be in (0, 1], got {FrozenLearningRate}");
         if (Selection is not ("auc" or "mcc")) throw new ArgumentException($"selection must be auc or mcc, got '{Selection}'");

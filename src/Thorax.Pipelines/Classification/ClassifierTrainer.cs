@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Thorax.Data.Augmentation;
@@ -74,9 +75,10 @@ public sealed class ClassifierTrainer
         TorchRuntime.EnsureLoaded();
         using var threads = DeterministicThreads.Enter(o.Deterministic);
         torch.manual_seed(o.Seed);
-        var (network, arch) = ClassifierArchitecture.Create(o.Weights);
+        var (network, arch) = ClassifierArchitecture.Create(o.Encoder, o.Weights);
         using (network)
         {
+            ProbeInputSize(network, arch, o.Size);
             var all = train.Concat(val).ToList();
             var images = LoadImages(dataset, all, o.Size, (n, total) => Loading?.Invoke(n, total));
             using var optimizer = torch.optim.Adam(network.parameters(), lr: o.FreezeEpochs > 0 ? o.FrozenLearningRate : o.LearningRate);
@@ -93,7 +95,7 @@ public sealed class ClassifierTrainer
             var fit = loop.Fit(method, runDir, cancel);
 
             RunFiles.Write(Path.Combine(runDir, "model.safetensors"), tmp => SafeTensors.Save(tmp, network.state_dict(),
-                new Dictionary<string, string> { ["architecture"] = "resnet18-classifier", ["label"] = o.Label, ["size"] = o.Size.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
+                new Dictionary<string, string> { ["architecture"] = arch.Encoder + "-classifier", ["label"] = o.Label, ["size"] = o.Size.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
             var config = arch.ToJson();
             config["method"] = "image-classifier";
             config["label"] = o.Label;
@@ -137,6 +139,31 @@ public sealed class ClassifierTrainer
             metrics["parameters"] = network.parameters().Sum(p => p.numel());
             ClassificationEvaluation.WriteFiles(runDir, metrics, predictions);
             return new ClassifierTrainingResult(Path.GetFullPath(runDir), fit, evaluation, predictions);
+        }
+    }
+
+    /// <summary>
+    /// One forward pass of a blank [1, 1, size, size] image in eval mode, so that an input too small for the encoder (e.g.
+    /// Inception-ResNet-v2 without stride-exact padding below 75 px) is a clear error before any image is loaded.
+    /// </summary>
+    /// <exception cref="ArgumentException">The encoder cannot take that size (names encoder and size).</exception>
+    public static void ProbeInputSize(torch.nn.Module<Tensor, Tensor> network, ClassifierArchitecture arch, int size)
+    {
+        var training = network.training;
+        network.eval();
+        try
+        {
+            using var scope = torch.NewDisposeScope();
+            using var inference = torch.inference_mode();
+            network.call(arch.Normalize(torch.zeros(1, 1, size, size)));
+        }
+        catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException)
+        {
+            throw new ArgumentException($"encoder {arch.Encoder} cannot take {size} px input ({e.Message.Split('\n')[0]}); use a larger --size", e);
+        }
+        finally
+        {
+            network.train(training);
         }
     }
 

@@ -8,7 +8,24 @@ namespace Thorax.Pipelines.Pneumothorax;
 /// </summary>
 public sealed record PtxSegmenterOptions
 {
-    /// <summary>Encoder start: <c>imagenet</c> (ResNet-18 of the ONNX package), <c>none</c> or a ResNet-18 state-dict file.</summary>
+    /// <summary>The encoder: any <see cref="Thorax.Models.Encoders.EncoderZoo"/> name. Default resnet18 (the paper:
+    /// inception_resnet_v2).</summary>
+    public string Encoder { get; init; } = Classification.ClassifierArchitecture.DefaultEncoder;
+
+    /// <summary>The decoder: fpn (the paper), unet, scse-unet (or scse) or albunet (resnet34 only). Default fpn.</summary>
+    public string Decoder { get; init; } = "fpn";
+
+    /// <summary>Widths of a U-Net decoder (five) or AlbuNet (one: num_filters); null = the decoder's default. The FPN takes
+    /// <see cref="PyramidChannels"/> and <see cref="SegmentationChannels"/> instead.</summary>
+    public IReadOnlyList<int>? DecoderChannels { get; init; }
+
+    /// <summary>The decoder these options describe.</summary>
+    public PtxDecoder DecoderSpec() => PtxDecoder.Canonical(Decoder) == "fpn"
+        ? PtxDecoder.Of("fpn", [PyramidChannels, SegmentationChannels])
+        : PtxDecoder.Of(Decoder, DecoderChannels);
+
+    /// <summary>Encoder start: <c>imagenet</c> (ResNet-18 of the ONNX package; resnet18 only), <c>none</c> or a weight
+    /// file of the encoder (torch.save / safetensors / ResNet ONNX, loaded by key name).</summary>
     public string Weights { get; init; } = "imagenet";
 
     /// <summary>Square input size (multiple of 32). Default 256.</summary>
@@ -76,10 +93,16 @@ public sealed record PtxSegmenterOptions
     public bool Deterministic { get; init; }
 
     /// <summary>The settings a run folder's checkpoints depend on.</summary>
-    public string Fingerprint() => string.Create(CultureInfo.InvariantCulture,
-        $"ptx-segmenter=fpn-resnet18;weights={Weights};size={Size};batch={BatchSize};lr={FrozenLearningRate:R}/{LearningRate:R}/{MinLearningRate:R};freeze={FreezeEpochs};" +
-        $"positive_only={PositiveOnly};rate={SampleRateStart:R}-{SampleRateEnd:R};loss={LossWeights.Bce:R},{LossWeights.Dice:R},{LossWeights.Focal:R};" +
-        $"fpn={PyramidChannels}/{SegmentationChannels};augment={Augment:R};seed={Seed}");
+    /// <remarks>FPN over resnet18 keeps the fingerprint of the runs made before the zoo.</remarks>
+    public string Fingerprint()
+    {
+        var d = DecoderSpec();
+        var widths = d.Name == "fpn" ? $"fpn={PyramidChannels}/{SegmentationChannels}" : $"decoder={string.Join(",", d.Channels)}";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"ptx-segmenter={d.Name}-{Classification.ClassifierArchitecture.Canonical(Encoder)};weights={Weights};size={Size};batch={BatchSize};lr={FrozenLearningRate:R}/{LearningRate:R}/{MinLearningRate:R};freeze={FreezeEpochs};" +
+            $"positive_only={PositiveOnly};rate={SampleRateStart:R}-{SampleRateEnd:R};loss={LossWeights.Bce:R},{LossWeights.Dice:R},{LossWeights.Focal:R};" +
+            $"{widths};augment={Augment:R};seed={Seed}");
+    }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the option and its valid range.</summary>
     public void Validate()
@@ -102,6 +125,12 @@ public sealed record PtxSegmenterOptions
         if (Augment is < 0 or > 1) throw new ArgumentException($"augment must be in [0, 1], got {Augment}");
         if (TimeBudget <= TimeSpan.Zero) throw new ArgumentException($"time budget must be positive, got {TimeBudget}");
         if (string.IsNullOrWhiteSpace(Weights)) throw new ArgumentException("weights must be imagenet, none or a file path");
+        var encoder = Classification.ClassifierArchitecture.Canonical(Encoder);
+        if (encoder != Classification.ClassifierArchitecture.DefaultEncoder && Weights == "imagenet")
+            throw new ArgumentException($"weights imagenet is ML.NET's ResNet-18 export (encoder resnet18 only); give {encoder} a weight file or none");
+        var decoder = DecoderSpec();
+        if (decoder.Name == "albunet" && encoder != "resnet34") throw new ArgumentException($"decoder albunet is defined on encoder resnet34 only, not {encoder}");
+        if (Size % decoder.SizeMultiple != 0) throw new ArgumentException($"size must be a multiple of {decoder.SizeMultiple} for decoder {decoder.Name}, got {Size}");
     }
 
     /// <summary>Share of positives in epoch <paramref name="epoch"/> of <paramref name="epochs"/>: linear from

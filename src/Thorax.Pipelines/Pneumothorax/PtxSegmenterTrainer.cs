@@ -5,6 +5,7 @@ using Thorax.Data.Augmentation;
 using Thorax.Data.Datasets;
 using Thorax.Imaging.Ops;
 using Thorax.Metrics;
+using Thorax.Models.Encoders;
 using Thorax.Models.Runtime;
 using Thorax.Models.Segmentation;
 using Thorax.Models.Weights;
@@ -78,15 +79,18 @@ public sealed class PtxSegmenterTrainer
         using var threads = DeterministicThreads.Enter(o.Deterministic);
         torch.manual_seed(o.Seed);
         Stage?.Invoke("building the network");
-        var (encoder, arch) = ClassifierArchitecture.CreateEncoder(o.Weights);
-        using var network = new Fpn(encoder, 1, o.PyramidChannels, o.SegmentationChannels);
+        var decoder = o.DecoderSpec();
+        var (encoder, arch) = ClassifierArchitecture.CreateEncoder(o.Encoder, o.Weights, samePadding: true);
+        using var network = PtxSegmenterModel.CreateNetwork(arch, decoder, encoder);
+        ClassifierTrainer.ProbeInputSize(network, arch, o.Size);
+        var firstHalf = FirstHalfOfEncoder(network, arch);
         var used = (o.PositiveOnly ? positives : train).Concat(val).ToList();
         Stage?.Invoke($"loading {used.Count} studies at {o.Size} px");
         var images = ClassifierTrainer.LoadImages(dataset, used, o.Size);
         var masks = PtxData.LoadMasks(dataset, used, o.Size);
         using var optimizer = torch.optim.Adam(network.parameters(), lr: o.LearningRateAt(1));
         var epochsDir = Path.Combine(runDir, "epochs");
-        var method = new Method(o, network, arch, optimizer, positives, o.PositiveOnly ? [] : negatives, val, images, masks, epochsDir,
+        var method = new Method(o, network, arch, firstHalf, optimizer, positives, o.PositiveOnly ? [] : negatives, val, images, masks, epochsDir,
             o.Fingerprint() + string.Create(CultureInfo.InvariantCulture, $";train={train.Count};validation={val.Count}"));
         var loop = new EpochTrainer(new EpochTrainerOptions { Epochs = o.Epochs, TimeBudget = o.TimeBudget, Deterministic = o.Deterministic });
         loop.StepCompleted += (e, s, n, l) => StepCompleted?.Invoke(e, s, n, l);
@@ -94,7 +98,7 @@ public sealed class PtxSegmenterTrainer
         loop.Resumed += e => Resumed?.Invoke(e);
         var fit = loop.Fit(method, runDir, cancel);
 
-        var meta = new Dictionary<string, string> { ["architecture"] = "fpn-resnet18", ["size"] = o.Size.ToString(CultureInfo.InvariantCulture) };
+        var meta = new Dictionary<string, string> { ["architecture"] = $"{decoder.Name}-{arch.Encoder}", ["size"] = o.Size.ToString(CultureInfo.InvariantCulture) };
         RunFiles.Write(Path.Combine(runDir, "model.safetensors"), tmp => SafeTensors.Save(tmp, network.state_dict(), meta));
         var bestIou = fit.Best is { } b ? b.Metric("val_iou") : double.NaN;
 
@@ -110,7 +114,7 @@ public sealed class PtxSegmenterTrainer
             Stage?.Invoke($"SWA {name}: averaging epochs {first}-{last}, recomputing BatchNorm statistics");
             var epochs = curve.Where(c => c.Epoch >= first && c.Epoch <= last).ToList();
             var dicts = epochs.Select(c => SafeTensors.Load(method.EpochFile(c.Epoch))).ToList();
-            using var avgNet = PtxSegmenterModel.CreateNetwork(arch, o.PyramidChannels, o.SegmentationChannels);
+            using var avgNet = PtxSegmenterModel.CreateNetwork(arch, decoder);
             try
             {
                 var avg = StochasticWeightAveraging.AverageStateDicts(dicts);
@@ -139,15 +143,13 @@ public sealed class PtxSegmenterTrainer
 
         var config = arch.ToJson();
         config["method"] = "ptx-segmenter";
-        config["decoder"] = "fpn";
-        config["pyramid_channels"] = o.PyramidChannels;
-        config["segmentation_channels"] = o.SegmentationChannels;
+        PtxSegmenterModel.DecoderToJson(decoder, config);
         config["size"] = o.Size;
         config["epochs"] = o.Epochs;
         config["batch"] = o.BatchSize;
         config["frozen_lr"] = o.FrozenLearningRate;
         config["freeze_epochs"] = o.FreezeEpochs;
-        config["freeze"] = "first half of the encoder's parameter tensors";
+        config["freeze"] = $"first half of the encoder: the stem and stages up to its stride-8 tap ({firstHalf.Count} of {PtxSegmenterModel.EncoderOf(network).parameters().Count()} parameter tensors)";
         config["lr"] = o.LearningRate;
         config["min_lr"] = o.MinLearningRate;
         config["schedule"] = "cosine annealing after the frozen epochs, per epoch";
@@ -180,6 +182,21 @@ public sealed class PtxSegmenterTrainer
         RunFiles.WriteText(Path.Combine(runDir, "metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         if (!o.KeepEpochWeights && Directory.Exists(epochsDir)) Directory.Delete(epochsDir, true);
         return new PtxSegmenterResult(Path.GetFullPath(runDir), fit, window, classic, bestIou);
+    }
+
+    /// <summary>
+    /// The first half of <paramref name="network"/>'s encoder (Țimbuș et al. freeze it for the first epochs), the same
+    /// way for every zoo encoder: the parameters its stride-8 map depends on, i.e. the stem and the stages up to the second
+    /// of its four taps at strides 4, 8, 16, 32 (<see cref="EncoderStages.FirstHalf"/>, found by autograd on a fresh
+    /// encoder of <paramref name="arch"/>). For ResNet-18: conv1, bn1, layer1, layer2.
+    /// </summary>
+    public static IReadOnlyList<TorchSharp.Modules.Parameter> FirstHalfOfEncoder(nn.Module<Tensor, Tensor> network, ClassifierArchitecture arch)
+    {
+        IReadOnlyList<string> names;
+        using (var probe = arch.CreateEmptyEncoder()) names = EncoderStages.FirstHalf(probe);
+        var own = PtxSegmenterModel.EncoderOf(network).named_parameters().ToDictionary(np => np.name, np => np.parameter);
+        return names.Select(n => own.TryGetValue(n, out var p) ? p
+            : throw new InvalidOperationException($"encoder parameter '{n}' of a fresh {arch.Encoder} is not in the segmenter's encoder")).ToArray();
     }
 
     /// <summary>
@@ -217,10 +234,22 @@ public sealed class PtxSegmenterTrainer
         }
     }
 
+    /// <summary>
+    /// The first place's elastic deformation (alpha 120, sigma 6, alpha_affine 3.6 pixels at 1024 px, seed-specs 4.4) for
+    /// training at <paramref name="size"/> px: with s = size / 1024 the field's smoothing and the affine jitter scale by s
+    /// and alpha by s^2 (the smoothed field's amplitude goes as alpha / sigma), so the warp moves the same fraction of the
+    /// image as at 1024.
+    /// </summary>
+    public static ElasticTransform ElasticAt(int size)
+    {
+        var s = size / 1024.0;
+        return new ElasticTransform { Alpha = 120 * s * s, Sigma = 6 * s, AlphaAffine = 3.6 * s, Border = BorderMode.Reflect101, Probability = 1 };
+    }
+
     private sealed class Method : TrainingMethod
     {
         private readonly PtxSegmenterOptions _o;
-        private readonly Fpn _net;
+        private readonly nn.Module<Tensor, Tensor> _net;
         private readonly ClassifierArchitecture _arch;
         private readonly torch.optim.Optimizer _optimizer;
         private readonly List<ClassificationStudy> _pos, _neg, _val;
@@ -232,7 +261,7 @@ public sealed class PtxSegmenterTrainer
         private readonly TorchSharp.Modules.Parameter[] _firstHalf;
         private List<ClassificationStudy> _epoch = [];
 
-        public Method(PtxSegmenterOptions o, Fpn net, ClassifierArchitecture arch, torch.optim.Optimizer optimizer, List<ClassificationStudy> pos,
+        public Method(PtxSegmenterOptions o, nn.Module<Tensor, Tensor> net, ClassifierArchitecture arch, IReadOnlyList<TorchSharp.Modules.Parameter> firstHalf, torch.optim.Optimizer optimizer, List<ClassificationStudy> pos,
             List<ClassificationStudy> neg, IReadOnlyList<ClassificationStudy> val, Dictionary<string, float[]> images, Dictionary<string, byte[]> masks,
             string epochsDir, string fingerprint)
         {
@@ -248,14 +277,13 @@ public sealed class PtxSegmenterTrainer
             _epochsDir = epochsDir;
             _rng = new SeededRandom(o.Seed + 1);
             var a = o.Augment;
-            // The first place's train transforms (seed-specs 4.4) minus elastic warping, probabilities scaled by --augment.
+            // The first place's train transforms (seed-specs 4.4), probabilities scaled by --augment.
             _augment = new Compose(
                 new HorizontalFlip { Probability = 0.5 * a },
                 new OneOf(new RandomBrightnessContrast { BrightnessLimit = 0.2, ContrastLimit = 0.2, Probability = 1 }, new RandomGamma { Probability = 1 }) { Probability = 0.3 * a },
-                new OneOf(new GridDistortion { Probability = 1 }, new OpticalDistortion { DistortLimit = 2, ShiftLimit = 0.5, Probability = 1 }) { Probability = 0.3 * a },
+                new OneOf(ElasticAt(o.Size), new GridDistortion { Probability = 1 }, new OpticalDistortion { DistortLimit = 2, ShiftLimit = 0.5, Probability = 1 }) { Probability = 0.3 * a },
                 new ShiftScaleRotate { ShiftLimit = 0.0625, ScaleLimit = 0.1, RotateLimit = 45, Border = BorderMode.Reflect101, Probability = 0.5 * a });
-            var encParams = net.EncoderModule.parameters().ToArray();
-            _firstHalf = encParams.Take(encParams.Length / 2).ToArray();
+            _firstHalf = firstHalf.ToArray();
             Fingerprint = fingerprint;
             Components = new TrainingComponents { Model = net, Optimizer = optimizer, Randoms = new Dictionary<string, SeededRandom> { ["train"] = _rng } };
         }
@@ -323,7 +351,7 @@ public sealed class PtxSegmenterTrainer
 
         /// <summary>Validation of a network at probability 0.5 without TTA: mean per-image IoU over the pneumothorax
         /// studies, and the Kaggle mean Dice over every study (segmenter alone).</summary>
-        public (double Iou, double Dice) Validate(Fpn net)
+        public (double Iou, double Dice) Validate(nn.Module<Tensor, Tensor> net)
         {
             var probs = PtxSegmenterModel.Predict(net, _arch, _val.Select(s => _images[s.Id]).ToList(), _o.Size, flipTta: false);
             double iou = 0, dice = 0;

@@ -126,6 +126,7 @@ public class PtxScheduleTests
     }
 }
 
+[Collection("ptx-training")]
 public class PtxPipelineTests
 {
     /// <summary>The classification fixture plus masks/pneumothorax/ (the bright 14x14 square of each positive).</summary>
