@@ -79,9 +79,10 @@ internal static class PtxCommand
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => d.Seed };
         var minutes = new Option<double?>("--minutes") { Description = "Training time budget in minutes." };
         var threads = Threads();
+        var deterministic = new Option<bool>("--deterministic") { Description = "One intra-op thread: equal settings give bit-identical weights, and a killed run resumes to exactly the uninterrupted run's weights (slower)." };
         var json = new Option<bool>("--json") { Description = "Print metrics.json." };
         var cmd = new Command("train-classifier", "The cascade's classifier (ResNet-18, ImageNet): BCE, Adam, encoder frozen 2 epochs at 2e-2 then 2e-4, ReduceLROnPlateau on validation MCC, best epoch by MCC, stratified 80/20.")
-            { data, run, weights, size, epochs, batch, lr, frozenLr, freeze, preset, factor, patience, share, seed, minutes, threads, json };
+            { data, run, weights, size, epochs, batch, lr, frozenLr, freeze, preset, factor, patience, share, seed, minutes, threads, deterministic, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             SetThreads(r.GetValue(threads));
@@ -90,6 +91,7 @@ internal static class PtxCommand
                 Weights = r.GetValue(weights)!, Size = r.GetValue(size), Epochs = r.GetValue(epochs), BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr),
                 FrozenLearningRate = r.GetValue(frozenLr), FreezeEpochs = r.GetValue(freeze), Preset = r.GetValue(preset)!, PlateauFactor = r.GetValue(factor),
                 PlateauPatience = r.GetValue(patience), StratifiedValidation = r.GetValue(share), Seed = r.GetValue(seed), TimeBudget = Budget(r.GetValue(minutes)),
+                Deterministic = r.GetValue(deterministic),
             };
             var quiet = r.GetValue(json);
             var res = TrainClassifierCore(PtxData.Load(r.GetValue(data)!), r.GetValue(run)!, o, quiet);
@@ -136,9 +138,10 @@ internal static class PtxCommand
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => d.Seed };
         var minutes = new Option<double?>("--minutes") { Description = "Training time budget in minutes." };
         var threads = Threads();
+        var deterministic = new Option<bool>("--deterministic") { Description = "One intra-op thread: equal settings give bit-identical weights, and a killed run resumes to exactly the uninterrupted run's weights (slower)." };
         var json = new Option<bool>("--json") { Description = "Print metrics.json." };
         var cmd = new Command("train-segmenter", "The cascade's segmenter (FPN over ResNet-18): ComboLoss, Adam 1e-3 with the first half of the encoder frozen 2 epochs, then 1e-4 cosine; windowed and classic SWA with BatchNorm recomputed.")
-            { data, run, weights, size, epochs, batch, lr, frozenLr, freeze, negatives, rate, loss, pyramid, segCh, window, classic, augment, keep, seed, minutes, threads, json };
+            { data, run, weights, size, epochs, batch, lr, frozenLr, freeze, negatives, rate, loss, pyramid, segCh, window, classic, augment, keep, seed, minutes, threads, deterministic, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             SetThreads(r.GetValue(threads));
@@ -151,6 +154,7 @@ internal static class PtxCommand
                 SampleRateStart = rates[0], SampleRateEnd = rates[1], LossWeights = (lw[0], lw[1], lw[2]), PyramidChannels = r.GetValue(pyramid),
                 SegmentationChannels = r.GetValue(segCh), SwaWindow = r.GetValue(window), ClassicSwaStart = r.GetValue(classic), Augment = r.GetValue(augment),
                 KeepEpochWeights = r.GetValue(keep), Seed = r.GetValue(seed), TimeBudget = Budget(r.GetValue(minutes)),
+                Deterministic = r.GetValue(deterministic),
             };
             var quiet = r.GetValue(json);
             var res = TrainSegmenterCore(PtxData.Load(r.GetValue(data)!), r.GetValue(run)!, o, quiet);
