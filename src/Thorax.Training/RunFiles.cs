@@ -9,8 +9,9 @@ namespace Thorax.Training;
 public static partial class RunFiles
 {
     /// <summary>
-    /// True for a temp file name of <see cref="Write"/> (<c>.model.safetensors.1a2b3c4d.tmp</c>) or of the imaging
-    /// codecs' atomic writes (32 hex digits).
+    /// True for a temp file name of <see cref="Write"/> (<c>.model.safetensors.1a2b3c4d.tmp</c>), of the imaging codecs'
+    /// and <c>SafeTensors.Save</c>'s atomic writes (32 hex digits) or of older builds' <c>SafeTensors.Save</c>
+    /// (<c>model.safetensors.tmp-</c> and 32 hex digits).
     /// </summary>
     public static bool IsTemporary(string fileName) => TemporaryName().IsMatch(Path.GetFileName(fileName));
 
@@ -23,7 +24,7 @@ public static partial class RunFiles
     {
         if (!Directory.Exists(directory)) return 0;
         var n = 0;
-        foreach (var f in Directory.EnumerateFiles(directory, ".*.tmp", SearchOption.AllDirectories))
+        foreach (var f in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
         {
             if (!IsTemporary(f)) continue;
             try
@@ -38,7 +39,8 @@ public static partial class RunFiles
         return n;
     }
 
-    [GeneratedRegex(@"^\..+\.[0-9a-f]{8}(?:[0-9a-f]{24})?\.tmp$", RegexOptions.CultureInvariant)]
+    // .NAME.HEX.tmp (8 or 32 hex digits), and NAME.tmp-HEX32 of SafeTensors.Save before it took the same convention.
+    [GeneratedRegex(@"^(?:\..+\.[0-9a-f]{8}(?:[0-9a-f]{24})?\.tmp|.+\.tmp-[0-9a-f]{32})$", RegexOptions.CultureInvariant)]
     private static partial Regex TemporaryName();
 
     /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> atomically.</summary>

@@ -206,7 +206,8 @@ internal sealed partial class CrashResumeRunner
                     differ.Add(key + " (shape or type)");
                     continue;
                 }
-                if (u.equal(v).item<bool>()) continue;
+                using (var same = u.eq(v).all())
+                    if (same.item<bool>()) continue;
                 using var d = (u.to_type(torch.ScalarType.Float64) - v.to_type(torch.ScalarType.Float64)).abs().max();
                 worst = Math.Max(worst, d.item<double>());
                 differ.Add(key);
@@ -256,6 +257,8 @@ internal sealed partial class CrashResumeRunner
             if (line is null) return;
             lock (gate) log.WriteLine(line);
         }
+        if (plan.Mode != KillMode.None)
+            Write(string.Create(CultureInfo.InvariantCulture, $"[crash-resume] plan: kill {(plan.Mode == KillMode.AtTime ? "at" : "at the first temp file after")} {plan.Delay.TotalSeconds:F2} s"));
         var clock = Stopwatch.StartNew();
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {psi.FileName}");
         p.OutputDataReceived += (_, e) => Write(e.Data);

@@ -123,6 +123,8 @@ public sealed class EpochTrainerCrashTests : IDisposable
             Path.Combine(checkpoints, ".epoch-0002.ckpt.safetensors.1a2b3c4d.tmp"),   // RunFiles.Write
             Path.Combine(run, ".history.csv.0f0f0f0f.tmp"),
             Path.Combine(run, "eval-test", ".overlay.png." + Guid.NewGuid().ToString("N") + ".tmp"), // the imaging codecs' atomic writes
+            Path.Combine(checkpoints, ".best.safetensors.1a2b3c4d.tmp." + Guid.NewGuid().ToString("N") + ".tmp"), // SafeTensors.Save inside RunFiles.Write
+            Path.Combine(checkpoints, ".best.safetensors.1a2b3c4d.tmp.tmp-" + Guid.NewGuid().ToString("N")), // the same from older builds
         ];
         string[] kept = [Path.Combine(run, ".notes.tmp"), Path.Combine(run, "epoch.1a2b3c4d.tmp"), Path.Combine(run, ".model.safetensors.xyz12345.tmp")];
         foreach (var f in temps.Concat(kept))
