@@ -25,7 +25,7 @@ internal sealed record CrashTrainer(string Name, IReadOnlyList<string> Arguments
             "--epochs", "3", "--batch", "4", "--lr", "1e-3", "--step-size", "1", "--deterministic"]),
         new("saliency", ["saliency", "train", "--data", "{data}", "--run", "{run}", "--width", "small", "--epochs", "3", "--batch", "4",
             "--plateau-patience", "0", "--deterministic"]),
-        new("contextual", ["contextual", "train", "--data", "{data}", "--run", "{run}", "--size", "64", "--width", "4", "--batch", "4", "--epochs", "4",
+        new("contextual", ["contextual", "train", "--data", "{data}", "--run", "{run}", "--size", "64", "--width", "4", "--batch", "4", "--epochs", "6",
             "--deterministic"]),
     ];
 
@@ -114,8 +114,9 @@ internal sealed partial class CrashResumeRunner
             return new CrashResumeResult(trainer.Name, 0, 0, 0, 0, 0, 0, false, refRun.Seconds, 0, problems);
         }
         var total = refRun.Seconds;
-        // Kills start after about half the time to the run's first file (process start, data, first epoch).
-        var earliest = Math.Max(0.5, 0.5 * (refRun.FirstFileSeconds ?? total / 2));
+        // Every attempt repeats the start (process, data, model); a kill at a random time comes after the reference's
+        // first file appeared (start + first epoch), so each attempt most likely finishes an epoch before it dies.
+        var earliest = Math.Max(0.5, refRun.FirstFileSeconds ?? total / 2);
         var rng = new Random(unchecked(Seed * 7919 + StableHash(trainer.Name)));
 
         int kills = 0, atWrite = 0, resumes = 0, temporary = 0, partial = 0, attempt = 0;
@@ -126,7 +127,7 @@ internal sealed partial class CrashResumeRunner
             var plan = KillPlan.None;
             if (kills < Kills)
             {
-                var delay = earliest + rng.NextDouble() * 0.7 * (total - earliest);
+                var delay = earliest + rng.NextDouble() * 0.5 * Math.Max(0, total - earliest);
                 plan = kills % 2 == 1
                     ? new KillPlan(KillMode.AtWrite, TimeSpan.FromSeconds(rng.NextDouble() * 0.6 * total), TimeSpan.FromSeconds(total))
                     : new KillPlan(KillMode.AtTime, TimeSpan.FromSeconds(delay), TimeSpan.Zero);
