@@ -16,7 +16,7 @@ internal static class CrashResumeCommand
         var cli = new Option<string?>("--cli") { Description = "The thorax.dll the trainers run from (default: this one)." };
         var cmd = new Command("crash-resume",
             "Crash-resume check: per trainer (tiny settings, --deterministic) an uninterrupted run, then the same command killed with SIGKILL " +
-            "at seeded random moments (alternately at a random time and the instant an atomic write begins) and rerun until it completes; " +
+            "at seeded random moments (one in three at a random time, the others the instant an atomic write begins) and rerun until it completes; " +
             "after every kill every file of the run folder must parse (temp files of interrupted writes allowed, and gone at the end); " +
             "the final weight files must equal the uninterrupted run's byte for byte. Prints a table (also WORK/table.md); exit 1 on any failure.")
             { trainers, kills, seed, work, cli };

@@ -15,17 +15,17 @@ internal sealed record CrashTrainer(string Name, IReadOnlyList<string> Arguments
     /// plateau, step and freeze schedules are shortened so that their state changes within the run).</summary>
     public static IReadOnlyList<CrashTrainer> All { get; } =
     [
-        new("lungs", ["lungs", "train", "--data", "{data}", "--out", "{run}", "--size", "64", "--epochs", "6", "--batch", "4", "--base-channels", "4",
+        new("lungs", ["lungs", "train", "--data", "{data}", "--out", "{run}", "--size", "64", "--epochs", "10", "--batch", "4", "--base-channels", "4",
             "--plateau-patience", "1", "--deterministic"]),
         new("ptx-classifier", ["ptx", "train-classifier", "--data", "{data}", "--run", "{run}", "--weights", "none", "--size", "64", "--epochs", "3",
             "--batch", "4", "--freeze-epochs", "1", "--plateau-patience", "1", "--deterministic"]),
         new("ptx-segmenter", ["ptx", "train-segmenter", "--data", "{data}", "--run", "{run}", "--weights", "none", "--size", "64", "--epochs", "4",
             "--batch", "4", "--freeze-epochs", "1", "--pyramid", "16", "--seg-channels", "32", "--swa-window", "2", "--deterministic"]),
         new("gdvig", ["gdvig", "train", "--data", "{data}", "--run", "{run}", "--channels", "8,16,32,64", "--blocks", "1,1,1,1", "--size", "96",
-            "--epochs", "3", "--batch", "4", "--lr", "1e-3", "--step-size", "1", "--deterministic"]),
+            "--epochs", "4", "--batch", "4", "--lr", "1e-3", "--step-size", "1", "--deterministic"]),
         new("saliency", ["saliency", "train", "--data", "{data}", "--run", "{run}", "--width", "small", "--epochs", "3", "--batch", "4",
             "--plateau-patience", "0", "--deterministic"]),
-        new("contextual", ["contextual", "train", "--data", "{data}", "--run", "{run}", "--size", "64", "--width", "4", "--batch", "4", "--epochs", "6",
+        new("contextual", ["contextual", "train", "--data", "{data}", "--run", "{run}", "--size", "64", "--width", "4", "--batch", "4", "--epochs", "12",
             "--deterministic"]),
     ];
 
@@ -39,7 +39,7 @@ internal sealed record CrashTrainer(string Name, IReadOnlyList<string> Arguments
 /// <param name="Trainer">Its name.</param>
 /// <param name="Kills">SIGKILLs sent to the interrupted run.</param>
 /// <param name="KillsAtWrite">Of those, kills sent the moment a temp file of an atomic write appeared.</param>
-/// <param name="Resumes">Reruns that resumed from a checkpoint (said so on their output).</param>
+/// <param name="Resumes">Reruns that resumed from a checkpoint or skipped a finished stage (said so on their output).</param>
 /// <param name="TemporarySeen">Temp files of interrupted writes found after kills (allowed; must be gone at the end).</param>
 /// <param name="Partial">Non-temp files that did not parse, after any kill or at the end.</param>
 /// <param name="WeightFiles">Weight files (outside <c>checkpoints/</c>) compared.</param>
@@ -56,13 +56,14 @@ internal sealed record CrashResumeResult(string Trainer, int Kills, int KillsAtW
 
 /// <summary>
 /// The crash-resume check: per trainer, an uninterrupted reference run, then the same command killed with SIGKILL at
-/// seeded random moments (alternately at a random time and the instant an atomic write's temp file appears) and rerun
+/// seeded random moments (the first at a random time, the next two the instant the 2nd to 4th atomic write of the
+/// attempt begins, and so on) and rerun
 /// until it completes; after every kill the run folder is scanned for partial files; at the end the weight files are
 /// compared byte for byte with the reference's. The trainers run as child processes of the built CLI.
 /// </summary>
 internal sealed partial class CrashResumeRunner
 {
-    [System.Text.RegularExpressions.GeneratedRegex(@"resum(?:ing|ed) after epoch", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    [System.Text.RegularExpressions.GeneratedRegex(@"resum(?:ing|ed) after epoch|already finished", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex ResumedLine();
 
     /// <summary>Folder for the dataset, the run folders and the logs.</summary>
@@ -128,8 +129,10 @@ internal sealed partial class CrashResumeRunner
             if (kills < Kills)
             {
                 var delay = earliest + rng.NextDouble() * 0.5 * Math.Max(0, total - earliest);
-                plan = kills % 2 == 1
-                    ? new KillPlan(KillMode.AtWrite, TimeSpan.FromSeconds(rng.NextDouble() * 0.6 * total), TimeSpan.FromSeconds(total))
+                // Kill 1, 4, 7...: at a random time; the others at a write. A later random-time kill can come after a
+                // resumed attempt (shorter: fewer epochs left) has finished; a write kill always lands.
+                plan = kills % 3 != 0
+                    ? new KillPlan(KillMode.AtWrite, TimeSpan.Zero, TimeSpan.FromSeconds(total), 1 + rng.Next(3))
                     : new KillPlan(KillMode.AtTime, TimeSpan.FromSeconds(delay), TimeSpan.Zero);
             }
             var log = Path.Combine(logs, $"attempt-{attempt}.log");
@@ -232,9 +235,10 @@ internal sealed partial class CrashResumeRunner
         AtWrite,
     }
 
-    /// <summary>AtTime: kill after <paramref name="Delay"/>. AtWrite: after <paramref name="Delay"/>, kill the instant a
-    /// temp file appears in the run folder, or after <paramref name="Fallback"/> more when none does.</summary>
-    private sealed record KillPlan(KillMode Mode, TimeSpan Delay, TimeSpan Fallback)
+    /// <summary>AtTime: kill after <paramref name="Delay"/>. AtWrite: after <paramref name="Delay"/>, let
+    /// <paramref name="SkipWrites"/> temp files appear in the run folder, then kill the instant the next one does (the
+    /// write under way), or after <paramref name="Fallback"/> more when none does.</summary>
+    private sealed record KillPlan(KillMode Mode, TimeSpan Delay, TimeSpan Fallback, int SkipWrites = 0)
     {
         public static KillPlan None { get; } = new(KillMode.None, TimeSpan.Zero, TimeSpan.Zero);
     }
@@ -259,9 +263,17 @@ internal sealed partial class CrashResumeRunner
             lock (gate) log.WriteLine(line);
         }
         if (plan.Mode != KillMode.None)
-            Write(string.Create(CultureInfo.InvariantCulture, $"[crash-resume] plan: kill {(plan.Mode == KillMode.AtTime ? "at" : "at the first temp file after")} {plan.Delay.TotalSeconds:F2} s"));
+            Write(plan.Mode == KillMode.AtTime
+                ? string.Create(CultureInfo.InvariantCulture, $"[crash-resume] plan: kill at {plan.Delay.TotalSeconds:F2} s")
+                : string.Create(CultureInfo.InvariantCulture, $"[crash-resume] plan: kill at temp file {plan.SkipWrites + 1} after {plan.Delay.TotalSeconds:F2} s"));
         var clock = Stopwatch.StartNew();
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {psi.FileName}");
+        // A stopped harness (Ctrl+C, SIGTERM) takes its trainer with it.
+        EventHandler onExit = (_, _) =>
+        {
+            try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        };
+        AppDomain.CurrentDomain.ProcessExit += onExit;
         p.OutputDataReceived += (_, e) => Write(e.Data);
         p.ErrorDataReceived += (_, e) => Write(e.Data);
         p.BeginOutputReadLine();
@@ -300,9 +312,10 @@ internal sealed partial class CrashResumeRunner
                 if (!p.WaitForExit(plan.Delay))
                 {
                     using var watcher = new FileSystemWatcher(run) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName };
+                    var seen = 0;
                     watcher.Created += (_, e) =>
                     {
-                        if (!RunFiles.IsTemporary(e.FullPath)) return;
+                        if (!RunFiles.IsTemporary(e.FullPath) || Interlocked.Increment(ref seen) <= plan.SkipWrites) return;
                         Interlocked.Exchange(ref atWrite, 1);
                         Kill();
                     };
@@ -312,6 +325,7 @@ internal sealed partial class CrashResumeRunner
                 break;
         }
         p.WaitForExit();
+        AppDomain.CurrentDomain.ProcessExit -= onExit;
         var seconds = clock.Elapsed.TotalSeconds;
         // A kill that came after the process had finished on its own does not count.
         var wasKilled = killed == 1 && p.ExitCode != 0;
