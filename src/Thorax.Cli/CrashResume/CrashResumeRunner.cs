@@ -56,7 +56,7 @@ internal sealed record CrashResumeResult(string Trainer, int Kills, int KillsAtW
 
 /// <summary>
 /// The crash-resume check: per trainer, an uninterrupted reference run, then the same command killed with SIGKILL at
-/// seeded random moments (the first at a random time, the next two the instant the 2nd to 4th atomic write of the
+/// seeded random moments (the first at a random time, the next two the instant the 1st to 3rd atomic write of the
 /// attempt begins, and so on) and rerun
 /// until it completes; after every kill the run folder is scanned for partial files; at the end the weight files are
 /// compared byte for byte with the reference's. The trainers run as child processes of the built CLI.
@@ -132,7 +132,7 @@ internal sealed partial class CrashResumeRunner
                 // Kill 1, 4, 7...: at a random time; the others at a write. A later random-time kill can come after a
                 // resumed attempt (shorter: fewer epochs left) has finished; a write kill always lands.
                 plan = kills % 3 != 0
-                    ? new KillPlan(KillMode.AtWrite, TimeSpan.Zero, TimeSpan.FromSeconds(total), 1 + rng.Next(3))
+                    ? new KillPlan(KillMode.AtWrite, TimeSpan.Zero, TimeSpan.FromSeconds(3 * total), rng.Next(3))
                     : new KillPlan(KillMode.AtTime, TimeSpan.FromSeconds(delay), TimeSpan.Zero);
             }
             var log = Path.Combine(logs, $"attempt-{attempt}.log");
