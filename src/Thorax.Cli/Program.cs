@@ -31,6 +31,7 @@ public static class Program
         root.Subcommands.Add(PtxCommand.Create());
         root.Subcommands.Add(ContextualCommand.Create());
         root.Subcommands.Add(FuzzCommand.Create());
+        root.Subcommands.Add(CrashResumeCommand.Create());
         return root;
     }
 }

@@ -81,9 +81,10 @@ internal static class PtxCommand
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => d.Seed };
         var minutes = new Option<double?>("--minutes") { Description = "Training time budget in minutes." };
         var threads = Threads();
+        var deterministic = new Option<bool>("--deterministic") { Description = "One intra-op thread: equal settings give bit-identical weights, and a killed run resumes to exactly the uninterrupted run's weights (slower)." };
         var json = new Option<bool>("--json") { Description = "Print metrics.json." };
         var cmd = new Command("train-classifier", "The cascade's classifier (default ResNet-18 with ImageNet weights; --encoder paper = Xception as the paper; any zoo encoder): BCE, Adam, encoder frozen 2 epochs at 2e-2 then 2e-4, ReduceLROnPlateau on validation MCC, best epoch by MCC, stratified 80/20.")
-            { data, run, encoder, weights, size, epochs, batch, lr, frozenLr, freeze, preset, factor, patience, share, seed, minutes, threads, json };
+            { data, run, encoder, weights, size, epochs, batch, lr, frozenLr, freeze, preset, factor, patience, share, seed, minutes, threads, deterministic, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             SetThreads(r.GetValue(threads));
@@ -94,6 +95,7 @@ internal static class PtxCommand
                 Encoder = enc, Weights = ResolveWeights(r.GetValue(weights), enc, quiet), Size = r.GetValue(size), Epochs = r.GetValue(epochs), BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr),
                 FrozenLearningRate = r.GetValue(frozenLr), FreezeEpochs = r.GetValue(freeze), Preset = r.GetValue(preset)!, PlateauFactor = r.GetValue(factor),
                 PlateauPatience = r.GetValue(patience), StratifiedValidation = r.GetValue(share), Seed = r.GetValue(seed), TimeBudget = Budget(r.GetValue(minutes)),
+                Deterministic = r.GetValue(deterministic),
             };
             var res = TrainClassifierCore(PtxData.Load(r.GetValue(data)!), r.GetValue(run)!, o, quiet);
             if (quiet) CliJson.PrintJson(File.ReadAllText(Path.Combine(res.RunDirectory, "metrics.json")));
@@ -142,9 +144,10 @@ internal static class PtxCommand
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => d.Seed };
         var minutes = new Option<double?>("--minutes") { Description = "Training time budget in minutes." };
         var threads = Threads();
+        var deterministic = new Option<bool>("--deterministic") { Description = "One intra-op thread: equal settings give bit-identical weights, and a killed run resumes to exactly the uninterrupted run's weights (slower)." };
         var json = new Option<bool>("--json") { Description = "Print metrics.json." };
         var cmd = new Command("train-segmenter", "The cascade's segmenter (default FPN over ResNet-18 with ImageNet weights; --encoder paper = FPN over Inception-ResNet-v2 as the paper; any zoo encoder, decoders fpn/unet/scse/albunet): ComboLoss, Adam 1e-3 with the first half of the encoder frozen 2 epochs, then 1e-4 cosine; windowed and classic SWA with BatchNorm recomputed.")
-            { data, run, encoder, decoder, decoderChannels, weights, size, epochs, batch, lr, frozenLr, freeze, negatives, rate, loss, pyramid, segCh, window, classic, augment, keep, seed, minutes, threads, json };
+            { data, run, encoder, decoder, decoderChannels, weights, size, epochs, batch, lr, frozenLr, freeze, negatives, rate, loss, pyramid, segCh, window, classic, augment, keep, seed, minutes, threads, deterministic, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             SetThreads(r.GetValue(threads));
@@ -161,6 +164,7 @@ internal static class PtxCommand
                 SampleRateStart = rates[0], SampleRateEnd = rates[1], LossWeights = (lw[0], lw[1], lw[2]), PyramidChannels = r.GetValue(pyramid),
                 SegmentationChannels = r.GetValue(segCh), SwaWindow = r.GetValue(window), ClassicSwaStart = r.GetValue(classic), Augment = r.GetValue(augment),
                 KeepEpochWeights = r.GetValue(keep), Seed = r.GetValue(seed), TimeBudget = Budget(r.GetValue(minutes)),
+                Deterministic = r.GetValue(deterministic),
             };
             var res = TrainSegmenterCore(PtxData.Load(r.GetValue(data)!), r.GetValue(run)!, o, quiet);
             if (quiet) CliJson.PrintJson(File.ReadAllText(Path.Combine(res.RunDirectory, "metrics.json")));

@@ -101,8 +101,11 @@ internal static class SaliencyCommand
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation and shuffling.", DefaultValueFactory = _ => 0 };
         var limit = new Option<int>("--limit") { Description = "Use only the first N studies of the master sheet (0: all).", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print the stages' results as JSON." };
+        var plateau = new Option<int>("--plateau-patience") { Description = "ReduceLROnPlateau patience on the validation loss (factor 0.1; the best weights are reloaded when the rate drops).", DefaultValueFactory = _ => d.PlateauPatience };
+        var patience = new Option<int>("--patience") { Description = "Early stopping: epochs without a better validation loss.", DefaultValueFactory = _ => d.EarlyStopping };
+        var deterministic = new Option<bool>("--deterministic") { Description = "One intra-op thread: equal settings give bit-identical weights, and a killed run resumes to exactly the uninterrupted run's weights (slower)." };
         var cmd = new Command("train", "Train the joint diagnosis + gaze saliency network through the reference's stages (triplet pre-training, classifier, saliency with a frozen DenseNet, joint uncertainty-weighted), best epoch by validation loss; resumable.")
-            { data, run, model, width, stages, epochs, batch, lr, minutes, stride, geometry, split, triplet, seed, limit, json };
+            { data, run, model, width, stages, epochs, batch, lr, minutes, stride, geometry, split, triplet, seed, limit, plateau, patience, deterministic, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var o = new SaliencyTrainingOptions
@@ -120,6 +123,7 @@ internal static class SaliencyCommand
                     var t => throw new ArgumentException($"--triplet must be flattened or reference4d, got '{t}'"),
                 },
                 Seed = r.GetValue(seed),
+                PlateauPatience = r.GetValue(plateau), EarlyStopping = r.GetValue(patience), Deterministic = r.GetValue(deterministic),
             };
             o.Validate();
             var studies = LoadStudies(r.GetValue(data)!, r.GetValue(geometry)!, r.GetValue(stride), r.GetValue(split)!, r.GetValue(limit));

@@ -249,7 +249,8 @@ public static class SafeTensors
     {
         var bytes = Serialize(tensors, metadata);
         var full = Path.GetFullPath(path);
-        var tmp = full + ".tmp-" + Guid.NewGuid().ToString("N");
+        // The repository's temp-file convention (hidden, .NAME.HEX.tmp), which run-folder scans recognise and resumes remove.
+        var tmp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
         try
         {
             using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))

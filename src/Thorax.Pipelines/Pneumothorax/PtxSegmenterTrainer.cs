@@ -102,6 +102,12 @@ public sealed class PtxSegmenterTrainer
         RunFiles.Write(Path.Combine(runDir, "model.safetensors"), tmp => SafeTensors.Save(tmp, network.state_dict(), meta));
         var bestIou = fit.Best is { } b ? b.Metric("val_iou") : double.NaN;
 
+        // A finished run removes its per-epoch weights by renaming the folder, then deleting it; a kill in between leaves
+        // the renamed folder, and every output is written by then. A rerun of a finished run reads its results back.
+        var deleting = Path.Combine(runDir, ".epochs.deleting");
+        if (Directory.Exists(deleting)) Directory.Delete(deleting, true);
+        if (!Directory.Exists(epochsDir) && Finished(runDir, fit, bestIou) is { } done) return done;
+
         var curve = fit.History.Select(h => (h.Epoch, Iou: h.Metric("val_iou"))).Where(h => File.Exists(method.EpochFile(h.Epoch))).ToList();
         if (curve.Count == 0) throw new InvalidOperationException($"{epochsDir}: no per-epoch weights to average (was the run finished with --keep-epochs off before?)");
         var (wFirst, wLast) = BestWindow(curve, o.SwaWindow);
@@ -180,8 +186,33 @@ public sealed class PtxSegmenterTrainer
             ["parameters"] = network.parameters().Sum(p => p.numel()),
         };
         RunFiles.WriteText(Path.Combine(runDir, "metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        if (!o.KeepEpochWeights && Directory.Exists(epochsDir)) Directory.Delete(epochsDir, true);
+        if (!o.KeepEpochWeights && Directory.Exists(epochsDir))
+        {
+            Directory.Move(epochsDir, deleting);
+            Directory.Delete(deleting, true);
+        }
         return new PtxSegmenterResult(Path.GetFullPath(runDir), fit, window, classic, bestIou);
+    }
+
+    /// <summary>The results of a finished run read back from its <c>metrics.json</c> (same number of epochs, both SWA
+    /// files present), or null when the folder does not hold one.</summary>
+    private static PtxSegmenterResult? Finished(string runDir, EpochTrainerResult fit, double bestIou)
+    {
+        var path = Path.Combine(runDir, "metrics.json");
+        if (!File.Exists(path) || !File.Exists(Path.Combine(runDir, "swa-window.safetensors")) || !File.Exists(Path.Combine(runDir, "swa-classic.safetensors")))
+            return null;
+        var m = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+            ?? throw new InvalidDataException($"{path}: not a JSON object");
+        if (m["epochs_run"]?.GetValue<int>() != fit.History.Count) return null;
+        static double D(JsonNode? n) => n is null ? double.NaN : n.GetValue<double>();
+        PtxSwaResult Swa(string name)
+        {
+            var j = m["swa_" + name] as JsonObject ?? throw new InvalidDataException($"{path}: 'swa_{name}' is missing");
+            var first = j["first_epoch"]?.GetValue<int>() ?? throw new InvalidDataException($"{path}: 'swa_{name}.first_epoch' is missing");
+            var last = j["last_epoch"]?.GetValue<int>() ?? throw new InvalidDataException($"{path}: 'swa_{name}.last_epoch' is missing");
+            return new PtxSwaResult(name, first, last, D(j["mean_curve_iou"]), D(j["val_iou"]), D(j["val_dice"]));
+        }
+        return new PtxSegmenterResult(Path.GetFullPath(runDir), fit, Swa("window"), Swa("classic"), bestIou);
     }
 
     /// <summary>

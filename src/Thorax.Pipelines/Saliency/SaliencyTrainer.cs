@@ -74,6 +74,7 @@ public sealed class SaliencyTrainer
         if (val.Count == 0) throw new ArgumentException($"{data.Root}: the validation split is empty");
         TorchRuntime.EnsureLoaded();
         Directory.CreateDirectory(runDir);
+        RunFiles.DeleteStaleTemporaries(runDir);
         CheckOrWriteConfig(data, runDir);
         using var threads = DeterministicThreads.Enter(_o.Deterministic);
         var results = new List<SaliencyStageResult>();
@@ -164,7 +165,7 @@ public sealed class SaliencyTrainer
         {
             var loop = new EpochTrainer(new EpochTrainerOptions
             {
-                Epochs = _o.Epochs[(int)stage - 1], TimeBudget = budget, EarlyStoppingPatience = _o.EarlyStopping, Deterministic = false,
+                Epochs = _o.Epochs[(int)stage - 1], TimeBudget = budget, EarlyStoppingPatience = _o.EarlyStopping, Deterministic = _o.Deterministic,
             });
             loop.StepCompleted += (e, s, n, l) => StepCompleted?.Invoke(stage, e, s, n, l);
             loop.EpochCompleted += e => EpochCompleted?.Invoke(stage, e);
@@ -346,6 +347,17 @@ public sealed class SaliencyTrainer
         public override string SelectionMetric => "val_loss";
         public override MetricGoal SelectionGoal => MetricGoal.Minimize;
         public override string? PlateauMetric => "val_loss";
+
+        // The rate at the previous epoch's start decides whether this epoch reloads the best weights, so a resumed
+        // run must see the same value (a drop at the epoch the checkpoint was written was missed before).
+        public override JsonNode? CaptureState() => _lastLr is { } lr ? new JsonObject { ["last_lr"] = lr } : null;
+
+        public override void RestoreState(JsonNode state)
+        {
+            if (state is not JsonObject o || o["last_lr"] is not JsonValue v || !v.TryGetValue<double>(out var lr) || !(lr > 0))
+                throw new InvalidDataException($"stage {_stage} checkpoint: method state needs a positive 'last_lr', got {state.ToJsonString()}");
+            _lastLr = lr;
+        }
 
         public override int BeginEpoch(int epoch)
         {

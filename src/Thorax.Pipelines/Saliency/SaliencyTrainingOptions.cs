@@ -123,6 +123,8 @@ public sealed record SaliencyTrainingOptions
         if (Batch.Length != 4 || Batch.Any(e => e < 1)) throw new ArgumentException("batch: four positive values (stages 1..4)");
         if (!(LearningRate > 0)) throw new ArgumentException($"learning rate must be positive, got {LearningRate}");
         if (TimeBudget <= TimeSpan.Zero) throw new ArgumentException("the time budget must be positive");
+        if (PlateauPatience < 0) throw new ArgumentException($"plateau patience must be 0 or more, got {PlateauPatience}");
+        if (EarlyStopping < 0) throw new ArgumentException($"early-stopping patience must be 0 (off) or more, got {EarlyStopping}");
         if (Network.Model == "mtunet" && EffectiveStages.Any(s => s != SaliencyStage.Joint))
             throw new ArgumentException("--model mtunet trains in one joint stage (the MT-UNet baseline has no DenseNet); use --stages joint or leave --stages out");
         if (Batch[0] < 2 && EffectiveStages.Contains(SaliencyStage.Contrastive)) throw new ArgumentException("stage 1 (triplets) needs a batch of at least 2");

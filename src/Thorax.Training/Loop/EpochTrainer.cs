@@ -18,7 +18,9 @@ namespace Thorax.Training.Loop;
 /// <c>checkpoints/best.safetensors</c> (the model's state dict at the best epoch so far) and <c>history.csv</c>
 /// (rewritten after every epoch). Every file is written atomically. A second <see cref="Fit"/> into the same folder
 /// resumes after the newest checkpoint when the method's <see cref="TrainingMethod.Fingerprint"/> matches; epochs and
-/// time budget may change between the two.</para>
+/// time budget may change between the two. The method's own state (<see cref="TrainingMethod.CaptureState"/>) travels in
+/// the checkpoint's user JSON. Temp files a killed write left behind (<see cref="RunFiles.IsTemporary"/>) are deleted
+/// when Fit starts.</para>
 /// <para>After the loop the model holds the best epoch's weights; the method then evaluates and writes its own run
 /// files (model, config, metrics).</para>
 /// <para>Cancellation is checked before every step: a cancelled run throws <see cref="OperationCanceledException"/>
@@ -102,6 +104,7 @@ public sealed class EpochTrainer
         int? resumedAfter = null;
         var clock = Stopwatch.StartNew();
         var previousSeconds = 0.0;
+        RunFiles.DeleteStaleTemporaries(runDir); // a killed run's half-written temp files: never read, removed here
         using (var resume = checkpoints.LoadLatest())
         {
             if (resume != null)
@@ -120,6 +123,7 @@ public sealed class EpochTrainer
                 previousSeconds = u["seconds"]?.GetValue<double>() ?? throw new InvalidDataException($"{source}: user state has no 'seconds'");
                 if (u["history"] is not JsonArray rows) throw new InvalidDataException($"{source}: user state has no 'history' array");
                 history.AddRange(rows.Select(r => EpochResult.FromJson(r, source)));
+                if (u["method"] is { } methodState) method.RestoreState(methodState);
                 if (bestEpoch > 0)
                 {
                     var best = history.FirstOrDefault(h => h.Epoch == bestEpoch)
@@ -180,6 +184,7 @@ public sealed class EpochTrainer
                 ["fingerprint"] = fingerprint, ["selection_metric"] = selection, ["best_epoch"] = bestEpoch, ["seconds"] = seconds,
                 ["history"] = new JsonArray(history.Select(h => (JsonNode?)h.ToJson()).ToArray()),
             };
+            if (method.CaptureState() is { } state) user["method"] = state;
             using (var ckpt = TrainingCheckpoint.Capture(components, epoch, steps, user)) checkpoints.Save(ckpt);
             RunFiles.WriteText(Path.Combine(runDir, HistoryFile), EpochResult.ToCsv(history, metricNames));
             stop = StopAfter(epoch, seconds, bestEpoch);

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using static TorchSharp.torch;
 
 namespace Thorax.Training.Loop;
@@ -48,6 +49,23 @@ public abstract class TrainingMethod
 
     /// <summary>When the components' <see cref="TrainingComponents.Scheduler"/> is stepped. Default per epoch.</summary>
     public virtual SchedulerInterval SchedulerInterval => SchedulerInterval.Epoch;
+
+    /// <summary>
+    /// The method's own state that later epochs depend on and that is not in <see cref="Components"/> (e.g. the learning
+    /// rate seen at the previous epoch start), as JSON; stored in every checkpoint and handed to <see cref="RestoreState"/>
+    /// on resume, so a killed run continues exactly as the uninterrupted one. Called after each epoch (after the
+    /// schedulers stepped). Default null: no state.
+    /// </summary>
+    public virtual JsonNode? CaptureState() => null;
+
+    /// <summary>
+    /// Restores what <see cref="CaptureState"/> returned when the resumed checkpoint was written (called once, before the
+    /// first resumed epoch's <see cref="BeginEpoch"/>; not called on a fresh run or for a checkpoint without method state).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The state is malformed (name the field).</exception>
+    public virtual void RestoreState(JsonNode state)
+    {
+    }
 
     /// <summary>Prepares epoch <paramref name="epoch"/> (1-based), e.g. draws its shuffled order, and returns its number of steps (at least 1).</summary>
     public abstract int BeginEpoch(int epoch);

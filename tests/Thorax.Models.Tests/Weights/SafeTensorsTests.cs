@@ -60,7 +60,7 @@ public sealed class SafeTensorsTests
             {
                 back.DisposeAll();
             }
-            Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(p)!, Path.GetFileName(p) + ".tmp-*"));
+            Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(p)!, "." + Path.GetFileName(p) + ".*.tmp")); // no temp file left
             Assert.Equal(0UL, BinaryPrimitives.ReadUInt64LittleEndian(File.ReadAllBytes(p)) % 8);
         }
         finally

@@ -167,6 +167,14 @@ public class PtxPipelineTests
         var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(segRun, "metrics.json")))!;
         Assert.Equal(1, metrics["version"]!.GetValue<int>());
         Assert.NotNull(metrics["swa_window"]!["val_iou"]);
+        // A rerun of the finished run (its per-epoch weights are gone) reads its results back instead of failing, and
+        // removes the folder a kill leaves while the per-epoch weights are being deleted.
+        Directory.CreateDirectory(Path.Combine(segRun, ".epochs.deleting"));
+        File.WriteAllBytes(Path.Combine(segRun, ".epochs.deleting", "epoch-0001.safetensors"), [1]);
+        var again = new PtxSegmenterTrainer(Seg).Train(ds, segRun);
+        Assert.Equal((res.Window.FirstEpoch, res.Window.LastEpoch, res.Classic.FirstEpoch), (again.Window.FirstEpoch, again.Window.LastEpoch, again.Classic.FirstEpoch));
+        Assert.Equal(res.Window.ValIou.ToString("F6"), again.Window.ValIou.ToString("F6"));
+        Assert.False(Directory.Exists(Path.Combine(segRun, ".epochs.deleting")));
 
         // A classifier at another size is refused by the cascade, naming both sizes.
         var clsSmall = Directory.CreateTempSubdirectory("thorax-ptx-cls32-").FullName;
