@@ -204,7 +204,7 @@ internal static unsafe class VigKnnKernel
 
     /// <summary>a ranks before b: smaller, or NaN against a number.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static bool Less<T>(T a, T b) where T : IBinaryFloatingPointIeee754<T> => a < b || (a != a && b == b);
+    private static bool Less<T>(T a, T b) where T : IBinaryFloatingPointIeee754<T> => a < b || (T.IsNaN(a) && !T.IsNaN(b));
 
     private static Vector<T> Load<T>(T* p) where T : unmanaged => System.Runtime.CompilerServices.Unsafe.ReadUnaligned<Vector<T>>(p);
 
