@@ -5,7 +5,8 @@ using static Thorax.Cli.Tests.CliRunner;
 
 namespace Thorax.Cli.Tests;
 
-/// <summary>The benches' TorchSharp plumbing: device errors, the lungs rows, the oneDNN switch.</summary>
+/// <summary>The benches' TorchSharp plumbing: device errors, the lungs rows, the oneDNN switch, the GD-ViG and saliency
+/// benches on their smoke settings (no Python), the peak-RSS probe.</summary>
 public class BenchTests
 {
     [SkippableFact]
@@ -29,6 +30,81 @@ public class BenchTests
         Assert.Equal("unet infer bf16 b32 256px", LungsBench.InferBf16Case("unet")); // tools/bench/lungs_bench.py infer_bf16_case
         Assert.Equal("unet infer b32 256px", LungsBench.InferCase("unet"));
         Assert.Equal("unet train b4 256px", LungsBench.TrainCase("unet"));
+    }
+
+    [Fact]
+    public void BenchGdVig_Quick_PrintsTheKnnAndModelRows_WithoutPython()
+    {
+        var (code, output, err) = Run("bench", "gdvig", "--quick", "--no-pytorch", "--repeats", "1", "--json");
+        Assert.True(code == 0, err);
+        CliSchemas.AssertValid("bench", output);
+        var rows = Rows(output);
+        var (o, batch) = GdVigBench.Settings(quick: true);
+        var blocks = GdVigBench.Blocks(o);
+        Assert.Equal(4, blocks.Count); // one block per stage
+        Assert.Equal(new[]
+        {
+            "knn gaze stage1 b2 576x36 c8 k9x1", "knn gaze stage2 b2 144x36 c16 k9x1", "knn gaze stage3 b2 36x36 c24 k9x1",
+            "knn gaze stage4 b2 9x9 c32 k9x1", "knn gaze all 4 graphs b2", "knn plain all 4 graphs b2", "gdvig infer b2 96px", "gdvig train b2 96px",
+        }, rows.Select(r => r.Case));
+        Assert.All(rows, r => Assert.True(r.Thorax > 0 && r.PyTorch is null && r.Unit == "ms", r.Case));
+        Assert.Equal(2, batch);
+    }
+
+    [Fact]
+    public void GdVigBench_PublishedBlocks_AreTheAuthorsGraphs()
+    {
+        // EGD-CXR at 224 px: 56x56 nodes with keys pooled by 4 (196), 28x28 by 2, then 14x14 and 7x7 unpooled; dilation
+        // idx/4 + 1 over the 12 blocks, as the authors' ViG_Gaze (tools/bench/gdvig_bench.py names the same cases).
+        var blocks = GdVigBench.Blocks(GdVigBench.Settings(quick: false).Options);
+        Assert.Equal(new[] { 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3 }, blocks.Select(b => b.Dilation));
+        Assert.Equal(new[] { 196, 196, 196, 196, 196, 196, 196, 196, 196, 196, 49, 49 }, blocks.Select(b => b.Keys));
+        Assert.Equal("knn gaze stage1 b8 3136x196 c48 k9x1", GdVigBench.StageCase(blocks[0], 8));
+        Assert.Equal("knn gaze stage4 b8 49x49 c384 k9x3", GdVigBench.StageCase(blocks[10], 8));
+        Assert.Equal("gdvig train b8 224px", GdVigBench.ModelCase("train", 8, 224));
+    }
+
+    [Fact]
+    public void BenchSaliency_Quick_PrintsTimesAndPeakMemory_WithoutPython()
+    {
+        var (code, output, err) = Run("bench", "saliency", "--quick", "--no-pytorch", "--repeats", "1", "--json");
+        Assert.True(code == 0, err);
+        CliSchemas.AssertValid("bench", output);
+        var rows = Rows(output);
+        Assert.Equal("saliency train b2 64x64", rows[0].Case);
+        Assert.Equal("saliency infer b2 64x64", rows[1].Case);
+        Assert.All(rows, r => Assert.True(r.Thorax > 0 && r.PyTorch is null, r.Case));
+        if (PeakRss.Supported)
+        {
+            Assert.Equal(["saliency train b2 64x64 peak rss", "saliency train b2 64x64 rss growth"], rows.Skip(2).Select(r => r.Case));
+            Assert.All(rows.Skip(2), r => Assert.Equal("MiB", r.Unit));
+            Assert.True(rows[2].Thorax > 50, "a process with libtorch loaded has a resident set of more than 50 MiB"); // and growth <= peak
+            Assert.True(rows[3].Thorax <= rows[2].Thorax);
+        }
+        else Assert.Equal(2, rows.Count);
+    }
+
+    [SkippableFact]
+    public void PeakRss_SeesAnAllocationTouchedInsideTheWork()
+    {
+        Skip.IfNot(PeakRss.Supported, "/proc/self/clear_refs is Linux only");
+        var (before, peak) = PeakRss.Around(() =>
+        {
+            var block = new byte[128 << 20];
+            for (var i = 0; i < block.Length; i += 4096) block[i] = 1;
+            GC.KeepAlive(block);
+        });
+        Assert.True(peak - before > 100, $"peak {peak:F0} MiB, before {before:F0} MiB");
+    }
+
+    private static List<(string Case, double Thorax, double? PyTorch, string Unit)> Rows(string json)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        Assert.Equal(1, doc.RootElement.GetProperty("version").GetInt32());
+        return doc.RootElement.GetProperty("rows").EnumerateArray().Select(r => (
+            r.GetProperty("case").GetString()!, r.GetProperty("thorax").GetDouble(),
+            r.GetProperty("pytorch").ValueKind == System.Text.Json.JsonValueKind.Null ? (double?)null : r.GetProperty("pytorch").GetDouble(),
+            r.GetProperty("unit").GetString()!)).ToList();
     }
 
     [Fact]

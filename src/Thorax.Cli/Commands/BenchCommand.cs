@@ -45,6 +45,8 @@ internal static class BenchCommand
         bench.Subcommands.Add(CreateContextual());
         bench.Subcommands.Add(CreateZoo());
         bench.Subcommands.Add(CreatePtx());
+        bench.Subcommands.Add(CreateGdVig());
+        bench.Subcommands.Add(CreateSaliency());
         return bench;
     }
 
@@ -243,6 +245,40 @@ internal static class BenchCommand
             var asJson = r.GetValue(json);
             var rows = PtxBench.Run(r.GetValue(size), r.GetValue(repeats), !r.GetValue(noPeer), Logger(asJson));
             Print(rows, asJson, $"ptx cascade networks, {TorchRuntime.NumThreads} threads, libtorch {torch.__version__} (TorchSharp)");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary><c>thorax bench gdvig [--json] [--repeats N] [--no-pytorch] [--quick] [--cases a,b]</c>.</summary>
+    private static Command CreateGdVig()
+    {
+        var (json, repeats, noPeer) = (JsonOption(), RepeatsOption(3), NoPeerOption());
+        var quick = new Option<bool>("--quick") { Description = "Smoke run: reduced widths, one block per stage, 96 px, batch 2, no PyTorch column." };
+        var cases = new Option<string?>("--cases") { Description = "Comma-separated substrings: run only the cases whose name contains one (e.g. knn)." };
+        var cmd = new Command("gdvig", "GD-ViG (EGD-CXR, 224 px): inference and train step (b8) and the KNN graphs alone vs the authors' model in PyTorch.") { json, repeats, noPeer, quick, cases };
+        cmd.SetAction(r => CliErrors.Run(() =>
+        {
+            if (r.GetValue(repeats) < 1) throw new ArgumentException("--repeats must be at least 1");
+            var only = (r.GetValue(cases) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var rows = GdVigBench.Run(r.GetValue(quick), r.GetValue(repeats), !r.GetValue(noPeer), Logger(r.GetValue(json)), only);
+            Print(rows, r.GetValue(json), $"gdvig, {TorchRuntime.NumThreads} threads, libtorch {torch.__version__} (TorchSharp)");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary><c>thorax bench saliency [--json] [--repeats N] [--no-pytorch] [--quick]</c>.</summary>
+    private static Command CreateSaliency()
+    {
+        var (json, repeats, noPeer) = (JsonOption(), RepeatsOption(3), NoPeerOption());
+        var quick = new Option<bool>("--quick") { Description = "Smoke run: tiny DenseNet, filters 16..80, 64x64, batch 2, no PyTorch column." };
+        var cmd = new Command("saliency", "Dual-encoder MTL U-Net (reference width, 320x256): joint train step (b6), inference (b8) and a train step's peak RSS vs the authors' model in PyTorch.") { json, repeats, noPeer, quick };
+        cmd.SetAction(r => CliErrors.Run(() =>
+        {
+            if (r.GetValue(repeats) < 1) throw new ArgumentException("--repeats must be at least 1");
+            var rows = SaliencyBench.Run(r.GetValue(quick), r.GetValue(repeats), !r.GetValue(noPeer), Logger(r.GetValue(json)));
+            Print(rows, r.GetValue(json), $"saliency, {TorchRuntime.NumThreads} threads, libtorch {torch.__version__} (TorchSharp); memory rows: process peak RSS (VmHWM) of one train step");
             return 0;
         }));
         return cmd;

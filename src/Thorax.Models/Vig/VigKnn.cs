@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Thorax.Models.Vig;
@@ -48,6 +49,10 @@ public static class VigKnn
         var kd = (long)k * dilation;
         if (kd > m)
             throw new ArgumentException($"k·dilation = {k}·{dilation} = {kd} exceeds the {m} key nodes");
+        if (UseKernel && x.device_type == DeviceType.CPU && x.dtype is ScalarType.Float32 or ScalarType.Float64
+            && (y is null || y.dtype == x.dtype) && (relativePos is null || relativePos.dtype == x.dtype)
+            && (gazeX is null || (gazeX.dtype == x.dtype && (gazeY is null || gazeY.dtype == x.dtype))))
+            return Fused(xn, y is null ? null : yn, k, dilation, relativePos, gazeX, gazeY, gazeLambda).MoveToOuterDisposeScope();
         var inner = matmul(xn, yn.transpose(1, 2)).mul_(-2);
         var xsq = xn.mul(xn).sum(-1, keepdim: true);
         var ysq = y is null ? xsq : yn.mul(yn).sum(-1, keepdim: true);
@@ -71,5 +76,40 @@ public static class VigKnn
         var idx = dist.neg_().topk((int)kd, dim: -1).indexes;
         if (dilation > 1) idx = idx.slice(-1, 0, kd, dilation);
         return idx.contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Whether CPU float32/float64 graphs go through <see cref="VigKnnKernel"/> (the same distances, ranked
+    /// without materialising them); false forces the tensor formulation (the tests compare the two).</summary>
+    internal static bool UseKernel { get; set; } = true;
+
+    /// <summary>The CPU path: the normalised nodes' inner products by one batched matmul and their squared norms by the
+    /// same tensor operations as the tensor formulation (reductions whose order must not change), then
+    /// <see cref="VigKnnKernel"/> for the rest.</summary>
+    private static Tensor Fused(Tensor xn, Tensor? yn, int k, int dilation, Tensor? relativePos, Tensor? gazeX, Tensor? gazeY, double gazeLambda)
+    {
+        using var scope = NewDisposeScope();
+        var keys = yn ?? xn;
+        long b = xn.shape[0], n = xn.shape[1], m = keys.shape[1];
+        var inner = matmul(xn, keys.transpose(1, 2)).contiguous();
+        var xsq = xn.mul(xn).sum(-1).contiguous();
+        var ysq = yn is null ? xsq : yn.mul(yn).sum(-1).contiguous();
+        Tensor? rel = null;
+        if (relativePos is not null)
+        {
+            if (relativePos.numel() != n * m || (relativePos.dim() == 3 && relativePos.shape[0] != 1))
+                throw new ArgumentException($"relative position term [{string.Join(", ", relativePos.shape)}] does not fit {n} nodes x {m} keys", nameof(relativePos));
+            rel = relativePos.detach().reshape(n, m).contiguous();
+        }
+        Tensor? gx = null, gy = null;
+        if (gazeX is not null)
+        {
+            var g = yn is null ? gazeX : gazeY ?? throw new ArgumentException("key-side gaze is required when the keys are pooled", nameof(gazeY));
+            gx = gazeX.detach().reshape(b, n).contiguous();
+            gy = g.detach().reshape(b, m).contiguous();
+        }
+        var idx = xn.dtype == ScalarType.Float32
+            ? VigKnnKernel.Neighbours(inner, xsq, ysq, rel, gx, gy, (float)gazeLambda, gazeLambda != 1.0, k, dilation)
+            : VigKnnKernel.Neighbours(inner, xsq, ysq, rel, gx, gy, gazeLambda, gazeLambda != 1.0, k, dilation);
+        return idx.MoveToOuterDisposeScope();
     }
 }

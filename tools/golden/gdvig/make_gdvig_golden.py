@@ -50,7 +50,6 @@ import argparse
 import base64
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -59,6 +58,8 @@ import torch
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from gdvig_reference import DEFAULT_MIRROR, extract, import_gavig  # noqa: E402
 OUT = os.path.normpath(os.path.join(HERE, "..", "..", "..", "tests", "data", "golden", "gdvig"))
 
 TIMM_SHIM = {
@@ -101,11 +102,6 @@ def enc(t, dtype="float32"):
     else:
         arr = t.float().numpy().astype("<f4")
     return {"shape": list(t.shape), "dtype": dtype, "b64": base64.b64encode(arr.tobytes()).decode("ascii")}
-
-
-def extract(mirror, paths, dest):
-    tar = subprocess.run(["git", "--git-dir", mirror, "archive", "HEAD"] + paths, check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", dest], input=tar, check=True)
 
 
 # ------------------------------------------------------------------------------------------------ weight recipe
@@ -314,13 +310,10 @@ class TopkNanProbe:
 
 
 def make_gdvig_golden(gdvig_mirror, tmp):
-    extract(gdvig_mirror, ["End2End_SIIMACR/models", "End2End_EGDCXR/models"], tmp)
-    sys.path.insert(0, tmp)
-    import importlib
     x = authors_input()
     gaze = gaze_input()
-    for variant, pkg, classes in [("egdcxr", "End2End_EGDCXR", 3), ("siim", "End2End_SIIMACR", 2)]:
-        GAViG = importlib.import_module(pkg + ".models.GAViG.GAViG").GAViG
+    for variant, classes in [("egdcxr", 3), ("siim", 2)]:
+        GAViG = import_gavig(gdvig_mirror, tmp, variant)["GAViG"]
         torch.manual_seed(0)
         model = GAViG(num_classes=classes).eval()
         checksum = apply_recipe(model)
@@ -380,16 +373,13 @@ def make_cli_golden(gdvig_mirror, tmp):
     """gdvig_cli_egdcxr.json + gdvig_cli_input.png: an 8-bit 256x240 PNG through the authors' test transform and their
     EGD-CXR GAViG with recipe weights run in float64 (the CLI test runs `thorax gdvig predict --precision fp64`)."""
     import cv2
-    import importlib
-    extract(gdvig_mirror, ["End2End_EGDCXR/models"], tmp)
-    sys.path.insert(0, tmp)
     yy, xx = np.meshgrid(np.arange(240), np.arange(256), indexing="ij")
     img8 = ((xx * 7 + yy * 13 + (xx * yy) % 29) % 256).astype(np.uint8)
     png = os.path.join(OUT, "gdvig_cli_input.png")
     cv2.imwrite(png, img8)
     assert (cv2.imread(png, cv2.IMREAD_UNCHANGED) == img8).all()
     x = albumentations_test_input(img8)
-    GAViG = importlib.import_module("End2End_EGDCXR.models.GAViG.GAViG").GAViG
+    GAViG = import_gavig(gdvig_mirror, tmp, "egdcxr")["GAViG"]
     model = GAViG(num_classes=3).eval()
     apply_recipe(model)
     with torch.no_grad():
@@ -405,7 +395,7 @@ def make_cli_golden(gdvig_mirror, tmp):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vig-mirror", default="/work/.mirror/huawei-noah+Efficient-AI-Backbones/repo")
-    ap.add_argument("--gdvig-mirror", default="/work/.mirror/IPMI-NWU+GD-ViG/repo")
+    ap.add_argument("--gdvig-mirror", default=DEFAULT_MIRROR)
     ap.add_argument("--only", choices=["vig", "gdvig", "cli"], default=None)
     a = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)

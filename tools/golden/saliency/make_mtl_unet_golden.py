@@ -27,28 +27,23 @@ normalised per image to sum 1, as hzhu_learn.train_iterate).
 """
 import argparse
 import base64
-import importlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import types
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-import torchvision.models as tvm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "common"))
+sys.path.insert(0, HERE)
 import hashed_weights  # noqa: E402
+from cxrgaze_reference import DEFAULT_MIRROR, FILES, build, install_stubs, load_reference  # noqa: E402
 
 OUT = os.path.normpath(os.path.join(HERE, "..", "..", "..", "tests", "data", "golden", "saliency"))
-FILES = {
-    "final": ("Module", ["hzhu_MTL_UNet.py", "hzhu_net.py", "loss.py", "models/DenseEDModel.py"]),
-    "baseline": ("baseline", ["hzhu_MTL_UNet.py", "hzhu_net.py"]),
-}
 
 
 def enc(t, dtype="float32"):
@@ -58,42 +53,9 @@ def enc(t, dtype="float32"):
     return {"shape": list(t.shape), "dtype": "float32", "b64": base64.b64encode(t.float().numpy().astype("<f4").tobytes()).decode("ascii")}
 
 
-def install_stubs():
-    cv = types.ModuleType("classy_vision")
-    gen = types.ModuleType("classy_vision.generic")
-    du = types.ModuleType("classy_vision.generic.distributed_util")
-    du.convert_to_distributed_tensor = du.convert_to_normal_tensor = None
-    du.is_distributed_training_run = lambda: False
-    sys.modules.update({"classy_vision": cv, "classy_vision.generic": gen, "classy_vision.generic.distributed_util": du})
-    try:
-        import torch.utils.tensorboard  # noqa: F401
-    except Exception:
-        tb = types.ModuleType("torch.utils.tensorboard")
-        tb.SummaryWriter = None
-        sys.modules["torch.utils.tensorboard"] = tb
-    original = tvm.densenet201
-    tvm.densenet201 = lambda pretrained=False, **kw: original(weights=None)
-
-
-def load_reference(git_dir, folder, files, tmp):
-    dst = os.path.join(tmp, folder)
-    os.makedirs(os.path.join(dst, "models"), exist_ok=True)
-    for f in files:
-        blob = subprocess.run(["git", "--git-dir", git_dir, "show", "HEAD:%s/%s" % (folder, f)], check=True, capture_output=True).stdout
-        with open(os.path.join(dst, f), "wb") as fh:
-            fh.write(blob)
-    for name in ["hzhu_MTL_UNet", "hzhu_net", "loss", "models", "models.DenseEDModel"]:
-        sys.modules.pop(name, None)
-    sys.path.insert(0, dst)
-    try:
-        return importlib.import_module("hzhu_MTL_UNet")
-    finally:
-        sys.path.remove(dst)
-
-
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--mirror", default="/work/.mirror/HealthX-Lab+CXRGazeLearn/repo")
+    ap.add_argument("--mirror", default=DEFAULT_MIRROR)
     ap.add_argument("--save-pt", default=None, metavar="DIR",
                     help="also write torch.save(net.state_dict()) of each model (hashed weights, ~80-120 MB each, NOT "
                          "committed) as DIR/cxrgazelearn_<kind>.pt, for the opt-in test named by THORAX_CXRGAZE_PT_DIR")
@@ -117,8 +79,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for kind, (folder, files) in FILES.items():
             mod = load_reference(args.mirror, folder, files, tmp)
-            net = mod.MTL_UNet_preset(device=torch.device("cpu"), out_dict={"class": 3, "image": 1},
-                                      loss_dict={"class": 0.0, "image": None})
+            net = build(mod)
             keys = hashed_weights.fill(net)
             if args.save_pt:
                 os.makedirs(args.save_pt, exist_ok=True)
