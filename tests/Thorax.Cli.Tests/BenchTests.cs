@@ -73,7 +73,9 @@ public class BenchTests
         var rows = Rows(output);
         Assert.Equal("saliency train b2 64x64", rows[0].Case);
         Assert.Equal("saliency infer b2 64x64", rows[1].Case);
-        Assert.All(rows, r => Assert.True(r.Thorax > 0 && r.PyTorch is null, r.Case));
+        // times and the peak are positive; the growth over the memory in use before the step can be 0 (a tiny
+        // network's step may fit in pages the process already holds)
+        Assert.All(rows, r => Assert.True((r.Case.EndsWith("rss growth", StringComparison.Ordinal) ? r.Thorax >= 0 : r.Thorax > 0) && r.PyTorch is null, r.Case));
         if (PeakRss.Supported)
         {
             Assert.Equal(["saliency train b2 64x64 peak rss", "saliency train b2 64x64 rss growth"], rows.Skip(2).Select(r => r.Case));
