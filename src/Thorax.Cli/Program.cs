@@ -7,7 +7,11 @@ namespace Thorax.Cli;
 public static class Program
 {
     /// <summary>Exit codes: 0 success, 1 failure of the work, 2 bad input or usage.</summary>
-    public static int Main(string[] args) => CreateRoot().Parse(args).Invoke();
+    public static int Main(string[] args)
+    {
+        using var stress = Thorax.Training.Diagnostics.GcStress.FromEnvironment(); // debugging aid: README "Engine"
+        return CreateRoot().Parse(args).Invoke();
+    }
 
     /// <summary>Every verb, as the command tree (the tests walk it: each verb with <c>--json</c> has a schema).</summary>
     internal static RootCommand CreateRoot()

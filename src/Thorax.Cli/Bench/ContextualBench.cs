@@ -1,3 +1,4 @@
+using Thorax.Training.Optim;
 using Thorax.Models.Contextual;
 using Thorax.Models.Runtime;
 using Thorax.Models.Weights;
@@ -40,7 +41,7 @@ internal static class ContextualBench
                 var name = language ? "contextual" : "unet";
                 using var net = new ContextualNet(new ContextualNetOptions { Widths = widths, TextDim = TextDim, Language = language });
                 StateDicts.LoadFile(net, Path.Combine(tmp, "weights.safetensors"), strict: language);
-                using var opt = torch.optim.AdamW(net.parameters(), lr: 5e-5, weight_decay: 0.01);
+                using var opt = new SafeAdamW(net.parameters(), lr: 5e-5, weight_decay: 0.01);
                 foreach (var s in sizes)
                 {
                     using var x = torch.rand(TrainBatch, 3, s, s) * 255;

@@ -1,3 +1,4 @@
+using Thorax.Training.Optim;
 using System.Diagnostics;
 using Thorax.Data.Augmentation;
 using Thorax.Data.Datasets;
@@ -176,7 +177,7 @@ internal static class DataBench
         };
         using var model = SegmentationModels.Create("unet", 1, 1, 16);
         model.train();
-        using var optimizer = torch.optim.Adam(model.parameters(), lr: 1e-3);
+        using var optimizer = new SafeAdam(model.parameters(), lr: 1e-3);
         void Step(Tensor x, Tensor y)
         {
             using var scope = torch.NewDisposeScope();

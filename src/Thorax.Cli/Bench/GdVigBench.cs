@@ -1,3 +1,4 @@
+using Thorax.Training.Optim;
 using Thorax.Models.GdVig;
 using Thorax.Models.Runtime;
 using Thorax.Models.Vig;
@@ -115,7 +116,7 @@ internal static class GdVigBench
             using var x = torch.rand(batch, 1, s, s).sub_(0.456).div_(0.224).div_(255.0);
             using var gaze = torch.rand(batch, 1, s, s);
             using var labels = torch.arange(batch, dtype: ScalarType.Int64).remainder(3);
-            using var opt = torch.optim.AdamW(net.parameters(), lr: 1e-4, weight_decay: 0.01);
+            using var opt = new SafeAdamW(net.parameters(), lr: 1e-4, weight_decay: 0.01);
             if (Wanted(infer))
             {
                 log($"Thorax  {infer} ...");

@@ -1,3 +1,4 @@
+using Thorax.Training.Optim;
 using Thorax.Models.Inference;
 using Thorax.Models.Runtime;
 using Thorax.Models.Segmentation;
@@ -97,7 +98,7 @@ internal static class LungsBench
             using (var model = SegmentationModels.Create(name, 1, 1, baseChannels))
             {
                 model.train();
-                using var optimizer = torch.optim.Adam(model.parameters(), lr: 1e-3);
+                using var optimizer = new SafeAdam(model.parameters(), lr: 1e-3);
                 log($"Thorax  {TrainCase(name)} ...");
                 train = Timing.MedianMs(() =>
                 {

@@ -1,3 +1,4 @@
+using Thorax.Training.Optim;
 using Thorax.Models.Encoders;
 using Thorax.Models.Runtime;
 using Thorax.Models.Segmentation;
@@ -33,7 +34,7 @@ internal static class PtxBench
         void Measure(string name, nn.Module<Tensor, Tensor> net, Func<Tensor, Tensor> loss)
         {
             net.train();
-            using var opt = torch.optim.Adam(net.parameters(), lr: 1e-4);
+            using var opt = new SafeAdam(net.parameters(), lr: 1e-4);
             var trainCase = $"{name} train b{TrainBatch} {size}px";
             log($"Thorax  {trainCase} ...");
             rows.Add((trainCase, Timing.MedianMs(() =>

@@ -1,3 +1,4 @@
+using Thorax.Training.Optim;
 using System.Globalization;
 using Thorax.Models.Encoders;
 using Thorax.Models.Runtime;
@@ -50,7 +51,7 @@ internal static class SaliencyBench
             using var gaze = torch.rand(trainBatch, 1, h, w);
             using var target = UncertaintyWeightedLoss.NormalizeGaze(gaze);
             using var xi = torch.rand(inferBatch, 1, h, w);
-            using var opt = torch.optim.Adam(net.parameters(), lr: 1e-4);
+            using var opt = new SafeAdam(net.parameters(), lr: 1e-4);
             void Step()
             {
                 net.train();

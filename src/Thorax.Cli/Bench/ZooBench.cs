@@ -1,3 +1,4 @@
+using Thorax.Training.Optim;
 using Thorax.Models.Runtime;
 using Thorax.Models.Segmentation.Zoo;
 using TorchSharp;
@@ -45,7 +46,7 @@ internal static class ZooBench
             using (var model = SegmentationZoo.Create(enc, decoder, inChans: 1, classes: 1))
             {
                 model.train();
-                using var optimizer = torch.optim.Adam(model.parameters(), lr: 1e-3);
+                using var optimizer = new SafeAdam(model.parameters(), lr: 1e-3);
                 log($"Thorax  {trainCase} ...");
                 train = Timing.MedianMs(() =>
                 {

@@ -1,6 +1,7 @@
 namespace Thorax.Cli.Commands;
 
-/// <summary>Maps library exceptions to messages and exit codes: 2 for bad input (file/field named), 1 otherwise.</summary>
+/// <summary>Maps library exceptions to messages and exit codes: 2 for bad input (file/field named), 1 otherwise.
+/// <c>THORAX_TRACE=1</c> adds the managed stack trace of an engine error.</summary>
 internal static class CliErrors
 {
     public static int Run(Func<int> action)
@@ -18,6 +19,7 @@ internal static class CliErrors
         {
             // libtorch errors arrive from TorchSharp as ExternalException with PyTorch's message.
             Console.Error.WriteLine("engine error: " + e.Message);
+            if (Environment.GetEnvironmentVariable("THORAX_TRACE") == "1") Console.Error.WriteLine(e.StackTrace);
             return 1;
         }
         catch (Thorax.Models.Runtime.TorchRuntimeException e)

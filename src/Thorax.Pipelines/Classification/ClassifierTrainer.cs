@@ -1,3 +1,4 @@
+using Thorax.Training.Optim;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -81,7 +82,7 @@ public sealed class ClassifierTrainer
             ProbeInputSize(network, arch, o.Size);
             var all = train.Concat(val).ToList();
             var images = LoadImages(dataset, all, o.Size, (n, total) => Loading?.Invoke(n, total));
-            using var optimizer = torch.optim.Adam(network.parameters(), lr: o.FreezeEpochs > 0 ? o.FrozenLearningRate : o.LearningRate);
+            using var optimizer = new SafeAdam(network.parameters(), lr: o.FreezeEpochs > 0 ? o.FrozenLearningRate : o.LearningRate);
             var plateau = o.PlateauFactor > 0 ? new ReduceLROnPlateau(optimizer, PlateauMode.Max, o.PlateauFactor, o.PlateauPatience) : null;
             var method = new Method(o, network, arch, optimizer, plateau, train, val, images,
                 o.Fingerprint() + FormattableString.Invariant($";train={train.Count};validation={val.Count}"));

@@ -1,3 +1,4 @@
+using Thorax.Training.Optim;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -80,7 +81,7 @@ public sealed class ContextualTrainer
         }
         try
         {
-            using var optimizer = torch.optim.AdamW(net.parameters(), lr: o.LearningRate, weight_decay: o.WeightDecay);
+            using var optimizer = new SafeAdamW(net.parameters(), lr: o.LearningRate, weight_decay: o.WeightDecay);
             var method = new Method(o, net, optimizer, split, text,
                 o.Fingerprint() + FormattableString.Invariant($";train={split.Train.Count};val={split.Validation.Count};text={text?.Encoder.Name}"));
             var loop = new EpochTrainer(new EpochTrainerOptions

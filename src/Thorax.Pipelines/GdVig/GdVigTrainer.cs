@@ -1,3 +1,4 @@
+using Thorax.Training.Optim;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Thorax.Data.Augmentation;
@@ -87,7 +88,7 @@ public sealed class GdVigTrainer
         using var threads = DeterministicThreads.Enter(o.Deterministic);
         manual_seed(o.Seed);
         using var net = GdVigNetwork.Create(o.Model, o.Variant, o.ModelOptions());
-        using var optimizer = optim.AdamW(net.Module.parameters(), lr: o.LearningRate, weight_decay: o.WeightDecay);
+        using var optimizer = new SafeAdamW(net.Module.parameters(), lr: o.LearningRate, weight_decay: o.WeightDecay);
         var scheduler = new StepLR(optimizer, o.StepSize, o.StepGamma);
         var select = o.SelectByValidation && val.Count > 0;
         var method = new Method(o, net, optimizer, scheduler, train, val, pixels, select,

@@ -1,3 +1,4 @@
+using Thorax.Training.Optim;
 using System.Globalization;
 using System.Text.Json;
 using Thorax.Imaging;
@@ -66,7 +67,7 @@ public sealed class LungTrainer
         try
         {
             model.to(device);
-            using var optimizer = torch.optim.Adam(model.parameters(), lr: o.LearningRate);
+            using var optimizer = new SafeAdam(model.parameters(), lr: o.LearningRate);
             var method = new LungMethod(this, model, optimizer, train, val, device, o.Fingerprint() + FormattableString.Invariant($";pairs={samples.Count}"));
             var loop = new EpochTrainer(new EpochTrainerOptions
             {

@@ -1,3 +1,4 @@
+using Thorax.Training.Optim;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -88,7 +89,7 @@ public sealed class PtxSegmenterTrainer
         Stage?.Invoke($"loading {used.Count} studies at {o.Size} px");
         var images = ClassifierTrainer.LoadImages(dataset, used, o.Size);
         var masks = PtxData.LoadMasks(dataset, used, o.Size);
-        using var optimizer = torch.optim.Adam(network.parameters(), lr: o.LearningRateAt(1));
+        using var optimizer = new SafeAdam(network.parameters(), lr: o.LearningRateAt(1));
         var epochsDir = Path.Combine(runDir, "epochs");
         var method = new Method(o, network, arch, firstHalf, optimizer, positives, o.PositiveOnly ? [] : negatives, val, images, masks, epochsDir,
             o.Fingerprint() + string.Create(CultureInfo.InvariantCulture, $";train={train.Count};validation={val.Count}"));

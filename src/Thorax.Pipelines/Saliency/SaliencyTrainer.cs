@@ -1,3 +1,4 @@
+using Thorax.Training.Optim;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -324,7 +325,7 @@ public sealed class SaliencyTrainer
                     trained = net.parameters();
                     break;
             }
-            _optimizer = optim.Adam(trained.ToList(), lr: o.LearningRate);
+            _optimizer = new SafeAdam(trained.ToList(), lr: o.LearningRate);
             var plateau = new ReduceLROnPlateau(_optimizer, PlateauMode.Min, factor: 0.1, patience: o.PlateauPatience, eps: 0);
             Components = new TrainingComponents
             {

@@ -154,6 +154,7 @@ public sealed class EpochTrainer
             {
                 cancel.ThrowIfCancellationRequested();
                 double l;
+                using (TorchGc.Quiet())
                 using (torch.NewDisposeScope()) l = method.TrainStep(epoch, s);
                 if (!double.IsFinite(l)) throw new InvalidOperationException($"loss became {l} at epoch {epoch}, step {s + 1}; lower the learning rate");
                 steps++;
@@ -161,7 +162,8 @@ public sealed class EpochTrainer
                 lossSum += l;
                 StepCompleted?.Invoke(epoch, s + 1, stepsThisEpoch, lossSum / (s + 1));
             }
-            var metrics = method.Evaluate(epoch);
+            IReadOnlyDictionary<string, double> metrics;
+            using (TorchGc.Quiet()) metrics = method.Evaluate(epoch);
             foreach (var name in metricNames)
                 if (!metrics.ContainsKey(name)) throw new InvalidOperationException($"{method.GetType().Name}.Evaluate({epoch}) did not return the metric '{name}'");
             var ordered = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -185,6 +187,7 @@ public sealed class EpochTrainer
                 ["history"] = new JsonArray(history.Select(h => (JsonNode?)h.ToJson()).ToArray()),
             };
             if (method.CaptureState() is { } state) user["method"] = state;
+            using (TorchGc.Quiet())
             using (var ckpt = TrainingCheckpoint.Capture(components, epoch, steps, user)) checkpoints.Save(ckpt);
             RunFiles.WriteText(Path.Combine(runDir, HistoryFile), EpochResult.ToCsv(history, metricNames));
             stop = StopAfter(epoch, seconds, bestEpoch);

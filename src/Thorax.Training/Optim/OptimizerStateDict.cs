@@ -371,7 +371,12 @@ public sealed class OptimizerStateDict : IDisposable
         ? h
         : throw new NotSupportedException($"optimiser {optimizer.GetType().FullName} is not supported (TorchSharp's SGD, Adam and AdamW and their subclasses are)");
 
-    private static Tensor Copy(Tensor t) => t.detach().clone().DetachFromDisposeScope();
+    // No chained temporary: a detach() result referenced only by its handle could be finalized during clone().
+    private static Tensor Copy(Tensor t)
+    {
+        using var view = t.detach();
+        return view.clone().DetachFromDisposeScope();
+    }
 
     private static List<ParamGroupState> ParseGroups(string json)
     {

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace Thorax.Training.Optim;
 
 /// <summary>
-/// TorchSharp's <c>SGD</c> with PyTorch's handling of <c>maximize</c>: the gradient is negated <em>before</em> weight
+/// TorchSharp's <c>SGD</c> with PyTorch's handling of <c>maximize</c> and a step that keeps its native scalars alive
+/// (see <see cref="SafeAdam"/>): the gradient is negated <em>before</em> weight
 /// decay and momentum, so weight decay still shrinks the weights. Identical to <c>torch.optim.SGD</c> in every other
 /// respect (same options, groups and state objects); use it when a group sets both <c>maximize</c> and
 /// <c>weight_decay</c>.
@@ -46,9 +47,15 @@ public sealed class PyTorchSgd : SGD
             var d = param.grad;
             if (d is null) continue;
             if (maximize) d = d.neg();
-            if (weightDecay != 0) d = d.add(param, alpha: weightDecay);
+            // Every scalar is a local held until its native call returns (see SafeAdam's remarks).
+            if (weightDecay != 0)
+            {
+                using var wd = weightDecay.ToScalar();
+                d = d.add(param, wd);
+            }
             if (momentum != 0)
             {
+                using var m = momentum.ToScalar();
                 var buf = state.momentum_buffer;
                 if (buf is null)
                 {
@@ -57,11 +64,13 @@ public sealed class PyTorchSgd : SGD
                 }
                 else
                 {
-                    buf.mul_(momentum).add_(d, alpha: 1 - dampening);
+                    using var keep = (1 - dampening).ToScalar();
+                    buf.mul_(m).add_(d, keep);
                 }
-                d = nesterov ? d.add(buf, alpha: momentum) : buf;
+                d = nesterov ? d.add(buf, m) : buf;
             }
-            param.add_(d, alpha: -lr);
+            using var step = (-lr).ToScalar();
+            param.add_(d, step);
         }
     }, closure);
 }

@@ -24,7 +24,7 @@ internal sealed class RegressionMethod : TrainingMethod, IDisposable
     {
         torch.manual_seed(initSeed);
         _model = torch.nn.Linear(3, 1);
-        _optimizer = torch.optim.Adam(_model.parameters(), lr: 0.05);
+        _optimizer = new Thorax.Training.Optim.SafeAdam(_model.parameters(), lr: 0.05);
         _rng = new SeededRandom(11);
         using var g = new Generator(2026);
         var x = torch.randn(new long[] { 64, 3 }, generator: g);

@@ -45,11 +45,13 @@ internal static class OptimizerFixture
     }
 
     /// <summary>
-    /// Builds the case's optimiser over <paramref name="ps"/>: TorchSharp's SGD/Adam/AdamW, except
-    /// <see cref="PyTorchSgd"/> for SGD with maximize (TorchSharp's SGD gets maximize + weight decay wrong).
+    /// Builds the case's optimiser over <paramref name="ps"/>: TorchSharp's SGD, except <see cref="PyTorchSgd"/> for SGD
+    /// with maximize (TorchSharp's SGD gets maximize + weight decay wrong), and Thorax's <see cref="SafeAdam"/> /
+    /// <see cref="SafeAdamW"/> (what every Thorax trainer uses), or TorchSharp's Adam / AdamW with
+    /// <paramref name="torchSharpAdam"/>.
     /// Options a group does not set stay unset, so they come from the optimiser's defaults as in PyTorch.
     /// </summary>
-    public static torch.optim.Optimizer Build(JsonElement c, Dictionary<string, Parameter> ps, bool torchSharpSgd = false)
+    public static torch.optim.Optimizer Build(JsonElement c, Dictionary<string, Parameter> ps, bool torchSharpSgd = false, bool torchSharpAdam = false)
     {
         var kind = c.GetProperty("optimizer").GetString();
         var d = c.GetProperty("defaults");
@@ -82,7 +84,9 @@ internal static class OptimizerFixture
                     weight_decay = Opt(g, "weight_decay"), amsgrad = Flag(g, "amsgrad"), maximize = Flag(g, "maximize"),
                 })).ToList();
                 var (b1, b2) = Betas(d);
-                return new Adam(gs, Num(d, "lr", 1e-3), b1, b2, Num(d, "eps", 1e-8), Num(d, "weight_decay", 0), Flag(d, "amsgrad") ?? false, Flag(d, "maximize") ?? false);
+                return torchSharpAdam
+                    ? new Adam(gs, Num(d, "lr", 1e-3), b1, b2, Num(d, "eps", 1e-8), Num(d, "weight_decay", 0), Flag(d, "amsgrad") ?? false, Flag(d, "maximize") ?? false)
+                    : new SafeAdam(gs, Num(d, "lr", 1e-3), b1, b2, Num(d, "eps", 1e-8), Num(d, "weight_decay", 0), Flag(d, "amsgrad") ?? false, Flag(d, "maximize") ?? false);
             }
             case "adamw":
             {
@@ -94,7 +98,9 @@ internal static class OptimizerFixture
                 })).ToList();
                 var (b1, b2) = Betas(d);
                 // PyTorch's AdamW default weight_decay is 1e-2; TorchSharp's is 0, so it is passed explicitly.
-                return new AdamW(gs, Num(d, "lr", 1e-3), b1, b2, Num(d, "eps", 1e-8), Num(d, "weight_decay", 1e-2), Flag(d, "amsgrad") ?? false, Flag(d, "maximize") ?? false);
+                return torchSharpAdam
+                    ? new AdamW(gs, Num(d, "lr", 1e-3), b1, b2, Num(d, "eps", 1e-8), Num(d, "weight_decay", 1e-2), Flag(d, "amsgrad") ?? false, Flag(d, "maximize") ?? false)
+                    : new SafeAdamW(gs, Num(d, "lr", 1e-3), b1, b2, Num(d, "eps", 1e-8), Num(d, "weight_decay", 1e-2), Flag(d, "amsgrad") ?? false, Flag(d, "maximize") ?? false);
             }
             default:
                 throw new InvalidOperationException("unknown optimizer " + kind);

@@ -6,7 +6,8 @@ using Xunit.Abstractions;
 namespace Thorax.Training.Tests.Optim;
 
 /// <summary>
-/// TorchSharp's SGD / Adam / AdamW (and <see cref="PyTorchSgd"/> for SGD with maximize) against PyTorch 1.13
+/// TorchSharp's SGD, Thorax's <see cref="SafeAdam"/> / <see cref="SafeAdamW"/> (and <see cref="PyTorchSgd"/> for SGD
+/// with maximize) against PyTorch 1.13
 /// trajectories and final state dicts (optimizers.json, tools/golden/optim/make_optim_goldens.py).
 /// </summary>
 public sealed class OptimizerGoldenTests
@@ -47,6 +48,46 @@ public sealed class OptimizerGoldenTests
         finally
         {
             OptimizerFixture.DisposeAll(ps);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="SafeAdam"/> / <see cref="SafeAdamW"/> only keep their scalars alive: every Adam and AdamW case gives
+    /// bit for bit the parameters and state of TorchSharp's own Adam / AdamW after each of 10 steps.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void SafeAdam_EveryAdamCase_BitIdenticalToTorchSharpAdam(string name)
+    {
+        var c = OptimizerFixture.Case(name);
+        if (c.GetProperty("optimizer").GetString() is not ("adam" or "adamw")) return;
+        var ours = OptimizerFixture.Parameters();
+        var theirs = OptimizerFixture.Parameters();
+        try
+        {
+            using var a = OptimizerFixture.Build(c, ours);
+            using var b = OptimizerFixture.Build(c, theirs, torchSharpAdam: true);
+            Assert.IsAssignableFrom<TorchSharp.Modules.OptimizerHelper>(a);
+            Assert.True(a is SafeAdam or SafeAdamW, a.GetType().Name);
+            Assert.False(b is SafeAdam or SafeAdamW, b.GetType().Name);
+            for (var step = 1; step <= 10; step++)
+            {
+                OptimizerFixture.Run(a, ours, step, step);
+                OptimizerFixture.Run(b, theirs, step, step);
+                foreach (var n in OptimizerFixture.Names)
+                    Assert.Equal(OptimizerFixture.Values(theirs[n]), OptimizerFixture.Values(ours[n]));
+            }
+            using var sa = OptimizerStateDict.Capture(a);
+            using var sb = OptimizerStateDict.Capture(b);
+            Assert.Equal(sb.State.Keys, sa.State.Keys);
+            foreach (var (i, entries) in sb.State)
+                foreach (var (k, t) in entries)
+                    Assert.Equal(t.data<float>().ToArray(), sa.State[i][k].data<float>().ToArray());
+        }
+        finally
+        {
+            OptimizerFixture.DisposeAll(ours);
+            OptimizerFixture.DisposeAll(theirs);
         }
     }
 
