@@ -114,6 +114,7 @@ public sealed class ClassifierTrainer : LoopTrainer<ClassifierOptions>
             metrics["best_epoch"] = fit.BestEpoch;
             metrics["epochs_run"] = fit.History.Count;
             metrics["stop_reason"] = fit.StopReason.ToString().ToLowerInvariant();
+            metrics["stop_detail"] = fit.StopDetail;
             metrics["val_auc"] = fit.Best is { } b && double.IsFinite(b.Metric("val_auc")) ? Math.Round(b.Metric("val_auc"), 6) : null;
             if (o.Selection == "mcc") metrics["val_mcc"] = fit.Best is { } bm && double.IsFinite(bm.Metric("val_mcc")) ? Math.Round(bm.Metric("val_mcc"), 6) : null;
             metrics["train_seconds"] = Math.Round(fit.TrainSeconds, 1);

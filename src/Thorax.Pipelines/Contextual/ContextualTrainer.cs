@@ -94,6 +94,7 @@ public sealed class ContextualTrainer : LoopTrainer<ContextualOptions>
                 ["best_epoch"] = fit.BestEpoch,
                 ["epochs_run"] = fit.History.Count,
                 ["stop_reason"] = fit.StopReason.ToString().ToLowerInvariant(),
+                ["stop_detail"] = fit.StopDetail,
                 ["train_seconds"] = Math.Round(fit.TrainSeconds, 1),
                 ["val_dice"] = Round(valDice),
                 ["test_dice"] = Round(scores.Dice),

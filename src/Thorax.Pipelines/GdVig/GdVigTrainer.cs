@@ -107,6 +107,7 @@ public sealed class GdVigTrainer : LoopTrainer<GdVigTrainingOptions>
             var extra = new JsonObject
             {
                 ["best_epoch"] = fit.BestEpoch, ["epochs_run"] = fit.History.Count, ["stop_reason"] = fit.StopReason.ToString().ToLowerInvariant(),
+                ["stop_detail"] = fit.StopDetail,
                 ["train_seconds"] = Math.Round(fit.TrainSeconds, 1), ["train_studies"] = train.Count, ["validation_studies"] = val.Count,
                 ["parameters"] = net.Module.parameters().Sum(p => p.numel()),
             };

@@ -168,7 +168,7 @@ public sealed class PtxSegmenterTrainer : LoopTrainer<PtxSegmenterOptions>
             ["version"] = 1, ["best_epoch"] = fit.BestEpoch, ["best_val_iou"] = N(bestIou),
             ["best_val_dice"] = fit.Best is { } bb ? N(bb.Metric("val_dice")) : null,
             ["swa_window"] = SwaJson(window), ["swa_classic"] = SwaJson(classic),
-            ["epochs_run"] = fit.History.Count, ["stop_reason"] = fit.StopReason.ToString().ToLowerInvariant(),
+            ["epochs_run"] = fit.History.Count, ["stop_reason"] = fit.StopReason.ToString().ToLowerInvariant(), ["stop_detail"] = fit.StopDetail,
             ["train_seconds"] = Math.Round(fit.TrainSeconds, 1), ["train_positives"] = positives.Count,
             ["train_negatives"] = o.PositiveOnly ? 0 : negatives.Count, ["validation_studies"] = val.Count,
             ["parameters"] = network.parameters().Sum(p => p.numel()),

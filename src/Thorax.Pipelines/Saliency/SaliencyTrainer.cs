@@ -171,7 +171,7 @@ public sealed class SaliencyTrainer
             var j = new JsonObject
             {
                 ["stage"] = stage.ToString().ToLowerInvariant(), ["best_epoch"] = fit.BestEpoch, ["epochs_run"] = fit.History.Count,
-                ["stop_reason"] = fit.StopReason.ToString().ToLowerInvariant(), ["seconds"] = Math.Round(fit.TrainSeconds, 1),
+                ["stop_reason"] = fit.StopReason.ToString().ToLowerInvariant(), ["stop_detail"] = fit.StopDetail, ["seconds"] = Math.Round(fit.TrainSeconds, 1),
                 ["initialized_from"] = from?.ToString().ToLowerInvariant(),
                 ["best"] = new JsonObject(best.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)(double.IsFinite(kv.Value) ? kv.Value : -1)))),
             };
