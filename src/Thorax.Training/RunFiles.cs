@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
 namespace Thorax.Training;
@@ -45,6 +47,11 @@ public static partial class RunFiles
 
     /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> atomically.</summary>
     public static void WriteText(string path, string text) => Write(path, tmp => File.WriteAllText(tmp, text));
+
+    /// <summary>Writes <paramref name="node"/> to <paramref name="path"/> atomically as indented JSON with a final newline.</summary>
+    public static void WriteJson(string path, JsonNode node) => WriteText(path, node.ToJsonString(Indented) + "\n");
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically.</summary>
     public static void WriteBytes(string path, byte[] bytes) => Write(path, tmp => File.WriteAllBytes(tmp, bytes));

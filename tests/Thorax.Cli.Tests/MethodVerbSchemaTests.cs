@@ -97,7 +97,19 @@ public sealed class MethodVerbSchemaTests(MethodStudiesFixture f) : IClassFixtur
         Ok(CliRunner.Run("saliency", "train", "--data", f.Data, "--run", run, "--width", "small", "--epochs", "1", "--batch", "6", "--json"), "saliency-train");
         var o = Json(Ok(CliRunner.Run("saliency", "evaluate", "--run", run, "--data", f.Data, "--out", f.Path2("sal-eval"), "--json"), "saliency-evaluate"));
         Assert.True(File.Exists(Path.Combine(f.Path2("sal-eval"), "report.html")));
-        Assert.NotEqual(JsonValueKind.Undefined, o.ValueKind);
+        // one model (the run, no baseline), so no paired t-tests; its row counts the test split's studies, one line each
+        // in its per-image CSV, and scores the three classes
+        var model = Assert.Single(o.GetProperty("models").EnumerateArray());
+        Assert.Empty(o.GetProperty("paired_t_tests").EnumerateArray());
+        Assert.Equal("sal-run", model.GetProperty("model").GetString());
+        Assert.Equal("test", model.GetProperty("split").GetString());
+        var studies = model.GetProperty("studies").GetInt32();
+        Assert.Equal(studies + 1, File.ReadAllLines(Path.Combine(f.Path2("sal-eval"), "per_image_sal-run.csv")).Length);
+        Assert.InRange(studies, 1, 30);
+        Assert.Equal(["normal", "heart_failure", "pneumonia"], model.GetProperty("auc").EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.InRange(model.GetProperty("accuracy").GetDouble(), 0, 1);
+        Assert.InRange(model.GetProperty("kl").GetProperty("n").GetInt32(), 1, studies);
+        Assert.InRange(model.GetProperty("cc").GetProperty("mean").GetDouble(), -1, 1);
 
         // the trained run predicts as it was trained: small width, the run's geometry (64 px studies on a 96x64 canvas)
         var image = f.Images(1)[0];
@@ -127,7 +139,15 @@ public sealed class MethodVerbSchemaTests(MethodStudiesFixture f) : IClassFixtur
         {
             var o = Json(Ok(CliRunner.Run("lungs", "build-dataset", "--model", model, "--mimic", tree.Root, "--out", f.Path2("cxlseg"),
                 "--size", "64", "--workers", "1", "--progress-every", "0", "--json"), "lungs-build-dataset"));
-            Assert.NotEqual(JsonValueKind.Undefined, o.ValueKind);
+            // one shard (the default 1/1): every labelled frontal image is selected, built and merged; nothing fails
+            var frontal = tree.Frontal.Count;
+            Assert.Equal(4, frontal); // three PA studies and one AP (SyntheticMimicTree(3))
+            Assert.Equal((frontal, frontal, frontal, 0, 0, 0), (o.GetProperty("catalogued").GetInt32(), o.GetProperty("in_shard").GetInt32(),
+                o.GetProperty("built").GetInt32(), o.GetProperty("failed").GetInt32(), o.GetProperty("already_done").GetInt32(), o.GetProperty("absent_source").GetInt32()));
+            var merge = o.GetProperty("merge");
+            Assert.Equal(JsonValueKind.Object, merge.ValueKind);
+            Assert.Equal((frontal, frontal, 0), (merge.GetProperty("catalogued").GetInt32(), merge.GetProperty("written").GetInt32(), merge.GetProperty("missing").GetInt32()));
+            Assert.Equal(frontal, merge.GetProperty("split_counts").EnumerateObject().Sum(p => p.Value.GetInt32()));
         }
         finally { Directory.Delete(model, true); }
     }

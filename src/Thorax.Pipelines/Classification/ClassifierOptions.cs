@@ -1,7 +1,8 @@
+using Thorax.Training.Loop;
 namespace Thorax.Pipelines.Classification;
 
 /// <summary>Settings of an image-classifier training run (<c>thorax classify train</c>). Each default is the CLI's.</summary>
-public sealed record ClassifierOptions
+public sealed record ClassifierOptions : ITrainerOptions
 {
     /// <summary>The label: a 0/1 column of studies.csv or <c>class=&lt;name&gt;</c>. Default <c>pneumothorax</c>.</summary>
     public string Label { get; init; } = "pneumothorax";

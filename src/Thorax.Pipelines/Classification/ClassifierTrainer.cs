@@ -1,6 +1,5 @@
 using Thorax.Training.Optim;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Thorax.Data.Augmentation;
 using Thorax.Data.Datasets;
@@ -33,39 +32,26 @@ public sealed record ClassifierTrainingResult(string RunDirectory, EpochTrainerR
 /// <see cref="ClassificationEvaluation"/> plus training figures), <c>predictions.csv</c> and <c>checkpoints/</c>;
 /// a rerun into the same folder resumes.
 /// </summary>
-public sealed class ClassifierTrainer
+public sealed class ClassifierTrainer : LoopTrainer<ClassifierOptions>
 {
     /// <summary>Images per forward pass during validation and prediction.</summary>
     public const int InferenceBatch = 32;
 
-    private readonly ClassifierOptions _options;
-
     /// <summary>Creates the trainer; the options are validated here.</summary>
     /// <exception cref="ArgumentException">An option is out of range (named).</exception>
-    public ClassifierTrainer(ClassifierOptions options)
+    public ClassifierTrainer(ClassifierOptions options) : base(options)
     {
-        options.Validate();
-        _options = options;
     }
 
     /// <summary>Reports (studies loaded, studies to load) while images are read and resized.</summary>
     public event Action<int, int>? Loading;
-
-    /// <summary>Reports (epoch, step, steps per epoch, running loss) while training.</summary>
-    public event Action<int, int, int, double>? StepCompleted;
-
-    /// <summary>Reports that training resumed after the given finished epoch.</summary>
-    public event Action<int>? Resumed;
-
-    /// <summary>Reports each finished epoch (metrics <c>val_loss</c>, <c>val_auc</c>).</summary>
-    public event Action<EpochResult>? EpochCompleted;
 
     /// <summary>Trains on <paramref name="dataset"/>'s train split (validation split for model selection), evaluates on
     /// its test split and writes <paramref name="runDir"/>.</summary>
     /// <exception cref="ArgumentException">The train split has fewer than two studies, or the validation or test split is empty.</exception>
     public ClassifierTrainingResult Train(ClassificationDataset dataset, string runDir, CancellationToken cancel = default)
     {
-        var o = _options;
+        var o = Options;
         IReadOnlyList<ClassificationStudy> train = dataset.Split("train");
         IReadOnlyList<ClassificationStudy> val = dataset.Split("validation");
         if (o.StratifiedValidation is { } share) (train, val) = StratifiedSplit(train.Concat(val).ToList(), share, o.Seed);
@@ -86,13 +72,10 @@ public sealed class ClassifierTrainer
             var plateau = o.PlateauFactor > 0 ? new ReduceLROnPlateau(optimizer, PlateauMode.Max, o.PlateauFactor, o.PlateauPatience) : null;
             var method = new Method(o, network, arch, optimizer, plateau, train, val, images,
                 o.Fingerprint() + FormattableString.Invariant($";train={train.Count};validation={val.Count}"));
-            var loop = new EpochTrainer(new EpochTrainerOptions
+            var loop = CreateLoop(new EpochTrainerOptions
             {
                 Epochs = o.Epochs, TimeBudget = o.TimeBudget, EarlyStoppingPatience = o.EarlyStoppingPatience, Deterministic = o.Deterministic,
             });
-            loop.StepCompleted += (e, s, n, l) => StepCompleted?.Invoke(e, s, n, l);
-            loop.Resumed += e => Resumed?.Invoke(e);
-            loop.EpochCompleted += e => EpochCompleted?.Invoke(e);
             var fit = loop.Fit(method, runDir, cancel);
 
             RunFiles.Write(Path.Combine(runDir, "model.safetensors"), tmp => SafeTensors.Save(tmp, network.state_dict(),
@@ -122,7 +105,7 @@ public sealed class ClassifierTrainer
             config["optimizer"] = "adam";
             config["selection"] = $"val_{o.Selection} (max)";
             config["data"] = dataset.Root;
-            RunFiles.WriteText(Path.Combine(runDir, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            RunConfig.Write(runDir, config);
 
             var testImages = LoadImages(dataset, test, o.Size, (n, total) => Loading?.Invoke(n, total));
             var probabilities = ClassifierModel.Predict(network, arch, test.Select(s => testImages[s.Id]).ToList(), o.Size);
@@ -132,6 +115,7 @@ public sealed class ClassifierTrainer
             metrics["best_epoch"] = fit.BestEpoch;
             metrics["epochs_run"] = fit.History.Count;
             metrics["stop_reason"] = fit.StopReason.ToString().ToLowerInvariant();
+            metrics["stop_detail"] = fit.StopDetail;
             metrics["val_auc"] = fit.Best is { } b && double.IsFinite(b.Metric("val_auc")) ? Math.Round(b.Metric("val_auc"), 6) : null;
             if (o.Selection == "mcc") metrics["val_mcc"] = fit.Best is { } bm && double.IsFinite(bm.Metric("val_mcc")) ? Math.Round(bm.Metric("val_mcc"), 6) : null;
             metrics["train_seconds"] = Math.Round(fit.TrainSeconds, 1);
@@ -139,6 +123,7 @@ public sealed class ClassifierTrainer
             metrics["validation_studies"] = val.Count;
             metrics["parameters"] = network.parameters().Sum(p => p.numel());
             ClassificationEvaluation.WriteFiles(runDir, metrics, predictions);
+            OnFinished();
             return new ClassifierTrainingResult(Path.GetFullPath(runDir), fit, evaluation, predictions);
         }
     }

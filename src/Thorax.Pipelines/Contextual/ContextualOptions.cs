@@ -1,3 +1,4 @@
+using Thorax.Training.Loop;
 using System.Globalization;
 
 namespace Thorax.Pipelines.Contextual;
@@ -14,7 +15,7 @@ public enum ContextualFlip
 }
 
 /// <summary>Settings of one ConTEXTual Net (or U-Net baseline) training run.</summary>
-public sealed record ContextualOptions
+public sealed record ContextualOptions : ITrainerOptions
 {
     /// <summary>False trains the plain U-Net baseline (no report).</summary>
     public bool Language { get; init; } = true;

@@ -1,6 +1,5 @@
 using Thorax.Training.Optim;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Thorax.Data.Augmentation;
 using Thorax.Data.Datasets;
@@ -33,33 +32,23 @@ public sealed record ContextualRunResult(string RunDirectory, EpochTrainerResult
 /// the frozen encoder's outputs cached per distinct report. Writes the run folder: <c>model.safetensors</c>,
 /// <c>config.json</c>, <c>history.csv</c>, <c>metrics.json</c>, <c>checkpoints/</c> (rerun to resume).
 /// </summary>
-public sealed class ContextualTrainer
+public sealed class ContextualTrainer : LoopTrainer<ContextualOptions>
 {
     /// <summary>Images per forward pass at evaluation.</summary>
     public const int EvalBatch = 8;
 
-    private readonly ContextualOptions _o;
-
     /// <summary>Validates and keeps the options.</summary>
-    public ContextualTrainer(ContextualOptions options)
+    public ContextualTrainer(ContextualOptions options) : base(options)
     {
-        options.Validate();
-        _o = options;
     }
 
-    /// <summary>(epoch, step, steps, running loss).</summary>
-    public event Action<int, int, int, double>? StepCompleted;
-    /// <summary>Each finished epoch.</summary>
-    public event Action<EpochResult>? EpochCompleted;
-    /// <summary>Resumed after the given epoch.</summary>
-    public event Action<int>? Resumed;
     /// <summary>Warnings (truncated reports).</summary>
     public event Action<string>? Warning;
 
     /// <summary>Trains on <paramref name="split"/>; <paramref name="text"/> is required for a language model.</summary>
     public ContextualRunResult Train(ContextualSplit split, ContextualText? text, string runDir, CancellationToken cancel = default)
     {
-        var o = _o;
+        var o = Options;
         if (o.Language && text is null) throw new ArgumentException("a language model needs the text encoder", nameof(text));
         TorchRuntime.EnsureLoaded();
         Directory.CreateDirectory(runDir);
@@ -84,13 +73,10 @@ public sealed class ContextualTrainer
             using var optimizer = new SafeAdamW(net.parameters(), lr: o.LearningRate, weight_decay: o.WeightDecay);
             var method = new Method(o, net, optimizer, split, text,
                 o.Fingerprint() + FormattableString.Invariant($";train={split.Train.Count};val={split.Validation.Count};text={text?.Encoder.Name}"));
-            var loop = new EpochTrainer(new EpochTrainerOptions
+            var loop = CreateLoop(new EpochTrainerOptions
             {
                 Epochs = o.Epochs, TimeBudget = o.TimeBudget, EarlyStoppingPatience = o.EarlyStoppingPatience, Deterministic = o.Deterministic,
             });
-            loop.StepCompleted += (e, s, n, l) => StepCompleted?.Invoke(e, s, n, l);
-            loop.EpochCompleted += e => EpochCompleted?.Invoke(e);
-            loop.Resumed += e => Resumed?.Invoke(e);
             var fit = loop.Fit(method, runDir, cancel);
 
             var scores = Test(net, text, split.Test, o);
@@ -99,7 +85,7 @@ public sealed class ContextualTrainer
                 new Dictionary<string, string> { ["architecture"] = o.Language ? "contextual-net" : "contextual-unet-baseline" }));
             var config = ContextualModel.Config(o, net.Options, text);
             config["data_train"] = split.Train.Count;
-            RunFiles.WriteText(Path.Combine(runDir, ContextualModel.ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            RunConfig.Write(runDir, config);
             var valDice = fit.Best is { } b ? b.Metric("val_dice") : double.NaN;
             var metrics = new JsonObject
             {
@@ -109,6 +95,7 @@ public sealed class ContextualTrainer
                 ["best_epoch"] = fit.BestEpoch,
                 ["epochs_run"] = fit.History.Count,
                 ["stop_reason"] = fit.StopReason.ToString().ToLowerInvariant(),
+                ["stop_detail"] = fit.StopDetail,
                 ["train_seconds"] = Math.Round(fit.TrainSeconds, 1),
                 ["val_dice"] = Round(valDice),
                 ["test_dice"] = Round(scores.Dice),
@@ -121,7 +108,8 @@ public sealed class ContextualTrainer
                 ["reports_encoded"] = text?.Encoded,
                 ["reports_cached"] = text?.Cached,
             };
-            RunFiles.WriteText(Path.Combine(runDir, "metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            RunFiles.WriteJson(Path.Combine(runDir, "metrics.json"), metrics);
+            OnFinished();
             return new ContextualRunResult(Path.GetFullPath(runDir), fit, valDice, scores, split.Train.Count, split.Validation.Count, split.Test.Count, parameters);
         }
         finally

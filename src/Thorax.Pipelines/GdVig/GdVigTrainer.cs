@@ -1,5 +1,4 @@
 using Thorax.Training.Optim;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Thorax.Data.Augmentation;
 using Thorax.Metrics;
@@ -34,35 +33,22 @@ public sealed record GdVigTrainingResult(string RunDirectory, EpochTrainerResult
 /// epoch as the reference) are written to <c>model.safetensors</c> with <c>config.json</c>, and the test split is
 /// evaluated into <c>RUN/eval-test/</c>. Rerunning into the same folder resumes.
 /// </summary>
-public sealed class GdVigTrainer
+public sealed class GdVigTrainer : LoopTrainer<GdVigTrainingOptions>
 {
-    private readonly GdVigTrainingOptions _options;
-
     /// <summary>Creates the trainer; the options are validated here.</summary>
-    public GdVigTrainer(GdVigTrainingOptions options)
+    public GdVigTrainer(GdVigTrainingOptions options) : base(options)
     {
-        options.Validate();
-        _options = options;
     }
 
     /// <summary>Reports (studies loaded, to load).</summary>
     public event Action<int, int>? Loading;
-
-    /// <summary>Reports (epoch, step, steps, running loss).</summary>
-    public event Action<int, int, int, double>? StepCompleted;
-
-    /// <summary>Reports a resume after the given epoch.</summary>
-    public event Action<int>? Resumed;
-
-    /// <summary>Reports each finished epoch.</summary>
-    public event Action<EpochResult>? EpochCompleted;
 
     /// <summary>Trains on the train split and writes <paramref name="runDir"/>.</summary>
     /// <exception cref="ArgumentException">Fewer than two training studies, a class missing from training, or a training
     /// study without gaze under <see cref="MissingGazePolicy.Error"/> (the study and its gaze source named).</exception>
     public GdVigTrainingResult Train(GdVigDataset dataset, string runDir, CancellationToken cancel = default)
     {
-        var o = _options;
+        var o = Options;
         if (dataset.Variant != o.Variant)
             throw new ArgumentException($"{dataset.Root} was read for the {GdVigPredictor.Name(dataset.Variant)} variant, the run is {GdVigPredictor.Name(o.Variant)}");
         var train = dataset.Split("train").ToList();
@@ -93,10 +79,7 @@ public sealed class GdVigTrainer
         var select = o.SelectByValidation && val.Count > 0;
         var method = new Method(o, net, optimizer, scheduler, train, val, pixels, select,
             o.Fingerprint() + FormattableString.Invariant($";train={train.Count};validation={val.Count}"));
-        var loop = new EpochTrainer(new EpochTrainerOptions { Epochs = o.Epochs, TimeBudget = o.TimeBudget, Deterministic = o.Deterministic });
-        loop.StepCompleted += (e, s, n, l) => StepCompleted?.Invoke(e, s, n, l);
-        loop.Resumed += e => Resumed?.Invoke(e);
-        loop.EpochCompleted += e => EpochCompleted?.Invoke(e);
+        var loop = CreateLoop(new EpochTrainerOptions { Epochs = o.Epochs, TimeBudget = o.TimeBudget, Deterministic = o.Deterministic });
         var fit = loop.Fit(method, runDir, cancel);
 
         RunFiles.Write(Path.Combine(runDir, "model.safetensors"), tmp => SafeTensors.Save(tmp, net.Module.state_dict(),
@@ -116,7 +99,7 @@ public sealed class GdVigTrainer
         config["layout"] = dataset.Layout;
         config["train_studies"] = train.Count;
         config["skipped_for_gaze"] = skipped;
-        RunFiles.WriteText(Path.Combine(runDir, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        RunConfig.Write(runDir, config);
 
         GdVigEvaluation? test = null;
         List<GdVigExample> examples = [];
@@ -125,11 +108,13 @@ public sealed class GdVigTrainer
             var extra = new JsonObject
             {
                 ["best_epoch"] = fit.BestEpoch, ["epochs_run"] = fit.History.Count, ["stop_reason"] = fit.StopReason.ToString().ToLowerInvariant(),
+                ["stop_detail"] = fit.StopDetail,
                 ["train_seconds"] = Math.Round(fit.TrainSeconds, 1), ["train_studies"] = train.Count, ["validation_studies"] = val.Count,
                 ["parameters"] = net.Module.parameters().Sum(p => p.numel()),
             };
             (test, _, examples) = GdVigEvaluator.Evaluate(net, dataset, "test", Path.Combine(runDir, "eval-test"), 8, extra, seed: o.Seed);
         }
+        OnFinished();
         return new GdVigTrainingResult(Path.GetFullPath(runDir), fit, test, examples, train.Count, skipped);
     }
 

@@ -1,3 +1,4 @@
+using Thorax.Training.Loop;
 using System.Globalization;
 using Thorax.Models.GdVig;
 
@@ -24,7 +25,7 @@ public enum GdVigModelKind
 /// <c>--weight_decay 1e-4</c> is parsed but never passed), StepLR(50, 0.1) per epoch, batch 8, 200 epochs, 224 px,
 /// seed 42, the published widths; the reference keeps the last epoch (no validation-based selection).
 /// </summary>
-public sealed record GdVigTrainingOptions
+public sealed record GdVigTrainingOptions : ITrainerOptions
 {
     /// <summary>egdcxr (ViG-Ti widths, 3 classes) or siim (ViG-S widths, 2 classes, stacked head).</summary>
     public GdVigVariant Variant { get; init; } = GdVigVariant.SiimAcr;

@@ -21,33 +21,18 @@ namespace Thorax.Pipelines.Lungs;
 /// <c>config.json</c>, <c>metrics.json</c> and <c>history.csv</c> to the run folder (atomically), and a checkpoint per
 /// epoch under <c>checkpoints/</c>: a rerun into the same folder resumes where a killed run stopped.
 /// </summary>
-public sealed class LungTrainer
+public sealed class LungTrainer : LoopTrainer<LungTrainingOptions, EpochRecord>
 {
-    private readonly LungTrainingOptions _options;
-
-    public LungTrainer(LungTrainingOptions options)
+    /// <summary>Creates the trainer; the options are validated here.</summary>
+    public LungTrainer(LungTrainingOptions options) : base(options)
     {
-        options.Validate();
-        _options = options;
     }
-
-    /// <summary>Reports (epoch, step within epoch, steps per epoch, running loss) while training.</summary>
-    public event Action<int, int, int, double>? StepCompleted;
-
-    /// <summary>Reports that training resumed after the given finished epoch (from RUN/checkpoints).</summary>
-    public event Action<int>? Resumed;
-
-    /// <summary>Reports each finished epoch.</summary>
-    public event Action<EpochRecord>? EpochCompleted;
-
-    /// <summary>Reports that training ended (budget, epochs or early stopping) and the run folder is written.</summary>
-    public event Action? Finished;
 
     /// <summary>Trains, evaluates the best epoch's weights on the validation split and writes the run folder.</summary>
     public (LungTrainingResult Result, nn.Module<Tensor, Tensor> Model, IReadOnlyList<LungSample> Validation) Train(IReadOnlyList<LungSample> samples, string runDir,
         CancellationToken cancel = default)
     {
-        var o = _options;
+        var o = Options;
         if (samples.Count < 4) throw new ArgumentException($"need at least 4 image/mask pairs, got {samples.Count}");
         if (samples.Any(s => s.Size != o.Size)) throw new ArgumentException($"every sample must be {o.Size}x{o.Size}");
         TorchRuntime.EnsureLoaded();
@@ -58,7 +43,7 @@ public sealed class LungTrainer
     private (LungTrainingResult Result, nn.Module<Tensor, Tensor> Model, IReadOnlyList<LungSample> Validation) TrainCore(IReadOnlyList<LungSample> samples, string runDir,
         CancellationToken cancel)
     {
-        var o = _options;
+        var o = Options;
         torch.manual_seed(o.Seed);
         // The split depends on the seed only; shuffling and augmentation draw from a generator whose state is checkpointed.
         var (train, val) = Split(samples, o.Seed, o.ValidationFraction);
@@ -69,18 +54,15 @@ public sealed class LungTrainer
             model.to(device);
             using var optimizer = new SafeAdam(model.parameters(), lr: o.LearningRate);
             var method = new LungMethod(this, model, optimizer, train, val, device, o.Fingerprint() + FormattableString.Invariant($";pairs={samples.Count}"));
-            var loop = new EpochTrainer(new EpochTrainerOptions
+            var loop = CreateLoop(new EpochTrainerOptions
             {
                 Epochs = o.Epochs, TimeBudget = o.TimeBudget, EarlyStoppingPatience = o.EarlyStoppingPatience, Deterministic = o.Deterministic, KeepCheckpoints = 2,
             });
-            loop.StepCompleted += (e, s, n, l) => StepCompleted?.Invoke(e, s, n, l);
-            loop.Resumed += e => Resumed?.Invoke(e);
-            loop.EpochCompleted += e => EpochCompleted?.Invoke(ToRecord(e));
             var fit = loop.Fit(method, runDir, cancel);
             var (_, finalScores) = Evaluate(model, val, device);
             var result = new LungTrainingResult(runDir, fit.History.Select(ToRecord).ToList(), fit.BestEpoch, finalScores, train.Count, fit.TrainSeconds);
             WriteRun(runDir, model, result);
-            Finished?.Invoke();
+            OnFinished();
             return (result, model, val);
         }
         catch
@@ -89,6 +71,9 @@ public sealed class LungTrainer
             throw;
         }
     }
+
+    /// <inheritdoc/>
+    protected override EpochRecord ToEpoch(EpochResult epoch) => ToRecord(epoch);
 
     private static EpochRecord ToRecord(EpochResult e) =>
         new(e.Epoch, e.TrainLoss, e.Metric("val_loss"), e.Metric("val_dice"), e.LearningRate, e.Seconds);
@@ -109,7 +94,7 @@ public sealed class LungTrainer
         public LungMethod(LungTrainer owner, nn.Module<Tensor, Tensor> model, torch.optim.Optimizer optimizer, List<LungSample> train,
             List<LungSample> val, Device device, string fingerprint)
         {
-            var o = owner._options;
+            var o = owner.Options;
             _owner = owner;
             _model = model;
             _train = train;
@@ -140,7 +125,7 @@ public sealed class LungTrainer
 
         public override Tensor ComputeLoss(int epoch, int step)
         {
-            var batch = _owner._options.BatchSize;
+            var batch = _owner.Options.BatchSize;
             var idx = _perm.Skip(step * batch).Take(batch).ToArray();
             var (x, y) = Batch(idx.Select(i => _owner.Augment(_train[i], _rng)).ToList());
             if (_device.type != DeviceType.CPU) (x, y) = (x.to(_device), y.to(_device));
@@ -168,7 +153,7 @@ public sealed class LungTrainer
 
     private LungSample Augment(LungSample s, SeededRandom rng)
     {
-        if (rng.NextDouble() >= _options.AugmentProbability) return s;
+        if (rng.NextDouble() >= Options.AugmentProbability) return s;
         var size = s.Size;
         var t = AffineTransform.ShiftScaleRotate(size, size, rng.NextDouble() * 20 - 10, 0.9 + rng.NextDouble() * 0.2,
             (rng.NextDouble() * 2 - 1) * 0.06, (rng.NextDouble() * 2 - 1) * 0.06);
@@ -259,16 +244,16 @@ public sealed class LungTrainer
     {
         Directory.CreateDirectory(dir);
         RunFiles.Write(Path.Combine(dir, "model.safetensors"), tmp => SafeTensors.Save(tmp, model.state_dict(),
-            new Dictionary<string, string> { ["architecture"] = _options.Model, ["base_channels"] = _options.BaseChannels.ToString(CultureInfo.InvariantCulture), ["size"] = _options.Size.ToString(CultureInfo.InvariantCulture) }));
+            new Dictionary<string, string> { ["architecture"] = Options.Model, ["base_channels"] = Options.BaseChannels.ToString(CultureInfo.InvariantCulture), ["size"] = Options.Size.ToString(CultureInfo.InvariantCulture) }));
         var json = new JsonSerializerOptions { WriteIndented = true };
-        RunFiles.WriteText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(new
+        RunConfig.Write(dir, JsonSerializer.SerializeToNode(new
         {
-            model = _options.Model, in_channels = 1, classes = 1, base_channels = _options.BaseChannels, size = _options.Size, epochs = _options.Epochs,
-            batch = _options.BatchSize, lr = _options.LearningRate, seed = _options.Seed, validation_fraction = _options.ValidationFraction,
-            augment_probability = _options.AugmentProbability, batch_norm_momentum = _options.EffectiveBatchNormMomentum, loss = "bce+dice", optimizer = "adam",
-            lr_schedule = _options.PlateauPatience > 0 ? $"reduce-on-plateau(val loss, factor 0.1, patience {_options.PlateauPatience}, min 1e-7)" : "constant",
+            model = Options.Model, in_channels = 1, classes = 1, base_channels = Options.BaseChannels, size = Options.Size, epochs = Options.Epochs,
+            batch = Options.BatchSize, lr = Options.LearningRate, seed = Options.Seed, validation_fraction = Options.ValidationFraction,
+            augment_probability = Options.AugmentProbability, batch_norm_momentum = Options.EffectiveBatchNormMomentum, loss = "bce+dice", optimizer = "adam",
+            lr_schedule = Options.PlateauPatience > 0 ? $"reduce-on-plateau(val loss, factor 0.1, patience {Options.PlateauPatience}, min 1e-7)" : "constant",
             preprocessing = "clahe(2.0, 8x8), resize",
-        }, json));
+        })!.AsObject());
         RunFiles.WriteText(Path.Combine(dir, "metrics.json"), JsonSerializer.Serialize(new
         {
             best_epoch = r.BestEpoch, epochs_run = r.History.Count, train_images = r.TrainCount, validation_images = r.Validation.Count,

@@ -1,7 +1,8 @@
+using Thorax.Training.Loop;
 namespace Thorax.Pipelines.Lungs;
 
 /// <summary>Settings of a lung-segmentation training run. Each default is the demo's.</summary>
-public sealed record LungTrainingOptions
+public sealed record LungTrainingOptions : ITrainerOptions
 {
     /// <summary>Square model input size in pixels. Default 128 (the paper: 224).</summary>
     public int Size { get; init; } = 128;

@@ -1,3 +1,4 @@
+using Thorax.Training.Loop;
 using System.Globalization;
 
 namespace Thorax.Pipelines.Pneumothorax;
@@ -6,7 +7,7 @@ namespace Thorax.Pipelines.Pneumothorax;
 /// Settings of a pneumothorax segmenter run (<c>thorax ptx train-segmenter</c>); defaults follow Țimbuș et al. and the
 /// SIIM-ACR first place (seed-specs section 4) where the two agree or one is silent.
 /// </summary>
-public sealed record PtxSegmenterOptions
+public sealed record PtxSegmenterOptions : ITrainerOptions
 {
     /// <summary>The encoder: any <see cref="Thorax.Models.Encoders.EncoderZoo"/> name. Default resnet18 (the paper:
     /// inception_resnet_v2).</summary>

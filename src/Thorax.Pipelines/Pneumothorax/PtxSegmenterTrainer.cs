@@ -1,6 +1,5 @@
 using Thorax.Training.Optim;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Thorax.Data.Augmentation;
 using Thorax.Data.Datasets;
@@ -42,24 +41,12 @@ public sealed record PtxSegmenterResult(string RunDirectory, EpochTrainerResult 
 /// <c>swa-classic.safetensors</c>, <c>config.json</c>, <c>metrics.json</c>, <c>history.csv</c>, <c>checkpoints/</c>;
 /// a rerun into the same folder resumes.
 /// </summary>
-public sealed class PtxSegmenterTrainer
+public sealed class PtxSegmenterTrainer : LoopTrainer<PtxSegmenterOptions>
 {
-    private readonly PtxSegmenterOptions _o;
-
-    public PtxSegmenterTrainer(PtxSegmenterOptions options)
+    /// <summary>Creates the trainer; the options are validated here.</summary>
+    public PtxSegmenterTrainer(PtxSegmenterOptions options) : base(options)
     {
-        options.Validate();
-        _o = options;
     }
-
-    /// <summary>Reports (epoch, step, steps, running loss).</summary>
-    public event Action<int, int, int, double>? StepCompleted;
-
-    /// <summary>Reports each finished epoch.</summary>
-    public event Action<EpochResult>? EpochCompleted;
-
-    /// <summary>Reports that training resumed after an epoch.</summary>
-    public event Action<int>? Resumed;
 
     /// <summary>Reports a stage (loading, swa ...).</summary>
     public event Action<string>? Stage;
@@ -68,7 +55,7 @@ public sealed class PtxSegmenterTrainer
     /// <exception cref="ArgumentException">Too few training positives, or an empty validation split.</exception>
     public PtxSegmenterResult Train(ClassificationDataset dataset, string runDir, CancellationToken cancel = default)
     {
-        var o = _o;
+        var o = Options;
         var train = dataset.Split("train");
         var val = dataset.Split("validation");
         var positives = train.Where(s => s.Label == 1).ToList();
@@ -93,10 +80,7 @@ public sealed class PtxSegmenterTrainer
         var epochsDir = Path.Combine(runDir, "epochs");
         var method = new Method(o, network, arch, firstHalf, optimizer, positives, o.PositiveOnly ? [] : negatives, val, images, masks, epochsDir,
             o.Fingerprint() + string.Create(CultureInfo.InvariantCulture, $";train={train.Count};validation={val.Count}"));
-        var loop = new EpochTrainer(new EpochTrainerOptions { Epochs = o.Epochs, TimeBudget = o.TimeBudget, Deterministic = o.Deterministic });
-        loop.StepCompleted += (e, s, n, l) => StepCompleted?.Invoke(e, s, n, l);
-        loop.EpochCompleted += e => EpochCompleted?.Invoke(e);
-        loop.Resumed += e => Resumed?.Invoke(e);
+        var loop = CreateLoop(new EpochTrainerOptions { Epochs = o.Epochs, TimeBudget = o.TimeBudget, Deterministic = o.Deterministic });
         var fit = loop.Fit(method, runDir, cancel);
 
         var meta = new Dictionary<string, string> { ["architecture"] = $"{decoder.Name}-{arch.Encoder}", ["size"] = o.Size.ToString(CultureInfo.InvariantCulture) };
@@ -107,7 +91,11 @@ public sealed class PtxSegmenterTrainer
         // the renamed folder, and every output is written by then. A rerun of a finished run reads its results back.
         var deleting = Path.Combine(runDir, ".epochs.deleting");
         if (Directory.Exists(deleting)) Directory.Delete(deleting, true);
-        if (!Directory.Exists(epochsDir) && Finished(runDir, fit, bestIou) is { } done) return done;
+        if (!Directory.Exists(epochsDir) && ReadFinished(runDir, fit, bestIou) is { } done)
+        {
+            OnFinished();
+            return done;
+        }
 
         var curve = fit.History.Select(h => (h.Epoch, Iou: h.Metric("val_iou"))).Where(h => File.Exists(method.EpochFile(h.Epoch))).ToList();
         if (curve.Count == 0) throw new InvalidOperationException($"{epochsDir}: no per-epoch weights to average (was the run finished with --keep-epochs off before?)");
@@ -170,7 +158,7 @@ public sealed class PtxSegmenterTrainer
         config["swa_classic"] = new JsonArray(classic.FirstEpoch, classic.LastEpoch);
         config["default_weights"] = "window";
         config["data"] = dataset.Root;
-        RunFiles.WriteText(Path.Combine(runDir, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        RunConfig.Write(runDir, config);
         static JsonNode? N(double v) => double.IsFinite(v) ? Math.Round(v, 6) : null;
         JsonObject SwaJson(PtxSwaResult r) => new()
         {
@@ -181,23 +169,24 @@ public sealed class PtxSegmenterTrainer
             ["version"] = 1, ["best_epoch"] = fit.BestEpoch, ["best_val_iou"] = N(bestIou),
             ["best_val_dice"] = fit.Best is { } bb ? N(bb.Metric("val_dice")) : null,
             ["swa_window"] = SwaJson(window), ["swa_classic"] = SwaJson(classic),
-            ["epochs_run"] = fit.History.Count, ["stop_reason"] = fit.StopReason.ToString().ToLowerInvariant(),
+            ["epochs_run"] = fit.History.Count, ["stop_reason"] = fit.StopReason.ToString().ToLowerInvariant(), ["stop_detail"] = fit.StopDetail,
             ["train_seconds"] = Math.Round(fit.TrainSeconds, 1), ["train_positives"] = positives.Count,
             ["train_negatives"] = o.PositiveOnly ? 0 : negatives.Count, ["validation_studies"] = val.Count,
             ["parameters"] = network.parameters().Sum(p => p.numel()),
         };
-        RunFiles.WriteText(Path.Combine(runDir, "metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        RunFiles.WriteJson(Path.Combine(runDir, "metrics.json"), metrics);
         if (!o.KeepEpochWeights && Directory.Exists(epochsDir))
         {
             Directory.Move(epochsDir, deleting);
             Directory.Delete(deleting, true);
         }
+        OnFinished();
         return new PtxSegmenterResult(Path.GetFullPath(runDir), fit, window, classic, bestIou);
     }
 
     /// <summary>The results of a finished run read back from its <c>metrics.json</c> (same number of epochs, both SWA
     /// files present), or null when the folder does not hold one.</summary>
-    private static PtxSegmenterResult? Finished(string runDir, EpochTrainerResult fit, double bestIou)
+    private static PtxSegmenterResult? ReadFinished(string runDir, EpochTrainerResult fit, double bestIou)
     {
         var path = Path.Combine(runDir, "metrics.json");
         if (!File.Exists(path) || !File.Exists(Path.Combine(runDir, "swa-window.safetensors")) || !File.Exists(Path.Combine(runDir, "swa-classic.safetensors")))

@@ -1,6 +1,5 @@
 using Thorax.Training.Optim;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Thorax.Metrics;
 using Thorax.Models.Encoders;
@@ -105,23 +104,10 @@ public sealed class SaliencyTrainer
 
     private static SaliencyStage? ParseStage(JsonNode? n) => n is null ? null : Enum.Parse<SaliencyStage>(n.GetValue<string>(), true);
 
-    private void CheckOrWriteConfig(SaliencyStudies data, string runDir)
+    private void CheckOrWriteConfig(SaliencyStudies data, string runDir) => RunConfig.WriteOrCheck(runDir, () =>
     {
-        var path = Path.Combine(runDir, "config.json");
-        var first = data.Studies[0];
-        if (File.Exists(path))
-        {
-            var c = JsonNode.Parse(File.ReadAllText(path));
-            var spec = SaliencyModelSpec.FromJson(c?["network"], path);
-            var geo = SaliencyGeometry.FromJson(c?["geometry"], path);
-            if (!spec.SameAs(_o.Network))
-                throw new InvalidDataException($"{path}: this run folder holds {spec}, not {_o.Network}; train into a new folder");
-            if (geo.CanvasHeight != data.Geometry.CanvasHeight || geo.CanvasWidth != data.Geometry.CanvasWidth || geo.Stride != data.Geometry.Stride)
-                throw new InvalidDataException($"{path}: this run was trained at canvas {geo.CanvasWidth}x{geo.CanvasHeight} stride {geo.Stride}, the data now gives {data.Geometry.CanvasWidth}x{data.Geometry.CanvasHeight} stride {data.Geometry.Stride}");
-            return;
-        }
-        var img = XrayImage.ReadUnit(first.ImagePath, SaliencyPredictor.DicomReading);
-        var config = new JsonObject
+        var img = XrayImage.ReadUnit(data.Studies[0].ImagePath, SaliencyPredictor.DicomReading);
+        return new JsonObject
         {
             ["method"] = "cxrgazelearn-joint-diagnosis-saliency",
             ["network"] = _o.Network.ToJson(),
@@ -140,8 +126,16 @@ public sealed class SaliencyTrainer
             ["seed"] = _o.Seed,
             ["selection"] = "val_loss (min), as the reference",
         };
-        RunFiles.WriteText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-    }
+    }, (c, path) =>
+    {
+        // A run folder holds one network and geometry: refuse to resume it with others.
+        var spec = SaliencyModelSpec.FromJson(c?["network"], path);
+        var geo = SaliencyGeometry.FromJson(c?["geometry"], path);
+        if (!spec.SameAs(_o.Network))
+            throw new InvalidDataException($"{path}: this run folder holds {spec}, not {_o.Network}; train into a new folder");
+        if (geo.CanvasHeight != data.Geometry.CanvasHeight || geo.CanvasWidth != data.Geometry.CanvasWidth || geo.Stride != data.Geometry.Stride)
+            throw new InvalidDataException($"{path}: this run was trained at canvas {geo.CanvasWidth}x{geo.CanvasHeight} stride {geo.Stride}, the data now gives {data.Geometry.CanvasWidth}x{data.Geometry.CanvasHeight} stride {data.Geometry.Stride}");
+    });
 
     private SaliencyStageResult RunStage(SaliencyStage stage, IReadOnlyList<SaliencyStudy> train, IReadOnlyList<SaliencyStudy> val, SaliencyGeometry geometry,
         string runDir, string dir, TimeSpan budget, CancellationToken cancel)
@@ -178,11 +172,11 @@ public sealed class SaliencyTrainer
             var j = new JsonObject
             {
                 ["stage"] = stage.ToString().ToLowerInvariant(), ["best_epoch"] = fit.BestEpoch, ["epochs_run"] = fit.History.Count,
-                ["stop_reason"] = fit.StopReason.ToString().ToLowerInvariant(), ["seconds"] = Math.Round(fit.TrainSeconds, 1),
+                ["stop_reason"] = fit.StopReason.ToString().ToLowerInvariant(), ["stop_detail"] = fit.StopDetail, ["seconds"] = Math.Round(fit.TrainSeconds, 1),
                 ["initialized_from"] = from?.ToString().ToLowerInvariant(),
                 ["best"] = new JsonObject(best.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)(double.IsFinite(kv.Value) ? kv.Value : -1)))),
             };
-            RunFiles.WriteText(Path.Combine(dir, "stage.json"), j.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            RunFiles.WriteJson(Path.Combine(dir, "stage.json"), j);
             return new SaliencyStageResult(stage, fit, fit.BestEpoch, best, from, fit.TrainSeconds);
         }
         finally

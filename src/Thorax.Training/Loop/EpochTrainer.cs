@@ -25,6 +25,11 @@ namespace Thorax.Training.Loop;
 /// files (model, config, metrics).</para>
 /// <para>Cancellation is checked before every step: a cancelled run throws <see cref="OperationCanceledException"/>
 /// and a later Fit resumes after the last finished epoch.</para>
+/// <para>The time budget (<see cref="EpochTrainerOptions.TimeBudget"/>) is checked after every step: when it runs out
+/// inside an epoch, the epoch ends there and is evaluated, recorded (<see cref="EpochResult.Partial"/>, the
+/// <c>partial</c> column of <c>history.csv</c>) and checkpointed as usual; a later Fit with a larger budget resumes
+/// after it. Before an epoch starts, training stops when the elapsed time plus the mean duration of the run's full
+/// epochs would pass the budget. Without a budget nothing of this runs, so deterministic runs stay bit-identical.</para>
 /// </remarks>
 public sealed class EpochTrainer
 {
@@ -140,7 +145,8 @@ public sealed class EpochTrainer
         }
 
         TrainingStopReason? stop = null;
-        if (history.Count > 0) stop = StopAfter(history[^1].Epoch, previousSeconds, bestEpoch);
+        string? stopDetail = null;
+        if (history.Count > 0) (stop, stopDetail) = StopAfter(history, previousSeconds, bestEpoch);
         for (var epoch = firstEpoch; epoch <= o.Epochs && stop is null; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -150,6 +156,7 @@ public sealed class EpochTrainer
             if (stepsThisEpoch < 1) throw new InvalidOperationException($"{method.GetType().Name}.BeginEpoch({epoch}) returned {stepsThisEpoch} steps; need at least 1");
             var lr = components.Optimizer is { } opt ? opt.ParamGroups.First().LearningRate : double.NaN;
             double lossSum = 0;
+            var done = 0;
             for (var s = 0; s < stepsThisEpoch; s++)
             {
                 cancel.ThrowIfCancellationRequested();
@@ -160,8 +167,11 @@ public sealed class EpochTrainer
                 steps++;
                 if (method.SchedulerInterval == SchedulerInterval.Step) components.Scheduler?.Step();
                 lossSum += l;
-                StepCompleted?.Invoke(epoch, s + 1, stepsThisEpoch, lossSum / (s + 1));
+                done = s + 1;
+                StepCompleted?.Invoke(epoch, done, stepsThisEpoch, lossSum / done);
+                if (done < stepsThisEpoch && previousSeconds + clock.Elapsed.TotalSeconds >= o.TimeBudget.TotalSeconds) break;
             }
+            var partial = done < stepsThisEpoch;
             IReadOnlyDictionary<string, double> metrics;
             using (TorchGc.Quiet()) metrics = method.Evaluate(epoch);
             foreach (var name in metricNames)
@@ -170,7 +180,7 @@ public sealed class EpochTrainer
             foreach (var name in metricNames) ordered[name] = metrics[name];
             if (components.PlateauScheduler is { } plateau) plateau.Step(ordered[plateauMetric!]);
             if (method.SchedulerInterval == SchedulerInterval.Epoch) components.Scheduler?.Step();
-            var rec = new EpochResult(epoch, lossSum / stepsThisEpoch, ordered, lr, epochClock.Elapsed.TotalSeconds);
+            var rec = new EpochResult(epoch, lossSum / done, ordered, lr, epochClock.Elapsed.TotalSeconds, done, partial);
             history.Add(rec);
             EpochCompleted?.Invoke(rec);
             var value = ordered[selection];
@@ -190,21 +200,42 @@ public sealed class EpochTrainer
             using (TorchGc.Quiet())
             using (var ckpt = TrainingCheckpoint.Capture(components, epoch, steps, user)) checkpoints.Save(ckpt);
             RunFiles.WriteText(Path.Combine(runDir, HistoryFile), EpochResult.ToCsv(history, metricNames));
-            stop = StopAfter(epoch, seconds, bestEpoch);
+            (stop, stopDetail) = partial
+                ? (TrainingStopReason.TimeBudget, FormattableString.Invariant(
+                    $"the time budget of {Seconds(o.TimeBudget.TotalSeconds)} ran out in epoch {epoch} after {done} of {stepsThisEpoch} steps; the partial epoch was evaluated and checkpointed and counts as done"))
+                : StopAfter(history, seconds, bestEpoch);
         }
         var trainSeconds = previousSeconds + clock.Elapsed.TotalSeconds;
         if (bestEpoch > 0 && File.Exists(bestPath)) StateDicts.LoadFile(model, bestPath, strict: true);
         RunFiles.WriteText(Path.Combine(runDir, HistoryFile), EpochResult.ToCsv(history, metricNames));
-        var result = new EpochTrainerResult(history, bestEpoch, stop ?? TrainingStopReason.Epochs, resumedAfter, trainSeconds, steps);
+        var result = new EpochTrainerResult(history, bestEpoch, stop ?? TrainingStopReason.Epochs, resumedAfter, trainSeconds, steps) { StopDetail = stopDetail };
         Finished?.Invoke(result);
         return result;
     }
 
-    private TrainingStopReason? StopAfter(int epoch, double seconds, int bestEpoch)
+    /// <summary>Whether to stop after the newest row of <paramref name="history"/>, <paramref name="seconds"/> into the
+    /// run: budget spent, early stopping, last epoch, or a next epoch that would end past the budget.</summary>
+    private (TrainingStopReason?, string?) StopAfter(IReadOnlyList<EpochResult> history, double seconds, int bestEpoch)
     {
-        if (seconds >= _options.TimeBudget.TotalSeconds) return TrainingStopReason.TimeBudget;
-        if (_options.EarlyStoppingPatience > 0 && epoch - bestEpoch >= _options.EarlyStoppingPatience) return TrainingStopReason.EarlyStopping;
-        if (epoch >= _options.Epochs) return TrainingStopReason.Epochs;
-        return null;
+        var epoch = history[^1].Epoch;
+        var budget = _options.TimeBudget.TotalSeconds;
+        if (seconds >= budget)
+            return (TrainingStopReason.TimeBudget, FormattableString.Invariant($"the time budget of {Seconds(budget)} was spent by the end of epoch {epoch} ({Seconds(seconds)})"));
+        if (_options.EarlyStoppingPatience > 0 && epoch - bestEpoch >= _options.EarlyStoppingPatience) return (TrainingStopReason.EarlyStopping, null);
+        if (epoch >= _options.Epochs) return (TrainingStopReason.Epochs, null);
+        if (ExpectedEpochSeconds(history) is { } next && seconds + next > budget)
+            return (TrainingStopReason.TimeBudget, FormattableString.Invariant(
+                $"epoch {epoch + 1} was not started: at the mean duration of the run's full epochs ({Seconds(next)}) it would end at {Seconds(seconds + next)}, past the time budget of {Seconds(budget)}"));
+        return (null, null);
     }
+
+    /// <summary>The expected duration of the next epoch: the mean seconds of the run's full (not partial) epochs, resumed
+    /// parts included; null when there is none.</summary>
+    public static double? ExpectedEpochSeconds(IReadOnlyList<EpochResult> history)
+    {
+        var full = history.Where(h => !h.Partial).ToList();
+        return full.Count == 0 ? null : full.Average(h => h.Seconds);
+    }
+
+    private static string Seconds(double s) => s >= 120 ? FormattableString.Invariant($"{s / 60:F1} min") : FormattableString.Invariant($"{s:F1} s");
 }

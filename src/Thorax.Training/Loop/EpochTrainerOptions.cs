@@ -7,8 +7,11 @@ public sealed record EpochTrainerOptions
     public int Epochs { get; init; } = 10;
 
     /// <summary>
-    /// Wall-clock budget of the whole run, resumed parts included; training stops after the epoch that crosses it (an
-    /// epoch is never cut short, so the run folder always holds a finished epoch). Default: no limit.
+    /// Wall-clock budget of the whole run, resumed parts included. Checked after every step: when it is reached inside an
+    /// epoch, that epoch ends early (<see cref="EpochResult.Partial"/>) and is evaluated, recorded and checkpointed as
+    /// usual, then training stops; a later run with a larger budget resumes after it (the partial epoch counts as done).
+    /// Before each epoch, training also stops when the mean duration of the run's full epochs would take it past the
+    /// budget. At least one step always runs. Default: no limit.
     /// </summary>
     public TimeSpan TimeBudget { get; init; } = TimeSpan.MaxValue;
 

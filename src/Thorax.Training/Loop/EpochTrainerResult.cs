@@ -11,6 +11,13 @@ namespace Thorax.Training.Loop;
 public sealed record EpochTrainerResult(IReadOnlyList<EpochResult> History, int BestEpoch, TrainingStopReason StopReason,
     int? ResumedAfterEpoch, double TrainSeconds, long Steps)
 {
+    /// <summary>
+    /// Why training stopped, in a sentence, for the time budget (e.g. that it ran out inside epoch 7 after 120 of 400
+    /// steps, or that the next epoch, at the mean duration of the run's full epochs, would have ended past it); null for
+    /// the other reasons.
+    /// </summary>
+    public string? StopDetail { get; init; }
+
     /// <summary>The history row of <see cref="BestEpoch"/>, or null when it is 0.</summary>
     public EpochResult? Best => History.FirstOrDefault(h => h.Epoch == BestEpoch);
 }

@@ -26,7 +26,9 @@ public enum TrainingStopReason
     /// <summary>The last epoch of <see cref="EpochTrainerOptions.Epochs"/> finished.</summary>
     Epochs,
 
-    /// <summary>An epoch ended after the run's total wall time crossed <see cref="EpochTrainerOptions.TimeBudget"/>.</summary>
+    /// <summary>The run's total wall time reached <see cref="EpochTrainerOptions.TimeBudget"/> (the epoch then running was
+    /// ended early, see <see cref="EpochResult.Partial"/>), or the next epoch would have ended past it
+    /// (<see cref="EpochTrainerResult.StopDetail"/> says which).</summary>
     TimeBudget,
 
     /// <summary>The selection metric had not improved for <see cref="EpochTrainerOptions.EarlyStoppingPatience"/> epochs.</summary>

@@ -31,7 +31,7 @@ public class ClassifierTrainerTests
         Assert.Equal(File.ReadAllText(Path.Combine(straight, "predictions.csv")), File.ReadAllText(Path.Combine(resumed, "predictions.csv")));
 
         var history = File.ReadAllLines(Path.Combine(resumed, "history.csv"));
-        Assert.Equal("epoch,train_loss,val_loss,val_auc,lr,seconds", history[0]);
+        Assert.Equal("epoch,train_loss,val_loss,val_auc,lr,seconds,steps,partial", history[0]);
         Assert.Equal(3, history.Length);
         var predictions = File.ReadAllLines(Path.Combine(resumed, "predictions.csv"));
         Assert.Equal("id,label,probability,split", predictions[0]);

@@ -163,7 +163,7 @@ public class PtxPipelineTests
         Assert.False(Directory.Exists(Path.Combine(segRun, "epochs"))); // per-epoch weights are dropped after SWA
         Assert.Equal(2, res.Window.LastEpoch - res.Window.FirstEpoch + 1);
         Assert.Equal((2, 3), (res.Classic.FirstEpoch, res.Classic.LastEpoch)); // from 75% of the run to the end, at least two epochs
-        Assert.Equal("epoch,train_loss,val_iou,val_dice,positives_share,lr,seconds", File.ReadAllLines(Path.Combine(segRun, "history.csv"))[0]);
+        Assert.Equal("epoch,train_loss,val_iou,val_dice,positives_share,lr,seconds,steps,partial", File.ReadAllLines(Path.Combine(segRun, "history.csv"))[0]);
         var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(segRun, "metrics.json")))!;
         Assert.Equal(1, metrics["version"]!.GetValue<int>());
         Assert.NotNull(metrics["swa_window"]!["val_iou"]);
@@ -190,7 +190,7 @@ public class PtxPipelineTests
             Weights = "none", Size = 64, Epochs = 2, BatchSize = 4, FreezeEpochs = 1, FrozenLearningRate = 2e-2, LearningRate = 2e-4, Selection = "mcc",
             PlateauFactor = 0.2, PlateauPatience = 3, Preset = "augment", StratifiedValidation = 0.2, Deterministic = true,
         }).Train(ds, clsRun);
-        Assert.Equal("epoch,train_loss,val_loss,val_auc,val_mcc,val_precision,val_recall,lr,seconds", File.ReadAllLines(Path.Combine(clsRun, "history.csv"))[0]);
+        Assert.Equal("epoch,train_loss,val_loss,val_auc,val_mcc,val_precision,val_recall,lr,seconds,steps,partial", File.ReadAllLines(Path.Combine(clsRun, "history.csv"))[0]);
         Assert.Equal(2e-2, cls.Fit.History[0].LearningRate, 12);
         Assert.Equal(2e-4, cls.Fit.History[1].LearningRate, 12);
 

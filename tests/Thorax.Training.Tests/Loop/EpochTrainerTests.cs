@@ -150,9 +150,15 @@ public sealed class EpochTrainerTests : IDisposable
         }
         var a = File.ReadAllLines(Path.Combine(Run("straight"), "history.csv"));
         var b = File.ReadAllLines(Path.Combine(Run("resumed"), "history.csv"));
-        Assert.Equal("epoch,train_loss,val_loss,score,lr,seconds", a[0]);
+        Assert.Equal("epoch,train_loss,val_loss,score,lr,seconds,steps,partial", a[0]);
         Assert.Equal(5, b.Length);
-        Assert.Equal(a.Select(l => l[..l.LastIndexOf(',')]), b.Select(l => l[..l.LastIndexOf(',')])); // all but the seconds
+        Assert.EndsWith($",{48 / RegressionMethod.BatchSize},0", a[4]);
+        static string NoSeconds(string line)
+        {
+            var c = line.Split(',');
+            return string.Join(",", c[..^3].Concat(c[^2..]));
+        }
+        Assert.Equal(a.Select(NoSeconds), b.Select(NoSeconds)); // all but the seconds
     }
 
     [Fact]
@@ -213,13 +219,15 @@ public sealed class EpochTrainerTests : IDisposable
     }
 
     [Fact]
-    public void TimeBudget_StopsAfterTheEpochThatCrossesIt_WithACheckpointAndHistory()
+    public void TimeBudget_EndsTheEpochThatCrossesIt_AfterItsFirstStep_WithACheckpointAndHistory()
     {
         using (var m = new RegressionMethod())
         {
             var r = Trainer(5, budget: TimeSpan.FromTicks(1)).Fit(m, Run("budget"));
             Assert.Equal(TrainingStopReason.TimeBudget, r.StopReason);
             Assert.Single(r.History);
+            Assert.Equal((1, true, 1L), (r.History[0].Steps, r.History[0].Partial, r.Steps));
+            Assert.Contains("ran out in epoch 1 after 1 of 6 steps", r.StopDetail);
             Assert.Equal(1, r.BestEpoch);
             Assert.Equal(2, File.ReadAllLines(Path.Combine(Run("budget"), "history.csv")).Length);
             Assert.Equal(1, new CheckpointDirectory(Path.Combine(Run("budget"), "checkpoints")).List().Single().Epoch);
@@ -288,7 +296,13 @@ public sealed class EpochTrainerTests : IDisposable
         Assert.Equal(row.Epoch, back.Epoch);
         Assert.Equal(row.Metrics, back.Metrics);
         Assert.Equal(row.ToCsv(["val_loss", "val_auc"]), back.ToCsv(["val_loss", "val_auc"]));
-        Assert.Equal("3,0.250000,NaN,0.875000,0.0001,12.5", row.ToCsv(["val_loss", "val_auc"]));
+        Assert.Equal("3,0.250000,NaN,0.875000,0.0001,12.5,,0", row.ToCsv(["val_loss", "val_auc"])); // steps unknown, full epoch
+        var cut = row with { Steps = 40, Partial = true };
+        var cutBack = EpochResult.FromJson(JsonNode.Parse(cut.ToJson().ToJsonString()), "x");
+        Assert.Equal((40, true), (cutBack.Steps, cutBack.Partial));
+        Assert.EndsWith(",12.5,40,1", cutBack.ToCsv(["val_loss", "val_auc"]));
+        Assert.Contains("'partial'", Assert.Throws<InvalidDataException>(() => EpochResult.FromJson(JsonNode.Parse(
+            """{"epoch":1,"train_loss":1,"metrics":{},"lr":1,"seconds":1,"partial":"maybe"}"""), "f")).Message);
         var legacy = EpochResult.FromJson(JsonNode.Parse("""{"Epoch":2,"TrainLoss":0.5,"ValLoss":0.4,"ValDice":0.9,"LearningRate":0.002,"Seconds":3.5}"""), "ckpt");
         Assert.Equal(0.9, legacy.Metric("val_dice"));
         Assert.Equal(0.4, legacy.Metric("val_loss"));
