@@ -366,9 +366,16 @@ internal sealed class RestrictedUnpickler
 
     private byte[] StorageBytes(StorageRef s)
     {
-        if (_storages.TryGetValue(s.Key, out var b)) return b;
         if (s.Numel > long.MaxValue / 8) throw Error($"storage of {s.Numel} elements is out of range", s.Key);
         var need = s.Numel * s.ScalarType.ElementSize();
+        if (_storages.TryGetValue(s.Key, out var b))
+        {
+            // A storage named again with more elements (or a wider type) than its bytes hold: the gather read past
+            // the array (thorax fuzz --format torch --seed 7, case 72439).
+            if (b.Length < need)
+                throw Error($"storage '{s.Key}' is named with {s.Numel} {s.ScalarType} elements ({need} bytes) but holds {b.Length} bytes", s.Key);
+            return b;
+        }
         b = _loadStorage(s.Key, need);
         _storages[s.Key] = b;
         return b;

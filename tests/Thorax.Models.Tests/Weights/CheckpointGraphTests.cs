@@ -8,7 +8,8 @@ namespace Thorax.Models.Tests.Weights;
 /// Pickles whose object graph is not a tree: a container that holds itself is refused with a
 /// <see cref="WeightFileException"/> naming the file (it overflowed the stack in CheckpointValue.Dispose and ended the
 /// process: <c>thorax fuzz --format torch --seed 7</c>, case 58184), as is nesting deeper than
-/// <see cref="RestrictedUnpickler.MaxNesting"/>; shared sub-containers stay shared and are disposed once.
+/// <see cref="RestrictedUnpickler.MaxNesting"/>; shared sub-containers stay shared and are disposed once. Also a storage
+/// referenced twice with different sizes (case 72439).
 /// </summary>
 public sealed class CheckpointGraphTests
 {
@@ -25,6 +26,25 @@ public sealed class CheckpointGraphTests
             var e = Assert.Throws<WeightFileException>(() => TorchCheckpoint.Load(p).Dispose());
             Assert.Contains(p, e.Message);
             Assert.Contains("contains itself", e.Message);
+        }
+        finally
+        {
+            File.Delete(p);
+        }
+    }
+
+    [Fact]
+    public void Fuzz_case_72439_a_storage_named_again_with_more_elements_is_refused_naming_the_file()
+    {
+        // nested.pt with one storage referenced a second time with a larger element count: the gather read past the
+        // storage's bytes (ArgumentException from Buffer.BlockCopy).
+        var src = Path.Combine(WeightGolden.Dir, "..", "..", "fuzz", "findings", "torch-seed7-case72439.pth.bin");
+        var p = WeightGolden.TempPath(".pth");
+        File.Copy(src, p);
+        try
+        {
+            var e = Assert.Throws<WeightFileException>(() => TorchCheckpoint.Load(p).Dispose());
+            Assert.Contains(p, e.Message);
         }
         finally
         {
