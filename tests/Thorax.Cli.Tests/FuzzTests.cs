@@ -11,6 +11,7 @@ public sealed class FuzzTests
 {
     [Theory]
     [InlineData("dicom", 300)]
+    [InlineData("dicom-structure", 300)]
     [InlineData("png", 300)]
     [InlineData("jpeg", 300)]
     [InlineData("rle", 300)]

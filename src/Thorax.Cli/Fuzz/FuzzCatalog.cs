@@ -24,22 +24,35 @@ namespace Thorax.Cli.Fuzz;
 /// </summary>
 public static class FuzzCatalog
 {
-    public static readonly IReadOnlyList<string> Names = ["dicom", "png", "jpeg", "rle", "gaze", "report", "safetensors", "torch", "onnx", "run"];
+    public static readonly IReadOnlyList<string> Names = ["dicom", "dicom-structure", "png", "jpeg", "rle", "gaze", "report", "safetensors", "torch", "onnx", "run"];
+
+    /// <summary>Reads a DICOM case fully: the file, its pixel data's description, and up to two frames decoded and
+    /// rendered through the grayscale pipeline.</summary>
+    public static void DecodeDicom(byte[] bytes, string source)
+    {
+        var f = DicomFile.Parse(bytes, source);
+        if (!f.Dataset.Contains(DicomTag.PixelData)) return;
+        var px = DicomPixelData.Create(f);
+        var pipeline = GrayscalePipeline.Create(f.Dataset, px.Info, PresentationOptions.Default, source);
+        for (var i = 0; i < Math.Min(px.FrameCount, 2); i++) pipeline.Render(px.DecodeFrame(i));
+    }
 
     public static FuzzFormat Get(string name) => name switch
     {
         "dicom" => new FuzzFormat
         {
             Name = name, FileName = "case.dcm",
-            Decode = (b, src, _) =>
-            {
-                var f = DicomFile.Parse(b, src);
-                if (!f.Dataset.Contains(DicomTag.PixelData)) return;
-                var px = DicomPixelData.Create(f);
-                var pipeline = GrayscalePipeline.Create(f.Dataset, px.Info, PresentationOptions.Default, src);
-                for (var i = 0; i < Math.Min(px.FrameCount, 2); i++) pipeline.Render(px.DecodeFrame(i));
-            },
+            Decode = (b, src, _) => DecodeDicom(b, src),
             IsOwn = e => e is DicomException,
+        },
+        // The DICOM seeds with the structure-aware mutator (DicomStructureMutator: elements, VRs, lengths, fragments,
+        // transfer syntaxes) instead of the blind one.
+        "dicom-structure" => new FuzzFormat
+        {
+            Name = name, FileName = "case.dcm",
+            Decode = (b, src, _) => DecodeDicom(b, src),
+            IsOwn = e => e is DicomException,
+            CreateMutator = seeds => new DicomStructureMutator(seeds).Mutate,
         },
         "png" => new FuzzFormat { Name = name, FileName = "case.png", Decode = (b, src, _) => Png.Decode(b, src), IsOwn = e => e is ImagingException },
         "jpeg" => new FuzzFormat { Name = name, FileName = "case.jpg", Decode = (b, src, _) => Jpeg.Decode(b, src), IsOwn = e => e is ImagingException },
@@ -152,6 +165,7 @@ public static class FuzzCatalog
     /// <summary>Seeds for <paramref name="format"/>: files under <paramref name="folders"/> and generated inputs.</summary>
     public static IReadOnlyList<FuzzSeed> Seeds(string format, IReadOnlyList<string> folders, string workDir)
     {
+        if (format == "dicom-structure") format = "dicom";
         var seeds = new List<FuzzSeed>();
         foreach (var folder in folders.Where(Directory.Exists))
             seeds.AddRange(FromFolder(format, folder));
