@@ -82,6 +82,21 @@ public class FuzzFindingsTests
         Assert.True(sw.Elapsed.TotalSeconds < 5, $"{sw.Elapsed.TotalSeconds:0.0} s for {frag.Length / 14} cuts");
     }
 
+    /// <summary>
+    /// MONOCHROME2 with SamplesPerPixel 3 (the structure mutator changed one of the two) reached the grayscale pipeline,
+    /// whose Render threw an ArgumentException: <c>thorax fuzz --format dicom-structure --seed 7</c>, case 54674 (and
+    /// 27993, 71782, 94411 alike).
+    /// </summary>
+    [Fact]
+    public void Structure_case_54674_monochrome_with_three_samples_is_refused_naming_the_field()
+    {
+        var src = Path.Combine(TestPaths.RepoRoot, "tests", "data", "fuzz", "findings", "dicom-structure-seed7-case54674.dcm.bin");
+        var file = DicomFile.Parse(File.ReadAllBytes(src), "case54674.dcm");
+        var e = Assert.Throws<DicomFormatException>(() => DicomPixelData.Create(file));
+        Assert.Contains("case54674.dcm", e.Message);
+        Assert.Contains("SamplesPerPixel", e.Message);
+    }
+
     [Fact]
     public void Frame_bound_leaves_room_for_real_images()
     {
