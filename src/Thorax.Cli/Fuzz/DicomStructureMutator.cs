@@ -65,9 +65,16 @@ public sealed class DicomStructureMutator
     /// <summary>One mutated input from seed <paramref name="seedIndex"/>.</summary>
     public byte[] Mutate(Random rng, int seedIndex)
     {
-        // A third of the cases start from the seed re-encoded in another transfer syntax.
+        // A third of the cases start from the seed re-encoded in another transfer syntax: half of them one of the same
+        // kind (native pixels under another native encoding, fragments under another codec's syntax), the others any.
         var syntax = rng.Next(3) == 0 ? rng.Next(Syntaxes.Length) : -1;
-        var layout = Variant(seedIndex, syntax) ?? Variant(seedIndex, -1);
+        var original = Variant(seedIndex, -1);
+        if (syntax >= 0 && rng.Next(2) == 0 && original?.Syntax is { } own)
+        {
+            var alike = Enumerable.Range(0, Syntaxes.Length).Where(k => Syntaxes[k].IsEncapsulated == own.IsEncapsulated).ToArray();
+            syntax = alike[rng.Next(alike.Length)];
+        }
+        var layout = syntax >= 0 ? Variant(seedIndex, syntax) ?? original : original;
         if (layout is null || layout.Nodes.Count == 0) return _seeds[seedIndex].Bytes;
         var data = layout.Data;
         var current = layout;
