@@ -11,32 +11,65 @@ public sealed class FuzzTests
 {
     [Theory]
     [InlineData("dicom", 300)]
+    [InlineData("dicom-structure", 300)]
     [InlineData("png", 300)]
     [InlineData("jpeg", 300)]
     [InlineData("rle", 300)]
     [InlineData("gaze", 200)]
-    [InlineData("report", 40)]
+    [InlineData("report", 300)]
     [InlineData("safetensors", 300)]
-    [InlineData("torch", 40)]
+    [InlineData("torch", 300)]
     [InlineData("onnx", 300)]
-    [InlineData("run", 40)]
+    [InlineData("run", 200)]
     public void Smoke_every_case_decodes_or_raises_the_formats_own_exception_naming_the_file(string format, int cases)
     {
         var work = Directory.CreateTempSubdirectory("thorax-fuzz-test-").FullName;
         try
         {
             var folders = FuzzCatalog.DefaultFolders();
-            // torch: the plain checkpoints of golden/nn only. The GD-ViG goldens (every tensor a stride-0 broadcast)
-            // unpickle to 258 MiB of dense tensors per case, too slow for the smoke run; the long runs (README)
-            // include them.
-            if (format == "torch")
-                folders = folders.Select(f => Path.Combine(f, "golden", "nn")).Where(Directory.Exists).ToList();
             var seeds = FuzzCatalog.Seeds(format, folders, work);
             Assert.NotEmpty(seeds);
             var report = new FuzzRunner().Run(FuzzCatalog.Get(format), seeds, cases, seed: 20261206);
             Assert.Equal(cases, report.Cases);
             Assert.True(report.Failures == 0, report.ToJson());
             Assert.True(report.Outcomes["rejected"] > 0, "no case was rejected: the mutations do not reach the reader\n" + report.ToJson());
+        }
+        finally
+        {
+            Directory.Delete(work, true);
+        }
+    }
+
+    [Fact]
+    public void Run_family_reusing_networks_gives_the_outcome_of_LungModel_Load()
+    {
+        // The run family reads each case with LungModel's config reader and weight loader into a reused network
+        // (FuzzCatalog.LoadRun); that must decide every case as a fresh LungModel.Load does, message included.
+        var work = Directory.CreateTempSubdirectory("thorax-fuzz-run-").FullName;
+        try
+        {
+            var format = FuzzCatalog.Get("run");
+            var seeds = FuzzCatalog.Seeds("run", [], work);
+            var mutator = new FuzzMutator();
+            var lengths = seeds.Select(s => FuzzMutator.LengthCandidates(s.Bytes)).ToArray();
+            int decoded = 0, rejected = 0;
+            for (var c = 0; c < 120; c++)
+            {
+                var rng = new Random(c);
+                var si = c % seeds.Count;
+                var input = mutator.Mutate(rng, seeds[si].Bytes, lengths[si], seeds[1 - si].Bytes, text: false);
+                format.Materialise!(input, work, seeds[si].Kind);
+                string Outcome(Action load)
+                {
+                    try { load(); return "decoded"; }
+                    catch (Exception e) { return $"{e.GetType().Name}: {e.Message}"; }
+                }
+                var viaFuzz = Outcome(() => FuzzCatalog.LoadRun(work));
+                var viaLoad = Outcome(() => Thorax.Pipelines.Lungs.LungModel.Load(work).Dispose());
+                Assert.True(viaFuzz == viaLoad, $"case {c} ({seeds[si].Kind}): LoadRun gave '{viaFuzz}', LungModel.Load '{viaLoad}'");
+                if (viaLoad == "decoded") decoded++; else rejected++;
+            }
+            Assert.True(decoded > 10 && rejected > 10, $"{decoded} decoded, {rejected} rejected: the cases do not cover both outcomes");
         }
         finally
         {

@@ -24,22 +24,35 @@ namespace Thorax.Cli.Fuzz;
 /// </summary>
 public static class FuzzCatalog
 {
-    public static readonly IReadOnlyList<string> Names = ["dicom", "png", "jpeg", "rle", "gaze", "report", "safetensors", "torch", "onnx", "run"];
+    public static readonly IReadOnlyList<string> Names = ["dicom", "dicom-structure", "png", "jpeg", "rle", "gaze", "report", "safetensors", "torch", "onnx", "run"];
+
+    /// <summary>Reads a DICOM case fully: the file, its pixel data's description, and up to two frames decoded and
+    /// rendered through the grayscale pipeline.</summary>
+    public static void DecodeDicom(byte[] bytes, string source)
+    {
+        var f = DicomFile.Parse(bytes, source);
+        if (!f.Dataset.Contains(DicomTag.PixelData)) return;
+        var px = DicomPixelData.Create(f);
+        var pipeline = GrayscalePipeline.Create(f.Dataset, px.Info, PresentationOptions.Default, source);
+        for (var i = 0; i < Math.Min(px.FrameCount, 2); i++) pipeline.Render(px.DecodeFrame(i));
+    }
 
     public static FuzzFormat Get(string name) => name switch
     {
         "dicom" => new FuzzFormat
         {
             Name = name, FileName = "case.dcm",
-            Decode = (b, src, _) =>
-            {
-                var f = DicomFile.Parse(b, src);
-                if (!f.Dataset.Contains(DicomTag.PixelData)) return;
-                var px = DicomPixelData.Create(f);
-                var pipeline = GrayscalePipeline.Create(f.Dataset, px.Info, PresentationOptions.Default, src);
-                for (var i = 0; i < Math.Min(px.FrameCount, 2); i++) pipeline.Render(px.DecodeFrame(i));
-            },
+            Decode = (b, src, _) => DecodeDicom(b, src),
             IsOwn = e => e is DicomException,
+        },
+        // The DICOM seeds with the structure-aware mutator (DicomStructureMutator: elements, VRs, lengths, fragments,
+        // transfer syntaxes) instead of the blind one.
+        "dicom-structure" => new FuzzFormat
+        {
+            Name = name, FileName = "case.dcm",
+            Decode = (b, src, _) => DecodeDicom(b, src),
+            IsOwn = e => e is DicomException,
+            CreateMutator = seeds => new DicomStructureMutator(seeds).Mutate,
         },
         "png" => new FuzzFormat { Name = name, FileName = "case.png", Decode = (b, src, _) => Png.Decode(b, src), IsOwn = e => e is ImagingException },
         "jpeg" => new FuzzFormat { Name = name, FileName = "case.jpg", Decode = (b, src, _) => Jpeg.Decode(b, src), IsOwn = e => e is ImagingException },
@@ -110,23 +123,49 @@ public static class FuzzCatalog
                 File.WriteAllBytes(Path.Combine(dir, "config.json"), kind == "config" ? b : RunConfig);
                 File.WriteAllBytes(Path.Combine(dir, "model.safetensors"), kind == "weights" ? b : RunWeights.Value);
             },
-            Decode = (_, dir, _) => LungModel.Load(dir).Dispose(),
+            Decode = (_, dir, _) => LoadRun(dir),
             IsOwn = e => e is InvalidDataException or WeightFileException or StateDictException,
         },
         _ => throw new ArgumentException($"--format: unknown format '{name}' (one of {string.Join(", ", Names)}, or all)"),
     };
 
-    private static readonly byte[] RunConfig = JsonSerializer.SerializeToUtf8Bytes(new { model = "unet", base_channels = 4, size = 32 });
+    // base_channels 1: the same 118 tensors and header as any U-Net run (the reader's work per key), 43 KB of values
+    // instead of 500 KB, so that byte mutations land in the header more often.
+    private static readonly byte[] RunConfig = JsonSerializer.SerializeToUtf8Bytes(new { model = "unet", base_channels = 1, size = 32 });
 
     private static readonly Lazy<byte[]> RunWeights = new(() =>
     {
-        using var net = SegmentationModels.Create("unet", 1, 1, 4);
+        using var net = SegmentationModels.Create("unet", 1, 1, 1);
         return SafeTensors.Serialize(net.state_dict());
     });
+
+    [ThreadStatic] private static Dictionary<(string Arch, int Base), nn.Module<Tensor, Tensor>>? _runNets;
+
+    /// <summary>
+    /// Reads a run folder as <see cref="LungModel.Load"/> does: its config reader, then its weight loader into a network
+    /// of that architecture and width, reused across cases (building and fusing a network per case held the family to
+    /// 17 cases/s, and neither step reads the files). A configuration without a network yet goes through
+    /// <see cref="LungModel.Load"/> itself; when that succeeds, a network for it is kept (at most four, per worker thread).
+    /// <c>FuzzTests</c> checks that this gives the outcome of <see cref="LungModel.Load"/> on mutated cases.
+    /// </summary>
+    public static void LoadRun(string dir)
+    {
+        var config = LungModel.ReadConfig(dir);
+        var key = (config.Architecture.Trim().ToLowerInvariant(), config.BaseChannels);
+        _runNets ??= [];
+        if (!_runNets.TryGetValue(key, out var net))
+        {
+            LungModel.Load(dir).Dispose();
+            if (_runNets.Count < 4) _runNets[key] = SegmentationModels.Create(config.Architecture, 1, 1, config.BaseChannels);
+            return;
+        }
+        LungModel.LoadWeights(net, dir, config);
+    }
 
     /// <summary>Seeds for <paramref name="format"/>: files under <paramref name="folders"/> and generated inputs.</summary>
     public static IReadOnlyList<FuzzSeed> Seeds(string format, IReadOnlyList<string> folders, string workDir)
     {
+        if (format == "dicom-structure") format = "dicom";
         var seeds = new List<FuzzSeed>();
         foreach (var folder in folders.Where(Directory.Exists))
             seeds.AddRange(FromFolder(format, folder));
@@ -166,7 +205,11 @@ public static class FuzzCatalog
             "gaze" => (new[] { "fixations.csv", "master_sheet.csv", "*gaze*.csv" }, int.MaxValue, 20),
             "report" => (new[] { "*report*.csv", "image_name_text_label.csv" }, int.MaxValue, 10),
             "safetensors" => (new[] { "*.safetensors" }, 4 << 20, 30),
-            "torch" => (new[] { "*.pth", "*.pt" }, 4 << 20, 30),
+            // torch.save files up to 64 KB: tests/data/golden/nn and the seeds of tools/fuzz/make_torch_seeds.py (every
+            // dtype, shared-storage views, a training checkpoint, 160 storages, pickle protocol 4). The model goldens
+            // (150 KB to 1.9 MB, hundreds of tensors; the GD-ViG ones unpickle to 258 MiB of broadcasts) cost 10 ms to
+            // 1.3 s a case and held the family to 13.5 cases/s without reaching other reader paths.
+            "torch" => (new[] { "*.pth", "*.pt" }, 64 << 10, 30),
             "onnx" => (new[] { "*.onnx" }, 4 << 20, 10),
             _ => (Array.Empty<string>(), 0, 0),
         };
@@ -182,10 +225,11 @@ public static class FuzzCatalog
             if (count >= maxFiles) yield break;
             var length = new FileInfo(f).Length;
             byte[] bytes;
-            if (length <= maxBytes) bytes = File.ReadAllBytes(f);
-            else if (maxBytes == int.MaxValue || format is "rle" or "gaze" or "report") bytes = HeadLines(f, 300);
+            // A CSV seed over 32 KB is cut to its first 100 lines at a record boundary: every case parses the whole
+            // seed, and the full indiana_reports.csv (1.7 MB, 82 ms a case) held the report family to 18 cases/s.
+            if (format is "rle" or "gaze" or "report") bytes = length > TextSeedBytes ? HeadRecords(f, TextSeedLines) : File.ReadAllBytes(f);
+            else if (length <= maxBytes) bytes = File.ReadAllBytes(f);
             else continue;
-            if (length > 64 << 20 && format is "rle" or "gaze" or "report") bytes = HeadLines(f, 300);
             count++;
             yield return new FuzzSeed(Path.GetRelativePath(folder, f), bytes, KindOf(format, f, bytes));
         }
@@ -203,11 +247,23 @@ public static class FuzzCatalog
         }
     }
 
-    private static byte[] HeadLines(string path, int lines)
+    /// <summary>CSV seeds larger than this are cut to <see cref="TextSeedLines"/> lines.</summary>
+    public const int TextSeedBytes = 32 << 10;
+
+    public const int TextSeedLines = 100;
+
+    /// <summary>The first <paramref name="lines"/> lines of a CSV file, continued to the end of a record: a quoted field
+    /// may span lines (indiana_reports.csv), and a cut inside one would make every case an unterminated quote.</summary>
+    public static byte[] HeadRecords(string path, int lines)
     {
         var sb = new StringBuilder();
         using var r = new StreamReader(path);
-        for (var i = 0; i < lines && r.ReadLine() is { } line; i++) sb.Append(line).Append('\n');
+        var quotes = 0L;
+        for (var i = 0; (i < lines || quotes % 2 != 0) && r.ReadLine() is { } line; i++)
+        {
+            sb.Append(line).Append('\n');
+            foreach (var ch in line) if (ch == '"') quotes++;
+        }
         return Encoding.UTF8.GetBytes(sb.ToString());
     }
 

@@ -29,6 +29,10 @@ public sealed class FuzzFormat
     /// <summary>Per-case managed allocation limit for this format (null: the runner's).</summary>
     public long? AllocationLimit { get; init; }
 
+    /// <summary>A format-aware mutator made from the seeds: (random source, seed index) to a case's input (null: the
+    /// blind <see cref="FuzzMutator"/>).</summary>
+    public Func<IReadOnlyList<FuzzSeed>, Func<Random, int, byte[]>>? CreateMutator { get; init; }
+
     /// <summary>A case that stands for several files (a run folder): writes them into the case folder.</summary>
     public Action<byte[], string, string>? Materialise { get; init; }
 }

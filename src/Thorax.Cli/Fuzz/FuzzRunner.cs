@@ -92,6 +92,7 @@ public sealed class FuzzRunner
         var lengthOffsets = seeds.Select(s => FuzzMutator.LengthCandidates(s.Bytes)).ToArray();
         var fieldHints = seeds.Select(s => format.IsText ? [] : FuzzMutator.FieldHints(s.Bytes)).ToArray();
         var mutator = new FuzzMutator();
+        var custom = format.CreateMutator?.Invoke(seeds);
         var counts = Enum.GetValues<FuzzOutcome>().ToDictionary(FuzzReport.Key, _ => 0L);
         var findings = new List<FuzzFinding>();
         long maxAlloc = 0;
@@ -108,7 +109,9 @@ public sealed class FuzzRunner
                 var rng = new Random(CaseSeed(seed, format.Name, c));
                 var si = rng.Next(seeds.Count);
                 var s = seeds[si];
-                var input = rng.Next(20) == 0 ? s.Bytes : mutator.Mutate(rng, s.Bytes, lengthOffsets[si], seeds[rng.Next(seeds.Count)].Bytes, format.IsText, fieldHints[si]);
+                var input = rng.Next(20) == 0 ? s.Bytes
+                    : custom is not null ? custom(rng, si)
+                    : mutator.Mutate(rng, s.Bytes, lengthOffsets[si], seeds[rng.Next(seeds.Count)].Bytes, format.IsText, fieldHints[si]);
                 var source = Path.Combine(caseDir, format.FileName);
                 if (format.Materialise is not null) format.Materialise(input, caseDir, s.Kind);
                 else if (format.NeedsFile) File.WriteAllBytes(source, input);

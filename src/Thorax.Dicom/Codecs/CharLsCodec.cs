@@ -40,6 +40,14 @@ public sealed partial class CharLsCodec : IPixelCodec
 
     private static unsafe void DecodeNative(ReadOnlySpan<byte> encoded, PixelDataInfo info, Span<byte> destination)
     {
+        // CharLS 2.4 can spin for seconds on a stream cut short before its EOI marker: 9.5 s for a 64x80 frame whose
+        // fragment was truncated (thorax fuzz, DICOM structure mutator), 5 s for the same frame cut at 90 %, while the
+        // same cuts with FF D9 appended fail at once. Entropy-coded JPEG-LS data never holds FF D9 (a 0xFF byte is
+        // followed by a stuffed 0 bit), so a stream without it in its last bytes (after DICOM's zero padding) is
+        // truncated and refused here.
+        var tail = encoded.TrimEnd((byte)0);
+        if (tail[Math.Max(0, tail.Length - 16)..].IndexOf([(byte)0xFF, (byte)0xD9]) < 0)
+            throw new DicomFormatException($"JPEG-LS stream of {encoded.Length} bytes has no EOI marker (FF D9) at its end: it is truncated.", tag: DicomTag.PixelData);
         nint decoder = charls_jpegls_decoder_create();
         if (decoder == 0) throw new DicomCodecException("charls_jpegls_decoder_create failed.", info.TransferSyntax);
         try

@@ -86,6 +86,13 @@ public sealed record PixelDataInfo(
             throw new DicomFormatException($"PlanarConfiguration {pc} must be 0 or 1.", filePath, DicomTag.PlanarConfiguration);
         if (frames < 1 || frames > 100_000)
             throw new DicomFormatException($"NumberOfFrames {frames} is invalid.", filePath, DicomTag.NumberOfFrames);
+        if (pi.Trim() is "MONOCHROME1" or "MONOCHROME2" && spp != 1)
+        {
+            // PS3.3 C.7.6.3.1.2: monochrome images have one sample per pixel. A MONOCHROME2 file with SamplesPerPixel 3
+            // passed here and failed in GrayscalePipeline.Render with an ArgumentException (thorax fuzz --format
+            // dicom-structure --seed 7, cases 27993, 54674, 71782, 94411).
+            throw new DicomFormatException($"{pi.Trim()} needs SamplesPerPixel 1, not {spp}.", filePath, DicomTag.SamplesPerPixel);
+        }
         if (ba == 1)
         {
             // Binary images (Segmentation, PS3.3 C.8.20.2): one unsigned bit per pixel, bits packed across frames.

@@ -111,22 +111,31 @@ public sealed class CheckpointValue : IDisposable
         return d;
     }
 
-    /// <summary>Disposes every tensor in this subtree.</summary>
+    /// <summary>Disposes every tensor in this subtree. Shared nodes (a container referenced twice in the pickle) are
+    /// visited once: the tree may be a graph whose paths grow exponentially with depth.</summary>
     public void Dispose()
     {
-        switch (Kind)
+        var seen = new HashSet<CheckpointValue>(ReferenceEqualityComparer.Instance);
+        var todo = new Stack<CheckpointValue>();
+        todo.Push(this);
+        while (todo.Count > 0)
         {
-            case CheckpointValueKind.Tensor: ((Tensor)_value!).Dispose(); break;
-            case CheckpointValueKind.List or CheckpointValueKind.Tuple:
-                foreach (var v in (List<CheckpointValue>)_value!) v.Dispose();
-                break;
-            case CheckpointValueKind.Dict:
-                foreach (var (k, v) in (List<KeyValuePair<CheckpointValue, CheckpointValue>>)_value!)
-                {
-                    k.Dispose();
-                    v.Dispose();
-                }
-                break;
+            var n = todo.Pop();
+            if (!seen.Add(n)) continue;
+            switch (n.Kind)
+            {
+                case CheckpointValueKind.Tensor: ((Tensor)n._value!).Dispose(); break;
+                case CheckpointValueKind.List or CheckpointValueKind.Tuple:
+                    foreach (var v in (List<CheckpointValue>)n._value!) todo.Push(v);
+                    break;
+                case CheckpointValueKind.Dict:
+                    foreach (var (k, v) in (List<KeyValuePair<CheckpointValue, CheckpointValue>>)n._value!)
+                    {
+                        todo.Push(k);
+                        todo.Push(v);
+                    }
+                    break;
+            }
         }
     }
 

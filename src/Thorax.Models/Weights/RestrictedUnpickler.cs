@@ -61,7 +61,8 @@ internal sealed class RestrictedUnpickler
         try
         {
             var result = Run();
-            return Convert(result, new Dictionary<object, CheckpointValue>(ReferenceEqualityComparer.Instance));
+            return Convert(result, new Dictionary<object, CheckpointValue>(ReferenceEqualityComparer.Instance),
+                new HashSet<object>(ReferenceEqualityComparer.Instance), 0);
         }
         catch
         {
@@ -365,9 +366,16 @@ internal sealed class RestrictedUnpickler
 
     private byte[] StorageBytes(StorageRef s)
     {
-        if (_storages.TryGetValue(s.Key, out var b)) return b;
         if (s.Numel > long.MaxValue / 8) throw Error($"storage of {s.Numel} elements is out of range", s.Key);
         var need = s.Numel * s.ScalarType.ElementSize();
+        if (_storages.TryGetValue(s.Key, out var b))
+        {
+            // A storage named again with more elements (or a wider type) than its bytes hold: the gather read past
+            // the array (thorax fuzz --format torch --seed 7, case 72439).
+            if (b.Length < need)
+                throw Error($"storage '{s.Key}' is named with {s.Numel} {s.ScalarType} elements ({need} bytes) but holds {b.Length} bytes", s.Key);
+            return b;
+        }
         b = _loadStorage(s.Key, need);
         _storages[s.Key] = b;
         return b;
@@ -423,9 +431,23 @@ internal sealed class RestrictedUnpickler
         return dst;
     }
 
-    private CheckpointValue Convert(object? o, Dictionary<object, CheckpointValue> done)
+    /// <summary>Deepest container nesting accepted: the tree is converted (and disposed) recursively.</summary>
+    public const int MaxNesting = 1000;
+
+    /// <summary>
+    /// The pickle's object graph as a checkpoint tree. A container referenced twice becomes one shared node (the memo
+    /// does that for every tensor view of a storage); a container that holds itself, directly or through others, has
+    /// no tree form and is refused, as is nesting deeper than <see cref="MaxNesting"/> (a mutated BINPUT index made a
+    /// dict that contains itself, and disposing it overflowed the stack: thorax fuzz --format torch --seed 7, case 58184).
+    /// </summary>
+    private CheckpointValue Convert(object? o, Dictionary<object, CheckpointValue> done, HashSet<object> open, int depth)
     {
         if (o is not null && done.TryGetValue(o, out var seen)) return seen;
+        if (o is PyList or PyTuple or PyDict)
+        {
+            if (open.Contains(o)) throw Error($"a {Describe(o)} contains itself (a reference cycle), which a checkpoint tree cannot hold");
+            if (depth >= MaxNesting) throw Error($"containers nested deeper than {MaxNesting} levels");
+        }
         CheckpointValue r;
         switch (o)
         {
@@ -438,27 +460,30 @@ internal sealed class RestrictedUnpickler
             case Tensor t: r = CheckpointValue.Of(t); break;
             case PyList pl:
             {
+                open.Add(o);
                 var items = new List<CheckpointValue>(pl.Items.Count);
+                foreach (var i in pl.Items) items.Add(Convert(i, done, open, depth + 1));
+                open.Remove(o);
                 r = CheckpointValue.List(items);
-                done[o] = r;
-                foreach (var i in pl.Items) items.Add(Convert(i, done));
-                return r;
+                break;
             }
             case PyTuple pt:
             {
+                open.Add(o);
                 var items = new List<CheckpointValue>(pt.Items.Length);
+                foreach (var i in pt.Items) items.Add(Convert(i, done, open, depth + 1));
+                open.Remove(o);
                 r = CheckpointValue.Tuple(items);
-                done[o] = r;
-                foreach (var i in pt.Items) items.Add(Convert(i, done));
-                return r;
+                break;
             }
             case PyDict pd:
             {
+                open.Add(o);
                 var items = new List<KeyValuePair<CheckpointValue, CheckpointValue>>(pd.Items.Count);
+                foreach (var (k, v) in pd.Items) items.Add(new(Convert(k, done, open, depth + 1), Convert(v, done, open, depth + 1)));
+                open.Remove(o);
                 r = CheckpointValue.Dict(items);
-                done[o] = r;
-                foreach (var (k, v) in pd.Items) items.Add(new(Convert(k, done), Convert(v, done)));
-                return r;
+                break;
             }
             default:
                 throw new WeightFileException(_file, $"the checkpoint contains a {Describe(o)} object, which has no data representation");

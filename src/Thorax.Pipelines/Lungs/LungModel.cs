@@ -54,6 +54,32 @@ public sealed class LungModel : IDisposable
             throw new ArgumentException($"precision must be float32 or bfloat16, got {precision}", nameof(precision));
         TorchRuntime.EnsureLoaded();
         device ??= torch.CPU;
+        var config = ReadConfig(runDir);
+        var net = SegmentationModels.Create(config.Architecture, 1, 1, config.BaseChannels);
+        try
+        {
+            LoadWeights(net, runDir, config);
+        }
+        catch
+        {
+            net.Dispose();
+            throw;
+        }
+        // Inference only: BatchNorm folded into the convolutions, eval-time identities skipped, ReLU in place.
+        net.FuseForInference();
+        net.to(device);
+        if (precision != ScalarType.Float32) net.to(precision);
+        return new LungModel(net, config.Architecture, config.Size, device, precision);
+    }
+
+    /// <summary>
+    /// Reads and validates a run folder's <c>config.json</c> (the first half of <see cref="Load"/>): malformed JSON, a
+    /// missing or mistyped field and values outside what the trainer writes are errors naming the file and the field.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No config.json or model.safetensors in the folder.</exception>
+    /// <exception cref="InvalidDataException">A malformed config.json.</exception>
+    public static LungRunConfig ReadConfig(string runDir)
+    {
         var config = Path.Combine(runDir, "config.json");
         var weights = Path.Combine(runDir, "model.safetensors");
         if (!File.Exists(config)) throw new FileNotFoundException($"{config}: not a Thorax lung run folder (config.json missing)", config);
@@ -84,12 +110,24 @@ public sealed class LungModel : IDisposable
         // The ranges LungTrainingOptions.Validate accepts: a corrupt value must not build a giant network.
         if (baseChannels is < 1 or > 128) throw new InvalidDataException($"{config}: field base_channels is {baseChannels}, not in [1, 128]");
         if (size is < 32 or > 1024 || size % 16 != 0) throw new InvalidDataException($"{config}: field size is {size}, not a multiple of 16 in [32, 1024]");
-        var net = SegmentationModels.Create(arch, 1, 1, baseChannels);
+        return new LungRunConfig(arch, baseChannels, size);
+    }
+
+    /// <summary>
+    /// Copies a run folder's <c>model.safetensors</c> into <paramref name="network"/>, a network built for
+    /// <paramref name="config"/> (the second half of <see cref="Load"/>, before fusion); every key must be present with its
+    /// shape. <see cref="Load"/> builds a fresh network per call; the fuzzer reuses one.
+    /// </summary>
+    /// <exception cref="WeightFileException">The weight file is unreadable.</exception>
+    /// <exception cref="InvalidDataException">The weights do not fit the network (missing, unexpected or mis-shaped keys).</exception>
+    public static void LoadWeights(nn.Module network, string runDir, LungRunConfig config)
+    {
+        var weights = Path.Combine(runDir, "model.safetensors");
         var sd = SafeTensors.Load(weights);
         LoadStateDictResult result;
         try
         {
-            result = StateDicts.Load(net, sd, strict: false, weights);
+            result = StateDicts.Load(network, sd, strict: false, weights);
         }
         finally
         {
@@ -97,17 +135,11 @@ public sealed class LungModel : IDisposable
         }
         if (!result.IsComplete)
         {
-            net.Dispose();
-            throw new InvalidDataException($"{weights} does not fit a {arch} with base {baseChannels}: " +
+            throw new InvalidDataException($"{weights} does not fit a {config.Architecture} with base {config.BaseChannels}: " +
                 $"{result.MissingKeys.Count} missing keys ({string.Join(", ", result.MissingKeys.Take(3))}), " +
                 $"{result.UnexpectedKeys.Count} unexpected ({string.Join(", ", result.UnexpectedKeys.Take(3))}), " +
                 $"{result.Mismatches.Count} shape mismatches");
         }
-        // Inference only: BatchNorm folded into the convolutions, eval-time identities skipped, ReLU in place.
-        net.FuseForInference();
-        net.to(device);
-        if (precision != ScalarType.Float32) net.to(precision);
-        return new LungModel(net, arch, size, device, precision);
     }
 
     /// <summary>Lung mask (0/255) at the input's resolution for an 8-bit grey X-ray.</summary>
@@ -157,3 +189,9 @@ public sealed class LungModel : IDisposable
 
     public void Dispose() => Network.Dispose();
 }
+
+/// <summary>The fields of a lung run folder's <c>config.json</c> that <see cref="LungModel.Load"/> uses (validated).</summary>
+/// <param name="Architecture">The <c>model</c> field as written (one of <see cref="SegmentationModels.Names"/>, any case).</param>
+/// <param name="BaseChannels">The <c>base_channels</c> field, in [1, 128].</param>
+/// <param name="Size">The <c>size</c> field: the model input in pixels, a multiple of 16 in [32, 1024].</param>
+public readonly record struct LungRunConfig(string Architecture, int BaseChannels, int Size);
