@@ -49,6 +49,10 @@ public sealed record GdVigDemoOptions
 
     /// <summary>Seed of data and training.</summary>
     public int Seed { get; init; } = 1;
+
+    /// <summary>Epochs for both models (each still capped by its share of the budget); null: GD-ViG as many as its
+    /// share allows and the ViG as many as GD-ViG managed.</summary>
+    public int? Epochs { get; init; }
 }
 
 /// <summary>What the demo measured.</summary>
@@ -66,6 +70,18 @@ public sealed record GdVigDemoResult(string OutputDirectory, int Studies, int Te
         ["gdvig_accuracy"] = GdVigEvaluation.Num(GdVig.Evaluation.Accuracy),
         ["vig_accuracy"] = GdVigEvaluation.Num(Vig.Evaluation.Accuracy),
         ["gaze_cc"] = GdVigEvaluation.Num(GdVig.Evaluation.GazeCc),
+        ["gdvig_cam_tube_share"] = GdVigEvaluation.Num(GdVig.Evaluation.Attention?.CamTubeShare ?? double.NaN),
+        ["vig_cam_tube_share"] = GdVigEvaluation.Num(Vig.Evaluation.Attention?.CamTubeShare ?? double.NaN),
+        ["gdvig_cam_finding_share"] = GdVigEvaluation.Num(GdVig.Evaluation.Attention?.CamFindingShare ?? double.NaN),
+        ["vig_cam_finding_share"] = GdVigEvaluation.Num(Vig.Evaluation.Attention?.CamFindingShare ?? double.NaN),
+        ["gdvig_graph_tube_share"] = GdVigEvaluation.Num(GdVig.Evaluation.Attention?.GraphTubeShare ?? double.NaN),
+        ["vig_graph_tube_share"] = GdVigEvaluation.Num(Vig.Evaluation.Attention?.GraphTubeShare ?? double.NaN),
+        ["gdvig_graph_finding_share"] = GdVigEvaluation.Num(GdVig.Evaluation.Attention?.GraphFindingShare ?? double.NaN),
+        ["vig_graph_finding_share"] = GdVigEvaluation.Num(Vig.Evaluation.Attention?.GraphFindingShare ?? double.NaN),
+        ["tube_area_share"] = GdVigEvaluation.Num(GdVig.Evaluation.Attention?.TubeArea ?? double.NaN),
+        ["finding_area_share"] = GdVigEvaluation.Num(GdVig.Evaluation.Attention?.FindingArea ?? double.NaN),
+        ["graph_tube_chance"] = GdVigEvaluation.Num(GdVig.Evaluation.Attention?.GraphTubeChance ?? double.NaN),
+        ["graph_finding_chance"] = GdVigEvaluation.Num(GdVig.Evaluation.Attention?.GraphFindingChance ?? double.NaN),
         ["gdvig_epochs"] = GdVig.Epochs,
         ["vig_epochs"] = Vig.Epochs,
         ["studies"] = Studies,
@@ -121,13 +137,13 @@ public static class GdVigDemo
         var baseOptions = new GdVigTrainingOptions
         {
             Variant = GdVigVariant.SiimAcr, Channels = o.Channels, Blocks = o.Blocks, Size = o.Size, BatchSize = o.BatchSize, LearningRate = o.LearningRate,
-            GazeLambda = o.GazeLambda, Seed = o.Seed, Epochs = 1000,
+            GazeLambda = o.GazeLambda, Seed = o.Seed, Epochs = o.Epochs ?? 1000,
         };
         var gdOptions = baseOptions with { Model = GdVigModelKind.GdVig, TimeBudget = budget * 0.58 };
         var gdResult = TrainOne("GD-ViG", gdOptions, dataset, Path.Combine(outDir, "gdvig"), attach, log);
         var vigBudget = TimeSpan.FromMinutes(o.Minutes) - clock.Elapsed - TimeSpan.FromSeconds(20);
         if (vigBudget <= TimeSpan.FromSeconds(20)) vigBudget = TimeSpan.FromSeconds(20);
-        var vigOptions = baseOptions with { Model = GdVigModelKind.Vig, Epochs = Math.Max(1, gdResult.Fit.History.Count), TimeBudget = vigBudget };
+        var vigOptions = baseOptions with { Model = GdVigModelKind.Vig, Epochs = o.Epochs ?? Math.Max(1, gdResult.Fit.History.Count), TimeBudget = vigBudget };
         var vigResult = TrainOne("ViG", vigOptions, dataset, Path.Combine(outDir, "vig"), attach, log);
         var gd = new GdVigRow("GD-ViG", gdResult.Test!, gdResult.Fit.History.Count, gdResult.Fit.TrainSeconds, gdResult.Fit.History, gdResult.Examples);
         var vig = new GdVigRow("ViG (no gaze)", vigResult.Test!, vigResult.Fit.History.Count, vigResult.Fit.TrainSeconds, vigResult.Fit.History, vigResult.Examples);
@@ -135,7 +151,7 @@ public static class GdVigDemo
         var counts = dataset.Studies.GroupBy(s => s.Split).ToDictionary(g => g.Key, g => g.Count());
         var note = FormattableString.Invariant(
             $"{dataset.Studies.Count} studies ({counts.GetValueOrDefault("train")} train, {counts.GetValueOrDefault("validation")} validation, {counts.GetValueOrDefault("test")} test) from thorax synth{(background is null ? " (procedural chests)" : " on real X-rays")}, {o.StudySize} px; pneumothorax rate 0.5; shortcut: a chest tube on the pneumothorax side in {o.ShortcutRate * 100:F0}% of training studies, a fair coin in validation and test. ") +
-            FormattableString.Invariant($"Both models: widths [{string.Join(", ", o.Channels)}], blocks [{string.Join(", ", o.Blocks)}], {o.Size} px, SIIM head (2 classes), batch {o.BatchSize}, AdamW lr {o.LearningRate:G3} (weight decay 0.01), StepLR(50), reference SIIM augmentations, best epoch by validation AUC; GD-ViG lambda {o.GazeLambda:G3}, loss CE + MSE(gaze). Budget {o.Minutes:G3} min in all on this machine (checked between epochs: an epoch is never cut short).");
+            FormattableString.Invariant($"Both models: widths [{string.Join(", ", o.Channels)}], blocks [{string.Join(", ", o.Blocks)}], {o.Size} px, SIIM head (2 classes), batch {o.BatchSize}, AdamW lr {o.LearningRate:G3} (weight decay 0.01), StepLR(50), reference SIIM augmentations, best epoch by validation AUC; GD-ViG lambda {o.GazeLambda:G3}, loss CE + MSE(gaze). Budget {o.Minutes:G3} min in all on this machine (checked between epochs: an epoch is never cut short){(o.Epochs is { } ep ? $", at most {ep} epochs each" : "")}.");
         var extra = new JsonObject { ["note"] = note, ["data"] = dataDir };
         RunFiles.WriteText(Path.Combine(outDir, "table.md"), GdVigReport.Markdown(rows, note));
         RunFiles.WriteText(Path.Combine(outDir, "table.json"), GdVigReport.Json(rows, extra).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
