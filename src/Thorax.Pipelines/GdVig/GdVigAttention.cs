@@ -52,9 +52,13 @@ public sealed record GdVigAttention(int TubeStudies, int FindingStudies, int Bot
     double GraphTubeShare, double GraphTubeChance, double GraphFindingShare, double GraphFindingChance,
     double[] GraphTubeShareByStage, double[] GraphFindingShareByStage, IReadOnlyList<GdVigStudyAttention> Studies)
 {
+    /// <summary>Studies with a region whose Grad-CAM map has mass (an all-zero map, ReLU of a negative sum everywhere,
+    /// defines no share and is left out of the cam_* means).</summary>
+    public int CamStudies => Studies.Count(s => s.CamTube is not null || s.CamFinding is not null);
+
     /// <summary>The definition printed next to the numbers.</summary>
     public const string Definition =
-        "cam_*: Grad-CAM of the pneumothorax logit at the classifier's last stage, mass share on the region, mean over studies with that region; " +
+        "cam_*: Grad-CAM of the pneumothorax logit at the classifier's last stage, mass share on the region, mean over studies with that region (all-zero maps left out); " +
         "graph_*: share of the k neighbours of the pneumothorax nodes (weighted by coverage) that fall on the region, mean over blocks, then over studies; " +
         "*_area_share / *_chance: the region's area fraction (what an even map or random neighbours give)";
 
@@ -98,6 +102,7 @@ public sealed record GdVigAttention(int TubeStudies, int FindingStudies, int Bot
         j["attention_tube_studies"] = TubeStudies;
         j["attention_finding_studies"] = FindingStudies;
         j["attention_both_studies"] = BothStudies;
+        j["attention_cam_studies"] = CamStudies;
         j["attention_definition"] = Definition;
     }
 

@@ -155,10 +155,47 @@ public static class GdVigDemo
         var extra = new JsonObject { ["note"] = note, ["data"] = dataDir };
         RunFiles.WriteText(Path.Combine(outDir, "table.md"), GdVigReport.Markdown(rows, note));
         RunFiles.WriteText(Path.Combine(outDir, "table.json"), GdVigReport.Json(rows, extra).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        RunFiles.WriteText(Path.Combine(outDir, "report.html"), GdVigReport.Html("GD-ViG vs ViG on studies with a shortcut", note, rows));
+        var graph = NodeFigure(dataset, Path.Combine(outDir, "gdvig"), o.GazeLambda, outDir, log);
+        RunFiles.WriteText(Path.Combine(outDir, "report.html"), GdVigReport.Html("GD-ViG vs ViG on studies with a shortcut", note, rows, graph: graph));
         var result = new GdVigDemoResult(outDir, dataset.Studies.Count, counts.GetValueOrDefault("test"), gd, vig, clock.Elapsed.TotalSeconds, dataDir);
         RunFiles.WriteText(Path.Combine(outDir, "demo.json"), result.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         return result;
+    }
+
+    /// <summary>
+    /// The trained GD-ViG's neighbourhood figure (<see cref="GdVigGraphFigure"/>) for the first test study with both a
+    /// pneumothorax and a chest tube, at the pneumothorax's centroid: <c>graph.png</c> and <c>graph.json</c>; null when no
+    /// test study has both.
+    /// </summary>
+    private static (Thorax.Imaging.Image<byte> Png, string Caption)? NodeFigure(GdVigDataset dataset, string runDir, double lambda, string outDir, Action<string>? log)
+    {
+        if (!dataset.HasRegionMasks) return null;
+        using var net = GdVigNetwork.LoadRun(runDir);
+        foreach (var study in dataset.Split("test"))
+        {
+            var px = dataset.Read(study);
+            if (px.Width != px.Height) continue;
+            var full = dataset.Regions(study, px.Width);
+            if (full?.Finding is not { } finding || full.Tube is null) continue;
+            double sx = 0, sy = 0, sw = 0;
+            for (var i = 0; i < finding.Length; i++)
+            {
+                sx += finding[i] * (i % px.Width);
+                sy += finding[i] * (i / px.Width);
+                sw += finding[i];
+            }
+            int x = (int)Math.Round(sx / sw), y = (int)Math.Round(sy / sw);
+            var fig = GdVigGraphFigure.Compute(net, px, x, y, lambda);
+            var png = fig.Render(Math.Max(1, (256 + net.Size - 1) / net.Size));
+            var pngPath = Path.Combine(outDir, "graph.png");
+            RunFiles.WriteBytes(pngPath, Thorax.Imaging.Codecs.Png.Encode(png));
+            RunFiles.WriteText(Path.Combine(outDir, "graph.json"), fig.ToJson(study.ImagePath, pngPath).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            var shared = fig.Rows[0].Blocks.Zip(fig.Rows[1].Blocks, (a, b) => a.Neighbours.Intersect(b.Neighbours).Count());
+            log?.Invoke($"graph figure of study {study.Id} at node ({x}, {y}): {pngPath}");
+            return (png, FormattableString.Invariant(
+                $"Test study {study.Id} (pneumothorax and chest tube), node at the pneumothorax's centroid ({x}, {y}). Top row: GD-ViG's classifier directed by its predicted gaze (lambda {lambda:G3}; first panel: the gaze map); bottom row: the same weights at lambda 0. One panel per block: the node's cell in red, its k neighbours' key cells in yellow. Neighbours shared by the two graphs per block: {string.Join(", ", shared)}. Same as: thorax gdvig graph --run {runDir} --image {study.ImagePath} --node {x},{y} --out graph.png"));
+        }
+        return null;
     }
 
     private static GdVigTrainingResult TrainOne(string name, GdVigTrainingOptions o, GdVigDataset dataset, string runDir,

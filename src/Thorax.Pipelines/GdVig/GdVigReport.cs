@@ -51,7 +51,7 @@ public static class GdVigReport
         if (att)
         {
             var a = rows.Select(r => r.Evaluation.Attention).First(x => x is not null)!;
-            sb.Append(Inv, $"\nAttention ({a.TubeStudies} test studies with a tube, {a.FindingStudies} with a pneumothorax, {a.BothStudies} with both): ").Append(GdVigAttention.Definition).Append(".\n");
+            sb.Append(Inv, $"\nAttention ({a.TubeStudies} test studies with a tube, {a.FindingStudies} with a pneumothorax, {a.BothStudies} with both; Grad-CAM with mass on {string.Join(" / ", rows.Select(r => r.Evaluation.Attention?.CamStudies.ToString(Inv) ?? "-"))} of them): ").Append(GdVigAttention.Definition).Append(".\n");
         }
         sb.Append("\nThe paper (SIIM-ACR, 250 test images, 224 px, 100-200 epochs; Table 2): ViG accuracy 83.20, AUC 84.89, F1 82.81; GD-ViG 87.20, 86.99, 86.68 (percent). ")
           .Append("EGD-CXR (107 test images): ViG 75.70 / 85.71 / 75.62; GD-ViG 85.05 / 88.56 / 84.53. The paper reports no shortcut-split figure.\n");
@@ -83,7 +83,7 @@ public static class GdVigReport
 
     /// <summary>A self-contained HTML page: the table, training curves, and per test study the image, the true gaze map
     /// and each model's predicted map (JET overlays, min-max per map).</summary>
-    public static string Html(string title, string note, IReadOnlyList<GdVigRow> rows, int maxExamples = 8)
+    public static string Html(string title, string note, IReadOnlyList<GdVigRow> rows, int maxExamples = 8, (Image<byte> Png, string Caption)? graph = null)
     {
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>").Append(WebUtility.HtmlEncode(title)).Append("</title><style>")
@@ -126,6 +126,11 @@ public static class GdVigReport
                 }
                 sb.Append("</div><br>");
             }
+        }
+        if (graph is { } gf)
+        {
+            sb.Append("<h2>One node's graph neighbours, with and without gaze</h2><p><small>").Append(WebUtility.HtmlEncode(gf.Caption)).Append("</small></p>")
+              .Append("<img style=\"max-width:100%;image-rendering:pixelated\" src=\"data:image/png;base64,").Append(Convert.ToBase64String(Png.Encode(gf.Png))).Append("\">");
         }
         sb.Append("</body></html>");
         return sb.ToString();
