@@ -78,7 +78,7 @@ public sealed class StudyGenerator
             var renderRng = Rng.For(_options.Seed, 3, index);
             var info = renderer.Render(plan, anatomy, ref renderRng, buffers);
             return Assemble(index, plan, info, renderer.Brightness, buffers, renderer.RightLungMask, renderer.LeftLungMask,
-                renderer.HeartMask, renderer.PneumothoraxMask, renderer.PneumothoraxPixels, evidence: null, background: null);
+                renderer.HeartMask, renderer.PneumothoraxMask, renderer.PneumothoraxPixels, evidence: null, background: null, renderer.ChestTubeMask);
         }
         finally
         {
@@ -159,7 +159,7 @@ public sealed class StudyGenerator
             var renderRng = Rng.For(_options.Seed, 3, index);
             var info = renderer.Render(plan, chest, ref renderRng, buffers);
             return Assemble(index, plan, info, renderer.Brightness, buffers, renderer.RightLungMask, renderer.LeftLungMask,
-                renderer.HeartMask, renderer.PneumothoraxMask, renderer.PneumothoraxPixels, renderer.EvidenceMask, bg.Name);
+                renderer.HeartMask, renderer.PneumothoraxMask, renderer.PneumothoraxPixels, renderer.EvidenceMask, bg.Name, renderer.ChestTubeMask);
         }
         finally
         {
@@ -170,7 +170,7 @@ public sealed class StudyGenerator
     /// <summary>The part of a study both renderers share: quantisation into the (reused) image buffers, simulated
     /// gaze, the report and the identifiers, all from the study's own random streams.</summary>
     private SyntheticStudy Assemble(int index, StudyPlan plan, RenderInfo info, float[] brightness, StudyBuffers? buffers,
-        byte[] right, byte[] left, byte[] heart, byte[] ptx, int ptxPixels, byte[]? evidence, string? background)
+        byte[] right, byte[] left, byte[] heart, byte[] ptx, int ptxPixels, byte[]? evidence, string? background, byte[] tube)
     {
         int size = _options.ImageSize;
         // Quantize overwrites every element, so reused buffers need no clearing.
@@ -204,6 +204,7 @@ public sealed class StudyGenerator
             PneumothoraxMask = ptx,
             PneumothoraxPixels = ptxPixels,
             EvidenceMask = evidence,
+            ChestTubeMask = tube,
             Class = plan.Class,
             Pneumothorax = plan.Pneumothorax,
             Devices = plan.Devices,

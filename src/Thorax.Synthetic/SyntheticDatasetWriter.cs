@@ -11,7 +11,7 @@ namespace Thorax.Synthetic;
 /// study with all labels; <c>splits/{train,validation,test}.txt</c>: ids.</item>
 /// <item><c>images/&lt;id&gt;.png</c> 8-bit; <c>images16/&lt;id&gt;.png</c> 16-bit (12-bit values) when
 /// <see cref="SynthOptions.Write16BitPng"/>.</item>
-/// <item><c>masks/{lungs,heart,pneumothorax}/&lt;id&gt;.png</c> (0/255).</item>
+/// <item><c>masks/{lungs,heart,pneumothorax,chest-tube}/&lt;id&gt;.png</c> (0/255; chest-tube: where a chest tube is drawn).</item>
 /// <item><c>siim/train-rle.csv</c> (header <c>ImageId, EncodedPixels</c>, relative column-major RLE,
 /// ImageId = SOP instance UID, -1 when empty).</item>
 /// <item><c>montgomery/CXR_png/&lt;id&gt;.png</c>, <c>montgomery/ManualMask/{leftMask,rightMask}/&lt;id&gt;.png</c>

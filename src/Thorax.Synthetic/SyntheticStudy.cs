@@ -65,6 +65,10 @@ public sealed class SyntheticStudy
     /// <summary>Pneumothorax (pleural air), 0/255; all zero when there is none. Always inside the lung field.</summary>
     public required byte[] PneumothoraxMask { get; init; }
 
+    /// <summary>Where a chest tube is drawn (its wall and radio-opaque stripe, anti-aliased coverage &gt;= 0.5), 0/255; all
+    /// zero without a tube (<see cref="Devices"/>). With the <see cref="ShortcutKind.Device"/> shortcut this is the cue's region.</summary>
+    public byte[] ChestTubeMask { get; init; } = [];
+
     /// <summary>Number of 255 pixels in <see cref="PneumothoraxMask"/>.</summary>
     public required int PneumothoraxPixels { get; init; }
 

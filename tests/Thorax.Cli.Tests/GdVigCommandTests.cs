@@ -138,7 +138,33 @@ public sealed class GdVigCommandTests : IDisposable
         Assert.True(code == 0, stderr);
         foreach (var f in new[] { "metrics.json", "predictions.csv", "table.md", "table.json", "report.html" }) Assert.True(File.Exists(Path.Combine(evalDir, f)), f);
         CliSchemas.AssertValid("gdvig-evaluate", stdout);
-        using (var doc = JsonDocument.Parse(stdout.Trim())) Assert.Equal("test", doc.RootElement.GetProperty("split").GetString());
+        using (var doc = JsonDocument.Parse(stdout.Trim()))
+        {
+            Assert.Equal("test", doc.RootElement.GetProperty("split").GetString());
+            // synth folders carry masks/chest-tube: the attention on the shortcut is measured
+            Assert.True(doc.RootElement.TryGetProperty("cam_tube_share", out _));
+            Assert.True(doc.RootElement.TryGetProperty("graph_finding_share", out _));
+        }
+        Assert.True(File.Exists(Path.Combine(evalDir, "attention.csv")));
+
+        // one node's neighbourhood with and without gaze, drawn
+        var image = Directory.GetFiles(Path.Combine(data, "images"), "*.png").Order(StringComparer.Ordinal).First();
+        var figure = Path.Combine(_dir, "graph.png");
+        (code, stdout, stderr) = CliRunner.Run("gdvig", "graph", "--run", run, "--image", image, "--node", "20,30", "--out", figure, "--json");
+        Assert.True(code == 0, stderr);
+        CliSchemas.AssertValid("gdvig-graph", stdout);
+        Assert.True(File.Exists(figure));
+        using (var doc = JsonDocument.Parse(stdout.Trim()))
+        {
+            var rows = doc.RootElement.GetProperty("rows");
+            Assert.Equal(2, rows.GetArrayLength());
+            Assert.Equal(0.0, rows[1].GetProperty("lambda").GetDouble());
+            Assert.Equal(4, rows[0].GetProperty("blocks").GetArrayLength());
+            Assert.Equal(9, rows[0].GetProperty("blocks")[0].GetProperty("neighbours").GetArrayLength());
+        }
+        (code, _, stderr) = CliRunner.Run("gdvig", "graph", "--run", run, "--image", image, "--node", "640,3", "--out", figure);
+        Assert.Equal(2, code);
+        Assert.Contains("outside the 64x64 image", stderr);
 
         (code, _, stderr) = CliRunner.Run("gdvig", "evaluate", "--data", data);
         Assert.Equal(2, code);

@@ -12,6 +12,7 @@ internal static class GdVigCommand
         var gdvig = new Command("gdvig", "GD-ViG (gaze-directed Vision GNN): run the authors' checkpoints, train, evaluate, and the shortcut demo.");
         gdvig.Subcommands.Add(Predict());
         GdVigTrainCommand.AddTo(gdvig);
+        gdvig.Subcommands.Add(GdVigGraphCommand.Create());
         return gdvig;
     }
 

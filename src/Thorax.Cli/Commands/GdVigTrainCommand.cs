@@ -166,9 +166,10 @@ internal static class GdVigTrainCommand
         var lambda = new Option<double>("--lambda") { Description = "Gaze lambda.", DefaultValueFactory = _ => d.GazeLambda };
         var seed = new Option<int>("--seed") { Description = "Seed of data and training.", DefaultValueFactory = _ => d.Seed };
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads." };
-        var json = new Option<bool>("--json") { Description = "Print gdvig_auc, vig_auc, gdvig_auc_cue_disagrees, vig_auc_cue_disagrees, gaze_cc, studies, ... as JSON." };
-        var cmd = new Command("demo", "Realistic studies with gaze and a chest-tube shortcut; a small GD-ViG and a plain ViG trained within the budget; AUC overall and where the tube lies; table.md, table.json, report.html.")
-            { minutes, output, background, studies, size, channels, blocks, lambda, seed, threads, json };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs for both models (each still stops at its share of --minutes; default: as many as GD-ViG's share allows, the ViG as many as GD-ViG managed)." };
+        var json = new Option<bool>("--json") { Description = "Print gdvig_auc, vig_auc, gdvig_auc_cue_disagrees, vig_auc_cue_disagrees, gaze_cc, the attention shares (gdvig_cam_tube_share, ...), studies, ... as JSON." };
+        var cmd = new Command("demo", "Realistic studies with gaze and a chest-tube shortcut; a small GD-ViG and a plain ViG trained within the budget; AUC overall and where the tube lies, Grad-CAM and graph-neighbour shares on the tube vs the pneumothorax; table.md, table.json, report.html.")
+            { minutes, output, background, studies, size, channels, blocks, lambda, seed, epochs, threads, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             SetThreads(r.GetValue(threads));
@@ -178,7 +179,9 @@ internal static class GdVigTrainCommand
                 Studies = r.GetValue(studies), Size = r.GetValue(size), GazeLambda = r.GetValue(lambda), Seed = r.GetValue(seed),
                 Channels = r.GetValue(channels) is { } c ? GdVigTrainingOptions.ParseFour(c, "--channels") : d.Channels,
                 Blocks = r.GetValue(blocks) is { } b ? GdVigTrainingOptions.ParseFour(b, "--blocks") : d.Blocks,
+                Epochs = r.GetValue(epochs),
             };
+            if (o.Epochs is < 1) throw new ArgumentException($"--epochs must be at least 1, got {o.Epochs}");
             if (o.Studies is < 20 or > 100000) throw new ArgumentException($"--studies must be in [20, 100000], got {o.Studies}");
             if (r.GetValue(background) is { } bg && !Directory.Exists(bg)) throw new DirectoryNotFoundException($"--background folder not found: {bg}");
             var quiet = r.GetValue(json);
@@ -219,5 +222,10 @@ internal static class GdVigTrainCommand
         if (e.AucPerClass.Count > 0) Console.WriteLine($"  AUC per class: {string.Join(", ", e.AucPerClass.Select((a, i) => $"{GdVigDataset.ClassNames(e.Variant)[i]} {F(a)}"))}");
         if (e.GazeStudies > 0) Console.WriteLine($"  gaze map vs truth ({e.GazeStudies} studies): CC {F(e.GazeCc)}, KL {F(e.GazeKl)}, SIM {F(e.GazeSim)}");
         if (e.Shortcut is not null) Console.WriteLine($"  AUC where the shortcut cue agrees {F(e.AucCueAgrees)}, disagrees {F(e.AucCueDisagrees)}");
+        if (e.Attention is { } a)
+        {
+            Console.WriteLine($"  Grad-CAM mass on the chest tube {F(a.CamTubeShare)} (its area {F(a.TubeArea)}, {a.TubeStudies} studies), on the pneumothorax {F(a.CamFindingShare)} (area {F(a.FindingArea)}, {a.FindingStudies} studies)");
+            Console.WriteLine($"  pneumothorax nodes' graph neighbours on the tube {F(a.GraphTubeShare)} (chance {F(a.GraphTubeChance)}, {a.BothStudies} studies), on the pneumothorax {F(a.GraphFindingShare)} (chance {F(a.GraphFindingChance)})");
+        }
     }
 }

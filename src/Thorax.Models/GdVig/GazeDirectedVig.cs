@@ -60,25 +60,64 @@ public sealed class GazeDirectedVig : Module<Tensor, Tensor, Tensor>
     /// feature graph: a pyramid ViG without gaze (the baseline of the paper's ablation).</summary>
     public Tensor Classify(Tensor image, Tensor? gaze)
     {
+        using var scope = NewDisposeScope();
+        var (y, _) = Run(image, gaze, null);
+        return y.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Logits [B, classes] and the last stage's output [B, C3, S/32, S/32] (the layer Grad-CAM explains), and, when
+    /// <paramref name="graphs"/> is given, every KNN graph the blocks built (in block order) appended to it.
+    /// </summary>
+    public (Tensor Logits, Tensor LastStage) ClassifyWithFeatures(Tensor image, Tensor? gaze, IList<VigGraph>? graphs = null)
+    {
+        using var scope = NewDisposeScope();
+        var (y, f) = Run(image, gaze, graphs);
+        scope.MoveToOuter(y);
+        scope.MoveToOuter(f);
+        return (y, f);
+    }
+
+    private (Tensor Logits, Tensor LastStage) Run(Tensor image, Tensor? gaze, IList<VigGraph>? graphs)
+    {
         var size = Options.ImageSize;
         GdVigModel.CheckImage(image, size);
         if (gaze is not null && (gaze.dim() != 4 || gaze.shape[0] != image.shape[0] || gaze.shape[1] != 1 || gaze.shape[2] != size || gaze.shape[3] != size))
             throw new ArgumentException($"expected gaze maps [{image.shape[0]}, 1, {size}, {size}], got [{string.Join(", ", gaze.shape)}]", nameof(gaze));
-        using var scope = NewDisposeScope();
         var g = gaze is null || GazeLambda == 0 ? null : functional.max_pool2d(gaze.detach(), 4, 4);
         var x = _stem.call(image.repeat(1, 3, 1, 1)).add(get_parameter("pos_embed")!);
+        int stage = 0, index = 0;
         foreach (var m in _backbone)
         {
-            if (m is VigBlock block) x = block.Forward(x, g, GazeLambda);
+            if (m is VigBlock block)
+            {
+                var conv = block.Grapher.GraphConv;
+                if (graphs is not null)
+                {
+                    int s = stage, b = index;
+                    conv.GraphObserver = (idx, h, w, kh, kw) => graphs.Add(new VigGraph(s, b, h, w, kh, kw, conv.K, conv.Dilation,
+                        (int)idx.shape[0], idx.cpu().contiguous().data<long>().ToArray()));
+                }
+                try
+                {
+                    x = block.Forward(x, g, GazeLambda);
+                }
+                finally
+                {
+                    conv.GraphObserver = null;
+                }
+                index++;
+            }
             else
             {
                 if (g is not null) g = functional.max_pool2d(g, 2, 2);
                 x = m.call(x);
+                stage++;
             }
         }
         var y = _prediction.call(functional.adaptive_avg_pool2d(x, 1));
         if (_pred2 is not null) y = _pred2.call(y);
-        return y.flatten(1).MoveToOuterDisposeScope();
+        return (y.flatten(1), x);
     }
 
     /// <summary>Children are registered explicitly under the reference's names; no reflection over fields.</summary>

@@ -77,19 +77,8 @@ public static class GradCam
                 throw new InvalidOperationException($"Grad-CAM: the target layer {targetLayer.GetName()} did not run in the forward pass (it must be invoked with call())");
             if (captured.dim() != 4)
                 throw new InvalidOperationException($"Grad-CAM: the target layer's output is [{string.Join(", ", captured.shape)}], not [N, K, h, w]");
-            var n = logits.shape[0];
-            if (classes is not null && classes.Length != n)
-                throw new ArgumentException($"{classes.Length} classes given for a batch of {n}", nameof(classes));
-            var chosen = classes ?? logits.argmax(1).data<long>().ToArray();
-            foreach (var c in chosen)
-                if (c < 0 || c >= logits.shape[1]) throw new ArgumentOutOfRangeException(nameof(classes), $"class {c} outside 0..{logits.shape[1] - 1}");
-            var index = tensor(chosen, device: logits.device).unsqueeze(1);
-            var score = logits.gather(1, index).sum();   // images are independent: the sum's gradient is per image
-            var g = autograd.grad([score], [captured], retain_graph: false)[0];
-            var alpha = g.mean([-2L, -1L], keepdim: true);
-            var cam = functional.relu((alpha * captured).sum(1)).detach();
-            var result = new GradCamResult(cam, chosen, logits.detach());
-            scope.MoveToOuter(cam);
+            var result = FromActivation(logits, captured, classes);
+            scope.MoveToOuter(result.Cam);
             scope.MoveToOuter(result.Logits);
             return result;
         }
@@ -98,5 +87,46 @@ public static class GradCam
             hook.remove();
             captured?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Grad-CAM of a forward that returns the target activation next to the logits, for networks whose layer of
+    /// interest is not invoked through <c>call()</c> (e.g. GD-ViG's classifier, whose blocks take the gaze map too).
+    /// </summary>
+    /// <param name="forward">Runs the network on the batch: the logits [N, classes] and the activation [N, K, h, w]
+    /// to explain (part of the autograd graph of the logits).</param>
+    /// <param name="input">The batch.</param>
+    /// <param name="classes">Class per image; null for each image's arg-max.</param>
+    public static GradCamResult Compute(Func<Tensor, (Tensor Logits, Tensor Activation)> forward, Tensor input, long[]? classes = null)
+    {
+        ArgumentNullException.ThrowIfNull(forward);
+        using var scope = NewDisposeScope();
+        using var grad = enable_grad();
+        var (logits, activation) = forward(input);
+        var result = FromActivation(logits, activation, classes);
+        scope.MoveToOuter(result.Cam);
+        scope.MoveToOuter(result.Logits);
+        return result;
+    }
+
+    /// <summary>The map from logits and the captured activation (inside the caller's dispose scope and grad mode).</summary>
+    private static GradCamResult FromActivation(Tensor logits, Tensor captured, long[]? classes)
+    {
+        if (captured.dim() != 4)
+            throw new InvalidOperationException($"Grad-CAM: the target layer's output is [{string.Join(", ", captured.shape)}], not [N, K, h, w]");
+        if (!captured.requires_grad)
+            throw new InvalidOperationException("Grad-CAM: the target activation is not part of the logits' autograd graph (no gradient mode, or frozen parameters)");
+        var n = logits.shape[0];
+        if (classes is not null && classes.Length != n)
+            throw new ArgumentException($"{classes.Length} classes given for a batch of {n}", nameof(classes));
+        var chosen = classes ?? logits.argmax(1).data<long>().ToArray();
+        foreach (var c in chosen)
+            if (c < 0 || c >= logits.shape[1]) throw new ArgumentOutOfRangeException(nameof(classes), $"class {c} outside 0..{logits.shape[1] - 1}");
+        var index = tensor(chosen, device: logits.device).unsqueeze(1);
+        var score = logits.gather(1, index).sum();   // images are independent: the sum's gradient is per image
+        var g = autograd.grad([score], [captured], retain_graph: false)[0];
+        var alpha = g.mean([-2L, -1L], keepdim: true);
+        var cam = functional.relu((alpha * captured).sum(1)).detach();
+        return new GradCamResult(cam, chosen, logits.detach());
     }
 }

@@ -38,6 +38,10 @@ public sealed class DynamicGraphConv : nn.Module
     /// <summary>Key pooling ratio r.</summary>
     public int ReduceRatio { get; }
 
+    /// <summary>When set, receives every graph this block builds: the neighbour indices [B, N, k] (int64, into the key
+    /// nodes, valid during the call only), the node grid (H, W) and the key grid (H/r, W/r). For figures and audits.</summary>
+    public Action<Tensor, int, int, int, int>? GraphObserver { get; set; }
+
     /// <summary>Graph convolution of a node map.</summary>
     /// <param name="x">Node map [B, C, H, W].</param>
     /// <param name="relativePos">Optional relative position term [1, H·W, H·W/r²].</param>
@@ -57,6 +61,7 @@ public sealed class DynamicGraphConv : nn.Module
         var nodes = x.reshape(b, c, -1, 1);
         var gazeX = gaze?.reshape(b, -1);
         var idx = VigKnn.Neighbours(nodes.squeeze(-1), y?.squeeze(-1), K, Dilation, relativePos, gazeX, gazeY, gazeLambda);
+        GraphObserver?.Invoke(idx, (int)h, (int)w, (int)(h / ReduceRatio), (int)(w / ReduceRatio));
         var output = _gconv.call(nodes, idx, y);
         return output.reshape(b, -1, h, w).MoveToOuterDisposeScope();
     }

@@ -252,6 +252,35 @@ public sealed class GdVigDataset
         return new GdVigPixels(img.Width, img.Height, img.Pixels.ToArray(), gaze);
     }
 
+    /// <summary>Whether the folder has the region masks of <see cref="Regions"/> (a synth folder with
+    /// <c>masks/pneumothorax</c> and <c>masks/chest-tube</c>; older synth folders lack the latter).</summary>
+    public bool HasRegionMasks => Layout == "synth" && Directory.Exists(Path.Combine(Root, "masks", "pneumothorax")) && Directory.Exists(Path.Combine(Root, "masks", "chest-tube"));
+
+    /// <summary>
+    /// The study's pneumothorax and chest-tube regions at <paramref name="size"/> x <paramref name="size"/> as soft masks
+    /// (the 0/255 masks resized by pixel-area averaging, then /255), each null when empty; null when the folder has no
+    /// region masks (<see cref="HasRegionMasks"/>).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">A mask of the study is missing (file named).</exception>
+    /// <exception cref="ImageFormatException">A mask is not 8-bit grey or not the image's size (file named).</exception>
+    public GdVigRegions? Regions(GdVigStudy study, int size)
+    {
+        if (!HasRegionMasks) return null;
+        float[]? Load(string folder)
+        {
+            var path = Path.Combine(Root, "masks", folder, study.Id + ".png");
+            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: the {folder} mask of study '{study.Id}' is missing", path);
+            var m = GdVigPredictor.ReadGrey8(path);
+            if (!m.Pixels.ContainsAnyExcept((byte)0)) return null;
+            var r = m.Width == size && m.Height == size ? m : Thorax.Imaging.Ops.Resampling.Resize(m, size, size, Thorax.Imaging.Ops.Interpolation.Area);
+            var o = new float[size * size];
+            var px = r.Pixels;
+            for (var i = 0; i < o.Length; i++) o[i] = px[i] / 255f;
+            return o;
+        }
+        return new GdVigRegions(Load("pneumothorax"), Load("chest-tube"));
+    }
+
     /// <summary>Where a study's gaze should come from, for messages.</summary>
     public string GazeSource(GdVigStudy study) =>
         study.GazePath ?? (Layout == "reference" ? Path.Combine(Root, study.Split, "gaze", study.Id + ".png") : $"{_fixationsPath} (DICOM_ID {study.Id})");

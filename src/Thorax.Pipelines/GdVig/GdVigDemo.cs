@@ -49,6 +49,10 @@ public sealed record GdVigDemoOptions
 
     /// <summary>Seed of data and training.</summary>
     public int Seed { get; init; } = 1;
+
+    /// <summary>Epochs for both models (each still capped by its share of the budget); null: GD-ViG as many as its
+    /// share allows and the ViG as many as GD-ViG managed.</summary>
+    public int? Epochs { get; init; }
 }
 
 /// <summary>What the demo measured.</summary>
@@ -66,6 +70,18 @@ public sealed record GdVigDemoResult(string OutputDirectory, int Studies, int Te
         ["gdvig_accuracy"] = GdVigEvaluation.Num(GdVig.Evaluation.Accuracy),
         ["vig_accuracy"] = GdVigEvaluation.Num(Vig.Evaluation.Accuracy),
         ["gaze_cc"] = GdVigEvaluation.Num(GdVig.Evaluation.GazeCc),
+        ["gdvig_cam_tube_share"] = GdVigEvaluation.Num(GdVig.Evaluation.Attention?.CamTubeShare ?? double.NaN),
+        ["vig_cam_tube_share"] = GdVigEvaluation.Num(Vig.Evaluation.Attention?.CamTubeShare ?? double.NaN),
+        ["gdvig_cam_finding_share"] = GdVigEvaluation.Num(GdVig.Evaluation.Attention?.CamFindingShare ?? double.NaN),
+        ["vig_cam_finding_share"] = GdVigEvaluation.Num(Vig.Evaluation.Attention?.CamFindingShare ?? double.NaN),
+        ["gdvig_graph_tube_share"] = GdVigEvaluation.Num(GdVig.Evaluation.Attention?.GraphTubeShare ?? double.NaN),
+        ["vig_graph_tube_share"] = GdVigEvaluation.Num(Vig.Evaluation.Attention?.GraphTubeShare ?? double.NaN),
+        ["gdvig_graph_finding_share"] = GdVigEvaluation.Num(GdVig.Evaluation.Attention?.GraphFindingShare ?? double.NaN),
+        ["vig_graph_finding_share"] = GdVigEvaluation.Num(Vig.Evaluation.Attention?.GraphFindingShare ?? double.NaN),
+        ["tube_area_share"] = GdVigEvaluation.Num(GdVig.Evaluation.Attention?.TubeArea ?? double.NaN),
+        ["finding_area_share"] = GdVigEvaluation.Num(GdVig.Evaluation.Attention?.FindingArea ?? double.NaN),
+        ["graph_tube_chance"] = GdVigEvaluation.Num(GdVig.Evaluation.Attention?.GraphTubeChance ?? double.NaN),
+        ["graph_finding_chance"] = GdVigEvaluation.Num(GdVig.Evaluation.Attention?.GraphFindingChance ?? double.NaN),
         ["gdvig_epochs"] = GdVig.Epochs,
         ["vig_epochs"] = Vig.Epochs,
         ["studies"] = Studies,
@@ -121,13 +137,13 @@ public static class GdVigDemo
         var baseOptions = new GdVigTrainingOptions
         {
             Variant = GdVigVariant.SiimAcr, Channels = o.Channels, Blocks = o.Blocks, Size = o.Size, BatchSize = o.BatchSize, LearningRate = o.LearningRate,
-            GazeLambda = o.GazeLambda, Seed = o.Seed, Epochs = 1000,
+            GazeLambda = o.GazeLambda, Seed = o.Seed, Epochs = o.Epochs ?? 1000,
         };
         var gdOptions = baseOptions with { Model = GdVigModelKind.GdVig, TimeBudget = budget * 0.58 };
         var gdResult = TrainOne("GD-ViG", gdOptions, dataset, Path.Combine(outDir, "gdvig"), attach, log);
         var vigBudget = TimeSpan.FromMinutes(o.Minutes) - clock.Elapsed - TimeSpan.FromSeconds(20);
         if (vigBudget <= TimeSpan.FromSeconds(20)) vigBudget = TimeSpan.FromSeconds(20);
-        var vigOptions = baseOptions with { Model = GdVigModelKind.Vig, Epochs = Math.Max(1, gdResult.Fit.History.Count), TimeBudget = vigBudget };
+        var vigOptions = baseOptions with { Model = GdVigModelKind.Vig, Epochs = o.Epochs ?? Math.Max(1, gdResult.Fit.History.Count), TimeBudget = vigBudget };
         var vigResult = TrainOne("ViG", vigOptions, dataset, Path.Combine(outDir, "vig"), attach, log);
         var gd = new GdVigRow("GD-ViG", gdResult.Test!, gdResult.Fit.History.Count, gdResult.Fit.TrainSeconds, gdResult.Fit.History, gdResult.Examples);
         var vig = new GdVigRow("ViG (no gaze)", vigResult.Test!, vigResult.Fit.History.Count, vigResult.Fit.TrainSeconds, vigResult.Fit.History, vigResult.Examples);
@@ -135,14 +151,51 @@ public static class GdVigDemo
         var counts = dataset.Studies.GroupBy(s => s.Split).ToDictionary(g => g.Key, g => g.Count());
         var note = FormattableString.Invariant(
             $"{dataset.Studies.Count} studies ({counts.GetValueOrDefault("train")} train, {counts.GetValueOrDefault("validation")} validation, {counts.GetValueOrDefault("test")} test) from thorax synth{(background is null ? " (procedural chests)" : " on real X-rays")}, {o.StudySize} px; pneumothorax rate 0.5; shortcut: a chest tube on the pneumothorax side in {o.ShortcutRate * 100:F0}% of training studies, a fair coin in validation and test. ") +
-            FormattableString.Invariant($"Both models: widths [{string.Join(", ", o.Channels)}], blocks [{string.Join(", ", o.Blocks)}], {o.Size} px, SIIM head (2 classes), batch {o.BatchSize}, AdamW lr {o.LearningRate:G3} (weight decay 0.01), StepLR(50), reference SIIM augmentations, best epoch by validation AUC; GD-ViG lambda {o.GazeLambda:G3}, loss CE + MSE(gaze). Budget {o.Minutes:G3} min in all on this machine (checked between epochs: an epoch is never cut short).");
+            FormattableString.Invariant($"Both models: widths [{string.Join(", ", o.Channels)}], blocks [{string.Join(", ", o.Blocks)}], {o.Size} px, SIIM head (2 classes), batch {o.BatchSize}, AdamW lr {o.LearningRate:G3} (weight decay 0.01), StepLR(50), reference SIIM augmentations, best epoch by validation AUC; GD-ViG lambda {o.GazeLambda:G3}, loss CE + MSE(gaze). Budget {o.Minutes:G3} min in all on this machine (checked between epochs: an epoch is never cut short){(o.Epochs is { } ep ? $", at most {ep} epochs each" : "")}.");
         var extra = new JsonObject { ["note"] = note, ["data"] = dataDir };
         RunFiles.WriteText(Path.Combine(outDir, "table.md"), GdVigReport.Markdown(rows, note));
         RunFiles.WriteText(Path.Combine(outDir, "table.json"), GdVigReport.Json(rows, extra).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        RunFiles.WriteText(Path.Combine(outDir, "report.html"), GdVigReport.Html("GD-ViG vs ViG on studies with a shortcut", note, rows));
+        var graph = NodeFigure(dataset, Path.Combine(outDir, "gdvig"), o.GazeLambda, outDir, log);
+        RunFiles.WriteText(Path.Combine(outDir, "report.html"), GdVigReport.Html("GD-ViG vs ViG on studies with a shortcut", note, rows, graph: graph));
         var result = new GdVigDemoResult(outDir, dataset.Studies.Count, counts.GetValueOrDefault("test"), gd, vig, clock.Elapsed.TotalSeconds, dataDir);
         RunFiles.WriteText(Path.Combine(outDir, "demo.json"), result.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         return result;
+    }
+
+    /// <summary>
+    /// The trained GD-ViG's neighbourhood figure (<see cref="GdVigGraphFigure"/>) for the first test study with both a
+    /// pneumothorax and a chest tube, at the pneumothorax's centroid: <c>graph.png</c> and <c>graph.json</c>; null when no
+    /// test study has both.
+    /// </summary>
+    private static (Thorax.Imaging.Image<byte> Png, string Caption)? NodeFigure(GdVigDataset dataset, string runDir, double lambda, string outDir, Action<string>? log)
+    {
+        if (!dataset.HasRegionMasks) return null;
+        using var net = GdVigNetwork.LoadRun(runDir);
+        foreach (var study in dataset.Split("test"))
+        {
+            var px = dataset.Read(study);
+            if (px.Width != px.Height) continue;
+            var full = dataset.Regions(study, px.Width);
+            if (full?.Finding is not { } finding || full.Tube is null) continue;
+            double sx = 0, sy = 0, sw = 0;
+            for (var i = 0; i < finding.Length; i++)
+            {
+                sx += finding[i] * (i % px.Width);
+                sy += finding[i] * (i / px.Width);
+                sw += finding[i];
+            }
+            int x = (int)Math.Round(sx / sw), y = (int)Math.Round(sy / sw);
+            var fig = GdVigGraphFigure.Compute(net, px, x, y, lambda);
+            var png = fig.Render(Math.Max(1, (256 + net.Size - 1) / net.Size));
+            var pngPath = Path.Combine(outDir, "graph.png");
+            RunFiles.WriteBytes(pngPath, Thorax.Imaging.Codecs.Png.Encode(png));
+            RunFiles.WriteText(Path.Combine(outDir, "graph.json"), fig.ToJson(study.ImagePath, pngPath).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            var shared = fig.Rows[0].Blocks.Zip(fig.Rows[1].Blocks, (a, b) => a.Neighbours.Intersect(b.Neighbours).Count());
+            log?.Invoke($"graph figure of study {study.Id} at node ({x}, {y}): {pngPath}");
+            return (png, FormattableString.Invariant(
+                $"Test study {study.Id} (pneumothorax and chest tube), node at the pneumothorax's centroid ({x}, {y}). Top row: GD-ViG's classifier directed by its predicted gaze (lambda {lambda:G3}; first panel: the gaze map); bottom row: the same weights at lambda 0. One panel per block: the node's cell in red, its k neighbours' key cells in yellow. Neighbours shared by the two graphs per block: {string.Join(", ", shared)}. Same as: thorax gdvig graph --run {runDir} --image {study.ImagePath} --node {x},{y} --out graph.png"));
+        }
+        return null;
     }
 
     private static GdVigTrainingResult TrainOne(string name, GdVigTrainingOptions o, GdVigDataset dataset, string runDir,

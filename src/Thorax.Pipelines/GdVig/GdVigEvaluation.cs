@@ -80,6 +80,10 @@ public sealed record GdVigEvaluation
     /// <summary>Binary shortcut audit, or null.</summary>
     public ClassificationEvaluation? Shortcut { get; init; }
 
+    /// <summary>Where the classifier's attention lands (Grad-CAM and graph neighbours on the chest tube vs the
+    /// pneumothorax), or null without region masks (SIIM variant on a synth folder with <c>masks/chest-tube</c>).</summary>
+    public GdVigAttention? Attention { get; init; }
+
     /// <summary>Computes the metrics from predictions.</summary>
     /// <exception cref="ArgumentException">No predictions, or a non-finite logit (study named).</exception>
     public static GdVigEvaluation Compute(string split, GdVigVariant variant, GdVigModelKind model, IReadOnlyList<GdVigStudyPrediction> predictions, int seed = 0)
@@ -164,6 +168,7 @@ public sealed record GdVigEvaluation
             j["auc_cue_disagrees"] = Num(AucCueDisagrees);
             j["shortcut_audit"] = Shortcut.ToJson();
         }
+        Attention?.AddTo(j);
         return j;
     }
 
@@ -270,6 +275,8 @@ public static class GdVigEvaluator
         if (studies.Count == 0) throw new ArgumentException($"{dataset.Root}: the {split} split is empty");
         var (preds, ex) = Predict(net, dataset, studies, examples, null, progress);
         var evaluation = GdVigEvaluation.Compute(split, net.Variant, net.Kind, preds, seed);
+        if (net.Variant == GdVigVariant.SiimAcr && dataset.HasRegionMasks)
+            evaluation = evaluation with { Attention = GdVigAttention.Measure(net, dataset, studies) };
         if (outDir is not null)
         {
             Directory.CreateDirectory(outDir);
@@ -279,6 +286,7 @@ public static class GdVigEvaluator
             json["version"] = 1;
             RunFiles.WriteText(Path.Combine(outDir, "metrics.json"), json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
             RunFiles.WriteText(Path.Combine(outDir, "predictions.csv"), GdVigEvaluation.PredictionsCsv(preds, net.Options.NumClasses));
+            if (evaluation.Attention is { } a) RunFiles.WriteText(Path.Combine(outDir, "attention.csv"), a.Csv());
         }
         return (evaluation, preds, ex);
     }

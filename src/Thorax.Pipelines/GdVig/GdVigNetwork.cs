@@ -74,6 +74,44 @@ public sealed class GdVigNetwork : IDisposable
         }
     }
 
+    /// <summary>The gaze-directed classifier (GD-ViG's GDC, or the plain ViG's classifier at lambda 0).</summary>
+    public GazeDirectedVig Classifier => Module switch
+    {
+        PlainVigClassifier plain => plain.Classifier,
+        GdVigModel gd => gd.Classifier,
+        _ => throw new InvalidOperationException($"unexpected module {Module.GetType().Name}"),
+    };
+
+    /// <summary>
+    /// The gaze map that directs the classifier's graph for this kind: none for the plain ViG, the generator's
+    /// prediction for GD-ViG (computed without gradient), <paramref name="trueGaze"/> for GD-ViG on the true gaze.
+    /// </summary>
+    public Tensor? DirectingGaze(Tensor image, Tensor? trueGaze = null)
+    {
+        switch (Module)
+        {
+            case PlainVigClassifier:
+                return null;
+            case GdVigModel when Kind == GdVigModelKind.GdVigTrueGaze:
+                return trueGaze ?? throw new ArgumentException("GD-ViG on the true gaze needs the ground-truth gaze map of every image", nameof(trueGaze));
+            case GdVigModel gd:
+            {
+                using var noGrad = no_grad();
+                return gd.Generator.call(image);
+            }
+            default:
+                throw new InvalidOperationException($"unexpected module {Module.GetType().Name}");
+        }
+    }
+
+    /// <summary>
+    /// The classifier's forward on <paramref name="image"/> directed by <paramref name="gaze"/> (from
+    /// <see cref="DirectingGaze"/>): logits, the last stage's output (for Grad-CAM), and every block's KNN graph
+    /// appended to <paramref name="graphs"/> when given.
+    /// </summary>
+    public (Tensor Logits, Tensor LastStage) Trace(Tensor image, Tensor? gaze, IList<Thorax.Models.Vig.VigGraph>? graphs = null) =>
+        Classifier.ClassifyWithFeatures(image, gaze, graphs);
+
     /// <summary>The run's configuration as written to <c>config.json</c>.</summary>
     public JsonObject ConfigJson() => new()
     {

@@ -30,8 +30,10 @@ public static class GdVigReport
     public static string Markdown(IReadOnlyList<GdVigRow> rows, string note)
     {
         var sb = new StringBuilder();
-        sb.Append("| model | epochs | train s | test studies | accuracy | AUC (95% CI) | F1 | AUC cue agrees | AUC cue disagrees | gaze CC | gaze KL | gaze SIM |\n");
-        sb.Append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        var att = rows.Any(r => r.Evaluation.Attention is not null);
+        sb.Append("| model | epochs | train s | test studies | accuracy | AUC (95% CI) | F1 | AUC cue agrees | AUC cue disagrees | gaze CC | gaze KL | gaze SIM |")
+          .Append(att ? " Grad-CAM on tube (area) | Grad-CAM on finding (area) | finding nodes' neighbours on tube (chance) | on finding (chance) |\n" : "\n");
+        sb.Append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|").Append(att ? "---:|---:|---:|---:|\n" : "\n");
         foreach (var r in rows)
         {
             var e = r.Evaluation;
@@ -41,13 +43,25 @@ public static class GdVigReport
             sb.Append(Inv, $"| {r.Name} | {r.Epochs} | {r.TrainSeconds:F0} | {e.Count} | {F(e.Accuracy)} | {F(e.Auc)}{ci} | {F(e.F1)} | ")
               .Append(agree is null ? "-" : $"{F(agree.Auc)} ({agree.Positives + agree.Negatives})").Append(" | ")
               .Append(dis is null ? "-" : $"{F(dis.Auc)} ({dis.Positives + dis.Negatives})").Append(" | ")
-              .Append(Inv, $"{F(e.GazeCc)} | {F(e.GazeKl)} | {F(e.GazeSim)} |\n");
+              .Append(Inv, $"{F(e.GazeCc)} | {F(e.GazeKl)} | {F(e.GazeSim)} |");
+            if (att) sb.Append(' ').Append(string.Join(" | ", AttentionCells(e.Attention))).Append(" |");
+            sb.Append('\n');
         }
         sb.Append('\n').Append(note).Append('\n');
+        if (att)
+        {
+            var a = rows.Select(r => r.Evaluation.Attention).First(x => x is not null)!;
+            sb.Append(Inv, $"\nAttention ({a.TubeStudies} test studies with a tube, {a.FindingStudies} with a pneumothorax, {a.BothStudies} with both; Grad-CAM with mass on {string.Join(" / ", rows.Select(r => r.Evaluation.Attention?.CamStudies.ToString(Inv) ?? "-"))} of them): ").Append(GdVigAttention.Definition).Append(".\n");
+        }
         sb.Append("\nThe paper (SIIM-ACR, 250 test images, 224 px, 100-200 epochs; Table 2): ViG accuracy 83.20, AUC 84.89, F1 82.81; GD-ViG 87.20, 86.99, 86.68 (percent). ")
           .Append("EGD-CXR (107 test images): ViG 75.70 / 85.71 / 75.62; GD-ViG 85.05 / 88.56 / 84.53. The paper reports no shortcut-split figure.\n");
         return sb.ToString();
     }
+
+    private static string[] AttentionCells(GdVigAttention? a) => a is null
+        ? ["-", "-", "-", "-"]
+        : [$"{F(a.CamTubeShare)} ({F(a.TubeArea)})", $"{F(a.CamFindingShare)} ({F(a.FindingArea)})",
+            $"{F(a.GraphTubeShare)} ({F(a.GraphTubeChance)})", $"{F(a.GraphFindingShare)} ({F(a.GraphFindingChance)})"];
 
     /// <summary>The table as JSON (<c>version</c> 1).</summary>
     public static JsonObject Json(IReadOnlyList<GdVigRow> rows, JsonObject? extra = null)
@@ -69,7 +83,7 @@ public static class GdVigReport
 
     /// <summary>A self-contained HTML page: the table, training curves, and per test study the image, the true gaze map
     /// and each model's predicted map (JET overlays, min-max per map).</summary>
-    public static string Html(string title, string note, IReadOnlyList<GdVigRow> rows, int maxExamples = 8)
+    public static string Html(string title, string note, IReadOnlyList<GdVigRow> rows, int maxExamples = 8, (Image<byte> Png, string Caption)? graph = null)
     {
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>").Append(WebUtility.HtmlEncode(title)).Append("</title><style>")
@@ -77,12 +91,17 @@ public static class GdVigReport
           .Append("th{background:#f3f3f3}.grid{display:flex;flex-wrap:wrap;gap:14px}.grid figure{margin:0;font-size:12px;text-align:center}")
           .Append(".grid img{width:160px;height:160px;image-rendering:pixelated;border:1px solid #999}small{color:#666}</style></head><body>");
         sb.Append("<h1>").Append(WebUtility.HtmlEncode(title)).Append("</h1><p>").Append(WebUtility.HtmlEncode(note)).Append("</p>");
-        sb.Append("<h2>Test split</h2><table><tr><th>model</th><th>epochs</th><th>train s</th><th>studies</th><th>accuracy</th><th>AUC</th><th>F1</th><th>AUC cue agrees</th><th>AUC cue disagrees</th><th>gaze CC</th><th>gaze KL</th><th>gaze SIM</th></tr>");
+        sb.Append("<h2>Test split</h2><table><tr><th>model</th><th>epochs</th><th>train s</th><th>studies</th><th>accuracy</th><th>AUC</th><th>F1</th><th>AUC cue agrees</th><th>AUC cue disagrees</th><th>gaze CC</th><th>gaze KL</th><th>gaze SIM</th>");
+        var attHtml = rows.Any(r => r.Evaluation.Attention is not null);
+        if (attHtml) sb.Append("<th>Grad-CAM on tube (area)</th><th>Grad-CAM on finding (area)</th><th>finding nodes' neighbours on tube (chance)</th><th>on finding (chance)</th>");
+        sb.Append("</tr>");
         foreach (var r in rows)
         {
             var e = r.Evaluation;
             sb.Append("<tr><td style=\"text-align:left\">").Append(WebUtility.HtmlEncode(r.Name)).Append("</td>")
-              .Append(Inv, $"<td>{r.Epochs}</td><td>{r.TrainSeconds:F0}</td><td>{e.Count}</td><td>{F(e.Accuracy)}</td><td>{F(e.Auc)}</td><td>{F(e.F1)}</td><td>{F(e.AucCueAgrees)}</td><td>{F(e.AucCueDisagrees)}</td><td>{F(e.GazeCc)}</td><td>{F(e.GazeKl)}</td><td>{F(e.GazeSim)}</td></tr>");
+              .Append(Inv, $"<td>{r.Epochs}</td><td>{r.TrainSeconds:F0}</td><td>{e.Count}</td><td>{F(e.Accuracy)}</td><td>{F(e.Auc)}</td><td>{F(e.F1)}</td><td>{F(e.AucCueAgrees)}</td><td>{F(e.AucCueDisagrees)}</td><td>{F(e.GazeCc)}</td><td>{F(e.GazeKl)}</td><td>{F(e.GazeSim)}</td>");
+            if (attHtml) foreach (var c in AttentionCells(e.Attention)) sb.Append("<td>").Append(WebUtility.HtmlEncode(c)).Append("</td>");
+            sb.Append("</tr>");
         }
         sb.Append("</table><p><small>Accuracy at the argmax; AUC as the authors' inference script (SIIM: softmax of the positive class; EGD-CXR: mean one-vs-rest AUC of the raw logits); ")
           .Append("cue agrees / disagrees: the studies where the planted shortcut cue tells the truth / lies; gaze: predicted vs true gaze map (MIT saliency definitions).</small></p>");
@@ -107,6 +126,11 @@ public static class GdVigReport
                 }
                 sb.Append("</div><br>");
             }
+        }
+        if (graph is { } gf)
+        {
+            sb.Append("<h2>One node's graph neighbours, with and without gaze</h2><p><small>").Append(WebUtility.HtmlEncode(gf.Caption)).Append("</small></p>")
+              .Append("<img style=\"max-width:100%;image-rendering:pixelated\" src=\"data:image/png;base64,").Append(Convert.ToBase64String(Png.Encode(gf.Png))).Append("\">");
         }
         sb.Append("</body></html>");
         return sb.ToString();

@@ -233,6 +233,9 @@ internal sealed partial class ChestRenderer
             var stripe = new Vector2[path.Length];
             for (int i = 0; i < path.Length; i++) stripe[i] = path[i] + new Vector2(0.003f * s, 0);
             Rasterizer.FillPolygon(_a, Shapes.Ribbon(stripe, 0.0025f * s, 0.0025f * s), 0.9f, Blend.Add);
+            // The tube's region (wall and stripe) for masks/chest-tube.
+            Rasterizer.FillPolygon(_tube, Shapes.Ribbon(path, 0.01f * s, 0.009f * s), 1f, Blend.Max);
+            Rasterizer.FillPolygon(_tube, Shapes.Ribbon(stripe, 0.0025f * s, 0.0025f * s), 1f, Blend.Max);
         }
     }
 

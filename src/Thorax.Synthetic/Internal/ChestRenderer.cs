@@ -10,7 +10,7 @@ internal sealed partial class ChestRenderer
 {
     private readonly int _s;
     private readonly Textures _tex;
-    private readonly Raster _a, _w1, _w2, _lungR, _lungL, _heart, _central, _tissue, _vessel;
+    private readonly Raster _a, _w1, _w2, _lungR, _lungL, _heart, _central, _tissue, _vessel, _tube;
     private readonly int _lowF;
     private readonly Raster _low, _lowScratch;
     private readonly int[] _upX0, _upX1;
@@ -32,6 +32,7 @@ internal sealed partial class ChestRenderer
         _central = new Raster(size, size);
         _tissue = new Raster(size, size);
         _vessel = new Raster(size, size);
+        _tube = new Raster(size, size);
         _lowF = Math.Max(1, size / 128);
         int ls = (size + _lowF - 1) / _lowF;
         _low = new Raster(ls, ls);
@@ -55,6 +56,7 @@ internal sealed partial class ChestRenderer
     public byte[] LeftLungMask { get; private set; } = [];
     public byte[] HeartMask { get; private set; } = [];
     public byte[] PneumothoraxMask { get; private set; } = [];
+    public byte[] ChestTubeMask { get; private set; } = [];
     public int PneumothoraxPixels { get; private set; }
 
     /// <summary>Renders a study; the masks go into <paramref name="buffers"/> when given (cleared first), else into
@@ -64,7 +66,7 @@ internal sealed partial class ChestRenderer
         // _a and _w2 are fully overwritten before they are read. The coverage layers are written only by the
         // rasterizer, so clearing the box drawn last time is enough.
         _w1.Clear();
-        foreach (var r in new[] { _lungR, _lungL, _heart, _central, _tissue, _vessel }) r.ClearTouched();
+        foreach (var r in new[] { _lungR, _lungL, _heart, _central, _tissue, _vessel, _tube }) r.ClearTouched();
         float s = _s;
 
         // Coverage layers (crisp, anti-aliased): lungs, heart.
@@ -258,14 +260,15 @@ internal sealed partial class ChestRenderer
     private void BuildMasks(StudyPlan plan, Anatomy an, StudyBuffers? buffers)
     {
         int n = _s * _s;
-        byte[] right, left, heart, ptx;
+        byte[] right, left, heart, ptx, tube;
         if (buffers is not null)
         {
             if (buffers.Size != _s) throw new ArgumentException($"Buffers are for {buffers.Size} px, the renderer for {_s} px.", nameof(buffers));
-            (right, left, heart, ptx) = (buffers.RightLung, buffers.LeftLung, buffers.Heart, buffers.Pneumothorax);
-            Array.Clear(right); Array.Clear(left); Array.Clear(heart); Array.Clear(ptx);
+            (right, left, heart, ptx, tube) = (buffers.RightLung, buffers.LeftLung, buffers.Heart, buffers.Pneumothorax, buffers.ChestTube);
+            Array.Clear(right); Array.Clear(left); Array.Clear(heart); Array.Clear(ptx); Array.Clear(tube);
         }
-        else { right = new byte[n]; left = new byte[n]; heart = new byte[n]; ptx = new byte[n]; }
+        else { right = new byte[n]; left = new byte[n]; heart = new byte[n]; ptx = new byte[n]; tube = new byte[n]; }
+        Threshold(_tube, null, tube, _s - 1);
         // The heart silhouette ends at the diaphragm (the part below is hidden in the abdomen shadow).
         int heartEnd = Math.Clamp((int)(an.DomeLeftY + 0.015f * _s), 0, _s) - 1;
         Threshold(_heart, null, heart, heartEnd);
@@ -283,7 +286,7 @@ internal sealed partial class ChestRenderer
                     for (int i = y * _s + x0; i <= y * _s + x1; i++)
                         if (side[i] != 0 && ts[i] < 0.5f) { ptx[i] = 255; count++; }
         }
-        RightLungMask = right; LeftLungMask = left; HeartMask = heart; PneumothoraxMask = ptx; PneumothoraxPixels = count;
+        RightLungMask = right; LeftLungMask = left; HeartMask = heart; PneumothoraxMask = ptx; PneumothoraxPixels = count; ChestTubeMask = tube;
     }
 
     /// <summary>mask = 255 where cov &gt;= 0.5 and exclude &lt; 0.5, over the rasterized box of

@@ -15,6 +15,7 @@ internal sealed class DatasetLayout(string root, SynthOptions options)
     public string HeartMasks => Path.Combine(Root, "masks", "heart");
     public string PtxMasks => Path.Combine(Root, "masks", "pneumothorax");
     public string EvidenceMasks => Path.Combine(Root, "masks", "evidence");
+    public string ChestTubeMasks => Path.Combine(Root, "masks", "chest-tube");
     public string Siim => Path.Combine(Root, "siim");
     public string MontgomeryImages => Path.Combine(Root, "montgomery", "CXR_png");
     public string MontgomeryLeft => Path.Combine(Root, "montgomery", "ManualMask", "leftMask");
@@ -32,7 +33,7 @@ internal sealed class DatasetLayout(string root, SynthOptions options)
 
     public void CreateFolders()
     {
-        foreach (var d in new[] { Images, LungMasks, HeartMasks, PtxMasks, Siim, MontgomeryImages, MontgomeryLeft, MontgomeryRight, Splits })
+        foreach (var d in new[] { Images, LungMasks, HeartMasks, PtxMasks, ChestTubeMasks, Siim, MontgomeryImages, MontgomeryLeft, MontgomeryRight, Splits })
             Directory.CreateDirectory(d);
         if (options.Write16BitPng) Directory.CreateDirectory(Images16);
         if (options.BackgroundDirectory is not null) Directory.CreateDirectory(EvidenceMasks);
@@ -54,10 +55,11 @@ internal sealed class DatasetLayout(string root, SynthOptions options)
         File.WriteAllBytes(Path.Combine(LungMasks, name), Png8(scratch is null ? st.LungMask() : st.LungMask(scratch.Lungs), w, h));
         File.WriteAllBytes(Path.Combine(HeartMasks, name), Png8(st.HeartMask, w, h));
         File.WriteAllBytes(Path.Combine(PtxMasks, name), Png8(st.PneumothoraxMask, w, h));
+        File.WriteAllBytes(Path.Combine(ChestTubeMasks, name), Png8(st.ChestTubeMask, w, h));
         if (st.EvidenceMask is { } evidence) { File.WriteAllBytes(Path.Combine(EvidenceMasks, name), Png8(evidence, w, h)); files++; }
         File.WriteAllBytes(Path.Combine(MontgomeryLeft, name), Png8(st.LeftLungMask, w, h));
         File.WriteAllBytes(Path.Combine(MontgomeryRight, name), Png8(st.RightLungMask, w, h));
-        files += 5;
+        files += 6;
         if (st.Encoding != StudyEncoding.None)
         {
             string dcm = Path.Combine(Mimic, rec.MimicPath.Replace('/', Path.DirectorySeparatorChar));

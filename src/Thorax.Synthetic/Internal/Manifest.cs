@@ -106,8 +106,8 @@ internal static class Manifest
         w.WriteString("splits/", "train.txt, validation.txt, test.txt: study ids");
         w.WriteString("images/", "<id>.png, 8-bit greyscale, MONOCHROME2");
         if (o.Write16BitPng) w.WriteString("images16/", "<id>.png, 16-bit greyscale holding 12-bit values (0..4095)");
-        w.WriteString("masks/", o.BackgroundDirectory is null ? "lungs/, heart/, pneumothorax/: <id>.png, 0/255"
-            : "lungs/, heart/, pneumothorax/, evidence/ (where a heart-failure or pneumonia class shows): <id>.png, 0/255");
+        w.WriteString("masks/", o.BackgroundDirectory is null ? "lungs/, heart/, pneumothorax/, chest-tube/: <id>.png, 0/255"
+            : "lungs/, heart/, pneumothorax/, chest-tube/, evidence/ (where a heart-failure or pneumonia class shows): <id>.png, 0/255");
         w.WriteString("siim/train-rle.csv", "SIIM-ACR: 'ImageId, EncodedPixels', relative column-major RLE, ImageId = SOP instance UID, -1 = none");
         if (o.Dicom != DicomOutput.None)
             w.WriteString("mimic-cxr/", "files/pNN/pNNNNNNNN/sNNNNNNNN/<id>.dcm: DX For Presentation; encoding per studies.csv: " +

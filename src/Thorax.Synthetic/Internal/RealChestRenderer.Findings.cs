@@ -380,8 +380,9 @@ internal sealed partial class RealChestRenderer
         return pts.ToArray();
     }
 
-    /// <summary>Chest tube (enters the lateral chest wall low on its side, runs up to the apex) and ECG leads.</summary>
-    private void Devices(StudyPlan plan, Lung r, Lung l, List<Vector2> distractors, ref Rng rng)
+    /// <summary>Chest tube (enters the lateral chest wall low on its side, runs up to the apex) and ECG leads; the tube's
+    /// pixels (wall or stripe coverage &gt;= 0.5) are set to 255 in <paramref name="tube"/> (zeroed by the caller).</summary>
+    private void Devices(StudyPlan plan, Lung r, Lung l, List<Vector2> distractors, byte[] tube, ref Rng rng)
     {
         float s = _s;
         if ((plan.Devices & SupportDevices.EcgLeads) != 0)
@@ -424,6 +425,8 @@ internal sealed partial class RealChestRenderer
             for (int i = 0; i < path.Length; i++) stripe[i] = path[i] + new Vector2(0.002f * s, 0);
             float w = MathF.Max(0.7f, 0.0025f * s);
             Rasterizer.FillPolygon(_b, Shapes.Ribbon(stripe, w, w), 0.95f, Blend.Over);
+            Rasterizer.FillPolygon(_cov, Shapes.Ribbon(stripe, w, w), 1f, Blend.Max);
+            for (int i = 0; i < cd.Length; i++) if (cd[i] >= 0.5f) tube[i] = 255;
             distractors.Add(path[path.Length / 2]);
             distractors.Add(tip);
         }

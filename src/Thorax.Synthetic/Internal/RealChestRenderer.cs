@@ -40,6 +40,7 @@ internal sealed partial class RealChestRenderer
     public byte[] HeartMask { get; private set; } = [];
     public byte[] PneumothoraxMask { get; private set; } = [];
     public byte[] EvidenceMask { get; private set; } = [];
+    public byte[] ChestTubeMask { get; private set; } = [];
     public int PneumothoraxPixels { get; private set; }
 
     /// <summary>Measured geometry of the lungs of the image being rendered.</summary>
@@ -108,13 +109,13 @@ internal sealed partial class RealChestRenderer
     {
         int s = _s, n = s * s;
         if (chest.Size != s) throw new ArgumentException($"Background is {chest.Size} px, the renderer {s} px.", nameof(chest));
-        byte[] right, left, heart, ptx, evidence;
+        byte[] right, left, heart, ptx, evidence, tube;
         if (buffers is not null)
         {
-            (right, left, heart, ptx, evidence) = (buffers.RightLung, buffers.LeftLung, buffers.Heart, buffers.Pneumothorax, buffers.Evidence);
-            Array.Clear(heart); Array.Clear(ptx); Array.Clear(evidence);
+            (right, left, heart, ptx, evidence, tube) = (buffers.RightLung, buffers.LeftLung, buffers.Heart, buffers.Pneumothorax, buffers.Evidence, buffers.ChestTube);
+            Array.Clear(heart); Array.Clear(ptx); Array.Clear(evidence); Array.Clear(tube);
         }
-        else { right = new byte[n]; left = new byte[n]; heart = new byte[n]; ptx = new byte[n]; evidence = new byte[n]; }
+        else { right = new byte[n]; left = new byte[n]; heart = new byte[n]; ptx = new byte[n]; evidence = new byte[n]; tube = new byte[n]; }
         chest.Image.AsSpan().CopyTo(_b.Data);
         chest.RightLung.AsSpan().CopyTo(right);
         chest.LeftLung.AsSpan().CopyTo(left);
@@ -158,7 +159,7 @@ internal sealed partial class RealChestRenderer
         if (plan.Pneumothorax is { } f)
             ptxPixels = Pneumothorax(f, f.Side == BodySide.Right ? lr : ll, cx, heart, ptx, findings, ref rng);
 
-        Devices(plan, lr, ll, distractors, ref rng);
+        Devices(plan, lr, ll, distractors, tube, ref rng);
         Markers(plan, distractors, ref rng);
         var b = _b.Data;
         for (int i = 0; i < b.Length; i++) b[i] = Math.Clamp(b[i], 0f, 1f);
@@ -166,7 +167,7 @@ internal sealed partial class RealChestRenderer
         // Lung fields exclude the (possibly enlarged) cardiac silhouette.
         for (int i = 0; i < n; i++)
             if (heart[i] != 0) { right[i] = 0; left[i] = 0; }
-        RightLungMask = right; LeftLungMask = left; HeartMask = heart; PneumothoraxMask = ptx; EvidenceMask = evidence;
+        RightLungMask = right; LeftLungMask = left; HeartMask = heart; PneumothoraxMask = ptx; EvidenceMask = evidence; ChestTubeMask = tube;
         PneumothoraxPixels = ptxPixels;
         double ctr = heartWidth / Math.Max(1.0, ll.Right - lr.Left + 1);
         return new RenderInfo(lr.Box, ll.Box, heartCenter, findings, pnaSide, pnaZone, effusion, ctr) { Distractors = distractors };

@@ -16,6 +16,7 @@ internal sealed class StudyBuffers
         Heart = new byte[n];
         Pneumothorax = new byte[n];
         Evidence = new byte[n];
+        ChestTube = new byte[n];
         Lungs = new byte[n];
     }
 
@@ -29,6 +30,9 @@ internal sealed class StudyBuffers
 
     /// <summary>Where the evidence of a heart-failure or pneumonia class is (real backgrounds).</summary>
     public byte[] Evidence { get; }
+
+    /// <summary>Where a chest tube is drawn (wall and radio-opaque stripe), 0/255.</summary>
+    public byte[] ChestTube { get; }
 
     /// <summary>Scratch for the union of both lung masks (<see cref="SyntheticStudy.LungMask(byte[])"/>).</summary>
     public byte[] Lungs { get; }

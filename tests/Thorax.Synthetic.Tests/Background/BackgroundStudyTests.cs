@@ -48,6 +48,26 @@ public sealed class BackgroundStudyTests : IClassFixture<BackgroundStudyTests.Ba
     private static int Count(byte[] m) => m.Count(v => v != 0);
 
     [Fact]
+    public void ChestTubeMask_ExactlyWhenTube()
+    {
+        var g = new StudyGenerator(Options(count: 12) with { Shortcut = ShortcutKind.Device, ShortcutRate = 1.0 });
+        int tubes = 0;
+        for (int i = 0; i < 12; i++)
+        {
+            var st = g.Generate(i);
+            bool tube = (st.Devices & SupportDevices.ChestTube) != 0;
+            int area = Count(st.ChestTubeMask);
+            Assert.Equal(tube, area > 0);
+            if (tube)
+            {
+                tubes++;
+                Assert.InRange(area, 20, 160 * 160 / 20);
+            }
+        }
+        Assert.InRange(tubes, 1, 11);
+    }
+
+    [Fact]
     public void SameOptionsGiveIdenticalFiles()
     {
         string a = TestUtil.TempDir(), b = TestUtil.TempDir();

@@ -40,6 +40,41 @@ public class ShortcutTests
     }
 
     [Fact]
+    public void Generate_DeviceShortcut_ChestTubeMaskExactlyWhenTube()
+    {
+        // The chest tube's mask is non-empty exactly on studies with a tube, a thin structure (not the whole image),
+        // brighter on average than the image around it (the tube is radio-opaque), and written as masks/chest-tube.
+        var o = TestUtil.Small(count: 12, seed: 5, size: 128) with { Shortcut = ShortcutKind.Device, ShortcutRate = 1.0 };
+        var g = new StudyGenerator(o);
+        int tubes = 0;
+        for (int i = 0; i < o.Count; i++)
+        {
+            var st = g.Generate(i);
+            int area = st.ChestTubeMask.Count(v => v == 255);
+            Assert.All(st.ChestTubeMask, v => Assert.True(v is 0 or 255));
+            bool tube = (st.Devices & SupportDevices.ChestTube) != 0;
+            Assert.Equal(tube, area > 0);
+            if (!tube) continue;
+            tubes++;
+            Assert.InRange(area, 20, 128 * 128 / 20);
+            double inside = Enumerable.Range(0, st.Image8.Length).Where(j => st.ChestTubeMask[j] != 0).Average(j => st.Image8[j]);
+            double all = st.Image8.Average(v => v);
+            Assert.True(inside > all, $"study {i}: tube mean {inside:F1} not above image mean {all:F1}");
+        }
+        Assert.InRange(tubes, 1, o.Count - 1);
+        string dir = TestUtil.TempDir();
+        try
+        {
+            SyntheticDatasetWriter.Write(o with { OutputDirectory = dir, Count = 3 });
+            var ids = Directory.GetFiles(Path.Combine(dir, "splits"), "*.txt").SelectMany(File.ReadAllLines).Where(l => l.Length > 0).ToList();
+            Assert.Equal(3, ids.Count);
+            foreach (var id in ids)
+                Assert.True(File.Exists(Path.Combine(dir, "masks", "chest-tube", id + ".png")), id);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void Plan_SplitFractions_Respected()
     {
         var g = new StudyGenerator(new SynthOptions { Count = 1000, Seed = 4, TrainFraction = 0.6, ValidationFraction = 0.15 });

@@ -13,9 +13,9 @@ public class SyntheticBenchmarkTests
             Assert.Equal(3, r.Studies);
             Assert.Equal(96, r.ImageSize);
             Assert.Equal(Environment.ProcessorCount, r.Threads);
-            // Per study: image + Montgomery copy, 5 masks, DICOM, REFLACX fixations and transcription; plus the
+            // Per study: image + Montgomery copy, 6 masks, DICOM, REFLACX fixations and transcription; plus the
             // dataset tables (studies.csv, 3 splits, SIIM, EGD x2, REFLACX metadata, CANDID x2) and manifest.json.
-            Assert.Equal(3 * 10 + 11, r.Files);
+            Assert.Equal(3 * 11 + 11, r.Files);
             Assert.True(r.Bytes > 3 * 96 * 96, $"only {r.Bytes} bytes written");
             Assert.True(r.Wall > TimeSpan.Zero);
             Assert.Equal(r.Studies / r.Wall.TotalSeconds, r.StudiesPerSecondWall, 9);
