@@ -1,3 +1,4 @@
+using Thorax.Training;
 using System.Text.Json.Nodes;
 using Thorax.Data;
 using Thorax.Imaging;
@@ -123,6 +124,7 @@ public sealed class ContextualModel : IDisposable
     /// <summary>Logits (S*S) and the gates' attention over the report's tokens for one [0, 1] image of the model's size.</summary>
     public (float[] Logits, TokenAttention? Attention) Predict(float[] image, string report)
     {
+        using var quiet = TorchGc.Quiet(); // README "Engine": no collection during native calls
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var x = ContextualTrainer.Input([image], Size);

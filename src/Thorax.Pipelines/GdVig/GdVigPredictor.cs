@@ -1,3 +1,4 @@
+using Thorax.Training;
 using Thorax.Imaging;
 using Thorax.Imaging.Codecs;
 using Thorax.Imaging.Ops;
@@ -148,6 +149,7 @@ public sealed class GdVigPredictor : IDisposable
     public GdVigPrediction Predict(string path)
     {
         var (input, resized) = Preprocess(ReadGrey8(path));
+        using var quiet = TorchGc.Quiet(); // README "Engine": no collection during native calls
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var x = input.to(Device).to_type(Precision);

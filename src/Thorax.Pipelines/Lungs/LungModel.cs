@@ -1,3 +1,4 @@
+using Thorax.Training;
 using System.Text.Json;
 using Thorax.Imaging;
 using Thorax.Imaging.Codecs;
@@ -146,7 +147,8 @@ public sealed class LungModel : IDisposable
     public Image<byte> Segment(Image<byte> xray)
     {
         var sample = LungDataset.Preprocess("input", xray, new Image<byte>(xray.Width, xray.Height), Size, "input");
-        var pred = LungTrainer.Predict(Network, new[] { sample }, device: Device, precision: Precision)[0];
+        byte[] pred;
+        using (TorchGc.Quiet()) pred = LungTrainer.Predict(Network, new[] { sample }, device: Device, precision: Precision)[0]; // README "Engine": GC during native calls
         var small = new Image<byte>(Size, Size, 1, pred.Select(v => v != 0 ? (byte)255 : (byte)0).ToArray());
         var full = xray.Width == Size && xray.Height == Size ? small : Resampling.Resize(small, xray.Width, xray.Height, Interpolation.Nearest);
         return CleanUp(full);

@@ -1,3 +1,4 @@
+using Thorax.Training;
 using Thorax.Imaging;
 using Thorax.Imaging.Codecs;
 using Thorax.Imaging.Ops;
@@ -99,6 +100,7 @@ public sealed class SaliencyPredictor : IDisposable
     /// <summary>Predicts a prepared input (see <see cref="SaliencyInput.Prepare"/>).</summary>
     public SaliencyPrediction Predict(Image<float> input, string name)
     {
+        using var quiet = TorchGc.Quiet(); // README "Engine": no collection during native calls
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var x = torch.tensor(input.Pixels.ToArray(), new long[] { 1, 1, input.Height, input.Width });
