@@ -38,6 +38,7 @@ public sealed class SafeAdam : Adam
     public override Tensor step(Func<Tensor>? closure = null) => _step<ParamGroup>(group =>
     {
         var o = (Options)group.Options;
+        var args = new AdamSteps.Args(o.beta1!.Value, o.beta2!.Value, o.eps!.Value, o.LearningRate!.Value, o.weight_decay!.Value, o.amsgrad!.Value, Decoupled: false);
         foreach (var param in group.Parameters)
         {
             var state = (State)_state[param.Handle];
@@ -45,21 +46,7 @@ public sealed class SafeAdam : Adam
             if (grad is null) continue;
             if (o.maximize!.Value) grad = -grad;
             state.step += 1;
-            var wd = o.weight_decay!.Value;
-            if (wd != 0)
-            {
-                using var alpha = wd.ToScalar();
-                grad = grad.add(param, alpha);
-            }
-            AdamSteps.Moments(state.exp_avg, state.exp_avg_sq, grad, o.beta1!.Value, o.beta2!.Value, conj: true);
-            if (o.amsgrad!.Value)
-            {
-                var t0 = state.max_exp_avg_sq;
-                state.max_exp_avg_sq = torch.maximum(t0, state.exp_avg_sq).DetachFromDisposeScope();
-                t0.Dispose();
-            }
-            AdamSteps.Update(param, state.exp_avg, o.amsgrad.Value ? state.max_exp_avg_sq : state.exp_avg_sq, state.step,
-                o.beta1.Value, o.beta2.Value, o.eps!.Value, o.LearningRate!.Value);
+            AdamSteps.Step(param, grad, state.step, state.exp_avg, state.exp_avg_sq, ref state.max_exp_avg_sq, args);
         }
     }, closure);
 }
@@ -84,7 +71,7 @@ public sealed class SafeAdamW : AdamW
     public override Tensor step(Func<Tensor>? closure = null) => _step<ParamGroup>(group =>
     {
         var o = (Options)group.Options;
-        var lr = o.LearningRate!.Value;
+        var args = new AdamSteps.Args(o.beta1!.Value, o.beta2!.Value, o.eps!.Value, o.LearningRate!.Value, o.weight_decay!.Value, o.amsgrad!.Value, Decoupled: true);
         foreach (var param in group.Parameters)
         {
             var state = (State)_state[param.Handle];
@@ -92,42 +79,54 @@ public sealed class SafeAdamW : AdamW
             if (grad is null) continue;
             if (o.maximize!.Value) grad = -grad;
             state.step += 1;
-            using (var decay = (1 - lr * o.weight_decay!.Value).ToScalar()) param.mul_(decay);
-            AdamSteps.Moments(state.exp_avg, state.exp_avg_sq, grad, o.beta1!.Value, o.beta2!.Value, conj: false);
-            if (o.amsgrad!.Value)
-            {
-                var t0 = state.max_exp_avg_sq;
-                state.max_exp_avg_sq = torch.maximum(t0, state.exp_avg_sq).DetachFromDisposeScope();
-                t0.Dispose();
-            }
-            AdamSteps.Update(param, state.exp_avg, o.amsgrad.Value ? state.max_exp_avg_sq : state.exp_avg_sq, state.step,
-                o.beta1.Value, o.beta2.Value, o.eps!.Value, lr);
+            AdamSteps.Step(param, grad, state.step, state.exp_avg, state.exp_avg_sq, ref state.max_exp_avg_sq, args);
         }
     }, closure);
 }
 
-/// <summary>The two halves of an Adam-style update, TorchSharp's arithmetic with every scalar held until used.</summary>
+/// <summary>One parameter's Adam / AdamW update, TorchSharp's arithmetic with every scalar held until used.</summary>
 internal static class AdamSteps
 {
-    /// <summary><c>m = m·β1 + (1−β1)·g</c>; <c>v = v·β2 + (1−β2)·g·g</c> (in place).</summary>
-    public static void Moments(Tensor expAvg, Tensor expAvgSq, Tensor grad, double beta1, double beta2, bool conj)
-    {
-        using var b1 = beta1.ToScalar();
-        using var a1 = (1 - beta1).ToScalar();
-        using var b2 = beta2.ToScalar();
-        using var a2 = (1 - beta2).ToScalar();
-        expAvg.mul_(b1).add_(grad, a1);
-        expAvgSq.mul_(b2).addcmul_(grad, conj ? grad.conj() : grad, a2);
-    }
+    /// <summary>A group's hyperparameters; <paramref name="Decoupled"/>: AdamW's weight decay (scale the weights), else
+    /// Adam's (add <c>wd·param</c> to the gradient).</summary>
+    public readonly record struct Args(double Beta1, double Beta2, double Eps, double Lr, double WeightDecay, bool Amsgrad, bool Decoupled);
 
-    /// <summary><c>p −= lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + ε)</c> (in place).</summary>
-    public static void Update(Tensor param, Tensor expAvg, Tensor second, long step, double beta1, double beta2, double eps, double lr)
+    /// <summary>
+    /// Decay, <c>m = m·β1 + (1−β1)·g</c>, <c>v = v·β2 + (1−β2)·g·g</c>, AMSGrad's running maximum, then
+    /// <c>p −= lr/(1−β1^t) · m / (sqrt(v̂)/sqrt(1−β2^t) + ε)</c>, in place; <paramref name="step"/> is already counted.
+    /// </summary>
+    public static void Step(Tensor param, Tensor grad, long step, Tensor expAvg, Tensor expAvgSq, ref Tensor maxExpAvgSq, Args a)
     {
-        var bc1 = 1 - Math.Pow(beta1, step);
-        var bc2 = 1 - Math.Pow(beta2, step);
+        if (a.Decoupled)
+        {
+            using var decay = (1 - a.Lr * a.WeightDecay).ToScalar();
+            param.mul_(decay);
+        }
+        else if (a.WeightDecay != 0)
+        {
+            using var wd = a.WeightDecay.ToScalar();
+            grad = grad.add(param, wd);
+        }
+        using var b1 = a.Beta1.ToScalar();
+        using var a1 = (1 - a.Beta1).ToScalar();
+        using var b2 = a.Beta2.ToScalar();
+        using var a2 = (1 - a.Beta2).ToScalar();
+        expAvg.mul_(b1).add_(grad, a1);
+        // TorchSharp's Adam multiplies by grad.conj() (the same values for real tensors), its AdamW by grad.
+        expAvgSq.mul_(b2).addcmul_(grad, a.Decoupled ? grad : grad.conj(), a2);
+        var second = expAvgSq;
+        if (a.Amsgrad)
+        {
+            var t0 = maxExpAvgSq;
+            maxExpAvgSq = torch.maximum(t0, expAvgSq).DetachFromDisposeScope();
+            t0.Dispose();
+            second = maxExpAvgSq;
+        }
+        var bc1 = 1 - Math.Pow(a.Beta1, step);
+        var bc2 = 1 - Math.Pow(a.Beta2, step);
         using var root = Math.Sqrt(bc2).ToScalar();
-        using var e = eps.ToScalar();
-        using var size = (-(lr / bc1)).ToScalar();
+        using var e = a.Eps.ToScalar();
+        using var size = (-(a.Lr / bc1)).ToScalar();
         using var one = 1.ToScalar(); // add_(Scalar) would pass a temporary alpha = 1 of its own
         var denom = second.sqrt().div_(root).add_(e, one);
         param.addcdiv_(expAvg, denom, size);
