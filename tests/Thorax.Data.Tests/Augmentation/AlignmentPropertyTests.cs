@@ -43,23 +43,53 @@ public class AlignmentPropertyTests
         var gen = from seed in Gen.Choose(0, 100000) from t in Gen.Choose(0, Spatial.Length - 1) select (seed, t);
         Prop.ForAll(gen.ToArbitrary(), c =>
         {
-            var (name, transform) = Spatial[c.t];
-            var input = Blob(c.seed);
-            var output = transform.Apply(input, new Random(c.seed));
-            output.Validate(); // masks are 0/1 and shapes agree
-            var mask = output.Masks[0];
-            int area = 0, disagree = 0;
-            for (int i = 0; i < mask.Length; i++)
-            {
-                // intensity steps may rescale the image (gamma, contrast): compare against the midpoint of its range
-                area += mask[i];
-                if ((output.Image[i] > 0.5f ? 1 : 0) != mask[i]) disagree++;
-            }
-            // bilinear vs nearest differ only along the boundary (perimeter ~ 2*pi*r); allow 40% of the area + 8 px
-            bool ok = disagree <= 0.4 * area + 8;
-            if (!ok) throw new Exception($"{name} seed {c.seed}: {disagree} pixels disagree for mask area {area}");
+            CheckAligned(c.seed, c.t);
             return true;
         }).QuickCheckThrowOnFailure();
+    }
+
+    /// <summary>A case the property once found: the EGD-CXR preset's crop keeps only a one-row sliver of the blob at the
+    /// bottom edge, and the bilinear image's sliver sits one row above the nearest-neighbour mask's (a boundary effect,
+    /// the whole sliver is boundary), beyond the old allowance of 40% of the area. Also the check compared the
+    /// normalised image against a fixed 0.5 instead of the midpoint of its range.</summary>
+    [Fact]
+    public void GdVigEgdPreset_DarkenedSmallBlob_StillAligned() => CheckAligned(99687, Array.FindIndex(Spatial, s => s.Name == "gdvig-egd"));
+
+    private static void CheckAligned(int seed, int t)
+    {
+        var (name, transform) = Spatial[t];
+        var input = Blob(seed);
+        var output = transform.Apply(input, new Random(seed));
+        output.Validate(); // masks are 0/1 and shapes agree
+        var mask = output.Masks[0];
+        // intensity steps may shift or rescale the image (brightness, gamma, contrast): compare against the midpoint of
+        // its range
+        float lo = output.Image.Min(), hi = output.Image.Max(), mid = (lo + hi) / 2;
+        int area = 0, disagree = 0;
+        for (int i = 0; i < mask.Length; i++)
+        {
+            area += mask[i];
+            if ((output.Image[i] > mid ? 1 : 0) != mask[i]) disagree++;
+        }
+        // bilinear vs nearest differ only along the boundary (perimeter ~ 2*pi*r): allow 40% of the area or, for slivers
+        // cut by the crop, the mask's boundary pixels (those with a 4-neighbour outside the mask or the image), + 8 px
+        int boundary = 0, w = output.Width, h = output.Height;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                if (mask[y * w + x] != 0 && (x == 0 || y == 0 || x == w - 1 || y == h - 1 || mask[y * w + x - 1] == 0 || mask[y * w + x + 1] == 0
+                    || mask[(y - 1) * w + x] == 0 || mask[(y + 1) * w + x] == 0))
+                    boundary++;
+        bool ok = disagree <= Math.Max(0.4 * area, boundary) + 8;
+        if (!ok)
+        {
+            var sb = new System.Text.StringBuilder();
+            for (int y = 0; y < output.Height; y++)
+            {
+                for (int x = 0; x < output.Width; x++) sb.Append(mask[y * output.Width + x] != 0 ? (output.Image[y * output.Width + x] > mid ? '#' : 'm') : (output.Image[y * output.Width + x] > mid ? 'i' : '.'));
+                sb.Append('\n');
+            }
+            throw new Exception($"{name} seed {seed}: {disagree} pixels disagree for mask area {area} (image range {lo}..{hi})\n{sb}");
+        }
     }
 
     [Fact]
