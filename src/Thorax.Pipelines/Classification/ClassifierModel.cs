@@ -1,3 +1,4 @@
+using Thorax.Training;
 using System.Text.Json.Nodes;
 using Thorax.Models.Runtime;
 using Thorax.Models.Weights;
@@ -85,6 +86,7 @@ public sealed class ClassifierModel : IDisposable
         using var inference = torch.inference_mode();
         for (var i = 0; i < images.Count; i += ClassifierTrainer.InferenceBatch)
         {
+            using var quiet = TorchGc.Quiet(); // README "Engine": no collection during native calls
             using var scope = torch.NewDisposeScope();
             var chunk = images.Skip(i).Take(ClassifierTrainer.InferenceBatch).ToList();
             var logits = network.call(arch.Normalize(ClassifierTrainer.Stack(chunk, size))).to(ScalarType.Float64).data<double>().ToArray();

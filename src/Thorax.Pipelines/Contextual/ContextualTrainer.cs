@@ -153,6 +153,7 @@ public sealed class ContextualTrainer : LoopTrainer<ContextualOptions>
             using var _ = no_grad();
             for (var i = 0; i < images.Count; i += EvalBatch)
             {
+                using var quiet = TorchGc.Quiet(); // README "Engine": no collection during native calls
                 using var scope = NewDisposeScope();
                 var n = Math.Min(EvalBatch, images.Count - i);
                 var x = Input(images.Skip(i).Take(n).ToList(), size);

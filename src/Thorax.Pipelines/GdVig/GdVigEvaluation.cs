@@ -221,6 +221,7 @@ public static class GdVigEvaluator
                 var chunk = studies.Skip(start).Take(Batch).ToList();
                 var pixels = chunk.Select(read).ToList();
                 var inputs = pixels.Select(p => GdVigInputs.Test(p, size)).ToList();
+                using var quiet = TorchGc.Quiet(); // README "Engine": no collection during native calls
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
                 var x = GdVigInputs.Stack(inputs.Select(i => i.Image).ToList(), size);

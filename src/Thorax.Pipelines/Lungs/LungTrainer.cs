@@ -191,6 +191,7 @@ public sealed class LungTrainer : LoopTrainer<LungTrainingOptions, EpochRecord>
         using var inference = torch.inference_mode();
         for (var i = 0; i < samples.Count; i += batchSize)
         {
+            using var quiet = TorchGc.Quiet(); // README "Engine": no collection during native calls
             using var scope = torch.NewDisposeScope();
             var chunk = samples.Skip(i).Take(batchSize).ToList();
             var (x, _) = Batch(chunk);
@@ -219,6 +220,7 @@ public sealed class LungTrainer : LoopTrainer<LungTrainingOptions, EpochRecord>
         {
             for (var i = 0; i < val.Count; i += 16)
             {
+                using var quiet = TorchGc.Quiet(); // README "Engine": no collection during native calls
                 using var scope = torch.NewDisposeScope();
                 var chunk = val.Skip(i).Take(16).ToList();
                 var (x, y) = Batch(chunk);

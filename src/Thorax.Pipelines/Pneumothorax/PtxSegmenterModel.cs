@@ -1,3 +1,4 @@
+using Thorax.Training;
 using System.Text.Json.Nodes;
 using Thorax.Models.Encoders;
 using Thorax.Models.Runtime;
@@ -237,6 +238,7 @@ public sealed class PtxSegmenterModel : IDisposable
         using var inference = torch.inference_mode();
         for (var i = 0; i < images.Count; i += InferenceBatch)
         {
+            using var quiet = TorchGc.Quiet(); // README "Engine": no collection during native calls
             using var scope = torch.NewDisposeScope();
             var chunk = images.Skip(i).Take(InferenceBatch).ToList();
             var x = arch.Normalize(ClassifierTrainer.Stack(chunk, size));

@@ -142,6 +142,7 @@ public sealed class SaliencyRunModel : IDisposable
         var simSkipped = 0;
         for (var start = 0; start < studies.Count; start += batch)
         {
+            using var quiet = TorchGc.Quiet(); // README "Engine": no collection during native calls
             using var scope = NewDisposeScope();
             var items = studies.Skip(start).Take(batch).ToList();
             var (x, _, q) = SaliencyTrainer.Batch(items, g);
