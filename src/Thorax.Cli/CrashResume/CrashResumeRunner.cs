@@ -122,6 +122,7 @@ internal sealed partial class CrashResumeRunner
 
         int kills = 0, atWrite = 0, resumes = 0, temporary = 0, partial = 0, attempt = 0;
         double seconds = 0;
+        var firstAtWrite = false;
         while (true)
         {
             attempt++;
@@ -131,7 +132,7 @@ internal sealed partial class CrashResumeRunner
                 var delay = earliest + rng.NextDouble() * 0.5 * Math.Max(0, total - earliest);
                 // Kill 1, 4, 7...: at a random time; the others at a write. A later random-time kill can come after a
                 // resumed attempt (shorter: fewer epochs left) has finished; a write kill always lands.
-                plan = kills % 3 != 0
+                plan = kills % 3 != 0 || (kills == 0 && firstAtWrite)
                     ? new KillPlan(KillMode.AtWrite, TimeSpan.Zero, TimeSpan.FromSeconds(3 * total), rng.Next(3))
                     : new KillPlan(KillMode.AtTime, TimeSpan.FromSeconds(delay), TimeSpan.Zero);
             }
@@ -139,6 +140,16 @@ internal sealed partial class CrashResumeRunner
             var r = Attempt(trainer, data, killed, log, plan, TimeSpan.FromSeconds(Math.Max(600, 10 * total)));
             seconds += r.Seconds;
             if (attempt > 1 && ResumedLine().IsMatch(File.ReadAllText(log))) resumes++;
+            if (!r.Killed && kills == 0 && !firstAtWrite && r.ExitCode == 0)
+            {
+                // This attempt ran faster than the reference and finished before its random-time kill: start over
+                // from an empty folder with the first kill at a write, which always lands.
+                Log($"{trainer.Name}: attempt {attempt} finished before its kill at a random time; starting over, killed at a write");
+                Directory.Delete(killed, true);
+                Directory.CreateDirectory(killed);
+                firstAtWrite = true;
+                continue;
+            }
             if (!r.Killed)
             {
                 if (r.ExitCode != 0) problems.Add($"attempt {attempt} exited with code {r.ExitCode} (log {log})");
