@@ -90,11 +90,23 @@ public class BenchTests
     public void PeakRss_SeesAnAllocationTouchedInsideTheWork()
     {
         Skip.IfNot(PeakRss.Supported, "/proc/self/clear_refs is Linux only");
+        // Native memory, not a managed array: the GC may hand back pages this process already holds (another test's
+        // freed arrays, a committed no-GC region), and then the resident set does not grow (a clean-clone run saw that).
         var (before, peak) = PeakRss.Around(() =>
         {
-            var block = new byte[128 << 20];
-            for (var i = 0; i < block.Length; i += 4096) block[i] = 1;
-            GC.KeepAlive(block);
+            unsafe
+            {
+                const int size = 128 << 20;
+                var block = (byte*)System.Runtime.InteropServices.NativeMemory.Alloc(size);
+                try
+                {
+                    for (var i = 0; i < size; i += 4096) block[i] = 1;
+                }
+                finally
+                {
+                    System.Runtime.InteropServices.NativeMemory.Free(block);
+                }
+            }
         });
         Assert.True(peak - before > 100, $"peak {peak:F0} MiB, before {before:F0} MiB");
     }
