@@ -405,7 +405,6 @@ public sealed class SaliencyTrainer
                 double tripletSum = 0;
                 for (var start = 0; start < _val.Count; start += _batch)
                 {
-                    using var quiet = TorchGc.Quiet(); // README "Engine": no collection during native calls
                     using var scope = NewDisposeScope();
                     var items = _val.Skip(start).Take(_batch).ToList();
                     var (x, y, q) = Batch(items, _g);
