@@ -51,6 +51,7 @@ public sealed class GcStress : IDisposable
         })
         { IsBackground = true, Name = "Thorax GC stress" };
         _thread.Start();
+        SpinWait.SpinUntil(() => Collections > 0 || GC.CollectionCount(0) > 0 && mode == GcStressMode.Allocate, 1000); // running before Start returns
     }
 
     /// <summary>Time between two forced collections.</summary>
