@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using Thorax.Cli.Fuzz;
 
@@ -17,11 +18,13 @@ internal static class FuzzCommand
         var save = new Option<string?>("--save") { Description = "Save the inputs of findings (wrong type, unnamed, hang, allocation) here." };
         var timeout = new Option<double>("--timeout") { Description = "Seconds a case may run before it counts as a hang.", DefaultValueFactory = _ => 10 };
         var json = new Option<bool>("--json") { Description = "Print JSON (snake_case keys, version 1)." };
+        var isolate = new Option<bool>("--isolate") { Description = "Run the cases in a child process, restarted after a crash: a case that kills the process (native fault, stack overflow, abort) is a 'crash' finding and the run goes on." };
+        var journal = new Option<string?>("--journal") { Description = "(internal: --isolate's child) keep progress in this folder.", Hidden = true };
         var cmd = new Command("fuzz",
             "Mutates real and generated inputs of Thorax's readers (bit flips, truncation, length-field inflation, splicing, " +
             "text field mutations): every case must decode or raise the format's own exception naming the file; no other " +
             "exception type, hang or unbounded allocation. Prints cases/s and counts per outcome; exit 1 on any finding.")
-            { format, cases, seed, start, seeds, save, timeout, json };
+            { format, cases, seed, start, seeds, save, timeout, json, isolate, journal };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var names = r.GetValue(format)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -32,13 +35,29 @@ internal static class FuzzCommand
             var folders = r.GetValue(seeds) is { Length: > 0 } given ? given : FuzzCatalog.DefaultFolders();
             foreach (var f in folders.Where(f => !Directory.Exists(f))) throw new DirectoryNotFoundException($"--seeds: {f}: no such folder");
             var work = Path.Combine(Path.GetTempPath(), $"thorax-fuzz-seeds-{Environment.ProcessId}");
-            var runner = new FuzzRunner { CaseTimeout = TimeSpan.FromSeconds(r.GetValue(timeout)), SaveDirectory = r.GetValue(save) };
+            var journalDir = r.GetValue(journal);
+            if (journalDir is not null && formats.Count != 1) throw new ArgumentException("--journal takes one --format");
+            using var journalFile = journalDir is null ? null : new FuzzJournal(journalDir, keepInputs: r.GetValue(save) is not null);
+            var runner = new FuzzRunner { CaseTimeout = TimeSpan.FromSeconds(r.GetValue(timeout)), SaveDirectory = r.GetValue(save), Journal = journalFile };
             var asJson = r.GetValue(json);
             var reports = new List<FuzzReport>();
             try
             {
                 foreach (var f in formats)
                 {
+                    if (r.GetValue(isolate) && journalDir is null)
+                    {
+                        if (!asJson) Console.Error.WriteLine($"{f.Name}: {n} cases in child processes");
+                        var common = new List<string> { "--seed", r.GetValue(seed).ToString(CultureInfo.InvariantCulture),
+                            "--timeout", r.GetValue(timeout).ToString(CultureInfo.InvariantCulture) };
+                        foreach (var folder in folders) common.AddRange(["--seeds", Path.GetFullPath(folder)]);
+                        if (r.GetValue(save) is { } saveDir) common.AddRange(["--save", Path.GetFullPath(saveDir)]);
+                        var isolated = new FuzzIsolation { CommonArguments = common, SaveDirectory = r.GetValue(save) }
+                            .Run(f, n, r.GetValue(seed), r.GetValue(start), asJson ? null : Console.Error.WriteLine);
+                        reports.Add(isolated);
+                        if (!asJson) Print(isolated);
+                        continue;
+                    }
                     var s = FuzzCatalog.Seeds(f.Name, folders, work);
                     if (!asJson) Console.Error.WriteLine($"{f.Name}: {s.Count} seeds, {n} cases");
                     var lastPrint = DateTime.UtcNow;

@@ -358,7 +358,8 @@ internal sealed partial class CrashResumeRunner
         }
     }
 
-    private static string DotnetHost()
+    /// <summary>The dotnet host this process runs under (to start thorax.dll children with it).</summary>
+    internal static string DotnetHost()
     {
         var self = Environment.ProcessPath;
         return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";

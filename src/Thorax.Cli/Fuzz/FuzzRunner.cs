@@ -19,6 +19,9 @@ public enum FuzzOutcome
     Hang,
     /// <summary>Allocated more than the per-case limit, or ran out of memory.</summary>
     Allocation,
+    /// <summary>The process died while decoding the case (a native fault, a stack overflow, an abort); only seen with
+    /// <c>--isolate</c>, where a parent process runs the cases in a child and restarts it.</summary>
+    Crash,
 }
 
 /// <summary>One case that was not decoded or rejected properly.</summary>
@@ -44,7 +47,7 @@ public sealed record FuzzReport(
     [property: JsonPropertyName("max_case_allocated_bytes")] long MaxCaseAllocatedBytes,
     [property: JsonPropertyName("findings")] IReadOnlyList<FuzzFinding> Findings)
 {
-    /// <summary>Findings in total (wrong type, unnamed, hang, allocation).</summary>
+    /// <summary>Findings in total (wrong type, unnamed, hang, allocation, crash).</summary>
     [JsonIgnore]
     public long Failures => Outcomes.Where(kv => kv.Key is not ("decoded" or "rejected")).Sum(kv => kv.Value);
 
@@ -55,7 +58,8 @@ public sealed record FuzzReport(
         FuzzOutcome.Unnamed => "unnamed",
         FuzzOutcome.WrongType => "wrong_type",
         FuzzOutcome.Hang => "hang",
-        _ => "allocation",
+        FuzzOutcome.Allocation => "allocation",
+        _ => "crash",
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });
@@ -82,6 +86,14 @@ public sealed class FuzzRunner
     /// <summary>Where findings' inputs are saved (null: not saved).</summary>
     public string? SaveDirectory { get; init; }
 
+    /// <summary>Progress kept where a parent process can read it if this one dies (<c>--isolate</c>'s child).</summary>
+    public FuzzJournal? Journal { get; init; }
+
+    /// <summary>Diagnostic for the isolation tests: <c>THORAX_FUZZ_CRASH_AT=K</c> makes a journaled run abort the
+    /// process (<see cref="Environment.FailFast(string)"/>) when it reaches case K, as a native fault would.</summary>
+    public static long? CrashAt { get; } =
+        long.TryParse(Environment.GetEnvironmentVariable("THORAX_FUZZ_CRASH_AT"), out var k) ? k : null;
+
     public FuzzReport Run(FuzzFormat format, IReadOnlyList<FuzzSeed> seeds, long cases, int seed, long firstCase = 0,
         Action<long, long>? progress = null)
     {
@@ -99,6 +111,7 @@ public sealed class FuzzRunner
         var hangs = 0;
         var allocationLimit = format.AllocationLimit ?? AllocationLimit;
         var worker = new Worker();
+        Journal?.Start(seeds.Select(x => x.Name).ToList());
         var sw = Stopwatch.StartNew();
         long done = 0;
         try
@@ -117,7 +130,11 @@ public sealed class FuzzRunner
                 else if (format.NeedsFile) File.WriteAllBytes(source, input);
                 if (format.Materialise is not null) source = caseDir;
 
-                var result = worker.Execute(() => format.Decode(input, source, s.Kind), CaseTimeout);
+                Journal?.BeginCase(c, si, input);
+                Action decode = Journal is not null && CrashAt == c
+                    ? () => Environment.FailFast($"THORAX_FUZZ_CRASH_AT={c}: simulated crash")
+                    : () => format.Decode(input, source, s.Kind);
+                var result = worker.Execute(decode, CaseTimeout);
                 FuzzOutcome outcome;
                 if (result is null)
                 {
@@ -158,10 +175,13 @@ public sealed class FuzzRunner
                             $"allocated {result!.Allocated:N0} bytes for a {input.Length:N0}-byte input" + (e is null ? "" : $" ({e.GetType().Name}: {e.Message})"),
                         _ => e?.Message ?? "",
                     };
-                    findings.Add(new FuzzFinding(c, FuzzReport.Key(outcome), s.Name, e?.GetType().FullName, message,
-                        e?.StackTrace?.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Contains("Thorax.", StringComparison.Ordinal)), saved));
+                    var finding = new FuzzFinding(c, FuzzReport.Key(outcome), s.Name, e?.GetType().FullName, message,
+                        e?.StackTrace?.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Contains("Thorax.", StringComparison.Ordinal)), saved);
+                    findings.Add(finding);
+                    Journal?.AddFinding(finding);
                 }
                 done++;
+                Journal?.EndCase(outcome, done, maxAlloc, hangs);
                 progress?.Invoke(done, cases);
                 if (hangs >= MaxHangs) break;
             }
