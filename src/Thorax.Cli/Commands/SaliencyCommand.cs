@@ -109,19 +109,21 @@ internal static class SaliencyCommand
             { data, output, models, width, minutes, epochs, batch, stride, geometry, splitMode, split, seed, limit, triplet, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            var modelList = SaliencyCompareOptions.ParseModels(r.GetValue(models)!);
+            SaliencyModelSpec.Named("dual", r.GetValue(width)!);
+            var tripletMode = ParseTriplet(r.GetValue(triplet)!);
+            var epochList = SaliencyTrainingOptions.ParsePerStage(r.GetValue(epochs)!, "--epochs");
+            var batchList = SaliencyTrainingOptions.ParsePerStage(r.GetValue(batch)!, "--batch");
+            var budget = Minutes(r.GetValue(minutes));
             var studies = LoadStudies(r.GetValue(data)!, r.GetValue(geometry)!, r.GetValue(stride), r.GetValue(splitMode)!, r.GetValue(limit));
             var s = r.GetValue(split)!;
-            var budget = Minutes(r.GetValue(minutes));
             var o = new SaliencyCompareOptions
             {
                 OutDirectory = r.GetValue(output)!, Width = r.GetValue(width)!,
-                Models = r.GetValue(models)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
-                TimeBudget = budget, Epochs = SaliencyTrainingOptions.ParsePerStage(r.GetValue(epochs)!, "--epochs"),
-                Batch = SaliencyTrainingOptions.ParsePerStage(r.GetValue(batch)!, "--batch"), Seed = r.GetValue(seed), EvaluationSplit = s,
-                Triplet = ParseTriplet(r.GetValue(triplet)!),
+                Models = modelList, TimeBudget = budget, Epochs = epochList, Batch = batchList, Seed = r.GetValue(seed), EvaluationSplit = s,
+                Triplet = tripletMode,
                 Note = $"{studies.Root}, {s} split; {r.GetValue(width)} widths; budget {budget.TotalMinutes:G4} min. " + SaliencyReport.PaperNote,
             };
-            SaliencyModelSpec.Named("dual", o.Width);
             var res = SaliencyCompare.Run(studies, o, m => Console.Error.WriteLine(m), (m, t) => AttachProgress(t, m + " "));
             if (r.GetValue(json)) CliJson.PrintJson(File.ReadAllText(Path.Combine(res.OutDirectory, "table.json")));
             else

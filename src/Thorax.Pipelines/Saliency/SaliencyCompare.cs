@@ -54,6 +54,17 @@ public sealed record SaliencyCompareOptions
     /// <summary>The order trainings run in (models that usually end early first, the dual encoder last).</summary>
     public static IReadOnlyList<string> TrainingOrder { get; } = ["classifier", "saliency", "mtunet", "dual"];
 
+    /// <summary>Parses <c>--models</c> (comma-separated names of <see cref="SaliencyModelSpec.Models"/>, each once).</summary>
+    public static IReadOnlyList<string> ParseModels(string text)
+    {
+        var list = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+        if (list.Count == 0) throw new ArgumentException("--models: no model given");
+        foreach (var m in list)
+            if (!SaliencyModelSpec.Models.Contains(m)) throw new ArgumentException($"--models: '{m}' is not one of {string.Join(", ", SaliencyModelSpec.Models)}");
+        if (list.Distinct().Count() != list.Count) throw new ArgumentException("--models: a model is given twice");
+        return list;
+    }
+
     /// <summary>The table's row names.</summary>
     public static string RowName(string model) => model switch
     {
@@ -80,10 +91,7 @@ public static class SaliencyCompare
     {
         ArgumentNullException.ThrowIfNull(studies);
         ArgumentNullException.ThrowIfNull(o);
-        if (o.Models.Count == 0) throw new ArgumentException("--models: no model given");
-        foreach (var m in o.Models)
-            if (!SaliencyModelSpec.Models.Contains(m)) throw new ArgumentException($"--models: '{m}' is not one of {string.Join(", ", SaliencyModelSpec.Models)}");
-        if (o.Models.Distinct().Count() != o.Models.Count) throw new ArgumentException("--models: a model is given twice");
+        SaliencyCompareOptions.ParseModels(string.Join(",", o.Models));
         var outDir = Path.GetFullPath(o.OutDirectory);
         Directory.CreateDirectory(outDir);
         var order = SaliencyCompareOptions.TrainingOrder.Where(o.Models.Contains).ToList();
