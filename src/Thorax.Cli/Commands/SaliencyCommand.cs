@@ -104,9 +104,10 @@ internal static class SaliencyCommand
         var seed = new Option<int>("--seed") { Description = "Seed of every training.", DefaultValueFactory = _ => 0 };
         var limit = new Option<int>("--limit") { Description = "Use only the first N studies (0: all).", DefaultValueFactory = _ => 0 };
         var triplet = new Option<string>("--triplet") { Description = "Stage-1 distance: flattened, reference4d or normalized (as saliency train).", DefaultValueFactory = _ => "flattened" };
+        var preciseBnCmp = new Option<bool>("--precise-bn") { Description = "Stage 1: recompute the BatchNorm statistics over the training split before each validation (as saliency train)." };
         var json = new Option<bool>("--json") { Description = "Print table.json (version 1, snake_case)." };
         var cmd = new Command("compare", "The paper's comparison in one command: the dual encoder, MT-UNet, the single-task classifier (DenseNet: triplet pre-training + CE) and the single-task saliency network (Res_SE-UNet, KL) trained on the same studies within one budget, one table with paired t-tests against the dual encoder, and an HTML report.")
-            { data, output, models, width, minutes, epochs, batch, stride, geometry, splitMode, split, seed, limit, triplet, json };
+            { data, output, models, width, minutes, epochs, batch, stride, geometry, splitMode, split, seed, limit, triplet, preciseBnCmp, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var modelList = SaliencyCompareOptions.ParseModels(r.GetValue(models)!);
@@ -121,7 +122,7 @@ internal static class SaliencyCommand
             {
                 OutDirectory = r.GetValue(output)!, Width = r.GetValue(width)!,
                 Models = modelList, TimeBudget = budget, Epochs = epochList, Batch = batchList, Seed = r.GetValue(seed), EvaluationSplit = s,
-                Triplet = tripletMode,
+                Triplet = tripletMode, PreciseBatchNorm = r.GetValue(preciseBnCmp),
                 Note = $"{studies.Root}, {s} split; {r.GetValue(width)} widths; budget {budget.TotalMinutes:G4} min. " + SaliencyReport.PaperNote,
             };
             var res = SaliencyCompare.Run(studies, o, m => Console.Error.WriteLine(m), (m, t) => AttachProgress(t, m + " "));
@@ -142,6 +143,7 @@ internal static class SaliencyCommand
         var data = new Option<string>("--data") { Description = "A thorax synth folder (egd-cxr/master_sheet.csv, egd-cxr/fixations.csv, images/) or an EGD-CXR folder (master_sheet.csv + eye_gaze.csv or fixations.csv).", Required = true };
         var run = new Option<string>("--run") { Description = "Run folder (one sub-folder per stage; rerun into it to resume).", Required = true };
         var model = new Option<string>("--model") { Description = "dual (the dual-encoder MTL_UNet_preset, four stages), mtunet (the MT-UNet baseline, one joint stage), classifier (the single-task DenseNet: stages 1-2; --stages 2 skips the contrastive pre-training) or saliency (the single-task Res_SE-UNet: stage 3, KL only).", DefaultValueFactory = _ => "dual" };
+        var preciseBn = new Option<bool>("--precise-bn") { Description = "Stage 1, not the reference's: before each validation recompute the DenseNet's BatchNorm running statistics over the training split (from random initialisation the running averages lag and shrink the eval-mode embedding, so the reference's selection keeps epoch 1; see README)." };
         var initFrom = new Option<string?>("--init-from") { Description = "A finished classifier run whose DenseNet starts a dual run without earlier stages of its own (e.g. --stages 3,4), as the reference's stage 3 loads its classifier checkpoint." };
         var width = new Option<string>("--width") { Description = "reference (DenseNet-201, filters 64..1024) or small (DenseNet growth 8 blocks 2/2/2/2, filters 16..256; for CPU demos).", DefaultValueFactory = _ => "reference" };
         var stages = new Option<string?>("--stages") { Description = "Stages to run, in order: 1 contrastive, 2 classifier, 3 saliency, 4 joint (numbers or names, comma-separated; default all for dual, joint for mtunet). Each starts from the newest earlier finished stage of the run." };
@@ -160,7 +162,7 @@ internal static class SaliencyCommand
         var patience = new Option<int>("--patience") { Description = "Early stopping: epochs without a better validation loss.", DefaultValueFactory = _ => d.EarlyStopping };
         var deterministic = new Option<bool>("--deterministic") { Description = "One intra-op thread: equal settings give bit-identical weights, and a killed run resumes to exactly the uninterrupted run's weights (slower)." };
         var cmd = new Command("train", "Train the joint diagnosis + gaze saliency network through the reference's stages (triplet pre-training, classifier, saliency with a frozen DenseNet, joint uncertainty-weighted), best epoch by validation loss; resumable.")
-            { data, run, model, width, stages, epochs, batch, lr, minutes, stride, geometry, split, triplet, seed, limit, plateau, patience, deterministic, initFrom, json };
+            { data, run, model, width, stages, epochs, batch, lr, minutes, stride, geometry, split, triplet, seed, limit, plateau, patience, deterministic, initFrom, preciseBn, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var o = new SaliencyTrainingOptions
@@ -174,7 +176,7 @@ internal static class SaliencyCommand
                 Triplet = ParseTriplet(r.GetValue(triplet)!),
                 Seed = r.GetValue(seed),
                 PlateauPatience = r.GetValue(plateau), EarlyStopping = r.GetValue(patience), Deterministic = r.GetValue(deterministic),
-                InitFrom = r.GetValue(initFrom),
+                InitFrom = r.GetValue(initFrom), PreciseBatchNorm = r.GetValue(preciseBn),
             };
             o.Validate();
             var studies = LoadStudies(r.GetValue(data)!, r.GetValue(geometry)!, r.GetValue(stride), r.GetValue(split)!, r.GetValue(limit));

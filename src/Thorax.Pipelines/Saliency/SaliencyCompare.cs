@@ -28,6 +28,9 @@ public sealed record SaliencyCompareOptions
     /// <summary>Stage-1 distance.</summary>
     public TripletDistance Triplet { get; init; } = TripletDistance.Flattened;
 
+    /// <summary>Stage 1 with precise BatchNorm statistics (<see cref="SaliencyTrainingOptions.PreciseBatchNorm"/>).</summary>
+    public bool PreciseBatchNorm { get; init; }
+
     /// <summary>Seed of every training.</summary>
     public int Seed { get; init; }
 
@@ -108,6 +111,7 @@ public static class SaliencyCompare
             var trainer = new SaliencyTrainer(new SaliencyTrainingOptions
             {
                 Network = SaliencyModelSpec.Named(model, o.Width), Epochs = o.Epochs, Batch = o.Batch, TimeBudget = budget, Seed = o.Seed, Triplet = o.Triplet,
+                PreciseBatchNorm = o.PreciseBatchNorm,
                 Stages = fromClassifier ? [SaliencyStage.Saliency, SaliencyStage.Joint] : null,
                 InitFrom = fromClassifier ? trained["classifier"] : null,
             });

@@ -127,6 +127,7 @@ public sealed class SaliencyTrainer
             ["plateau_patience"] = _o.PlateauPatience,
             ["early_stopping"] = _o.EarlyStopping,
             ["triplet_distance"] = _o.Triplet.ToString().ToLowerInvariant(),
+            ["precise_batchnorm"] = _o.PreciseBatchNorm,
             ["init_from"] = _o.InitFrom is null ? null : Path.GetFullPath(_o.InitFrom),
             ["seed"] = _o.Seed,
             ["selection"] = "val_loss (min), as the reference",
@@ -166,7 +167,7 @@ public sealed class SaliencyTrainer
         }
         else StageMessage?.Invoke(stage, from is null ? "starts from a fresh initialisation" : $"starts from stage {(int)from} ({from.Value.ToString().ToLowerInvariant()})");
         var method = new StageMethod(stage, _o, net, train, val, geometry, Path.Combine(dir, "checkpoints", EpochTrainer.BestWeightsFile),
-            FormattableString.Invariant($"saliency;{stage};{_o.Network};{geometry.CanvasHeight}x{geometry.CanvasWidth}/{geometry.Stride};batch={_o.Batch[(int)stage - 1]};lr={_o.LearningRate};triplet={_o.Triplet};seed={_o.Seed};train={train.Count};val={val.Count};from={from}{(fromRun is null ? "" : ";init=" + fromRun)}"));
+            FormattableString.Invariant($"saliency;{stage};{_o.Network};{geometry.CanvasHeight}x{geometry.CanvasWidth}/{geometry.Stride};batch={_o.Batch[(int)stage - 1]};lr={_o.LearningRate};triplet={_o.Triplet};seed={_o.Seed};train={train.Count};val={val.Count};from={from}{(fromRun is null ? "" : ";init=" + fromRun)}{(_o.PreciseBatchNorm && stage == SaliencyStage.Contrastive ? ";precisebn" : "")}"));
         try
         {
             var loop = new EpochTrainer(new EpochTrainerOptions
@@ -328,6 +329,41 @@ public sealed class SaliencyTrainer
                 else { sn += d[i * b + j]; nNeg++; }
             }
         return (sp, nPos, sn, nNeg);
+    }
+
+    /// <summary>
+    /// "Precise BatchNorm": resets the running statistics of every BatchNorm of <paramref name="dense"/> and recomputes
+    /// them as the plain average over <paramref name="batches"/> (momentum None, train mode, no gradient), so eval mode
+    /// normalises with the statistics of the current weights rather than a lagging exponential average. The momenta and
+    /// the module's mode are restored.
+    /// </summary>
+    /// <param name="dense">The DenseNet.</param>
+    /// <param name="batches">Network inputs [B, 1, H, W] (each disposed by the caller).</param>
+    public static void RecomputeBatchNormStatistics(DenseNet dense, IEnumerable<Tensor> batches)
+    {
+        var bns = dense.modules().OfType<BatchNorm>().ToList();
+        var momenta = bns.Select(b => b.momentum).ToList();
+        var wasTraining = dense.training;
+        try
+        {
+            foreach (var b in bns)
+            {
+                b.reset_running_stats();
+                b.momentum = null;
+            }
+            dense.train();
+            using var _ = no_grad();
+            foreach (var x in batches)
+            {
+                using var scope = NewDisposeScope();
+                dense.ForwardWithCapture(x.repeat(1, 3, 1, 1)).Dispose();
+            }
+        }
+        finally
+        {
+            for (var i = 0; i < bns.Count; i++) bns[i].momentum = momenta[i];
+            dense.train(wasTraining);
+        }
     }
 
     /// <summary>Leave-one-out nearest-neighbour accuracy of flattened embeddings [N, F] (flattened L2): how much class
@@ -500,6 +536,8 @@ public sealed class SaliencyTrainer
 
         public override IReadOnlyDictionary<string, double> Evaluate(int epoch)
         {
+            if (_stage == SaliencyStage.Contrastive && _o.PreciseBatchNorm)
+                RecomputeBatchNormStatistics(Dense, TrainInputs());
             _net.eval();
             try
             {
@@ -583,6 +621,18 @@ public sealed class SaliencyTrainer
             finally
             {
                 _net.train();
+            }
+        }
+
+        private IEnumerable<Tensor> TrainInputs()
+        {
+            for (var start = 0; start < _train.Count; start += _batch)
+            {
+                var (x, y, q) = Batch(_train.Skip(start).Take(_batch).ToList(), _g);
+                y.Dispose();
+                q.Dispose();
+                try { yield return x; }
+                finally { x.Dispose(); }
             }
         }
 

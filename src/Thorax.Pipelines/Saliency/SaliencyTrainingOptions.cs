@@ -66,6 +66,15 @@ public sealed record SaliencyTrainingOptions
     /// <summary>Stage-1 distance (default flattened; <see cref="TripletDistance.Reference4D"/> reproduces the code).</summary>
     public TripletDistance Triplet { get; init; } = TripletDistance.Flattened;
 
+    /// <summary>
+    /// Stage 1 only, not the reference's: before each validation, recompute the DenseNet's BatchNorm running statistics
+    /// over the training split (plain average, "precise BatchNorm"). From random initialisation the exponential running
+    /// averages lag the weights by several epochs, which shrinks the eval-mode embedding and makes the epoch-1 validation
+    /// loss that of a collapsed embedding (README); with this, validation sees the embedding at its trained scale. Costs
+    /// one forward pass over the training split per epoch.
+    /// </summary>
+    public bool PreciseBatchNorm { get; init; }
+
     /// <summary>Seed of initialisation and shuffling.</summary>
     public int Seed { get; init; } = 0;
 

@@ -134,6 +134,33 @@ public class SaliencyTrainingTests
     }
 
     [Fact]
+    public void PreciseBatchNorm_EvalModeMatchesTrainModeOnTheBatchItWasComputedOn()
+    {
+        torch.manual_seed(7);
+        using var dense = new Thorax.Models.Encoders.DenseNet("densenet", 4, [1, 1, 1, 1], 8, 2, 0, 3, 3);
+        using var x = torch.rand(16, 1, 128, 64);               // denseblock4 at 4x2: 128 values per channel
+        using var x3 = x.repeat(1, 3, 1, 1);
+        Tensor Block4(bool train)
+        {
+            dense.train(train);
+            using var _ = torch.no_grad();
+            using var c = dense.ForwardWithCapture(x3);
+            return c.DenseBlock4.clone();
+        }
+        using var trainMode = Block4(true);                  // batch statistics (this also moved the running averages a little)
+        using var before = Block4(false);                    // lagging running averages: far from train mode
+        SaliencyTrainer.RecomputeBatchNormStatistics(dense, [x]);
+        using var after = Block4(false);
+        double Rel(Tensor a) => (a - trainMode).abs().max().item<float>() / trainMode.abs().max().item<float>();
+        Assert.True(Rel(before) > 0.05, $"before: {Rel(before)}");
+        // The running variance is the unbiased one (n / (n − 1) with n down to 128 values per channel), so eval mode is
+        // close to train mode but not equal.
+        Assert.True(Rel(after) < 0.02 && Rel(after) < Rel(before) / 5, $"before {Rel(before)}, after {Rel(after)}");
+        Assert.False(dense.training);                         // the mode is restored (eval, as before the call)
+        Assert.All(dense.modules().OfType<TorchSharp.Modules.BatchNorm>(), b => Assert.Equal(0.1, b.momentum!.Value, 9));
+    }
+
+    [Fact]
     public void Stage1Diagnostics_PairDistancesAndNearestNeighbourAccuracy()
     {
         // Two tight clusters far apart: same-class distances small, other-class large, 1-NN perfect.
