@@ -32,3 +32,20 @@ public class SaliencyCommandTests
         }
     }
 }
+
+public class SaliencyCompareCommandTests
+{
+    [Fact]
+    public void Compare_BadModelsAndWidth_Exit2NamingTheValue()
+    {
+        var (code, _, err) = CliRunner.Run("saliency", "compare", "--data", "/nonexistent", "--out", "/tmp/none", "--models", "dual,unet");
+        Assert.Equal(2, code);
+        Assert.Contains("'unet'", err);
+        (code, _, err) = CliRunner.Run("saliency", "compare", "--data", "/nonexistent", "--out", "/tmp/none", "--width", "huge");
+        Assert.Equal(2, code);
+        Assert.Contains("huge", err);
+        (code, _, err) = CliRunner.Run("saliency", "train", "--data", "/nonexistent", "--run", "/tmp/none", "--model", "classifier", "--stages", "4");
+        Assert.Equal(2, code);
+        Assert.Contains("--model classifier", err);
+    }
+}

@@ -15,6 +15,7 @@ internal static class SaliencyCommand
         saliency.Subcommands.Add(Predict());
         saliency.Subcommands.Add(Train());
         saliency.Subcommands.Add(Evaluate());
+        saliency.Subcommands.Add(Compare());
         saliency.Subcommands.Add(Demo());
         return saliency;
     }
@@ -23,12 +24,12 @@ internal static class SaliencyCommand
     {
         var d = new SaliencyDemoOptions();
         var minutes = new Option<double>("--minutes") { Description = "Budget of the whole demo (data, both trainings, evaluation).", DefaultValueFactory = _ => d.Minutes };
-        var output = new Option<string>("--out") { Description = "Output folder (data/, dual/, mtunet/, table.md, table.json, report.html); rerun to resume.", DefaultValueFactory = _ => d.OutDirectory };
+        var output = new Option<string>("--out") { Description = "Output folder (data/, classifier/, saliency/, mtunet/, dual/, table.md, table.json, report.html); rerun to resume.", DefaultValueFactory = _ => d.OutDirectory };
         var n = new Option<int>("--n") { Description = "Studies to generate.", DefaultValueFactory = _ => d.Studies };
         var stride = new Option<int>("--stride") { Description = "Subsampling stride of the 256 px studies (2: 160x128 input, 4: 96x64).", DefaultValueFactory = _ => d.Stride };
         var background = new Option<string>("--background") { Description = "Real X-rays with lung masks (synth --background); procedural studies when absent.", DefaultValueFactory = _ => d.Background! };
-        var json = new Option<bool>("--json") { Description = "Print the figures as JSON (auc_macro, auc_normal, auc_heart_failure, auc_pneumonia, accuracy, kl, cc, sim, baseline_cc, studies, version)." };
-        var cmd = new Command("demo", "Realistic studies with gaze, the dual-encoder network (reduced width) through the four stages and the MT-UNet baseline in the budget, evaluation, table and HTML report.")
+        var json = new Option<bool>("--json") { Description = "Print the figures as JSON (auc_macro, auc_normal, auc_heart_failure, auc_pneumonia, accuracy, kl, cc, sim, baseline_* (MT-UNet), classifier_*, saliency_*, studies, version)." };
+        var cmd = new Command("demo", "Realistic studies with gaze, then the paper's comparison at reduced width in the budget (saliency compare: single-task classifier, single-task Res_SE-UNet, MT-UNet, the dual encoder), table and HTML report.")
             { minutes, output, n, stride, background, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
@@ -53,7 +54,7 @@ internal static class SaliencyCommand
     {
         var run = new Option<string>("--run") { Description = "Run folder of saliency train.", Required = true };
         var data = new Option<string>("--data") { Description = "The dataset folder (prepared at the run's geometry; its images must have the run's image size).", Required = true };
-        var baseline = new Option<string?>("--baseline") { Description = "A second run folder (e.g. the MT-UNet baseline) evaluated on the same studies, with paired t-tests of KL, CC and SIM." };
+        var baseline = new Option<string[]>("--baseline") { Description = "Further run folders (MT-UNet, the single-task classifier or saliency runs; repeat the option) evaluated on the same studies in the same table, each paired-t-tested against --run on the tasks both do (KL, CC, SIM; log loss)." };
         var split = new Option<string>("--split") { Description = "train, validation or test (the reference reports on its validation split; MT-UNet on test).", DefaultValueFactory = _ => "test" };
         var splitMode = new Option<string>("--split-mode") { Description = "auto (the master sheet's split column, else reference) or reference (class-stratified counter split).", DefaultValueFactory = _ => "auto" };
         var output = new Option<string?>("--out") { Description = "Folder for table.md, table.json, per_image_*.csv and report.html (default RUN/eval-SPLIT)." };
@@ -66,7 +67,12 @@ internal static class SaliencyCommand
             var (geo, size) = SaliencyEvaluator.RunGeometry(runDir);
             var studies = LoadStudies(r.GetValue(data)!, geo, r.GetValue(splitMode)!, geo == SaliencyGeometry.Reference ? null : size);
             var runs = new List<(string, string)> { (Path.GetFileName(Path.GetFullPath(runDir).TrimEnd('/')), runDir) };
-            if (r.GetValue(baseline) is { } b) runs.Add((Path.GetFileName(Path.GetFullPath(b).TrimEnd('/')) + " (baseline)", b));
+            foreach (var b in r.GetValue(baseline) ?? [])
+            {
+                var name = Path.GetFileName(Path.GetFullPath(b).TrimEnd('/'));
+                if (runs.Any(x => x.Item1 == name)) name = Path.GetFullPath(b).TrimEnd('/');
+                runs.Add((name, b));
+            }
             var s = r.GetValue(split)!;
             var outDir = r.GetValue(output) ?? Path.Combine(runDir, "eval-" + s);
             var res = SaliencyEvaluator.Run(runs, studies, s, outDir, $"{studies.Root}, {s} split; " + SaliencyReport.PaperNote, log: m => Console.Error.WriteLine(m));
@@ -74,7 +80,56 @@ internal static class SaliencyCommand
             else
             {
                 Console.WriteLine(File.ReadAllText(Path.Combine(res.OutDirectory, "table.md")).TrimEnd());
-                foreach (var t in res.Tests) Console.WriteLine($"paired t-test {t.Metric}: mean difference {t.MeanDifference:F4}, t {t.T:F3}, p {t.PTwoSided:G3} (one-sided {t.POneSided:G3}), n {t.N}");
+                Console.WriteLine($"written: {res.OutDirectory} (table.md, table.json, per_image_*.csv, report.html)");
+            }
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command Compare()
+    {
+        var d = new SaliencyCompareOptions();
+        var data = new Option<string>("--data") { Description = "A thorax synth folder or an EGD-CXR folder (as saliency train).", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder for the runs (classifier/, saliency/, mtunet/, dual/), table.md, table.json, per_image_*.csv and report.html; rerun to resume.", Required = true };
+        var models = new Option<string>("--models") { Description = "Models to train and tabulate, comma-separated: dual, mtunet, classifier, saliency.", DefaultValueFactory = _ => string.Join(",", SaliencyModelSpec.Models) };
+        var width = new Option<string>("--width") { Description = "reference or small widths.", DefaultValueFactory = _ => d.Width };
+        var minutes = new Option<double?>("--minutes") { Description = "Budget of all trainings in minutes (shares classifier 0.2, saliency 0.15, mtunet 0.2, dual 0.45, in that order; time one leaves unused goes to the later ones)." };
+        var epochs = new Option<string>("--epochs") { Description = "Epochs per stage: one value or four.", DefaultValueFactory = _ => "50,10,50,40" };
+        var batch = new Option<string>("--batch") { Description = "Batch per stage: one value or four.", DefaultValueFactory = _ => "32,16,16,6" };
+        var stride = new Option<int>("--stride") { Description = "Subsampling stride after padding to the 5:4 canvas.", DefaultValueFactory = _ => 1 };
+        var geometry = new Option<string>("--geometry") { Description = "auto or reference.", DefaultValueFactory = _ => "auto" };
+        var splitMode = new Option<string>("--split-mode") { Description = "auto (the master sheet's split column, else reference) or reference.", DefaultValueFactory = _ => "auto" };
+        var split = new Option<string>("--split") { Description = "Split the table is computed on: train, validation or test.", DefaultValueFactory = _ => d.EvaluationSplit };
+        var seed = new Option<int>("--seed") { Description = "Seed of every training.", DefaultValueFactory = _ => 0 };
+        var limit = new Option<int>("--limit") { Description = "Use only the first N studies (0: all).", DefaultValueFactory = _ => 0 };
+        var triplet = new Option<string>("--triplet") { Description = "Stage-1 distance: flattened, reference4d or normalized (as saliency train).", DefaultValueFactory = _ => "flattened" };
+        var preciseBnCmp = new Option<bool>("--precise-bn") { Description = "Stage 1: recompute the BatchNorm statistics over the training split before each validation (as saliency train)." };
+        var json = new Option<bool>("--json") { Description = "Print table.json (version 1, snake_case)." };
+        var cmd = new Command("compare", "The paper's comparison in one command: the dual encoder, MT-UNet, the single-task classifier (DenseNet: triplet pre-training + CE) and the single-task saliency network (Res_SE-UNet, KL) trained on the same studies within one budget, one table with paired t-tests against the dual encoder, and an HTML report.")
+            { data, output, models, width, minutes, epochs, batch, stride, geometry, splitMode, split, seed, limit, triplet, preciseBnCmp, json };
+        cmd.SetAction(r => CliErrors.Run(() =>
+        {
+            var modelList = SaliencyCompareOptions.ParseModels(r.GetValue(models)!);
+            SaliencyModelSpec.Named("dual", r.GetValue(width)!);
+            var tripletMode = ParseTriplet(r.GetValue(triplet)!);
+            var epochList = SaliencyTrainingOptions.ParsePerStage(r.GetValue(epochs)!, "--epochs");
+            var batchList = SaliencyTrainingOptions.ParsePerStage(r.GetValue(batch)!, "--batch");
+            var budget = Minutes(r.GetValue(minutes));
+            var studies = LoadStudies(r.GetValue(data)!, r.GetValue(geometry)!, r.GetValue(stride), r.GetValue(splitMode)!, r.GetValue(limit));
+            var s = r.GetValue(split)!;
+            var o = new SaliencyCompareOptions
+            {
+                OutDirectory = r.GetValue(output)!, Width = r.GetValue(width)!,
+                Models = modelList, TimeBudget = budget, Epochs = epochList, Batch = batchList, Seed = r.GetValue(seed), EvaluationSplit = s,
+                Triplet = tripletMode, PreciseBatchNorm = r.GetValue(preciseBnCmp),
+                Note = $"{studies.Root}, {s} split; {r.GetValue(width)} widths; budget {budget.TotalMinutes:G4} min. " + SaliencyReport.PaperNote,
+            };
+            var res = SaliencyCompare.Run(studies, o, m => Console.Error.WriteLine(m), (m, t) => AttachProgress(t, m + " "));
+            if (r.GetValue(json)) CliJson.PrintJson(File.ReadAllText(Path.Combine(res.OutDirectory, "table.json")));
+            else
+            {
+                Console.WriteLine(File.ReadAllText(Path.Combine(res.OutDirectory, "table.md")).TrimEnd());
                 Console.WriteLine($"written: {res.OutDirectory} (table.md, table.json, per_image_*.csv, report.html)");
             }
             return 0;
@@ -87,7 +142,9 @@ internal static class SaliencyCommand
         var d = new SaliencyTrainingOptions();
         var data = new Option<string>("--data") { Description = "A thorax synth folder (egd-cxr/master_sheet.csv, egd-cxr/fixations.csv, images/) or an EGD-CXR folder (master_sheet.csv + eye_gaze.csv or fixations.csv).", Required = true };
         var run = new Option<string>("--run") { Description = "Run folder (one sub-folder per stage; rerun into it to resume).", Required = true };
-        var model = new Option<string>("--model") { Description = "dual (the dual-encoder MTL_UNet_preset, four stages) or mtunet (the MT-UNet baseline, one joint stage).", DefaultValueFactory = _ => "dual" };
+        var model = new Option<string>("--model") { Description = "dual (the dual-encoder MTL_UNet_preset, four stages), mtunet (the MT-UNet baseline, one joint stage), classifier (the single-task DenseNet: stages 1-2; --stages 2 skips the contrastive pre-training) or saliency (the single-task Res_SE-UNet: stage 3, KL only).", DefaultValueFactory = _ => "dual" };
+        var preciseBn = new Option<bool>("--precise-bn") { Description = "Stage 1, not the reference's: before each validation recompute the DenseNet's BatchNorm running statistics over the training split (from random initialisation the running averages lag and shrink the eval-mode embedding, so the reference's selection keeps epoch 1; see README)." };
+        var initFrom = new Option<string?>("--init-from") { Description = "A finished classifier run whose DenseNet starts a dual run without earlier stages of its own (e.g. --stages 3,4), as the reference's stage 3 loads its classifier checkpoint." };
         var width = new Option<string>("--width") { Description = "reference (DenseNet-201, filters 64..1024) or small (DenseNet growth 8 blocks 2/2/2/2, filters 16..256; for CPU demos).", DefaultValueFactory = _ => "reference" };
         var stages = new Option<string?>("--stages") { Description = "Stages to run, in order: 1 contrastive, 2 classifier, 3 saliency, 4 joint (numbers or names, comma-separated; default all for dual, joint for mtunet). Each starts from the newest earlier finished stage of the run." };
         var epochs = new Option<string>("--epochs") { Description = "Epochs per stage: one value or four (the reference's 50,10,50,40).", DefaultValueFactory = _ => "50,10,50,40" };
@@ -97,7 +154,7 @@ internal static class SaliencyCommand
         var stride = new Option<int>("--stride") { Description = "Subsampling stride after padding to the 5:4 canvas (a 256 px image: 1 gives 320x256, 2 gives 160x128).", DefaultValueFactory = _ => 1 };
         var geometry = new Option<string>("--geometry") { Description = "auto (canvas from the images' size, which all must share) or reference (3200x2560 canvas, stride 10: MIMIC-CXR DICOMs).", DefaultValueFactory = _ => "auto" };
         var split = new Option<string>("--split") { Description = "auto (the master sheet's split column, else reference) or reference (the class-stratified 70/10/20 counter split).", DefaultValueFactory = _ => "auto" };
-        var triplet = new Option<string>("--triplet") { Description = "Stage-1 distance: flattened (L2 of the flattened embedding) or reference4d (the code's pairwise_distance along the last axis of 4-D maps).", DefaultValueFactory = _ => "flattened" };
+        var triplet = new Option<string>("--triplet") { Description = "Stage-1 distance: flattened (L2 of the flattened embedding), reference4d (the code's pairwise_distance along the last axis of 4-D maps) or normalized (L2 of unit-length flattened embeddings; not the reference's).", DefaultValueFactory = _ => "flattened" };
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation and shuffling.", DefaultValueFactory = _ => 0 };
         var limit = new Option<int>("--limit") { Description = "Use only the first N studies of the master sheet (0: all).", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print the stages' results as JSON." };
@@ -105,7 +162,7 @@ internal static class SaliencyCommand
         var patience = new Option<int>("--patience") { Description = "Early stopping: epochs without a better validation loss.", DefaultValueFactory = _ => d.EarlyStopping };
         var deterministic = new Option<bool>("--deterministic") { Description = "One intra-op thread: equal settings give bit-identical weights, and a killed run resumes to exactly the uninterrupted run's weights (slower)." };
         var cmd = new Command("train", "Train the joint diagnosis + gaze saliency network through the reference's stages (triplet pre-training, classifier, saliency with a frozen DenseNet, joint uncertainty-weighted), best epoch by validation loss; resumable.")
-            { data, run, model, width, stages, epochs, batch, lr, minutes, stride, geometry, split, triplet, seed, limit, plateau, patience, deterministic, json };
+            { data, run, model, width, stages, epochs, batch, lr, minutes, stride, geometry, split, triplet, seed, limit, plateau, patience, deterministic, initFrom, preciseBn, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var o = new SaliencyTrainingOptions
@@ -116,14 +173,10 @@ internal static class SaliencyCommand
                 Batch = SaliencyTrainingOptions.ParsePerStage(r.GetValue(batch)!, "--batch"),
                 LearningRate = r.GetValue(lr),
                 TimeBudget = Minutes(r.GetValue(minutes)),
-                Triplet = r.GetValue(triplet) switch
-                {
-                    "flattened" => TripletDistance.Flattened,
-                    "reference4d" => TripletDistance.Reference4D,
-                    var t => throw new ArgumentException($"--triplet must be flattened or reference4d, got '{t}'"),
-                },
+                Triplet = ParseTriplet(r.GetValue(triplet)!),
                 Seed = r.GetValue(seed),
                 PlateauPatience = r.GetValue(plateau), EarlyStopping = r.GetValue(patience), Deterministic = r.GetValue(deterministic),
+                InitFrom = r.GetValue(initFrom), PreciseBatchNorm = r.GetValue(preciseBn),
             };
             o.Validate();
             var studies = LoadStudies(r.GetValue(data)!, r.GetValue(geometry)!, r.GetValue(stride), r.GetValue(split)!, r.GetValue(limit));
@@ -148,6 +201,14 @@ internal static class SaliencyCommand
         }));
         return cmd;
     }
+
+    private static TripletDistance ParseTriplet(string t) => t switch
+    {
+        "flattened" => TripletDistance.Flattened,
+        "reference4d" => TripletDistance.Reference4D,
+        "normalized" => TripletDistance.Normalized,
+        _ => throw new ArgumentException($"--triplet must be flattened, reference4d or normalized, got '{t}'"),
+    };
 
     internal static TimeSpan Minutes(double? m) => m is { } v
         ? (v > 0 && double.IsFinite(v) ? TimeSpan.FromMinutes(v) : throw new ArgumentException($"--minutes must be positive, got {v}"))

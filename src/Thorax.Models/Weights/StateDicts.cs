@@ -73,9 +73,21 @@ public static class StateDicts
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path)) throw new WeightFileException(path, "file not found");
-        Span<byte> head = stackalloc byte[8];
+        Span<byte> head = stackalloc byte[9];
         int got;
-        using (var fs = File.OpenRead(path)) got = fs.ReadAtLeast(head, 8, throwOnEndOfStream: false);
+        long length;
+        using (var fs = File.OpenRead(path))
+        {
+            length = fs.Length;
+            got = fs.ReadAtLeast(head, 9, throwOnEndOfStream: false);
+        }
+        // safetensors first: an 8-byte little-endian header size, then the JSON header. Its first byte is any value
+        // (a header of 128 + 256k bytes starts with 0x80, the pickle opcode of a legacy torch.save).
+        if (got == 9 && head[8] == (byte)'{' && System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(head) is var n && n >= 2 && n <= (ulong)(length - 8))
+        {
+            if (key is not null) throw new WeightFileException(path, $"a safetensors file has no entries like '{key}'; omit the key");
+            return SafeTensors.Load(path);
+        }
         if (got >= 2 && head[0] == (byte)'P' && head[1] == (byte)'K') return ReadTorchSave(path, key);
         if (got >= 2 && head[0] == 0x80) return TorchCheckpoint.LoadStateDict(path, key); // legacy pickle: a named error
         if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) || got == 8)

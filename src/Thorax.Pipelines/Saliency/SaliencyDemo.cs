@@ -10,7 +10,7 @@ public sealed record SaliencyDemoOptions
     /// <summary>Wall-clock budget of the whole demo (data, both trainings, evaluation) in minutes.</summary>
     public double Minutes { get; init; } = 15;
 
-    /// <summary>Output folder (data/, dual/, mtunet/, table.md, table.json, report.html).</summary>
+    /// <summary>Output folder (data/, classifier/, saliency/, mtunet/, dual/, table.md, table.json, report.html).</summary>
     public string OutDirectory { get; init; } = "saliency-demo";
 
     /// <summary>Studies to generate.</summary>
@@ -35,8 +35,13 @@ public sealed record SaliencyDemoResult(SaliencyComparison Comparison, int Studi
     /// <summary>The demo's JSON (snake_case, version 1).</summary>
     public JsonObject ToJson()
     {
-        var m = Comparison.Rows[0];
-        var b = Comparison.Rows.Count > 1 ? Comparison.Rows[1] : null;
+        SaliencyEvaluationResult? Row(string model) => Comparison.Rows.FirstOrDefault(r => r.Name == SaliencyCompareOptions.RowName(model));
+        var m = Row("dual") ?? throw new InvalidOperationException("the comparison has no dual-encoder row");
+        var b = Row("mtunet");
+        var c = Row("classifier");
+        var s = Row("saliency");
+        JsonNode? T(string baseline, string metric) => Comparison.Tests.FirstOrDefault(t => t.Baseline == SaliencyCompareOptions.RowName(baseline) && t.Metric == metric) is { } t
+            ? JsonValue.Create(t.PTwoSided) : null;
         return new JsonObject
         {
             ["version"] = 1,
@@ -55,6 +60,14 @@ public sealed record SaliencyDemoResult(SaliencyComparison Comparison, int Studi
             ["baseline_kl"] = b is null ? null : SaliencySummary.J(b.Kl.Mean),
             ["baseline_cc"] = b is null ? null : SaliencySummary.J(b.Cc.Mean),
             ["baseline_sim"] = b is null ? null : SaliencySummary.J(b.Sim.Mean),
+            ["baseline_cc_p"] = T("mtunet", "cc"),
+            ["classifier_auc_macro"] = c is null ? null : SaliencySummary.J(c.AucMacro),
+            ["classifier_accuracy"] = c is null ? null : SaliencySummary.J(c.Accuracy),
+            ["classifier_log_loss_p"] = T("classifier", "log_loss"),
+            ["saliency_kl"] = s is null ? null : SaliencySummary.J(s.Kl.Mean),
+            ["saliency_cc"] = s is null ? null : SaliencySummary.J(s.Cc.Mean),
+            ["saliency_sim"] = s is null ? null : SaliencySummary.J(s.Sim.Mean),
+            ["saliency_cc_p"] = T("saliency", "cc"),
             ["studies"] = Studies,
             ["test_studies"] = m.Images.Count,
             ["real_backgrounds"] = RealBackgrounds,
@@ -68,10 +81,11 @@ public sealed record SaliencyDemoResult(SaliencyComparison Comparison, int Studi
 
 /// <summary>
 /// <c>thorax saliency demo</c>: realistic studies with gaze (<c>synth --background</c> on real X-rays: normal, heart
-/// failure and pneumonia, one third each, with simulated fixations), the dual-encoder network at reduced width
-/// (<see cref="SaliencyModelSpec.Small"/>) trained through the four stages and the MT-UNet baseline at reduced width
-/// trained in the same kind of budget, both evaluated on the test split (table, report). Budget: about 60% of the time
-/// to the dual encoder's stages, 25% to the baseline; each stage runs at least one epoch.
+/// failure and pneumonia, one third each, with simulated fixations), then the paper's comparison at reduced width
+/// (<see cref="SaliencyCompare"/>: the single-task classifier, the single-task Res_SE-UNet, MT-UNet and the dual encoder,
+/// whose stages 3-4 start from the classifier's DenseNet) in 88% of the time left after the data, all evaluated on the
+/// test split (table, report). Each stage runs at least one epoch; time a training leaves unused flows to the later ones
+/// (<see cref="SaliencyBudget"/>).
 /// </summary>
 public static class SaliencyDemo
 {
@@ -97,24 +111,13 @@ public static class SaliencyDemo
         log($"{studies.Studies.Count} studies ({studies.Split("train").Count} train, {studies.Split("validation").Count} validation, {studies.Split("test").Count} test) at {studies.Geometry.OutputHeight}x{studies.Geometry.OutputWidth}; gaze: {studies.GazeNote}");
         var left = TimeSpan.FromMinutes(o.Minutes) - clock.Elapsed;
         if (left < TimeSpan.FromSeconds(30)) left = TimeSpan.FromSeconds(30);
-        var runs = new List<(string, string)>();
-        foreach (var (model, share) in new[] { ("dual", 0.6 / 0.85), ("mtunet", 0.25 / 0.85) })
-        {
-            var budget = TimeSpan.FromSeconds(Math.Max(20, left.TotalSeconds * 0.85 * share));
-            var trainer = new SaliencyTrainer(new SaliencyTrainingOptions
-            {
-                Network = SaliencyModelSpec.Small(model), Epochs = [50, 10, 50, 40], Batch = [32, 16, 16, 6], TimeBudget = budget, Seed = o.Seed,
-            });
-            log($"training {model} (reduced width) for about {budget.TotalMinutes:F1} min ...");
-            attach?.Invoke(trainer);
-            var dir = Path.Combine(outDir, model);
-            trainer.Train(studies, dir, cancel);
-            runs.Add((model == "dual" ? "dual-encoder (small)" : "MT-UNet (small)", dir));
-        }
         var note = $"{(real ? "realistic studies on real X-rays (synth --background)" : "procedural studies")}: {studies.Studies.Count} studies, {o.ImageSize} px, " +
             $"network input {studies.Geometry.OutputHeight}x{studies.Geometry.OutputWidth}; reduced widths (DenseNet growth 8, blocks 2/2/2/2; filters 16..256), " +
             $"{o.Minutes:G} min budget; test split. " + SaliencyReport.PaperNote;
-        var cmp = SaliencyEvaluator.Run(runs, studies, "test", outDir, note, log: log);
+        var cmp = SaliencyCompare.Run(studies, new SaliencyCompareOptions
+        {
+            OutDirectory = outDir, Width = "small", TimeBudget = left * 0.88, Seed = o.Seed, EvaluationSplit = "test", Note = note,
+        }, log, (_, t) => attach?.Invoke(t), cancel);
         return new SaliencyDemoResult(cmp, studies.Studies.Count, real, clock.Elapsed.TotalSeconds, outDir);
     }
 }

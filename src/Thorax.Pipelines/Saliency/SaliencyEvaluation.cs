@@ -12,7 +12,8 @@ using static TorchSharp.torch.nn;
 
 namespace Thorax.Pipelines.Saliency;
 
-/// <summary>One study's evaluation.</summary>
+/// <summary>One study's evaluation (NaN for the metrics of a task the network does not do: <c>Probabilities</c> NaN and
+/// <c>Predicted</c> −1 for the saliency-only network; KL, CC, SIM NaN for the classifier-only one).</summary>
 /// <param name="Id">Study id.</param>
 /// <param name="Label">True class.</param>
 /// <param name="Probabilities">Softmax of the class logits.</param>
@@ -45,10 +46,12 @@ public sealed record SaliencySummary(double Mean, double Median, double Std, int
     internal static JsonNode? J(double v) => double.IsFinite(v) ? JsonValue.Create(Math.Round(v, 6)) : null;
 }
 
-/// <summary>A model's evaluation on one split (the paper's tables; seed-specs 2.5 semantics).</summary>
+/// <summary>A model's evaluation on one split (the paper's tables; seed-specs 2.5 semantics). A single-task network's
+/// other task is absent (<paramref name="HasClassification"/>, <paramref name="HasSaliency"/>): its metrics are NaN,
+/// blank in the tables and null in the JSON.</summary>
 public sealed record SaliencyEvaluationResult(string Name, string Split, IReadOnlyList<SaliencyImageResult> Images, double Accuracy,
     double[] AucPerClass, double AucMacro, double AucMicro, SaliencySummary Kl, SaliencySummary Cc, SaliencySummary Sim, int SimSkipped,
-    SaliencySummary GradCamCc, SaliencySummary GradCamGazeCc, JsonObject ClassReport)
+    SaliencySummary GradCamCc, SaliencySummary GradCamGazeCc, JsonObject ClassReport, bool HasClassification = true, bool HasSaliency = true)
 {
     /// <summary>As JSON (snake_case).</summary>
     public JsonObject ToJson()
@@ -58,7 +61,9 @@ public sealed record SaliencyEvaluationResult(string Name, string Split, IReadOn
         for (var c = 0; c < names.Count; c++) auc[names[c]] = SaliencySummary.J(AucPerClass[c]);
         return new JsonObject
         {
-            ["model"] = Name, ["split"] = Split, ["studies"] = Images.Count, ["accuracy"] = SaliencySummary.J(Accuracy),
+            ["model"] = Name, ["split"] = Split, ["studies"] = Images.Count,
+            ["tasks"] = new JsonArray(new[] { HasClassification ? "classification" : null, HasSaliency ? "saliency" : null }.OfType<string>().Select(t => (JsonNode)t).ToArray()),
+            ["accuracy"] = SaliencySummary.J(Accuracy),
             ["auc"] = auc, ["auc_macro"] = SaliencySummary.J(AucMacro), ["auc_micro"] = SaliencySummary.J(AucMicro),
             ["kl"] = Kl.ToJson(), ["cc"] = Cc.ToJson(), ["sim"] = Sim.ToJson(), ["sim_skipped_over_1"] = SimSkipped,
             ["gradcam_saliency_cc"] = GradCamCc.ToJson(), ["gradcam_gaze_cc"] = GradCamGazeCc.ToJson(),
@@ -67,8 +72,16 @@ public sealed record SaliencyEvaluationResult(string Name, string Split, IReadOn
     }
 }
 
-/// <summary>Paired t-test of a per-image metric, model against baseline (scipy.stats.ttest_rel, as the paper's stat_test).</summary>
-public sealed record SaliencyPairedTest(string Metric, double T, double PTwoSided, double POneSided, double MeanDifference, int N);
+/// <summary>Paired t-test of a per-image metric, model against baseline (scipy.stats.ttest_rel, as the paper's stat_test);
+/// <paramref name="MeanDifference"/> is model − baseline.</summary>
+public sealed record SaliencyPairedTest(string Metric, double T, double PTwoSided, double POneSided, double MeanDifference, int N)
+{
+    /// <summary>The model (the comparison's first row, the dual encoder).</summary>
+    public string Model { get; init; } = "";
+
+    /// <summary>The row it is tested against.</summary>
+    public string Baseline { get; init; } = "";
+}
 
 /// <summary>
 /// Evaluates a trained run (<see cref="SaliencyTrainer"/>) on a split of prepared studies: per-image class probabilities,
@@ -132,12 +145,13 @@ public sealed class SaliencyRunModel : IDisposable
 
     /// <summary>Evaluates the network on <paramref name="studies"/>; <paramref name="maps"/> receives each study's (P, Grad-CAM) maps when given.</summary>
     public SaliencyEvaluationResult Evaluate(IReadOnlyList<SaliencyStudy> studies, string name, string split, int batch = 8,
-        Action<int, float[], float[]>? maps = null, Action<int, int>? progress = null)
+        Action<int, float[]?, float[]?>? maps = null, Action<int, int>? progress = null)
     {
         if (studies.Count == 0) throw new ArgumentException($"the {split} split has no study");
         var g = Geometry;
         int h = g.OutputHeight, w = g.OutputWidth, plane = h * w;
         var layer = SaliencyModelSpec.GradCamLayer(Net);
+        bool cls = Spec.HasClassification, salient = Spec.HasSaliency;
         var images = new List<SaliencyImageResult>();
         var simSkipped = 0;
         for (var start = 0; start < studies.Count; start += batch)
@@ -146,49 +160,68 @@ public sealed class SaliencyRunModel : IDisposable
             using var scope = NewDisposeScope();
             var items = studies.Skip(start).Take(batch).ToList();
             var (x, _, q) = SaliencyTrainer.Batch(items, g);
-            float[] logp, probs;
+            float[]? logp = null, probs = null;
             using (no_grad())
             {
                 var (logits, sal) = Net.call(x);
-                logp = SaliencyLayers.LogSoftmaxOverPixels(sal).flatten(1).data<float>().ToArray();
-                probs = logits.softmax(1).data<float>().ToArray();
+                if (salient) logp = SaliencyLayers.LogSoftmaxOverPixels(sal).flatten(1).data<float>().ToArray();
+                if (cls) probs = logits.softmax(1).data<float>().ToArray();
             }
-            using var cam = GradCam.Compute(Net, r => r.ClassLogits, layer, x);
-            var camMaps = cam.Normalized(h, w).flatten(1).data<float>().ToArray();
+            float[]? camMaps = null;
+            if (cls && layer is not null)
+            {
+                using var cam = GradCam.Compute(Net, r => r.ClassLogits, layer, x);
+                camMaps = cam.Normalized(h, w).flatten(1).data<float>().ToArray();
+            }
             var qs = q.flatten(1).data<float>().ToArray();
             for (var i = 0; i < items.Count; i++)
             {
-                var lp = logp.AsSpan(i * plane, plane);
                 var qq = qs.AsSpan(i * plane, plane);
-                var p = new float[plane];
-                double sp = 0;
-                for (var k = 0; k < plane; k++) sp += p[k] = MathF.Exp(lp[k]);
-                if (Math.Abs(sp - 1) > 1e-3) for (var k = 0; k < plane; k++) p[k] = (float)(p[k] / sp);
-                double kl = 0, sim = 0;
-                for (var k = 0; k < plane; k++)
+                float[]? p = null;
+                double kl = double.NaN, sim = double.NaN, cc = double.NaN;
+                if (logp is not null)
                 {
-                    if (qq[k] > 0) kl += qq[k] * (Math.Log(qq[k]) - lp[k]);
-                    sim += Math.Min(p[k], qq[k]);
+                    var lp = logp.AsSpan(i * plane, plane);
+                    p = new float[plane];
+                    double sp = 0;
+                    for (var k = 0; k < plane; k++) sp += p[k] = MathF.Exp(lp[k]);
+                    if (Math.Abs(sp - 1) > 1e-3) for (var k = 0; k < plane; k++) p[k] = (float)(p[k] / sp);
+                    kl = 0;
+                    sim = 0;
+                    for (var k = 0; k < plane; k++)
+                    {
+                        if (qq[k] > 0) kl += qq[k] * (Math.Log(qq[k]) - lp[k]);
+                        sim += Math.Min(p[k], qq[k]);
+                    }
+                    if (sim > 1 + 1e-5) { simSkipped++; sim = double.NaN; }
+                    cc = SaliencyMetrics.CorrelationCoefficient(p, qq);
                 }
-                if (sim > 1 + 1e-5) { simSkipped++; sim = double.NaN; }
-                var cc = SaliencyMetrics.CorrelationCoefficient(p, qq);
-                var cm = camMaps.AsSpan(i * plane, plane);
-                var camCc = SaliencyMetrics.CorrelationCoefficient(cm, p);
-                var camGaze = SaliencyMetrics.CorrelationCoefficient(cm, qq);
-                var pr = new double[3];
-                for (var c = 0; c < 3; c++) pr[c] = probs[i * 3 + c];
-                var pred = Array.IndexOf(pr, pr.Max());
+                float[]? cm = camMaps?.AsSpan(i * plane, plane).ToArray();
+                var camCc = cm is not null && p is not null ? SaliencyMetrics.CorrelationCoefficient(cm, p) : double.NaN;
+                var camGaze = cm is not null ? SaliencyMetrics.CorrelationCoefficient(cm, qq) : double.NaN;
+                var pr = new[] { double.NaN, double.NaN, double.NaN };
+                var pred = -1;
+                if (probs is not null)
+                {
+                    for (var c = 0; c < 3; c++) pr[c] = probs[i * 3 + c];
+                    pred = Array.IndexOf(pr, pr.Max());
+                }
                 images.Add(new SaliencyImageResult(items[i].Id, items[i].Label, pr, pred, kl, cc, sim, camCc, camGaze));
-                maps?.Invoke(start + i, p, cm.ToArray());
+                maps?.Invoke(start + i, p, cm);
             }
             progress?.Invoke(Math.Min(studies.Count, start + batch), studies.Count);
         }
-        return Summarise(name, split, images, simSkipped);
+        return Summarise(name, split, images, simSkipped, cls, salient);
     }
 
     /// <summary>The classification and saliency summary of per-image results.</summary>
-    public static SaliencyEvaluationResult Summarise(string name, string split, IReadOnlyList<SaliencyImageResult> images, int simSkipped)
+    public static SaliencyEvaluationResult Summarise(string name, string split, IReadOnlyList<SaliencyImageResult> images, int simSkipped,
+        bool hasClassification = true, bool hasSaliency = true)
     {
+        if (!hasClassification)
+            return new SaliencyEvaluationResult(name, split, images, double.NaN, [double.NaN, double.NaN, double.NaN], double.NaN, double.NaN,
+                SaliencySummary.Of(images.Select(r => r.Kl)), SaliencySummary.Of(images.Select(r => r.Cc)), SaliencySummary.Of(images.Select(r => r.Sim)), simSkipped,
+                SaliencySummary.Of([]), SaliencySummary.Of([]), new JsonObject(), false, hasSaliency);
         var labels = images.Select(r => r.Label).ToArray();
         var scores = images.SelectMany(r => r.Probabilities).ToArray();
         var auc = new double[3];
@@ -216,23 +249,35 @@ public sealed class SaliencyRunModel : IDisposable
         }
         return new SaliencyEvaluationResult(name, split, images, acc, auc, macro, micro,
             SaliencySummary.Of(images.Select(r => r.Kl)), SaliencySummary.Of(images.Select(r => r.Cc)), SaliencySummary.Of(images.Select(r => r.Sim)), simSkipped,
-            SaliencySummary.Of(images.Select(r => r.GradCamCc)), SaliencySummary.Of(images.Select(r => r.GradCamGazeCc)), report);
+            SaliencySummary.Of(images.Select(r => r.GradCamCc)), SaliencySummary.Of(images.Select(r => r.GradCamGazeCc)), report, true, hasSaliency);
     }
 
-    /// <summary>Paired t-tests of KL, CC and SIM, model against baseline on the same studies (one-sided p = p/2 when the
-    /// difference favours the model: lower KL, higher CC and SIM; otherwise 1 − p/2).</summary>
+    /// <summary>
+    /// Paired t-tests, model against baseline on the same studies, of the tasks both do: KL, CC and SIM per image (the
+    /// paper's tests) and, when both classify, the per-image log loss −ln p(true class) (not in the paper: its Table 1
+    /// has no test). One-sided p = p/2 when the difference favours the model (lower KL and log loss, higher CC and SIM),
+    /// otherwise 1 − p/2.
+    /// </summary>
     public static IReadOnlyList<SaliencyPairedTest> PairedTests(SaliencyEvaluationResult model, SaliencyEvaluationResult baseline)
     {
         if (!model.Images.Select(i => i.Id).SequenceEqual(baseline.Images.Select(i => i.Id)))
             throw new ArgumentException("the model and the baseline were evaluated on different studies");
         var tests = new List<SaliencyPairedTest>();
-        foreach (var (metric, get, lowerBetter) in new (string, Func<SaliencyImageResult, double>, bool)[] { ("kl", r => r.Kl, true), ("cc", r => r.Cc, false), ("sim", r => r.Sim, false) })
+        var metrics = new List<(string, Func<SaliencyImageResult, double>, bool)>();
+        if (model.HasSaliency && baseline.HasSaliency)
+            metrics.AddRange([("kl", r => r.Kl, true), ("cc", r => r.Cc, false), ("sim", r => r.Sim, false)]);
+        if (model.HasClassification && baseline.HasClassification)
+            metrics.Add(("log_loss", r => -Math.Log(Math.Max(r.Probabilities[r.Label], 1e-12)), true));
+        foreach (var (metric, get, lowerBetter) in metrics)
         {
             var pairs = model.Images.Zip(baseline.Images).Select(p => (get(p.First), get(p.Second))).Where(p => double.IsFinite(p.Item1) && double.IsFinite(p.Item2)).ToArray();
             if (pairs.Length < 2) continue;
             var t = PairedTTest.Compute(pairs.Select(p => p.Item1).ToArray(), pairs.Select(p => p.Item2).ToArray());
             var favourable = lowerBetter ? t.MeanDifference < 0 : t.MeanDifference > 0;
-            tests.Add(new SaliencyPairedTest(metric, t.T, t.PValue, favourable ? t.PValue / 2 : 1 - t.PValue / 2, t.MeanDifference, pairs.Length));
+            tests.Add(new SaliencyPairedTest(metric, t.T, t.PValue, favourable ? t.PValue / 2 : 1 - t.PValue / 2, t.MeanDifference, pairs.Length)
+            {
+                Model = model.Name, Baseline = baseline.Name,
+            });
         }
         return tests;
     }
@@ -248,31 +293,44 @@ public static class SaliencyReport
     public const string PaperNote = "paper (Qiu et al. 2025, EGD-CXR, full width, 320x256): AUC 0.925, CC 0.576";
 
     /// <summary>Markdown table: one row per model.</summary>
-    public static string Markdown(IReadOnlyList<SaliencyEvaluationResult> rows, string note)
+    public static string Markdown(IReadOnlyList<SaliencyEvaluationResult> rows, string note, IReadOnlyList<SaliencyPairedTest>? tests = null)
     {
-        string F(double v) => double.IsFinite(v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "n/a";
         var sb = new StringBuilder();
         sb.Append("| model | split | studies | AUC normal | AUC heart failure | AUC pneumonia | AUC macro | AUC micro | accuracy | KL ↓ | CC ↑ | SIM ↑ | Grad-CAM vs saliency CC |\n");
         sb.Append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         foreach (var r in rows)
-            sb.Append($"| {r.Name} | {r.Split} | {r.Images.Count} | {F(r.AucPerClass[0])} | {F(r.AucPerClass[1])} | {F(r.AucPerClass[2])} | {F(r.AucMacro)} | {F(r.AucMicro)} | {F(r.Accuracy)} | " +
-                $"{F(r.Kl.Mean)} ± {F(r.Kl.Std)} | {F(r.Cc.Mean)} ± {F(r.Cc.Std)} | {F(r.Sim.Mean)} ± {F(r.Sim.Std)} | {F(r.GradCamCc.Mean)} |\n");
+        {
+            string C(double v) => r.HasClassification ? F(v) : "";
+            string S(SaliencySummary v) => r.HasSaliency ? $"{F(v.Mean)} ± {F(v.Std)}" : "";
+            sb.Append($"| {r.Name} | {r.Split} | {r.Images.Count} | {C(r.AucPerClass[0])} | {C(r.AucPerClass[1])} | {C(r.AucPerClass[2])} | {C(r.AucMacro)} | {C(r.AucMicro)} | {C(r.Accuracy)} | " +
+                $"{S(r.Kl)} | {S(r.Cc)} | {S(r.Sim)} | {(r.HasClassification && r.HasSaliency ? F(r.GradCamCc.Mean) : "")} |\n");
+        }
+        if (tests is { Count: > 0 })
+        {
+            sb.Append("\nPaired t-tests against the first row (difference = first row − other; one-sided p favours the first row):\n\n");
+            sb.Append("| model | against | metric | n | mean difference | t | p (two-sided) | p (one-sided) |\n|---|---|---|---:|---:|---:|---:|---:|\n");
+            foreach (var t in tests)
+                sb.Append(FormattableString.Invariant($"| {t.Model} | {t.Baseline} | {t.Metric} | {t.N} | {F(t.MeanDifference)} | {F(t.T)} | {t.PTwoSided:G3} | {t.POneSided:G3} |\n"));
+        }
+        sb.Append("\nBlank cells: the network does not do that task (single-task models); n/a: undefined on this split.\n");
         sb.Append('\n').Append(note).Append('\n');
         return sb.ToString();
     }
+
+    private static string F(double v) => double.IsFinite(v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "n/a";
 
     /// <summary>Writes <c>table.md</c>, <c>table.json</c>, <c>per_image_NAME.csv</c> into <paramref name="dir"/> (atomically).</summary>
     public static void WriteTables(string dir, IReadOnlyList<SaliencyEvaluationResult> rows, IReadOnlyList<SaliencyPairedTest> tests, string note, JsonObject? extra = null)
     {
         Directory.CreateDirectory(dir);
-        RunFiles.WriteText(Path.Combine(dir, "table.md"), Markdown(rows, note));
+        RunFiles.WriteText(Path.Combine(dir, "table.md"), Markdown(rows, note, tests));
         var json = new JsonObject
         {
             ["version"] = 1,
             ["models"] = new JsonArray(rows.Select(r => (JsonNode)r.ToJson()).ToArray()),
             ["paired_t_tests"] = new JsonArray(tests.Select(t => (JsonNode)new JsonObject
             {
-                ["metric"] = t.Metric, ["t"] = SaliencySummary.J(t.T), ["p_two_sided"] = P(t.PTwoSided), ["p_one_sided"] = P(t.POneSided),
+                ["model"] = t.Model, ["baseline"] = t.Baseline, ["metric"] = t.Metric, ["t"] = SaliencySummary.J(t.T), ["p_two_sided"] = P(t.PTwoSided), ["p_one_sided"] = P(t.POneSided),
                 ["mean_difference"] = SaliencySummary.J(t.MeanDifference), ["n"] = t.N,
             }).ToArray()),
             ["note"] = note,
@@ -304,7 +362,7 @@ public static class SaliencyReport
     }
 
     /// <summary>A figure row of the HTML report: the study, its true gaze map and each model's predicted saliency and Grad-CAM.</summary>
-    public sealed record Figure(SaliencyStudy Study, IReadOnlyList<(string Model, float[] Saliency, float[] Cam, int Predicted, double Cc)> Models);
+    public sealed record Figure(SaliencyStudy Study, IReadOnlyList<(string Model, float[]? Saliency, float[]? Cam, int Predicted, double Cc)> Models);
 
     /// <summary>The self-contained HTML report (tables and overlays as inline PNGs).</summary>
     public static string Html(string title, IReadOnlyList<SaliencyEvaluationResult> rows, IReadOnlyList<SaliencyPairedTest> tests, IReadOnlyList<Figure> figures,
@@ -317,17 +375,20 @@ public static class SaliencyReport
           .Append("th{background:#f3f3f3}td:first-child{text-align:left}.row{display:flex;gap:8px;margin-bottom:10px;align-items:flex-start}.row figure{margin:0;font-size:12px;text-align:center}")
           .Append(".row img{width:160px;image-rendering:pixelated;border:1px solid #999}small{color:#666}</style></head><body>");
         sb.Append("<h1>").Append(enc(title)).Append("</h1><p>").Append(enc(note)).Append("</p>");
-        string F(double v) => double.IsFinite(v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "n/a";
         sb.Append("<h2>Classification and saliency</h2><table><tr><th>model</th><th>split</th><th>studies</th><th>AUC normal</th><th>AUC heart failure</th><th>AUC pneumonia</th><th>AUC macro</th><th>AUC micro</th><th>accuracy</th><th>KL ↓</th><th>CC ↑</th><th>SIM ↑</th><th>Grad-CAM vs saliency CC</th><th>Grad-CAM vs gaze CC</th></tr>");
         foreach (var r in rows)
-            sb.Append($"<tr><td>{enc(r.Name)}</td><td>{r.Split}</td><td>{r.Images.Count}</td><td>{F(r.AucPerClass[0])}</td><td>{F(r.AucPerClass[1])}</td><td>{F(r.AucPerClass[2])}</td><td>{F(r.AucMacro)}</td><td>{F(r.AucMicro)}</td><td>{F(r.Accuracy)}</td>" +
-                $"<td>{F(r.Kl.Mean)} ± {F(r.Kl.Std)}</td><td>{F(r.Cc.Mean)} ± {F(r.Cc.Std)}</td><td>{F(r.Sim.Mean)} ± {F(r.Sim.Std)}</td><td>{F(r.GradCamCc.Mean)}</td><td>{F(r.GradCamGazeCc.Mean)}</td></tr>");
-        sb.Append("</table><small>KL, CC, SIM per image as the reference's hzhu_metrics_saliency.py (mean ± population std); AUC one-vs-rest, macro = mean of the three. ")
+        {
+            string C(double v) => r.HasClassification ? F(v) : "";
+            string S(SaliencySummary v) => r.HasSaliency ? $"{F(v.Mean)} ± {F(v.Std)}" : "";
+            sb.Append($"<tr><td>{enc(r.Name)}</td><td>{r.Split}</td><td>{r.Images.Count}</td><td>{C(r.AucPerClass[0])}</td><td>{C(r.AucPerClass[1])}</td><td>{C(r.AucPerClass[2])}</td><td>{C(r.AucMacro)}</td><td>{C(r.AucMicro)}</td><td>{C(r.Accuracy)}</td>" +
+                $"<td>{S(r.Kl)}</td><td>{S(r.Cc)}</td><td>{S(r.Sim)}</td><td>{(r.HasClassification && r.HasSaliency ? F(r.GradCamCc.Mean) : "")}</td><td>{C(r.GradCamGazeCc.Mean)}</td></tr>");
+        }
+        sb.Append("</table><small>KL, CC, SIM per image as the reference's hzhu_metrics_saliency.py (mean ± population std); AUC one-vs-rest, macro = mean of the three; blank: the network does not do that task. ")
           .Append(enc(SaliencyReport.PaperNote)).Append(".</small>");
         if (tests.Count > 0)
         {
-            sb.Append("<h2>Paired t-tests (model vs baseline)</h2><table><tr><th>metric</th><th>n</th><th>mean difference</th><th>t</th><th>p (two-sided)</th><th>p (one-sided)</th></tr>");
-            foreach (var t in tests) sb.Append($"<tr><td>{t.Metric}</td><td>{t.N}</td><td>{F(t.MeanDifference)}</td><td>{F(t.T)}</td><td>{t.PTwoSided:G3}</td><td>{t.POneSided:G3}</td></tr>");
+            sb.Append("<h2>Paired t-tests (first row against each other row; difference = first − other)</h2><table><tr><th>model</th><th>against</th><th>metric</th><th>n</th><th>mean difference</th><th>t</th><th>p (two-sided)</th><th>p (one-sided)</th></tr>");
+            foreach (var t in tests) sb.Append($"<tr><td>{enc(t.Model)}</td><td>{enc(t.Baseline)}</td><td>{t.Metric}</td><td>{t.N}</td><td>{F(t.MeanDifference)}</td><td>{F(t.T)}</td><td>{t.PTwoSided:G3}</td><td>{t.POneSided:G3}</td></tr>");
             sb.Append("</table>");
         }
         sb.Append("<h2>Predicted saliency, true gaze and Grad-CAM</h2><p><small>Each row: the input, the radiologist gaze map (truth), then per model its predicted saliency and its Grad-CAM for the predicted class, in JET over the image.</small></p>");
@@ -339,8 +400,10 @@ public static class SaliencyReport
             sb.Append($"<figure><img src=\"{Overlay(f.Study.Image, f.Study.Gaze, w, h)}\"><figcaption>true gaze</figcaption></figure>");
             foreach (var m in f.Models)
             {
-                sb.Append($"<figure><img src=\"{Overlay(f.Study.Image, m.Saliency, w, h)}\"><figcaption>{enc(m.Model)} saliency<br>CC {F(m.Cc)}</figcaption></figure>");
-                sb.Append($"<figure><img src=\"{Overlay(f.Study.Image, m.Cam, w, h)}\"><figcaption>{enc(m.Model)} Grad-CAM<br>predicted {SaliencyPredictor.ClassNames[m.Predicted]}</figcaption></figure>");
+                if (m.Saliency is not null)
+                    sb.Append($"<figure><img src=\"{Overlay(f.Study.Image, m.Saliency, w, h)}\"><figcaption>{enc(m.Model)} saliency<br>CC {F(m.Cc)}</figcaption></figure>");
+                if (m.Cam is not null)
+                    sb.Append($"<figure><img src=\"{Overlay(f.Study.Image, m.Cam, w, h)}\"><figcaption>{enc(m.Model)} Grad-CAM<br>predicted {SaliencyPredictor.ClassNames[m.Predicted]}</figcaption></figure>");
             }
             sb.Append("</div>");
         }
@@ -352,8 +415,9 @@ public static class SaliencyReport
 /// <summary>What <see cref="SaliencyEvaluator.Run"/> wrote and found.</summary>
 public sealed record SaliencyComparison(IReadOnlyList<SaliencyEvaluationResult> Rows, IReadOnlyList<SaliencyPairedTest> Tests, string OutDirectory);
 
-/// <summary><c>thorax saliency evaluate</c>: one or more runs (the first is the model, a second its baseline) on one split,
-/// written as <c>table.md</c>, <c>table.json</c>, <c>per_image_*.csv</c> and <c>report.html</c>.</summary>
+/// <summary><c>thorax saliency evaluate</c> / <c>compare</c>: one or more runs on one split in one table (the first is the
+/// model, normally the dual encoder; every other row is paired-t-tested against it on the tasks both do), written as
+/// <c>table.md</c>, <c>table.json</c>, <c>per_image_*.csv</c> and <c>report.html</c>.</summary>
 public static class SaliencyEvaluator
 {
     /// <summary>Evaluates <paramref name="runs"/> (name, run folder) on <paramref name="split"/> of <paramref name="studies"/>.</summary>
@@ -367,7 +431,7 @@ public static class SaliencyEvaluator
         // Figures: the first studies of each class in turn.
         var picks = items.Select((s, i) => (s, i)).GroupBy(p => p.s.Label).SelectMany(g => g.Take((figures + 2) / 3).Select((p, k) => (p.i, k)))
             .OrderBy(p => p.k).ThenBy(p => p.i).Take(figures).Select(p => p.i).ToList();
-        var figs = picks.ToDictionary(i => i, _ => new List<(string, float[], float[], int, double)>());
+        var figs = picks.ToDictionary(i => i, _ => new List<(string, float[]?, float[]?, int, double)>());
         var rows = new List<SaliencyEvaluationResult>();
         foreach (var (name, dir) in runs)
         {
@@ -376,12 +440,12 @@ public static class SaliencyEvaluator
             if (g.CanvasHeight != studies.Geometry.CanvasHeight || g.CanvasWidth != studies.Geometry.CanvasWidth || g.Stride != studies.Geometry.Stride)
                 throw new InvalidDataException($"{dir}: trained at canvas {g.CanvasWidth}x{g.CanvasHeight} stride {g.Stride}, but the studies are prepared at {studies.Geometry.CanvasWidth}x{studies.Geometry.CanvasHeight} stride {studies.Geometry.Stride}");
             log?.Invoke($"evaluating {name} ({model.Spec}) on {items.Count} {split} studies ...");
-            var maps = new Dictionary<int, (float[] P, float[] Cam)>();
+            var maps = new Dictionary<int, (float[]? P, float[]? Cam)>();
             var r = model.Evaluate(items, name, split, maps: (i, p, cam) => { if (figs.ContainsKey(i)) maps[i] = (p, cam); });
             foreach (var i in picks) figs[i].Add((name, maps[i].P, maps[i].Cam, r.Images[i].Predicted, r.Images[i].Cc));
             rows.Add(r);
         }
-        var tests = rows.Count >= 2 ? SaliencyRunModel.PairedTests(rows[0], rows[1]) : [];
+        var tests = rows.Skip(1).SelectMany(r => SaliencyRunModel.PairedTests(rows[0], r)).ToList();
         SaliencyReport.WriteTables(outDir, rows, tests, note, extra);
         var html = SaliencyReport.Html("Joint diagnosis and gaze saliency (Qiu et al.)", rows, tests,
             picks.Select(i => new SaliencyReport.Figure(items[i], figs[i])).ToList(), studies.Geometry, note);

@@ -9,30 +9,57 @@ using static TorchSharp.torch.nn;
 namespace Thorax.Pipelines.Saliency;
 
 /// <summary>
-/// Which multi-task network a run trains and at which widths: <c>dual</c> (<see cref="GazeMtlUNet"/>, the reference's
-/// <c>MTL_UNet_preset</c>: DenseNet + Res-SE dual encoder) or <c>mtunet</c> (<see cref="MtUNet"/>, the baseline).
+/// Which network a run trains and at which widths: <c>dual</c> (<see cref="GazeMtlUNet"/>, the reference's
+/// <c>MTL_UNet_preset</c>: DenseNet + Res-SE dual encoder), <c>mtunet</c> (<see cref="MtUNet"/>, the multi-task baseline),
+/// and the paper's single-task baselines <c>classifier</c> (<see cref="DenseNetClassifierNet"/>: the DenseNet alone,
+/// "DNet201-CL" / "DNet201" of Table 1) and <c>saliency</c> (<see cref="SaliencyUNet"/>: the Res_SE-UNet of Table 2, the
+/// dual encoder without its DenseNet).
 /// </summary>
-/// <param name="Model"><c>dual</c> or <c>mtunet</c>.</param>
-/// <param name="Filters">Encoder-B (or U-Net) widths, five levels.</param>
-/// <param name="DenseGrowth">DenseNet growth rate (dual only).</param>
-/// <param name="DenseBlocks">DenseNet layers per block (dual only).</param>
-/// <param name="DenseInit">DenseNet stem channels (dual only).</param>
-/// <param name="DenseBnSize">DenseNet bottleneck multiplier (dual only).</param>
+/// <param name="Model"><c>dual</c>, <c>mtunet</c>, <c>classifier</c> or <c>saliency</c>.</param>
+/// <param name="Filters">Encoder-B (or U-Net) widths, five levels (empty for classifier).</param>
+/// <param name="DenseGrowth">DenseNet growth rate (dual and classifier only).</param>
+/// <param name="DenseBlocks">DenseNet layers per block (dual and classifier only).</param>
+/// <param name="DenseInit">DenseNet stem channels (dual and classifier only).</param>
+/// <param name="DenseBnSize">DenseNet bottleneck multiplier (dual and classifier only).</param>
 public sealed record SaliencyModelSpec(string Model, int[] Filters, int DenseGrowth, int[] DenseBlocks, int DenseInit, int DenseBnSize)
 {
+    /// <summary>The model names, in the comparison's order.</summary>
+    public static IReadOnlyList<string> Models { get; } = ["dual", "mtunet", "classifier", "saliency"];
+
     /// <summary>The architecture tag written into <c>model.safetensors</c>.</summary>
-    public string Architecture => Model == "dual" ? "cxrgazelearn-mtl-unet" : "mt-unet";
+    public string Architecture => Model switch
+    {
+        "dual" => "cxrgazelearn-mtl-unet",
+        "mtunet" => "mt-unet",
+        "classifier" => "densenet-classifier",
+        _ => "res-se-unet",
+    };
+
+    /// <summary>The network predicts the diagnosis (dual, mtunet, classifier).</summary>
+    public bool HasClassification => Model != "saliency";
+
+    /// <summary>The network predicts gaze saliency (dual, mtunet, saliency).</summary>
+    public bool HasSaliency => Model != "classifier";
+
+    /// <summary>The network has the DenseNet encoder (dual, classifier).</summary>
+    public bool HasDenseNet => Model is "dual" or "classifier";
 
     /// <summary>The reference's widths (DenseNet-201; filters 64..1024).</summary>
-    public static SaliencyModelSpec Reference(string model) => Check(model) == "dual"
-        ? new("dual", [64, 128, 256, 512, 1024], 32, [6, 12, 48, 32], 64, 4)
-        : new("mtunet", [64, 128, 256, 512, 1024], 0, [], 0, 0);
+    public static SaliencyModelSpec Reference(string model) => Check(model) switch
+    {
+        "dual" => new("dual", [64, 128, 256, 512, 1024], 32, [6, 12, 48, 32], 64, 4),
+        "classifier" => new("classifier", [], 32, [6, 12, 48, 32], 64, 4),
+        var m => new(m, [64, 128, 256, 512, 1024], 0, [], 0, 0),
+    };
 
     /// <summary>Reduced widths for CPU demos: filters 16..256 and a DenseNet of growth 8, blocks [2,2,2,2], 16 stem
     /// channels, bottleneck 2 (same architecture and key structure, about 1/50 of the parameters).</summary>
-    public static SaliencyModelSpec Small(string model) => Check(model) == "dual"
-        ? new("dual", [16, 32, 64, 128, 256], 8, [2, 2, 2, 2], 16, 2)
-        : new("mtunet", [16, 32, 64, 128, 256], 0, [], 0, 0);
+    public static SaliencyModelSpec Small(string model) => Check(model) switch
+    {
+        "dual" => new("dual", [16, 32, 64, 128, 256], 8, [2, 2, 2, 2], 16, 2),
+        "classifier" => new("classifier", [], 8, [2, 2, 2, 2], 16, 2),
+        var m => new(m, [16, 32, 64, 128, 256], 0, [], 0, 0),
+    };
 
     /// <summary>By width name: <c>reference</c> or <c>small</c>.</summary>
     public static SaliencyModelSpec Named(string model, string width) => width switch
@@ -42,23 +69,34 @@ public sealed record SaliencyModelSpec(string Model, int[] Filters, int DenseGro
         _ => throw new ArgumentException($"--width must be reference or small, got '{width}'"),
     };
 
-    private static string Check(string model) => model is "dual" or "mtunet"
+    private static string Check(string model) => Models.Contains(model)
         ? model
-        : throw new ArgumentException($"--model must be dual (the dual-encoder MTL_UNet_preset) or mtunet (the MT-UNet baseline), got '{model}'");
+        : throw new ArgumentException($"--model must be dual (the dual-encoder MTL_UNet_preset), mtunet (the MT-UNet baseline), classifier (the single-task DenseNet classifier) or saliency (the single-task Res_SE-UNet), got '{model}'");
 
     /// <summary>Builds the network (fresh initialisation).</summary>
     public Module<Tensor, (Tensor ClassLogits, Tensor SaliencyLogits)> Build()
     {
         if (Model == "mtunet") return new MtUNet(Filters);
+        if (Model == "saliency") return new SaliencyUNet(Filters, residualSE: true);
         var dn = new DenseNet("densenet", DenseGrowth, DenseBlocks, DenseInit, DenseBnSize, 0, 3, 3);
-        return new GazeMtlUNet(Filters, 3, dn);
+        return Model == "classifier" ? new DenseNetClassifierNet(dn) : new GazeMtlUNet(Filters, 3, dn);
     }
 
-    /// <summary>The module whose output Grad-CAM explains: the DenseNet's <c>denseblock4</c> (the reference's
-    /// <c>cam_densenet.py</c>) or, for MT-UNet, its deepest encoder block <c>Conv5</c>.</summary>
-    public static Module<Tensor, Tensor> GradCamLayer(nn.Module net)
+    /// <summary>The DenseNet of a dual or classifier network (null for the others).</summary>
+    public static DenseNet? DenseNetOf(nn.Module net) => net switch
     {
-        var name = net is GazeMtlUNet ? "model.features.denseblock4" : "Conv5";
+        GazeMtlUNet g => g.DenseNet,
+        DenseNetClassifierNet c => c.DenseNet,
+        _ => null,
+    };
+
+    /// <summary>The module whose output Grad-CAM explains: the DenseNet's <c>denseblock4</c> (the reference's
+    /// <c>cam_densenet.py</c>; dual and classifier) or, for MT-UNet, its deepest encoder block <c>Conv5</c>; null for the
+    /// saliency-only network (no class output to explain).</summary>
+    public static Module<Tensor, Tensor>? GradCamLayer(nn.Module net)
+    {
+        if (net is SaliencyUNet) return null; // no classifier to explain
+        var name = net is GazeMtlUNet or DenseNetClassifierNet ? "model.features.denseblock4" : "Conv5";
         foreach (var (n, m) in net.named_modules())
             if (n == name && m is Module<Tensor, Tensor> t) return t;
         throw new InvalidOperationException($"the network has no module {name}");
@@ -93,9 +131,12 @@ public sealed record SaliencyModelSpec(string Model, int[] Filters, int DenseGro
         DenseBlocks.SequenceEqual(o.DenseBlocks) && DenseInit == o.DenseInit && DenseBnSize == o.DenseBnSize;
 
     /// <summary>Short text form.</summary>
-    public override string ToString() => Model == "dual"
-        ? $"dual(filters {string.Join("/", Filters)}; densenet growth {DenseGrowth}, blocks {string.Join("/", DenseBlocks)}, init {DenseInit}, bn {DenseBnSize})"
-        : $"mtunet(filters {string.Join("/", Filters)})";
+    public override string ToString() => Model switch
+    {
+        "dual" => $"dual(filters {string.Join("/", Filters)}; densenet growth {DenseGrowth}, blocks {string.Join("/", DenseBlocks)}, init {DenseInit}, bn {DenseBnSize})",
+        "classifier" => $"classifier(densenet growth {DenseGrowth}, blocks {string.Join("/", DenseBlocks)}, init {DenseInit}, bn {DenseBnSize})",
+        _ => $"{Model}(filters {string.Join("/", Filters)})",
+    };
 
     /// <summary>
     /// Loads a run's weights strictly. A file tagged with another architecture (e.g. an MT-UNet checkpoint given to a

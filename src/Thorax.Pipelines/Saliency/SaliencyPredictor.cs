@@ -46,6 +46,12 @@ public sealed class SaliencyPredictor : IDisposable
         if (Directory.Exists(weightsPath))
         {
             _run = SaliencyRunModel.Load(weightsPath);
+            if (!_run.Spec.HasClassification || !_run.Spec.HasSaliency)
+            {
+                var model = _run.Spec.Model;
+                _run.Dispose();
+                throw new InvalidDataException($"{Path.Combine(weightsPath, "config.json")}: network '{model}' is single-task; predict gives class probabilities and a saliency map and needs a dual or mtunet run (evaluate tabulates single-task runs)");
+            }
             _net = _run.Net;
             return;
         }

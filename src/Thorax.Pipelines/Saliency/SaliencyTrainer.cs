@@ -79,8 +79,10 @@ public sealed class SaliencyTrainer
         using var threads = DeterministicThreads.Enter(_o.Deterministic);
         var results = new List<SaliencyStageResult>();
         var stages = _o.EffectiveStages;
-        var totalShare = stages.Sum(SaliencyTrainingOptions.StageShare);
-        var remaining = _o.TimeBudget;
+        // Each stage gets the time left times its share of the stages still to run: a stage that ends early (stage 2's
+        // 10 epochs, early stopping) leaves its time to the later ones.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var budgets = new SaliencyBudget(_o.TimeBudget, stages.Select(SaliencyTrainingOptions.StageShare).ToList(), () => clock.Elapsed);
         foreach (var stage in stages)
         {
             cancel.ThrowIfCancellationRequested();
@@ -89,12 +91,14 @@ public sealed class SaliencyTrainer
             if (File.Exists(done))
             {
                 var j = JsonNode.Parse(File.ReadAllText(done))!;
+                budgets.Skip();
                 StageMessage?.Invoke(stage, $"already finished (best epoch {j["best_epoch"]}); skipped");
                 results.Add(new SaliencyStageResult(stage, null, j["best_epoch"]!.GetValue<int>(),
                     j["best"]!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<double>()), ParseStage(j["initialized_from"]), j["seconds"]!.GetValue<double>()));
                 continue;
             }
-            var budget = TimeSpan.FromSeconds(_o.TimeBudget.TotalSeconds * SaliencyTrainingOptions.StageShare(stage) / totalShare);
+            var budget = budgets.Next();
+            StageMessage?.Invoke(stage, FormattableString.Invariant($"time budget {budget.TotalMinutes:F1} min"));
             results.Add(RunStage(stage, train, val, data.Geometry, runDir, dir, budget, cancel));
         }
         var last = Path.Combine(runDir, SaliencyTrainingOptions.StageFolder(stages[^1]), "model.safetensors");
@@ -123,6 +127,8 @@ public sealed class SaliencyTrainer
             ["plateau_patience"] = _o.PlateauPatience,
             ["early_stopping"] = _o.EarlyStopping,
             ["triplet_distance"] = _o.Triplet.ToString().ToLowerInvariant(),
+            ["precise_batchnorm"] = _o.PreciseBatchNorm,
+            ["init_from"] = _o.InitFrom is null ? null : Path.GetFullPath(_o.InitFrom),
             ["seed"] = _o.Seed,
             ["selection"] = "val_loss (min), as the reference",
         };
@@ -153,9 +159,15 @@ public sealed class SaliencyTrainer
                 break;
             }
         }
-        StageMessage?.Invoke(stage, from is null ? "starts from a fresh initialisation" : $"starts from stage {(int)from} ({from.Value.ToString().ToLowerInvariant()})");
+        string? fromRun = null;
+        if (from is null && _o.InitFrom is not null)
+        {
+            fromRun = InitDenseNetFrom(net, _o.InitFrom);
+            StageMessage?.Invoke(stage, $"starts with the DenseNet of the classifier run {fromRun} (the rest freshly initialised)");
+        }
+        else StageMessage?.Invoke(stage, from is null ? "starts from a fresh initialisation" : $"starts from stage {(int)from} ({from.Value.ToString().ToLowerInvariant()})");
         var method = new StageMethod(stage, _o, net, train, val, geometry, Path.Combine(dir, "checkpoints", EpochTrainer.BestWeightsFile),
-            FormattableString.Invariant($"saliency;{stage};{_o.Network};{geometry.CanvasHeight}x{geometry.CanvasWidth}/{geometry.Stride};batch={_o.Batch[(int)stage - 1]};lr={_o.LearningRate};triplet={_o.Triplet};seed={_o.Seed};train={train.Count};val={val.Count};from={from}"));
+            FormattableString.Invariant($"saliency;{stage};{_o.Network};{geometry.CanvasHeight}x{geometry.CanvasWidth}/{geometry.Stride};batch={_o.Batch[(int)stage - 1]};lr={_o.LearningRate};triplet={_o.Triplet};seed={_o.Seed};train={train.Count};val={val.Count};from={from}{(fromRun is null ? "" : ";init=" + fromRun)}{(_o.PreciseBatchNorm && stage == SaliencyStage.Contrastive ? ";precisebn" : "")}"));
         try
         {
             var loop = new EpochTrainer(new EpochTrainerOptions
@@ -174,6 +186,7 @@ public sealed class SaliencyTrainer
                 ["stage"] = stage.ToString().ToLowerInvariant(), ["best_epoch"] = fit.BestEpoch, ["epochs_run"] = fit.History.Count,
                 ["stop_reason"] = fit.StopReason.ToString().ToLowerInvariant(), ["stop_detail"] = fit.StopDetail, ["seconds"] = Math.Round(fit.TrainSeconds, 1),
                 ["initialized_from"] = from?.ToString().ToLowerInvariant(),
+                ["init_from_run"] = fromRun,
                 ["best"] = new JsonObject(best.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)(double.IsFinite(kv.Value) ? kv.Value : -1)))),
             };
             RunFiles.WriteJson(Path.Combine(dir, "stage.json"), j);
@@ -183,6 +196,44 @@ public sealed class SaliencyTrainer
         {
             method.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Loads the DenseNet of a finished classifier run (<c>RUN/model.safetensors</c>, or a stage folder's) into a dual
+    /// network's DenseNet, strictly (every <c>model.*</c> key; the classifier network's keys are exactly those).
+    /// </summary>
+    /// <returns>The weight file used.</returns>
+    /// <exception cref="InvalidDataException">Not a finished classifier run, or of other DenseNet widths.</exception>
+    public static string InitDenseNetFrom(nn.Module dual, string classifierRun)
+    {
+        var dense = SaliencyModelSpec.DenseNetOf(dual) ?? throw new ArgumentException("--init-from needs a dual network");
+        var file = Directory.Exists(classifierRun) ? Path.Combine(classifierRun, "model.safetensors") : classifierRun;
+        if (!File.Exists(file)) throw new FileNotFoundException($"{file}: --init-from needs a finished classifier run (its model.safetensors)", file);
+        var (tensors, meta) = SafeTensors.LoadWithMetadata(file);
+        try
+        {
+            if (meta.TryGetValue("architecture", out var arch) && arch != "densenet-classifier")
+                throw new InvalidDataException($"{file}: --init-from needs a checkpoint of 'densenet-classifier', this one is of '{arch}'");
+            var sub = tensors.WithPrefixRemoved("model.");
+            try
+            {
+                if (sub.Count != tensors.Count) throw new InvalidDataException($"{file}: keys outside 'model.' ({string.Join(", ", tensors.Keys.Where(k => !k.StartsWith("model.", StringComparison.Ordinal)).Take(5))}); not a classifier run's weights");
+                StateDicts.Load(dense, sub, strict: true, source: file);
+            }
+            catch (StateDictException e)
+            {
+                throw new InvalidDataException($"{file} does not fit this run's DenseNet: {e.Message}", e);
+            }
+            finally
+            {
+                sub.DisposeAll();
+            }
+        }
+        finally
+        {
+            tensors.DisposeAll();
+        }
+        return Path.GetFullPath(file);
     }
 
     /// <summary>Stacks studies into (x [B,1,H,W], labels [B] int64, target Q [B,1,H,W] normalised to sum 1 per image).</summary>
@@ -236,9 +287,10 @@ public sealed class SaliencyTrainer
         var iap = torch.tensor(ap.ToArray());
         var ian = torch.tensor(an.ToArray());
         Tensor loss;
-        if (mode == TripletDistance.Flattened)
+        if (mode is TripletDistance.Flattened or TripletDistance.Normalized)
         {
             var f = features.flatten(1);                       // [B, F]
+            if (mode == TripletDistance.Normalized) f = f / f.pow(2).sum(1, keepdim: true).clamp_min(1e-24).sqrt();
             var d = PairDistances(f, eps);                      // [B, B]
             var flat = d.flatten();
             loss = functional.relu(flat.index_select(0, iap) - flat.index_select(0, ian) + 1.0).sum();
@@ -257,6 +309,83 @@ public sealed class SaliencyTrainer
         return (loss.MoveToOuterDisposeScope(), ap.Count);
     }
 
+    /// <summary>
+    /// Stage-1 diagnostics of a batch of denseblock4 maps (no gradient): the sums and counts of the flattened L2 distances
+    /// between images of the same class (i ≠ j) and of different classes, whatever distance the loss uses.
+    /// </summary>
+    public static (double SumPos, int Pos, double SumNeg, int Neg) PairStatistics(Tensor features, IReadOnlyList<int> labels)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var d = PairDistances(features.detach().flatten(1).to_type(ScalarType.Float64), 0).data<double>().ToArray();
+        var b = labels.Count;
+        double sp = 0, sn = 0;
+        int nPos = 0, nNeg = 0;
+        for (var i = 0; i < b; i++)
+            for (var j = 0; j < b; j++)
+            {
+                if (i == j) continue;
+                if (labels[i] == labels[j]) { sp += d[i * b + j]; nPos++; }
+                else { sn += d[i * b + j]; nNeg++; }
+            }
+        return (sp, nPos, sn, nNeg);
+    }
+
+    /// <summary>
+    /// "Precise BatchNorm": resets the running statistics of every BatchNorm of <paramref name="dense"/> and recomputes
+    /// them as the plain average over <paramref name="batches"/> (momentum None, train mode, no gradient), so eval mode
+    /// normalises with the statistics of the current weights rather than a lagging exponential average. The momenta and
+    /// the module's mode are restored.
+    /// </summary>
+    /// <param name="dense">The DenseNet.</param>
+    /// <param name="batches">Network inputs [B, 1, H, W] (each disposed by the caller).</param>
+    public static void RecomputeBatchNormStatistics(DenseNet dense, IEnumerable<Tensor> batches)
+    {
+        var bns = dense.modules().OfType<BatchNorm>().ToList();
+        var momenta = bns.Select(b => b.momentum).ToList();
+        var wasTraining = dense.training;
+        try
+        {
+            foreach (var b in bns)
+            {
+                b.reset_running_stats();
+                b.momentum = null;
+            }
+            dense.train();
+            using var _ = no_grad();
+            foreach (var x in batches)
+            {
+                using var scope = NewDisposeScope();
+                dense.ForwardWithCapture(x.repeat(1, 3, 1, 1)).Dispose();
+            }
+        }
+        finally
+        {
+            for (var i = 0; i < bns.Count; i++) bns[i].momentum = momenta[i];
+            dense.train(wasTraining);
+        }
+    }
+
+    /// <summary>Leave-one-out nearest-neighbour accuracy of flattened embeddings [N, F] (flattened L2): how much class
+    /// information the stage-1 embedding carries; NaN with fewer than 2 rows.</summary>
+    public static double NearestNeighbourAccuracy(Tensor embeddings, IReadOnlyList<int> labels)
+    {
+        var n = (int)embeddings.shape[0];
+        if (n < 2) return double.NaN;
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var d = PairDistances(embeddings.flatten(1).to_type(ScalarType.Float64), 0).data<double>().ToArray();
+        var right = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var best = -1;
+            for (var j = 0; j < n; j++)
+                if (j != i && (best < 0 || d[i * n + j] < d[i * n + best])) best = j;
+            if (labels[best] == labels[i]) right++;
+        }
+        return (double)right / n;
+    }
+
     // ||a_i − a_j + eps·1||₂ for all pairs, from the Gram matrix: ||a−b||² + 2·eps·Σ(a−b) + F·eps².
     private static Tensor PairDistances(Tensor f, double eps)
     {
@@ -272,7 +401,7 @@ public sealed class SaliencyTrainer
     {
         private readonly SaliencyStage _stage;
         private readonly Module<Tensor, (Tensor ClassLogits, Tensor SaliencyLogits)> _net;
-        private readonly IGazeMultiTaskNet _mt;
+        private readonly IGazeMultiTaskNet? _mt;
         private readonly DenseNet? _dense;
         private readonly List<SaliencyStudy> _train;
         private readonly List<SaliencyStudy> _val;
@@ -284,6 +413,7 @@ public sealed class SaliencyTrainer
         private readonly string _bestPath;
         private int[] _perm = [];
         private double? _lastLr;
+        private (double SumPos, int Pos, double SumNeg, int Neg) _trainPairs;
 
         public StageMethod(SaliencyStage stage, SaliencyTrainingOptions o, Module<Tensor, (Tensor, Tensor)> net, IReadOnlyList<SaliencyStudy> train,
             IReadOnlyList<SaliencyStudy> val, SaliencyGeometry g, string bestPath, string fingerprint)
@@ -291,8 +421,8 @@ public sealed class SaliencyTrainer
             _stage = stage;
             _o = o;
             _net = net;
-            _mt = (IGazeMultiTaskNet)net;
-            _dense = (net as GazeMtlUNet)?.DenseNet;
+            _mt = net as IGazeMultiTaskNet;
+            _dense = SaliencyModelSpec.DenseNetOf(net);
             _train = train.ToList();
             _val = val.ToList();
             _g = g;
@@ -311,8 +441,10 @@ public sealed class SaliencyTrainer
                     trained = Dense.parameters();
                     break;
                 case SaliencyStage.Saliency:
-                    foreach (var p in Dense.parameters()) p.requires_grad = false;
-                    var frozen = Dense.parameters().Select(p => p.Handle).ToHashSet();
+                    // The dual network's DenseNet is frozen; the saliency-only U-Net has none.
+                    var frozenParams = _dense?.parameters().ToList() ?? [];
+                    foreach (var p in frozenParams) p.requires_grad = false;
+                    var frozen = frozenParams.Select(p => p.Handle).ToHashSet();
                     trained = net.named_parameters().Where(p => p.name != "lg_sigma_class" && !frozen.Contains(p.parameter.Handle)).Select(p => p.parameter);
                     break;
                 default:
@@ -327,14 +459,16 @@ public sealed class SaliencyTrainer
             };
             MetricNames = stage switch
             {
-                SaliencyStage.Contrastive => ["val_loss"],
+                SaliencyStage.Contrastive => ["val_loss", "val_d_pos", "val_d_neg", "val_nn_acc", "train_d_pos", "train_d_neg"],
                 SaliencyStage.Classifier => ["val_loss", "val_acc", "val_auc_macro"],
                 SaliencyStage.Saliency => ["val_loss", "val_cc"],
                 _ => ["val_loss", "val_ce", "val_kl", "val_acc", "val_auc_macro", "val_cc"],
             };
         }
 
-        private DenseNet Dense => _dense ?? throw new InvalidOperationException($"stage {_stage} needs the dual-encoder network's DenseNet");
+        private DenseNet Dense => _dense ?? throw new InvalidOperationException($"stage {_stage} needs the DenseNet of the dual or classifier network");
+
+        private IGazeMultiTaskNet Mt => _mt ?? throw new InvalidOperationException($"stage {_stage} needs a multi-task network");
 
         public override TrainingComponents Components { get; }
         public override string Fingerprint { get; }
@@ -360,6 +494,7 @@ public sealed class SaliencyTrainer
             if (_lastLr is { } last && lr < last && File.Exists(_bestPath))
                 StateDicts.LoadFile(_net, _bestPath, strict: true); // the reference reloads the best network when the LR drops
             _lastLr = lr;
+            _trainPairs = default;
             // Stages 1-3 shuffle; the joint stage's loader has shuffle=False in the reference.
             _perm = _stage == SaliencyStage.Joint ? Enumerable.Range(0, _train.Count).ToArray() : _rng.Permutation(_train.Count);
             return (_train.Count + _batch - 1) / _batch;
@@ -378,21 +513,31 @@ public sealed class SaliencyTrainer
             };
         }
 
-        private Tensor Triplets(Tensor x, IReadOnlyList<SaliencyStudy> items)
+        private Tensor Triplets(Tensor x, IReadOnlyList<SaliencyStudy> items, List<Tensor>? embeddings = null)
         {
             using var capture = Dense.ForwardWithCapture(x.repeat(1, 3, 1, 1));
-            var (loss, _) = TripletLoss(capture.DenseBlock4, items.Select(s => s.Label).ToList(), _o.Triplet);
+            var labels = items.Select(s => s.Label).ToList();
+            var (loss, _) = TripletLoss(capture.DenseBlock4, labels, _o.Triplet);
+            if (embeddings is not null) embeddings.Add(capture.DenseBlock4.detach().flatten(1).to_type(ScalarType.Float64).DetachFromDisposeScope());
+            else
+            {
+                // Training batches (BatchNorm in train mode): the diagnostics' train-side distances.
+                var (sp, nPos, sn, nNeg) = PairStatistics(capture.DenseBlock4, labels);
+                _trainPairs = (_trainPairs.SumPos + sp, _trainPairs.Pos + nPos, _trainPairs.SumNeg + sn, _trainPairs.Neg + nNeg);
+            }
             return loss;
         }
 
         private MultiTaskLoss Joint(Tensor x, Tensor y, Tensor q)
         {
             var (logits, sal) = _net.call(x);
-            return UncertaintyWeightedLoss.Compute(logits, SaliencyLayers.LogSoftmaxOverPixels(sal), y, q, _mt.LgSigmaClass);
+            return UncertaintyWeightedLoss.Compute(logits, SaliencyLayers.LogSoftmaxOverPixels(sal), y, q, Mt.LgSigmaClass);
         }
 
         public override IReadOnlyDictionary<string, double> Evaluate(int epoch)
         {
+            if (_stage == SaliencyStage.Contrastive && _o.PreciseBatchNorm)
+                RecomputeBatchNormStatistics(Dense, TrainInputs());
             _net.eval();
             try
             {
@@ -403,6 +548,7 @@ public sealed class SaliencyTrainer
                 var probs = new List<double>();
                 var cc = new List<double>();
                 double tripletSum = 0;
+                var embeddings = new List<Tensor>();
                 for (var start = 0; start < _val.Count; start += _batch)
                 {
                     using var scope = NewDisposeScope();
@@ -411,7 +557,7 @@ public sealed class SaliencyTrainer
                     switch (_stage)
                     {
                         case SaliencyStage.Contrastive:
-                            tripletSum += Triplets(x, items).item<float>();
+                            tripletSum += Triplets(x, items, embeddings).item<float>();
                             break;
                         case SaliencyStage.Classifier:
                         {
@@ -431,7 +577,7 @@ public sealed class SaliencyTrainer
                         {
                             var (logits, sal) = _net.call(x);
                             var logp = SaliencyLayers.LogSoftmaxOverPixels(sal);
-                            using var l = UncertaintyWeightedLoss.Compute(logits, logp, y, q, _mt.LgSigmaClass);
+                            using var l = UncertaintyWeightedLoss.Compute(logits, logp, y, q, Mt.LgSigmaClass);
                             batchLoss.Add(l.Sum.item<float>());
                             ce.Add(l.ClassRaw.item<float>());
                             kl.Add(l.ImageRaw.item<float>());
@@ -443,7 +589,21 @@ public sealed class SaliencyTrainer
                 }
                 var labels = _val.Select(s => s.Label).ToArray();
                 var m = new Dictionary<string, double>(StringComparer.Ordinal);
-                if (_stage == SaliencyStage.Contrastive) m["val_loss"] = tripletSum / _val.Count; // the reference: summed triplet losses / samples
+                if (_stage == SaliencyStage.Contrastive)
+                {
+                    m["val_loss"] = tripletSum / _val.Count; // the reference: summed triplet losses / samples
+                    // Diagnostics (flattened L2 whatever the loss's distance): mean same-class and other-class distances
+                    // over the whole validation split (BatchNorm in eval mode) and over this epoch's training batches
+                    // (train mode), and the leave-one-out 1-NN accuracy of the validation embeddings.
+                    using var all = cat(embeddings, 0);
+                    foreach (var e in embeddings) e.Dispose();
+                    var (sp, nPos, sn, nNeg) = PairStatistics(all, labels);
+                    m["val_d_pos"] = nPos == 0 ? double.NaN : sp / nPos;
+                    m["val_d_neg"] = nNeg == 0 ? double.NaN : sn / nNeg;
+                    m["val_nn_acc"] = NearestNeighbourAccuracy(all, labels);
+                    m["train_d_pos"] = _trainPairs.Pos == 0 ? double.NaN : _trainPairs.SumPos / _trainPairs.Pos;
+                    m["train_d_neg"] = _trainPairs.Neg == 0 ? double.NaN : _trainPairs.SumNeg / _trainPairs.Neg;
+                }
                 else m["val_loss"] = batchLoss.Average();
                 if (_stage is SaliencyStage.Classifier or SaliencyStage.Joint)
                 {
@@ -461,6 +621,18 @@ public sealed class SaliencyTrainer
             finally
             {
                 _net.train();
+            }
+        }
+
+        private IEnumerable<Tensor> TrainInputs()
+        {
+            for (var start = 0; start < _train.Count; start += _batch)
+            {
+                var (x, y, q) = Batch(_train.Skip(start).Take(_batch).ToList(), _g);
+                y.Dispose();
+                q.Dispose();
+                try { yield return x; }
+                finally { x.Dispose(); }
             }
         }
 

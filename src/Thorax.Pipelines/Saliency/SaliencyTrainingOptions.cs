@@ -28,6 +28,10 @@ public enum TripletDistance
     /// <summary>The reference's 4-D call: <c>pairwise_distance</c> along the last axis (w) of 1xCxhxw tensors, the loss the
     /// mean of max(d_ap − d_an + 1, 0) over the C·h rows (seed-specs 2.3 [QUIRK]).</summary>
     Reference4D,
+
+    /// <summary>Not the reference's: L2 between the flattened embeddings each scaled to unit length (distances in [0, 2],
+    /// so the margin of 1 keeps its meaning and the loss cannot be lowered or raised by the embedding's scale).</summary>
+    Normalized,
 }
 
 /// <summary>Settings of <see cref="SaliencyTrainer"/>; defaults are the reference's (seed-specs 2.1).</summary>
@@ -36,7 +40,8 @@ public sealed record SaliencyTrainingOptions
     /// <summary>The network and its widths.</summary>
     public SaliencyModelSpec Network { get; init; } = SaliencyModelSpec.Reference("dual");
 
-    /// <summary>Stages to run, in order (default all four for dual, the joint stage for mtunet).</summary>
+    /// <summary>Stages to run, in order (default all four for dual, the joint stage for mtunet, stages 1-2 for classifier,
+    /// stage 3 for saliency).</summary>
     public IReadOnlyList<SaliencyStage>? Stages { get; init; }
 
     /// <summary>Epochs per stage (stage 1..4); the reference's 50, 10, 50, 40.</summary>
@@ -54,11 +59,21 @@ public sealed record SaliencyTrainingOptions
     /// <summary>Early stopping after this many epochs without improvement (the reference's 40·2+3 = 83).</summary>
     public int EarlyStopping { get; init; } = 83;
 
-    /// <summary>Total wall-clock budget of all stages (split across the stages to run by <see cref="StageShare"/>).</summary>
+    /// <summary>Total wall-clock budget of all stages (split across the stages to run by <see cref="StageShare"/> with
+    /// <see cref="SaliencyBudget"/>'s rule: a stage that ends early leaves its time to the later ones).</summary>
     public TimeSpan TimeBudget { get; init; } = TimeSpan.FromHours(23.5);
 
     /// <summary>Stage-1 distance (default flattened; <see cref="TripletDistance.Reference4D"/> reproduces the code).</summary>
     public TripletDistance Triplet { get; init; } = TripletDistance.Flattened;
+
+    /// <summary>
+    /// Stage 1 only, not the reference's: before each validation, recompute the DenseNet's BatchNorm running statistics
+    /// over the training split (plain average, "precise BatchNorm"). From random initialisation the exponential running
+    /// averages lag the weights by several epochs, which shrinks the eval-mode embedding and makes the epoch-1 validation
+    /// loss that of a collapsed embedding (README); with this, validation sees the embedding at its trained scale. Costs
+    /// one forward pass over the training split per epoch.
+    /// </summary>
+    public bool PreciseBatchNorm { get; init; }
 
     /// <summary>Seed of initialisation and shuffling.</summary>
     public int Seed { get; init; } = 0;
@@ -66,12 +81,28 @@ public sealed record SaliencyTrainingOptions
     /// <summary>One intra-op thread (bit-reproducible runs and resumes).</summary>
     public bool Deterministic { get; init; }
 
-    /// <summary>The stages to run for the network (explicit or default).</summary>
-    public IReadOnlyList<SaliencyStage> EffectiveStages => Stages ?? (Network.Model == "dual"
-        ? [SaliencyStage.Contrastive, SaliencyStage.Classifier, SaliencyStage.Saliency, SaliencyStage.Joint]
-        : [SaliencyStage.Joint]);
+    /// <summary>
+    /// A finished <c>classifier</c> run (or its stage folder) whose DenseNet initialises a dual run's DenseNet when the run
+    /// has no earlier finished stage of its own: what the reference's stage-3 code does (it loads the
+    /// <c>Classfication/</c> checkpoint). With it, a dual run can train stages 3-4 only from a classifier trained alone.
+    /// </summary>
+    public string? InitFrom { get; init; }
 
-    /// <summary>Relative share of the time budget of each stage (1..4): 0.15, 0.15, 0.25, 0.45.</summary>
+    /// <summary>The stages to run for the network (explicit or default).</summary>
+    public IReadOnlyList<SaliencyStage> EffectiveStages => Stages ?? AllowedStages(Network.Model);
+
+    /// <summary>The stages a network trains in: dual 1-4, mtunet the joint stage, classifier 1-2 (triplet pre-training,
+    /// cross-entropy), saliency stage 3 (KL).</summary>
+    public static IReadOnlyList<SaliencyStage> AllowedStages(string model) => model switch
+    {
+        "dual" => [SaliencyStage.Contrastive, SaliencyStage.Classifier, SaliencyStage.Saliency, SaliencyStage.Joint],
+        "classifier" => [SaliencyStage.Contrastive, SaliencyStage.Classifier],
+        "saliency" => [SaliencyStage.Saliency],
+        _ => [SaliencyStage.Joint],
+    };
+
+    /// <summary>Relative share of the time budget of each stage (1..4): 0.15, 0.15, 0.25, 0.45 (relative to the stages
+    /// that run; see <see cref="SaliencyBudget"/> for how unused time moves on).</summary>
     public static double StageShare(SaliencyStage s) => s switch
     {
         SaliencyStage.Contrastive => 0.15,
@@ -127,6 +158,12 @@ public sealed record SaliencyTrainingOptions
         if (EarlyStopping < 0) throw new ArgumentException($"early-stopping patience must be 0 (off) or more, got {EarlyStopping}");
         if (Network.Model == "mtunet" && EffectiveStages.Any(s => s != SaliencyStage.Joint))
             throw new ArgumentException("--model mtunet trains in one joint stage (the MT-UNet baseline has no DenseNet); use --stages joint or leave --stages out");
+        if (Network.Model == "classifier" && EffectiveStages.Any(s => s is not (SaliencyStage.Contrastive or SaliencyStage.Classifier)))
+            throw new ArgumentException("--model classifier trains stages 1 (triplet pre-training) and 2 (cross-entropy) only; --stages 2 is the classifier without contrastive pre-training (DNet201)");
+        if (Network.Model == "saliency" && EffectiveStages.Any(s => s != SaliencyStage.Saliency))
+            throw new ArgumentException("--model saliency trains in one stage (3: KL only); use --stages saliency or leave --stages out");
+        if (InitFrom is not null && Network.Model != "dual")
+            throw new ArgumentException($"--init-from gives a dual run the DenseNet of a classifier run; --model is {Network.Model}");
         if (Batch[0] < 2 && EffectiveStages.Contains(SaliencyStage.Contrastive)) throw new ArgumentException("stage 1 (triplets) needs a batch of at least 2");
     }
 

@@ -407,4 +407,32 @@ public sealed class StateDictsTests
             ours.DisposeAll();
         }
     }
+
+    [Fact]
+    public void ReadFile_SafetensorsWhoseHeaderSizeStartsWithThePickleOpcode()
+    {
+        // A header of 128 + 256k bytes makes the file's first byte 0x80, the first byte of a legacy torch.save pickle;
+        // such a file (a training checkpoint happened to get one) must still be read as safetensors.
+        var path = Path.Combine(Path.GetTempPath(), $"thorax-st80-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            using var w = torch.arange(6, dtype: ScalarType.Float32).reshape(2, 3);
+            for (var pad = 0; pad < 300; pad++)
+            {
+                SafeTensors.Save(path, [new("w", w)], new Dictionary<string, string> { ["pad"] = new string('x', pad) });
+                if (File.ReadAllBytes(path)[0] == 0x80) break;
+            }
+            Assert.Equal(0x80, File.ReadAllBytes(path)[0]);
+            var sd = StateDicts.ReadFile(path);
+            try { Assert.Equal(w.data<float>().ToArray(), sd["w"].data<float>().ToArray()); }
+            finally { sd.DisposeAll(); }
+            // Without the extension too (the content decides).
+            var bare = path[..^".safetensors".Length];
+            File.Move(path, bare);
+            sd = StateDicts.ReadFile(bare);
+            try { Assert.Equal(w.data<float>().ToArray(), sd["w"].data<float>().ToArray()); }
+            finally { sd.DisposeAll(); File.Delete(bare); }
+        }
+        finally { if (File.Exists(path)) File.Delete(path); }
+    }
 }

@@ -104,6 +104,76 @@ public class SaliencyTrainingTests
     }
 
     [Fact]
+    public void TripletLoss_NormalizedIsScaleFreeAndEqualsTheUnitVectorsLoss()
+    {
+        torch.manual_seed(6);
+        using var f = torch.randn(6, 2, 3, 2, dtype: ScalarType.Float64);
+        int[] labels = [0, 1, 0, 2, 1, 2];
+        var a = f.flatten(1).data<double>().ToArray();
+        var u = new double[a.Length];
+        for (var i = 0; i < 6; i++)
+        {
+            var norm = Math.Sqrt(Enumerable.Range(0, 12).Sum(k => a[i * 12 + k] * a[i * 12 + k]));
+            for (var k = 0; k < 12; k++) u[i * 12 + k] = a[i * 12 + k] / norm;
+        }
+        double Dist(int i, int j) => Math.Sqrt(Enumerable.Range(0, 12).Sum(k => Math.Pow(u[i * 12 + k] - u[j * 12 + k] + 1e-6, 2)));
+        double expected = 0;
+        for (var i = 0; i < 6; i++)
+            for (var j = 0; j < 6; j++)
+                for (var k = 0; k < 6; k++)
+                    if (i != j && labels[j] == labels[i] && labels[k] != labels[i]) expected += Math.Max(Dist(i, j) - Dist(i, k) + 1, 0);
+        var (loss, _) = SaliencyTrainer.TripletLoss(f, labels, TripletDistance.Normalized);
+        Assert.Equal(expected, loss.item<double>(), 1e-9);
+        using var scaled = f * 1000.0;
+        var (loss2, _) = SaliencyTrainer.TripletLoss(scaled, labels, TripletDistance.Normalized);
+        Assert.Equal(expected, loss2.item<double>(), 1e-6);
+        // The reference's flattened distance grows with the scale: its loss is not scale-free.
+        var (flat, _) = SaliencyTrainer.TripletLoss(f, labels, TripletDistance.Flattened);
+        var (flat2, _) = SaliencyTrainer.TripletLoss(scaled, labels, TripletDistance.Flattened);
+        Assert.NotEqual(flat.item<double>(), flat2.item<double>(), 3);
+    }
+
+    [Fact]
+    public void PreciseBatchNorm_EvalModeMatchesTrainModeOnTheBatchItWasComputedOn()
+    {
+        torch.manual_seed(7);
+        using var dense = new Thorax.Models.Encoders.DenseNet("densenet", 4, [1, 1, 1, 1], 8, 2, 0, 3, 3);
+        using var x = torch.rand(16, 1, 128, 64);               // denseblock4 at 4x2: 128 values per channel
+        using var x3 = x.repeat(1, 3, 1, 1);
+        Tensor Block4(bool train)
+        {
+            dense.train(train);
+            using var _ = torch.no_grad();
+            using var c = dense.ForwardWithCapture(x3);
+            return c.DenseBlock4.clone();
+        }
+        using var trainMode = Block4(true);                  // batch statistics (this also moved the running averages a little)
+        using var before = Block4(false);                    // lagging running averages: far from train mode
+        SaliencyTrainer.RecomputeBatchNormStatistics(dense, [x]);
+        using var after = Block4(false);
+        double Rel(Tensor a) => (a - trainMode).abs().max().item<float>() / trainMode.abs().max().item<float>();
+        Assert.True(Rel(before) > 0.05, $"before: {Rel(before)}");
+        // The running variance is the unbiased one (n / (n − 1) with n down to 128 values per channel), so eval mode is
+        // close to train mode but not equal.
+        Assert.True(Rel(after) < 0.02 && Rel(after) < Rel(before) / 5, $"before {Rel(before)}, after {Rel(after)}");
+        Assert.False(dense.training);                         // the mode is restored (eval, as before the call)
+        Assert.All(dense.modules().OfType<TorchSharp.Modules.BatchNorm>(), b => Assert.Equal(0.1, b.momentum!.Value, 9));
+    }
+
+    [Fact]
+    public void Stage1Diagnostics_PairDistancesAndNearestNeighbourAccuracy()
+    {
+        // Two tight clusters far apart: same-class distances small, other-class large, 1-NN perfect.
+        using var e = torch.tensor(new double[] { 0, 0, 0.1, 0, 10, 10, 10, 10.1 }, [4L, 2]);
+        int[] labels = [0, 0, 1, 1];
+        var (sp, np, sn, nn) = SaliencyTrainer.PairStatistics(e, labels);
+        Assert.Equal((4, 8), (np, nn));
+        Assert.Equal(0.1, sp / np, 9);
+        Assert.Equal(1.0, SaliencyTrainer.NearestNeighbourAccuracy(e, labels));
+        Assert.Equal(0.0, SaliencyTrainer.NearestNeighbourAccuracy(e, [0, 1, 0, 1]));
+    }
+
+    [Fact]
     public void Studies_LabelsGazeSplitsFromASynthFolder()
     {
         var dir = Synth();
