@@ -111,7 +111,7 @@ public sealed class StudyGenerator
         var side = r.Chance(0.5) ? BodySide.Right : BodySide.Left;
         double ul = r.NextDouble(), us = r.NextDouble();
         var loc = ul < 0.45 ? PneumothoraxLocation.Apical : ul < 0.8 ? PneumothoraxLocation.Lateral : PneumothoraxLocation.Basal;
-        var size = us < 0.4 ? PneumothoraxSize.Small : us < 0.75 ? PneumothoraxSize.Moderate : PneumothoraxSize.Large;
+        var size = o.DrawPneumothoraxSize(us);
 
         var devices = SupportDevices.None;
         bool anyDevice = r.Chance(o.DeviceRate);
@@ -153,7 +153,7 @@ public sealed class StudyGenerator
         var bg = _backgrounds!.Backgrounds[plan.Background];
         var chest = RealChest.Prepare(bg, size);
         if (!_realRenderers.TryTake(out var renderer))
-            renderer = new RealChestRenderer(size, _textures.Value, _options.Shortcut);
+            renderer = new RealChestRenderer(size, _textures.Value, _options.Shortcut, (float)_options.PneumothoraxConspicuity);
         try
         {
             var renderRng = Rng.For(_options.Seed, 3, index);

@@ -86,6 +86,21 @@ public sealed record SynthOptions
     /// [0, 1]; used with <see cref="BackgroundDirectory"/> only. Default 0.1.</summary>
     public double TensionRate { get; init; } = 0.1;
 
+    /// <summary>How visible a pneumothorax is drawn (<c>--ptx-conspicuity</c>), [0, 1]. 1 (default) is the full rendering;
+    /// lower values fade every change it makes to the image by that factor (the extra radiolucency of the pleural
+    /// space, the removal of its lung markings, the visceral pleural line, the denser collapsed lung), down to 0 where
+    /// the pleural space is the unmodified background. The pneumothorax masks, RLE, reports, gaze and every random draw
+    /// are the same at any value: only the pixels fade. Real backgrounds (<see cref="BackgroundDirectory"/>) only: a
+    /// value other than 1 without them is refused.</summary>
+    public double PneumothoraxConspicuity { get; init; } = 1.0;
+
+    /// <summary>Relative weights of the small, moderate and large pneumothorax sizes (<c>--ptx-sizes</c>): three
+    /// non-negative numbers with a positive sum, normalised. Null (default): 0.4, 0.35, 0.25.</summary>
+    public IReadOnlyList<double>? PneumothoraxSizeWeights { get; init; }
+
+    /// <summary>The default weights of small, moderate and large pneumothoraces.</summary>
+    public static IReadOnlyList<double> DefaultPneumothoraxSizeWeights { get; } = [0.4, 0.35, 0.25];
+
     /// <summary>Allow writing into an existing non-empty output folder. Default false.</summary>
     public bool Force { get; init; }
 
@@ -114,6 +129,20 @@ public sealed record SynthOptions
                 $"HeartFailureRate + PneumoniaRate is {Fmt(HeartFailureRate + PneumoniaRate)}; valid range: sum in [0, 1].");
         Rate(nameof(DeviceRate), "--device-rate", DeviceRate);
         Rate(nameof(TensionRate), "--tension-rate", TensionRate);
+        Rate(nameof(PneumothoraxConspicuity), "--ptx-conspicuity", PneumothoraxConspicuity);
+        if (PneumothoraxConspicuity != 1.0 && BackgroundDirectory is null)
+            throw new InvalidSynthOptionsException(nameof(PneumothoraxConspicuity),
+                $"PneumothoraxConspicuity (--ptx-conspicuity) is {Fmt(PneumothoraxConspicuity)}, but it applies to real backgrounds only; add --background DIR or leave it at 1.");
+        if (PneumothoraxSizeWeights is { } sw)
+        {
+            string given = string.Join(",", sw.Select(v => Fmt(v)));
+            if (sw.Count != 3)
+                throw new InvalidSynthOptionsException(nameof(PneumothoraxSizeWeights),
+                    $"PneumothoraxSizeWeights (--ptx-sizes) is '{given}' ({sw.Count} values); valid: three weights small,moderate,large, e.g. 0.4,0.35,0.25.");
+            if (sw.Any(v => !double.IsFinite(v) || v < 0) || !(sw.Sum() > 0))
+                throw new InvalidSynthOptionsException(nameof(PneumothoraxSizeWeights),
+                    $"PneumothoraxSizeWeights (--ptx-sizes) is '{given}'; valid: three finite weights >= 0 with a positive sum.");
+        }
         if (BackgroundDirectory is { Length: 0 })
             throw new InvalidSynthOptionsException(nameof(BackgroundDirectory), "BackgroundDirectory (--background) must not be empty.");
         if (ReportCorpus is { Length: 0 })
@@ -186,6 +215,38 @@ public sealed record SynthOptions
             if (string.Equals(text, ShortcutTargetNames[i], StringComparison.OrdinalIgnoreCase)) return (ShortcutTarget)i;
         throw new InvalidSynthOptionsException(nameof(ShortcutTarget),
             $"Unknown shortcut target '{text}'; valid: {string.Join(", ", ShortcutTargetNames)}.");
+    }
+
+    /// <summary>Parses <c>--ptx-sizes</c>: three comma-separated weights for small, moderate and large
+    /// (<c>0.6,0.3,0.1</c>), or <c>small</c>, <c>moderate</c>, <c>large</c> for one size only.</summary>
+    /// <exception cref="InvalidSynthOptionsException">Not three numbers or one size name.</exception>
+    public static IReadOnlyList<double> ParsePneumothoraxSizes(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string t = text.Trim();
+        string[] names = ["small", "moderate", "large"];
+        for (int i = 0; i < 3; i++)
+            if (string.Equals(t, names[i], StringComparison.OrdinalIgnoreCase))
+                return [i == 0 ? 1 : 0, i == 1 ? 1 : 0, i == 2 ? 1 : 0];
+        var parts = t.Split(',');
+        var w = new double[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!double.TryParse(parts[i].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out w[i]))
+                throw new InvalidSynthOptionsException(nameof(PneumothoraxSizeWeights),
+                    $"--ptx-sizes '{text}': '{parts[i]}' is not a number; valid: three weights small,moderate,large (e.g. 0.6,0.3,0.1) or one of small, moderate, large.");
+        return w;
+    }
+
+    /// <summary>The size of a pneumothorax for a uniform draw <paramref name="u"/> in [0, 1).</summary>
+    internal PneumothoraxSize DrawPneumothoraxSize(double u)
+    {
+        if (PneumothoraxSizeWeights is not { } w)
+            return u < 0.4 ? PneumothoraxSize.Small : u < 0.75 ? PneumothoraxSize.Moderate : PneumothoraxSize.Large;
+        double sum = w[0] + w[1] + w[2];
+        // Zero weights never win, even at u = 0.
+        if (w[0] > 0 && u < w[0] / sum) return PneumothoraxSize.Small;
+        if (w[1] > 0 && (u < (w[0] + w[1]) / sum || w[2] <= 0)) return PneumothoraxSize.Moderate;
+        return w[2] > 0 ? PneumothoraxSize.Large : PneumothoraxSize.Small;
     }
 
     private static void Rate(string name, string flag, double value)

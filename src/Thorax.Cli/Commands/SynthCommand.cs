@@ -45,12 +45,22 @@ internal static class SynthCommand
                           "Default with --background: <background>/../reports when it holds indiana_reports.csv, else templated.",
         };
         var tension = new Option<double>("--tension-rate") { Description = "Share of pneumothoraces with tension (mediastinal shift) [0, 1]; real backgrounds only.", DefaultValueFactory = _ => d.TensionRate };
+        var conspicuity = new Option<double>("--ptx-conspicuity")
+        {
+            Description = "How visible pneumothoraces are drawn [0, 1]: 1 = full rendering, lower fades the added radiolucency, marking loss, pleural line " +
+                          "and denser collapsed lung by that factor (0: invisible); masks, reports and gaze are unchanged. Real backgrounds only.",
+            DefaultValueFactory = _ => d.PneumothoraxConspicuity,
+        };
+        var ptxSizes = new Option<string?>("--ptx-sizes")
+        {
+            Description = "Weights of small,moderate,large pneumothoraces (e.g. 0.6,0.3,0.1), or one of small, moderate, large. Default 0.4,0.35,0.25.",
+        };
         var examples = new Option<string?>("--examples")
         {
             Description = $"Also write example files into this folder: {SyntheticExamples.ExamplesFile}, {SyntheticExamples.TruthFile}, {SyntheticExamples.GazeFile}, {SyntheticExamples.ReportsFile}.",
         };
         var cmd = new Command("synth", "Synthetic chest X-ray studies with masks, SIIM RLE, gaze (EGD-CXR, REFLACX), reports (CANDID-PTX), DICOM and splits.")
-            { output, n, seed, size, ptx, chf, pneumonia, devices, shortcut, rate, target, train, val, mono1, dicom, quality, png16, noGaze, noReports, force, examples, background, corpus, tension };
+            { output, n, seed, size, ptx, chf, pneumonia, devices, shortcut, rate, target, train, val, mono1, dicom, quality, png16, noGaze, noReports, force, examples, background, corpus, tension, conspicuity, ptxSizes };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var options = d with
@@ -63,6 +73,8 @@ internal static class SynthCommand
                 JpegQuality = r.GetValue(quality), Write16BitPng = r.GetValue(png16), WriteGaze = !r.GetValue(noGaze),
                 WriteReports = !r.GetValue(noReports), Force = r.GetValue(force),
                 BackgroundDirectory = r.GetValue(background), TensionRate = r.GetValue(tension),
+                PneumothoraxConspicuity = r.GetValue(conspicuity),
+                PneumothoraxSizeWeights = r.GetValue(ptxSizes) is { } sw ? SynthOptions.ParsePneumothoraxSizes(sw) : null,
             };
             options = options with { ReportCorpus = ResolveCorpus(r.GetValue(corpus), options.BackgroundDirectory) };
             options.Validate();

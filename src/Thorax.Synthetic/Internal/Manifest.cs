@@ -38,7 +38,18 @@ internal static class Manifest
         if (o.BackgroundDirectory is not null)
         {
             w.WriteNumber("tensionRate", o.TensionRate);
+            // Written only when not the default, so datasets made without these options keep their bytes (absent = 1).
+            if (o.PneumothoraxConspicuity != 1.0) w.WriteNumber("pneumothoraxConspicuity", o.PneumothoraxConspicuity);
             w.WriteString("background", Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(o.BackgroundDirectory))));
+        }
+        if (o.PneumothoraxSizeWeights is { } sizes)
+        {
+            // Absent = the default weights 0.4, 0.35, 0.25.
+            w.WriteStartObject("pneumothoraxSizeWeights");
+            w.WriteNumber("small", sizes[0]);
+            w.WriteNumber("moderate", sizes[1]);
+            w.WriteNumber("large", sizes[2]);
+            w.WriteEndObject();
         }
         if (o.ReportCorpus is not null) w.WriteString("reportCorpus", Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(o.ReportCorpus))));
         w.WriteEndObject();

@@ -243,6 +243,8 @@ internal sealed partial class RealChestRenderer
     /// the hilum (<see cref="PneumothoraxShape"/> on the lung's traced outline); the pleural space between it and the
     /// chest wall loses the lung markings (fine detail replaced by the local mean plus matched noise) and is darker
     /// (more radiolucent); a thin bright visceral pleural line bounds it; the collapsed lung is slightly denser.
+    /// Every one of these changes is scaled by the conspicuity (1: as described; 0: the image is left as it was), after
+    /// the same random draws, so the mask and everything else drawn later do not depend on it.
     /// Writes the pleural space as the mask; returns its pixel count.</summary>
     private int Pneumothorax(PneumothoraxFinding f, Lung lung, float cx, byte[] heart, byte[] ptx, List<(Vector2, float)> findings, ref Rng rng)
     {
@@ -276,7 +278,10 @@ internal sealed partial class RealChestRenderer
         _field.CopyTo(_cov);
         Blur.Gaussian(_cov, 0.6f, _scratch);
         _cov.Data.AsSpan().CopyTo(fe);
-        float darken = rng.Range(0.2, 0.35);
+        float cons = _ptxConspicuity;
+        // Conspicuity scales each term (x 1 is exact, so the default rendering is unchanged bit for bit).
+        float darken = rng.Range(0.2, 0.35) * cons;
+        float flatten = 0.85f * cons, matched = 0.8f * cons;
         // Collapsed lung: a large pneumothorax makes the whole retracted lung denser; a small or moderate one only the
         // lung next to the pleural space (weight: the gap blurred over about 3% of the image).
         float dens = f.Size switch
@@ -284,7 +289,7 @@ internal sealed partial class RealChestRenderer
             PneumothoraxSize.Large => rng.Range(0.06, 0.1),
             PneumothoraxSize.Moderate => rng.Range(0.03, 0.06),
             _ => rng.Range(0.02, 0.04),
-        };
+        } * cons;
         _field.CopyTo(_cov);
         Blur.Gaussian(_cov, 0.03f * s, _scratch);
         float peak = 1e-6f;
@@ -300,10 +305,10 @@ internal sealed partial class RealChestRenderer
             float e = MathF.Min(1f, fe[i]);
             if (e > 1e-3f)
             {
-                float v = bd[i] - e * 0.85f * (bd[i] - low[i]);
+                float v = bd[i] - e * flatten * (bd[i] - low[i]);
                 v *= 1f - e * darken;
                 ulong h = Rng.Mix(noiseSeed + (ulong)i);
-                v += e * 0.8f * noise * normals[(int)(h >> 48)];
+                v += e * matched * noise * normals[(int)(h >> 48)];
                 bd[i] = v;
             }
             // Collapsed lung beneath: the retracted lung on this side, denser.
@@ -311,7 +316,7 @@ internal sealed partial class RealChestRenderer
         }
         // The visceral pleura is well under a millimetre thick: at coarse pixel spacing it is a partial-volume trace.
         float lw = MathF.Max(0.5f, 0.0012f * s);
-        float lineAmp = rng.Range(0.07, 0.13) * Math.Clamp(s / 512f, 0.5f, 1f);
+        float lineAmp = rng.Range(0.07, 0.13) * Math.Clamp(s / 512f, 0.5f, 1f) * cons;
         _cov.Clear();
         foreach (var line in shape.PleuralLines)
             Rasterizer.FillPolygon(_cov, Shapes.Ribbon(line, lw, lw), 1f, Blend.Max);

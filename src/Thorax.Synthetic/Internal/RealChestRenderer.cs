@@ -16,10 +16,13 @@ internal sealed partial class RealChestRenderer
     private readonly int _s;
     private readonly Textures _tex;
     private readonly ShortcutKind _shortcut;
+    /// <summary>Factor on every pixel change a pneumothorax makes (<see cref="SynthOptions.PneumothoraxConspicuity"/>).</summary>
+    private readonly float _ptxConspicuity;
     private readonly Raster _b, _low, _scratch, _cov, _cov2, _field, _weight;
 
-    public RealChestRenderer(int size, Textures textures, ShortcutKind shortcut)
+    public RealChestRenderer(int size, Textures textures, ShortcutKind shortcut, float pneumothoraxConspicuity = 1f)
     {
+        _ptxConspicuity = pneumothoraxConspicuity;
         _s = size;
         _tex = textures;
         _shortcut = shortcut;

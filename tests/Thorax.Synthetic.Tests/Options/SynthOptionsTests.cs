@@ -146,4 +146,60 @@ public class SynthOptionsTests
         var ex = Assert.Throws<InvalidSynthOptionsException>(() => SynthOptions.ParseShortcutTarget("normal"));
         Assert.Contains("pneumothorax, abnormal", ex.Message);
     }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void Validate_ConspicuityOutsideUnitInterval_NamesTheFlag(double bad)
+    {
+        var ex = Assert.Throws<InvalidSynthOptionsException>(() =>
+            (SynthOptions.Default with { BackgroundDirectory = "bg", PneumothoraxConspicuity = bad }).Validate());
+        Assert.Equal(nameof(SynthOptions.PneumothoraxConspicuity), ex.Option);
+        Assert.Contains("--ptx-conspicuity", ex.Message);
+        Assert.Contains("[0, 1]", ex.Message);
+    }
+
+    [Fact]
+    public void Validate_ConspicuityWithoutBackground_IsRefusedUnlessOne()
+    {
+        (SynthOptions.Default with { PneumothoraxConspicuity = 1.0 }).Validate();
+        (SynthOptions.Default with { BackgroundDirectory = "bg", PneumothoraxConspicuity = 0 }).Validate();
+        var ex = Assert.Throws<InvalidSynthOptionsException>(() => (SynthOptions.Default with { PneumothoraxConspicuity = 0.5 }).Validate());
+        Assert.Contains("--background", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("0.6,0.3,0.1", 0.6, 0.3, 0.1)]
+    [InlineData(" 1, 0 ,2 ", 1.0, 0.0, 2.0)]
+    [InlineData("small", 1.0, 0.0, 0.0)]
+    [InlineData("Moderate", 0.0, 1.0, 0.0)]
+    [InlineData("large", 0.0, 0.0, 1.0)]
+    public void ParsePneumothoraxSizes_WeightsOrOneName(string text, double s, double m, double l)
+    {
+        var w = SynthOptions.ParsePneumothoraxSizes(text);
+        Assert.Equal(new[] { s, m, l }, w);
+        (SynthOptions.Default with { PneumothoraxSizeWeights = w }).Validate();
+    }
+
+    [Fact]
+    public void ParsePneumothoraxSizes_NotANumber_NamesThePart()
+    {
+        var ex = Assert.Throws<InvalidSynthOptionsException>(() => SynthOptions.ParsePneumothoraxSizes("0.5,tiny,0.5"));
+        Assert.Contains("'tiny'", ex.Message);
+        Assert.Contains("--ptx-sizes", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(new[] { 0.5, 0.5 }, "2 values")]
+    [InlineData(new[] { 0.5, -0.1, 0.6 }, ">= 0")]
+    [InlineData(new[] { 0.0, 0.0, 0.0 }, "positive sum")]
+    [InlineData(new[] { 0.5, double.PositiveInfinity, 0.5 }, "finite")]
+    public void Validate_BadSizeWeights_Throw(double[] w, string expected)
+    {
+        var ex = Assert.Throws<InvalidSynthOptionsException>(() => (SynthOptions.Default with { PneumothoraxSizeWeights = w }).Validate());
+        Assert.Equal(nameof(SynthOptions.PneumothoraxSizeWeights), ex.Option);
+        Assert.Contains("--ptx-sizes", ex.Message);
+        Assert.Contains(expected, ex.Message);
+    }
 }
