@@ -5,7 +5,7 @@
 # directed by the true gaze (the upper bound), each 30 epochs at 96 px with widths 16,32,64,128 and blocks 1,1,1,1,
 # AdamW 1e-3, batch 8; each evaluated on the test split (AUC where the tube agrees / disagrees with the label, attention
 # on the tube and on the pneumothorax). Resumable: rerun and each run folder continues. On 2 cores, 1 thread per run:
-# about 15 min (ViG), 35 min (GD-ViG) and 20 min (GD-ViG with true gaze).
+# about 19, 57 and 55 min measured with the three running side by side on a loaded machine.
 # Usage: tools/experiments/gdvig-shortcut.sh [OUT] (default runs/gdvig-shortcut); needs ../shared/data/lungs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
