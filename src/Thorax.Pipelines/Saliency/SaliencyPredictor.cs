@@ -1,3 +1,4 @@
+using Thorax.Models.Inference;
 using Thorax.Training;
 using Thorax.Imaging;
 using Thorax.Imaging.Codecs;
@@ -46,7 +47,7 @@ public sealed class SaliencyPredictor : IDisposable
         if (Directory.Exists(weightsPath))
         {
             _run = SaliencyRunModel.Load(weightsPath);
-            _net = _run.Net;
+            _net = _run.Net.FuseForInference(); // batch norms folded: this predictor owns the run's network
             return;
         }
         if (!System.IO.File.Exists(weightsPath)) throw new FileNotFoundException($"{weightsPath}: no such file or run folder", weightsPath);
@@ -61,8 +62,7 @@ public sealed class SaliencyPredictor : IDisposable
             net.Dispose();
             throw;
         }
-        net.eval();
-        _net = net;
+        _net = net.FuseForInference(); // eval mode, batch norms folded into the convolutions
     }
 
     /// <summary>Wraps an already loaded network (tests, reduced widths).</summary>
