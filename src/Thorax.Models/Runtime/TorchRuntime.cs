@@ -72,9 +72,10 @@ public static class TorchRuntime
     /// <para>
     /// Why: a large tensor is a fresh <c>mmap</c> each time it is allocated (glibc hands blocks above 32 MiB straight to
     /// the kernel and back on free), and every 4 KiB page of it is then faulted in and zeroed by the kernel on first touch.
-    /// On the virtual machines Thorax is developed on a page fault is expensive: in a 2-thread eval forward pass of the
-    /// saliency network about half of the CPU time was kernel time in page faults (440,000 faults for one batch of two
-    /// 320x256 images); with 2 MiB pages the same pass takes 30,000 faults. Results do not change (only where the
+    /// On the virtual machines Thorax is developed on a page fault is expensive: a 2-thread eval forward pass of the
+    /// saliency network took 420,000-470,000 faults for one batch of two 320x256 images, and the kernel time of an
+    /// element-wise op over such maps was as large as its user time; with 2 MiB pages the same pass takes
+    /// 16,000-40,000 faults and about half the CPU time (README "Benchmarks"). Results do not change (only where the
     /// memory comes from).
     /// </para>
     /// <para>
