@@ -1,5 +1,6 @@
 using Thorax.Training.Optim;
 using Thorax.Models.GdVig;
+using Thorax.Models.Inference;
 using Thorax.Models.Runtime;
 using Thorax.Models.Vig;
 using TorchSharp;
@@ -15,7 +16,8 @@ namespace Thorax.Cli.Bench;
 /// logits + MSE of the predicted gaze map, backward, AdamW 1e-4 / 0.01: the authors' engine and Thorax's trainer); and
 /// the KNN graph construction alone (<see cref="VigKnn"/> vs the authors' <c>DenseDilatedKnnGraph</c>) on random node
 /// features of every block's shape: the first block of each stage in its gaze-directed form, and all graphs of one
-/// backbone in the gaze-directed (GDC) and plain (GMG) forms. Random weights on both sides; medians in milliseconds.
+/// backbone in the gaze-directed (GDC) and plain (GMG) forms; last, Thorax's inference after <c>FuseForInference()</c>
+/// (its PyTorch column is the peer's plain eval inference). Random weights on both sides; medians in milliseconds.
 /// <c>--quick</c> is a smoke run (reduced widths, one block per stage, 96 px, batch 2) that the authors' fixed-width
 /// model cannot mirror, so it has no PyTorch column.
 /// </summary>
@@ -54,6 +56,10 @@ internal static class GdVigBench
     public static string AllCase(string form, int blocks, int batch) => $"knn {form} all {blocks} graphs b{batch}";
 
     public static string ModelCase(string what, int batch, int size) => $"gdvig {what} b{batch} {size}px";
+
+    /// <summary>Thorax's inference after <see cref="Thorax.Models.Inference.ModuleFusion.FuseForInference{T}"/> (what
+    /// <c>gdvig predict</c> and <c>evaluate</c> run); its PyTorch column is the peer's plain eval inference.</summary>
+    public static string FusedCase(int batch, int size) => $"gdvig infer fused b{batch} {size}px";
 
     /// <summary>Runs the cases (Thorax, then the PyTorch peer in its own process) and pairs them by name.</summary>
     /// <param name="quick">The smoke configuration (no peer).</param>
@@ -108,8 +114,8 @@ internal static class GdVigBench
         }
 
         // The whole model: inference and one training step.
-        var (infer, train) = (ModelCase("infer", batch, o.ImageSize), ModelCase("train", batch, o.ImageSize));
-        if (Wanted(infer) || Wanted(train))
+        var (infer, train, fusedInfer) = (ModelCase("infer", batch, o.ImageSize), ModelCase("train", batch, o.ImageSize), FusedCase(batch, o.ImageSize));
+        if (Wanted(infer) || Wanted(train) || Wanted(fusedInfer))
         {
             using var net = new GdVigModel(o);
             var s = o.ImageSize;
@@ -117,16 +123,17 @@ internal static class GdVigBench
             using var gaze = torch.rand(batch, 1, s, s);
             using var labels = torch.arange(batch, dtype: ScalarType.Int64).remainder(3);
             using var opt = new SafeAdamW(net.parameters(), lr: 1e-4, weight_decay: 0.01);
+            void Infer()
+            {
+                net.eval();
+                using var inference = torch.inference_mode();
+                using var scope = torch.NewDisposeScope();
+                net.Predict(x);
+            }
             if (Wanted(infer))
             {
                 log($"Thorax  {infer} ...");
-                rows.Add((infer, Timing.MedianMs(() =>
-                {
-                    net.eval();
-                    using var inference = torch.inference_mode();
-                    using var scope = torch.NewDisposeScope();
-                    net.Predict(x);
-                }, 1, repeats)));
+                rows.Add((infer, Timing.MedianMs(Infer, 1, repeats)));
             }
             if (Wanted(train))
             {
@@ -140,6 +147,13 @@ internal static class GdVigBench
                     F.cross_entropy(logits, labels).add(F.mse_loss(predicted, gaze)).backward();
                     opt.step();
                 }, 1, repeats)));
+            }
+            if (Wanted(fusedInfer))
+            {
+                // Last: a fused network cannot train.
+                net.FuseForInference();
+                log($"Thorax  {fusedInfer} ...");
+                rows.Add((fusedInfer, Timing.MedianMs(Infer, 1, repeats)));
             }
         }
 
@@ -155,6 +169,7 @@ internal static class GdVigBench
                 "--parts", string.Join(",", new[] { "knn", "model" }.Where(p => rows.Any(r => r.Case.StartsWith(p == "knn" ? "knn" : "gdvig", StringComparison.Ordinal)))),
             ], log);
         }
-        return rows.Select(r => new BenchResult(r.Case, r.Ms, peer != null && peer.TryGetValue(r.Case, out var v) ? v : null)).ToList();
+        string PeerCase(string c) => c == fusedInfer ? infer : c;
+        return rows.Select(r => new BenchResult(r.Case, r.Ms, peer != null && peer.TryGetValue(PeerCase(r.Case), out var v) ? v : null)).ToList();
     }
 }

@@ -1,6 +1,7 @@
 using Thorax.Training.Optim;
 using System.Globalization;
 using Thorax.Models.Encoders;
+using Thorax.Models.Inference;
 using Thorax.Models.Runtime;
 using Thorax.Models.Saliency;
 using TorchSharp;
@@ -14,7 +15,9 @@ namespace Thorax.Cli.Bench;
 /// (tools/bench/saliency_bench.py, which imports their code from the local mirror as the goldens do), same threads, at
 /// the reference's 320x256 (H x W): one joint training step at batch 6 (forward, log-softmax over pixels, the
 /// uncertainty-weighted CE + KL loss, backward, Adam 1e-4 on every parameter: the joint stage) and eval inference under
-/// <c>torch.inference_mode()</c> at batch 8. Random weights on both sides; medians in milliseconds.
+/// <c>torch.inference_mode()</c> at batch 8, and Thorax's inference once more after <c>FuseForInference()</c> (batch
+/// norms folded into the convolutions; the peer's column is its plain eval inference, as in <c>bench lungs</c>). Random
+/// weights on both sides; medians in milliseconds.
 /// Memory: after the timed steps, each side resets its peak resident set size (<c>echo 5 &gt; /proc/self/clear_refs</c>),
 /// reads VmRSS, runs one more training step and reads VmHWM (<c>/proc/self/status</c>): the rows are that peak and its
 /// growth over the RSS before the step (MiB; the optimiser state already exists). Linux only; elsewhere the rows are left out.
@@ -26,6 +29,10 @@ internal static class SaliencyBench
     public static string TrainCase(int batch, int h, int w) => $"saliency train b{batch} {h}x{w}";
 
     public static string InferCase(int batch, int h, int w) => $"saliency infer b{batch} {h}x{w}";
+
+    /// <summary>Thorax's inference after <see cref="ModuleFusion.FuseForInference{T}"/> (what <c>saliency predict</c> and
+    /// <c>evaluate</c> run); its PyTorch column is the peer's plain eval inference (the authors' code does not fold).</summary>
+    public static string InferFusedCase(int batch, int h, int w) => $"saliency infer fused b{batch} {h}x{w}";
 
     public static string PeakCase(int batch, int h, int w) => $"saliency train b{batch} {h}x{w} peak rss";
 
@@ -67,13 +74,14 @@ internal static class SaliencyBench
             rows.Add(new BenchResult(train, Timing.MedianMs(Step, 1, repeats), null));
             var infer = InferCase(inferBatch, h, w);
             log($"Thorax  {infer} ...");
-            rows.Add(new BenchResult(infer, Timing.MedianMs(() =>
+            void Infer()
             {
                 net.eval();
                 using var inference = torch.inference_mode();
                 using var scope = torch.NewDisposeScope();
                 net.call(xi);
-            }, 1, repeats), null));
+            }
+            rows.Add(new BenchResult(infer, Timing.MedianMs(Infer, 1, repeats), null));
             if (PeakRss.Supported)
             {
                 log($"Thorax  {PeakCase(trainBatch, h, w)} (one more step) ...");
@@ -81,9 +89,16 @@ internal static class SaliencyBench
                 GC.WaitForPendingFinalizers();
                 var (before, peak) = PeakRss.Around(Step);
                 rows.Add(new BenchResult(PeakCase(trainBatch, h, w), peak, null, "MiB"));
-                rows.Add(new BenchResult(GrowthCase(trainBatch, h, w), peak - before, null, "MiB"));
+                // Clamped at 0: the resident set can shrink between the reset and the first reading (memory another
+                // thread frees, a huge page given back), and a peak below the starting point means no growth.
+                rows.Add(new BenchResult(GrowthCase(trainBatch, h, w), Math.Max(0, peak - before), null, "MiB"));
             }
             else log("peak memory rows left out: /proc/self/clear_refs and /proc/self/status are Linux only");
+            // Last: a fused network cannot train.
+            net.FuseForInference();
+            var fused = InferFusedCase(inferBatch, h, w);
+            log($"Thorax  {fused} ...");
+            rows.Add(new BenchResult(fused, Timing.MedianMs(Infer, 1, repeats), null));
         }
 
         Dictionary<string, double>? peer = null;
@@ -98,7 +113,8 @@ internal static class SaliencyBench
                 "--train-batch", trainBatch.ToString(CultureInfo.InvariantCulture), "--infer-batch", inferBatch.ToString(CultureInfo.InvariantCulture),
             ], log);
         }
-        return rows.Select(r => r with { PyTorchMs = peer != null && peer.TryGetValue(r.Case, out var v) ? v : null }).ToList();
+        string PeerCase(string c) => c == InferFusedCase(inferBatch, h, w) ? InferCase(inferBatch, h, w) : c;
+        return rows.Select(r => r with { PyTorchMs = peer != null && peer.TryGetValue(PeerCase(r.Case), out var v) ? v : null }).ToList();
     }
 }
 

@@ -262,7 +262,7 @@ internal static class BenchCommand
             if (r.GetValue(repeats) < 1) throw new ArgumentException("--repeats must be at least 1");
             var only = (r.GetValue(cases) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var rows = GdVigBench.Run(r.GetValue(quick), r.GetValue(repeats), !r.GetValue(noPeer), Logger(r.GetValue(json)), only);
-            Print(rows, r.GetValue(json), $"gdvig, {TorchRuntime.NumThreads} threads, libtorch {torch.__version__} (TorchSharp)");
+            Print(rows, r.GetValue(json), $"gdvig, {TorchRuntime.NumThreads} threads, libtorch {torch.__version__} (TorchSharp), huge-page allocations {(TorchRuntime.HugePageAllocations ? "on" : "off")}");
             return 0;
         }));
         return cmd;
@@ -278,7 +278,7 @@ internal static class BenchCommand
         {
             if (r.GetValue(repeats) < 1) throw new ArgumentException("--repeats must be at least 1");
             var rows = SaliencyBench.Run(r.GetValue(quick), r.GetValue(repeats), !r.GetValue(noPeer), Logger(r.GetValue(json)));
-            Print(rows, r.GetValue(json), $"saliency, {TorchRuntime.NumThreads} threads, libtorch {torch.__version__} (TorchSharp); memory rows: process peak RSS (VmHWM) of one train step");
+            Print(rows, r.GetValue(json), $"saliency, {TorchRuntime.NumThreads} threads, libtorch {torch.__version__} (TorchSharp), huge-page allocations {(TorchRuntime.HugePageAllocations ? "on" : "off")}; memory rows: process peak RSS (VmHWM) of one train step");
             return 0;
         }));
         return cmd;

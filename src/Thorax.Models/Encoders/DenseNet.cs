@@ -1,3 +1,4 @@
+using Thorax.Models.Inference;
 using Thorax.Models.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -194,8 +195,9 @@ public sealed class DenseNet : Module<Tensor, Tensor>, IStemFeatureEncoder
 }
 
 /// <summary>torchvision's <c>DenseNet.features</c> (a Sequential: conv0, norm0, relu0, pool0, denseblock1, transition1,
-/// ..., denseblock4, norm5), with access to the block outputs.</summary>
-public sealed class DenseNetFeatures : Module<Tensor, Tensor>
+/// ..., denseblock4, norm5), with access to the block outputs. <see cref="ModuleFusion.FuseForInference{T}"/> folds norm0
+/// into conv0 (the other batch norms of a DenseNet precede their convolution with a ReLU between, so they stay).</summary>
+public sealed class DenseNetFeatures : Module<Tensor, Tensor>, IFoldsBatchNorms
 {
     // Modules are held in arrays: TorchSharp registers module-typed fields by their field names, and these are
     // registered explicitly under torchvision's names instead.
@@ -242,6 +244,16 @@ public sealed class DenseNetFeatures : Module<Tensor, Tensor>
 
     /// <summary>Output channels of each dense block.</summary>
     public IReadOnlyList<int> BlockChannels { get; }
+
+    /// <inheritdoc/>
+    public void FoldBatchNorms()
+    {
+        if (_stem[1] is not BatchNorm2d norm0 || !ModuleFusion.TryFold(_conv0[0], norm0)) return;
+        var identity = Identity();
+        ModuleFusion.ReplaceChild(this, "norm0", identity);
+        _stem[1] = identity;
+        norm0.Dispose();
+    }
 
     /// <summary>The norm5 output (BatchNorm, before any ReLU), as torchvision's <c>features(x)</c>.</summary>
     public override Tensor forward(Tensor input)
@@ -303,7 +315,12 @@ public sealed class DenseBlock : Module<Tensor, Tensor>
         var parts = new List<Tensor> { input };
         foreach (var layer in _layers)
         {
-            var concatenated = parts.Count == 1 ? input : cat(parts, 1);
+            if (parts.Count == 1)
+            {
+                parts.Add(layer.call(input));
+                continue;
+            }
+            using var concatenated = cat(parts, 1); // released at once, as torchvision's layer frees its concatenation
             parts.Add(layer.call(concatenated));
         }
         return cat(parts, 1).MoveToOuterDisposeScope();
@@ -311,13 +328,14 @@ public sealed class DenseBlock : Module<Tensor, Tensor>
 }
 
 /// <summary>torchvision's <c>_DenseLayer</c> (keys norm1, conv1, norm2, conv2): BN-ReLU-Conv1x1 to
-/// <c>bnSize * growthRate</c> channels, BN-ReLU-Conv3x3 to <c>growthRate</c> channels, dropout when training.</summary>
-public sealed class DenseLayer : Module<Tensor, Tensor>
+/// <c>bnSize * growthRate</c> channels, BN-ReLU-Conv3x3 to <c>growthRate</c> channels, dropout when training.
+/// <see cref="ModuleFusion.FuseForInference{T}"/> folds norm2 into conv1.</summary>
+public sealed class DenseLayer : Module<Tensor, Tensor>, IFoldsBatchNorms
 {
     private readonly BatchNorm2d norm1;
     private readonly ReLU relu1;
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d norm2;
+    private BatchNorm2d? norm2;
     private readonly ReLU relu2;
     private readonly Conv2d conv2;
     private readonly double _dropRate;
@@ -340,9 +358,19 @@ public sealed class DenseLayer : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var y = conv1.call(relu1.call(norm1.call(concatenated)));
-        y = conv2.call(relu2.call(norm2.call(y)));
+        if (norm2 is not null) y = norm2.call(y);
+        y = conv2.call(relu2.call(y));
         if (_dropRate > 0) y = functional.dropout(y, _dropRate, training);
         return y.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    public void FoldBatchNorms()
+    {
+        if (norm2 is null || !ModuleFusion.TryFold(conv1, norm2)) return;
+        ModuleFusion.ReplaceChild(this, "norm2", Identity());
+        norm2.Dispose();
+        norm2 = null;
     }
 }
 

@@ -1,3 +1,4 @@
+using Thorax.Models.Inference;
 using Thorax.Models.Runtime;
 using static TorchSharp.torch;
 
@@ -71,6 +72,14 @@ public sealed class GdVigModel : nn.Module<Tensor, Tensor>
     {
         if (image.dim() != 4 || image.shape[1] != 1 || image.shape[2] != size || image.shape[3] != size)
             throw new ArgumentException($"GD-ViG takes single-channel images [B, 1, {size}, {size}], got [{string.Join(", ", image.shape)}]", nameof(image));
+    }
+
+    /// <summary>Sets training or evaluation mode.</summary>
+    /// <exception cref="InvalidOperationException">Training mode was asked for after <see cref="ModuleFusion.FuseForInference{T}"/>.</exception>
+    public override void train(bool on = true)
+    {
+        FusedTraining.ThrowIfFused(this, on);
+        base.train(on);
     }
 
     /// <summary>Children are registered explicitly under the reference's names; no reflection over fields.</summary>

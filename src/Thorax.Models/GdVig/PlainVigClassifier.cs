@@ -1,3 +1,4 @@
+using Thorax.Models.Inference;
 using Thorax.Models.Runtime;
 using static TorchSharp.torch;
 
@@ -30,6 +31,14 @@ public sealed class PlainVigClassifier : nn.Module<Tensor, Tensor>
 
     /// <summary>Logits [B, classes] for normalised single-channel images [B, 1, S, S].</summary>
     public override Tensor forward(Tensor image) => _vig.Classify(image, null);
+
+    /// <summary>Sets training or evaluation mode.</summary>
+    /// <exception cref="InvalidOperationException">Training mode was asked for after <see cref="ModuleFusion.FuseForInference{T}"/>.</exception>
+    public override void train(bool on = true)
+    {
+        FusedTraining.ThrowIfFused(this, on);
+        base.train(on);
+    }
 
     /// <summary>Children are registered explicitly under the reference's names; no reflection over fields.</summary>
     protected override void RegisterComponents() { }

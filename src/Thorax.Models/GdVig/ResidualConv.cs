@@ -1,3 +1,4 @@
+using Thorax.Models.Inference;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -34,8 +35,9 @@ public sealed class ResidualConv : Module<Tensor, Tensor>
     protected override void RegisterComponents() { }
 }
 
-/// <summary>The GMG's ×2 up-sampling: a ConvTranspose2d (kernel 2, stride 2) under the key <c>upsample</c>.</summary>
-public sealed class GazeUpsample : Module<Tensor, Tensor>
+/// <summary>The GMG's ×2 up-sampling: a ConvTranspose2d (kernel 2, stride 2) under the key <c>upsample</c>. A batch
+/// norm after it in a <c>Sequential</c> folds into the transposed convolution (<see cref="IConvolutionOutput"/>).</summary>
+public sealed class GazeUpsample : Module<Tensor, Tensor>, IConvolutionOutput
 {
     private readonly ConvTranspose2d _up;
 
@@ -49,6 +51,9 @@ public sealed class GazeUpsample : Module<Tensor, Tensor>
 
     /// <inheritdoc />
     public override Tensor forward(Tensor x) => _up.call(x);
+
+    /// <inheritdoc />
+    public Convolution OutputConvolution => _up;
 
     /// <summary>Children are registered explicitly under the reference's names; no reflection over fields.</summary>
     protected override void RegisterComponents() { }

@@ -31,7 +31,8 @@ public static class ModuleFusion
     /// <para>
     /// Folded pairs: a convolution (<c>Conv1d</c>/<c>Conv2d</c>/<c>Conv3d</c> or a transposed one) followed by the batch
     /// norm of the same spatial rank (<c>BatchNorm1d</c>/<c>2d</c>/<c>3d</c>) with as many features as the convolution
-    /// has output channels, either directly or with modules in between that are identities in evaluation mode
+    /// has output channels (the convolution may be the output of a wrapper module, <see cref="IConvolutionOutput"/>),
+    /// either directly or with modules in between that are identities in evaluation mode
     /// (<see cref="IsIdentityInEval"/>: <c>Identity</c>, the dropout layers, <c>DropBlock2d</c>). A
     /// <c>Sequential</c>'s pairs are found among its children; modules that call their layers by hand fold their own
     /// pairs by implementing <see cref="IFoldsBatchNorms"/>. A batch norm without running statistics
@@ -153,7 +154,13 @@ public static class ModuleFusion
         var children = seq.named_children().ToList();
         for (var i = 0; i < children.Count; i++)
         {
-            if (children[i].module is not Convolution conv) continue;
+            var conv = children[i].module switch
+            {
+                Convolution c => c,
+                IConvolutionOutput wrapper => wrapper.OutputConvolution,
+                _ => null,
+            };
+            if (conv is null) continue;
             var j = i + 1;
             while (j < children.Count && IsIdentityInEval(children[j].module)) j++;
             if (j >= children.Count || children[j].module is not BatchNorm bn || !TryFold(conv, bn)) continue;

@@ -40,6 +40,7 @@ public static class TorchRuntime
         lock (Gate)
         {
             if (_loaded) return;
+            RequestHugePages();
             try
             {
                 torch.InitializeDeviceType(DeviceType.CPU);
@@ -48,10 +49,105 @@ public static class TorchRuntime
             {
                 throw new TorchRuntimeException(LoadFailureMessage(e), e);
             }
+            HugePageAllocations = LibTorchUsesHugePages();
             torch.set_num_threads(ThreadsFromEnvironment(Environment.GetEnvironmentVariable(ThreadsVariable)));
             Volatile.Write(ref _loaded, true);
             EngineSwitches.DisableNnpack();
             SetAllocationFill(ParseFill(Environment.GetEnvironmentVariable(FillVariable)));
+        }
+    }
+
+    /// <summary>The environment variable that turns huge-page allocations off (<c>0</c>); see <see cref="HugePageAllocations"/>.</summary>
+    public const string HugePagesVariable = "THORAX_HUGE_PAGES";
+
+    /// <summary>libtorch's own switch (c10 <c>alloc_cpu</c>, libtorch 2.1 and later), read once at its first CPU allocation.</summary>
+    internal const string LibTorchHugePagesVariable = "THP_MEM_ALLOC_ENABLE";
+
+    /// <summary>
+    /// Whether libtorch's CPU allocator backs allocations of 2 MiB and more with transparent huge pages (libtorch's
+    /// <c>THP_MEM_ALLOC_ENABLE=1</c>: such buffers are page-aligned and marked <c>madvise(MADV_HUGEPAGE)</c>, so the
+    /// kernel maps them in 2 MiB pages), as libtorch reports it after <see cref="EnsureLoaded"/>.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Why: a large tensor is a fresh <c>mmap</c> each time it is allocated (glibc hands blocks above 32 MiB straight to
+    /// the kernel and back on free), and every 4 KiB page of it is then faulted in and zeroed by the kernel on first touch.
+    /// On the virtual machines Thorax is developed on a page fault is expensive: a 2-thread eval forward pass of the
+    /// saliency network took 420,000-470,000 faults for one batch of two 320x256 images, and the kernel time of an
+    /// element-wise op over such maps was as large as its user time; with 2 MiB pages the same pass takes
+    /// 16,000-40,000 faults and about half the CPU time (README "Benchmarks"). Results do not change (only where the
+    /// memory comes from).
+    /// </para>
+    /// <para>
+    /// On by default on Linux where the kernel allows madvised huge pages (<c>/sys/kernel/mm/transparent_hugepage/enabled</c>
+    /// is <c>always</c> or <c>madvise</c>). Off with <see cref="HugePagesVariable"/>=0; a <c>THP_MEM_ALLOC_ENABLE</c>
+    /// already in the environment is left as it is (and decides). It must be set before libtorch's first CPU allocation,
+    /// so <see cref="EnsureLoaded"/> sets it in the native environment before it loads libtorch; a process that
+    /// allocated tensors before calling <see cref="EnsureLoaded"/> keeps libtorch's default (off), and this property
+    /// says so. Cost: a buffer of 2 MiB or more is backed by whole 2 MiB pages, so the resident set can grow by up to
+    /// 2 MiB per live buffer.
+    /// PyTorch 1.13 (the benches' peer) has no such switch.
+    /// </para>
+    /// </remarks>
+    public static bool HugePageAllocations { get; private set; }
+
+    [DllImport("libc", EntryPoint = "setenv", CharSet = CharSet.Ansi)]
+    private static extern int SetNativeEnvironment(string name, string value, int overwrite);
+
+    [DllImport("libc", EntryPoint = "getenv", CharSet = CharSet.Ansi)]
+    private static extern IntPtr GetNativeEnvironment(string name);
+
+    private static void RequestHugePages()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        try
+        {
+            if (GetNativeEnvironment(LibTorchHugePagesVariable) != IntPtr.Zero) return; // the user's setting decides
+            if (Environment.GetEnvironmentVariable(HugePagesVariable) is "0" or "false" or "off") return;
+            if (!KernelAllowsMadvisedHugePages()) return;
+            SetNativeEnvironment(LibTorchHugePagesVariable, "1", 0);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // no libc to call: libtorch keeps its default
+        }
+    }
+
+    /// <summary>
+    /// What libtorch itself decided: c10's exported <c>c10_compute_alignment</c> gives the page size for allocations
+    /// when its huge-page switch is on and 64 bytes otherwise (the switch is read once, at the first allocation or this
+    /// call, whichever comes first).
+    /// </summary>
+    private static bool LibTorchUsesHugePages()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            if (_c10 == IntPtr.Zero) _c10 = LoadC10();
+            if (_c10 == IntPtr.Zero || !NativeLibrary.TryGetExport(_c10, "_ZN3c1021c10_compute_alignmentEm", out var fn)) return false;
+            unsafe
+            {
+                var alignment = ((delegate* unmanaged<nuint, nuint>)fn)(4u << 20);
+                return alignment >= 4096;
+            }
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>True when the kernel's transparent-huge-page mode is <c>always</c> or <c>madvise</c>.</summary>
+    internal static bool KernelAllowsMadvisedHugePages(string path = "/sys/kernel/mm/transparent_hugepage/enabled")
+    {
+        try
+        {
+            var mode = File.ReadAllText(path);
+            return mode.Contains("[always]", StringComparison.Ordinal) || mode.Contains("[madvise]", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
@@ -220,6 +316,8 @@ public static class TorchRuntime
         sb.Append(CultureInfo.InvariantCulture, $"libtorch: {torch.__version__} (TorchSharp {typeof(torch).Assembly.GetName().Version})\n");
         sb.Append(CultureInfo.InvariantCulture,
             $"threads: {torch.get_num_threads()} ({(string.IsNullOrEmpty(env) ? "processor count" : ThreadsVariable + "=" + env)})\n");
+        sb.Append(CultureInfo.InvariantCulture,
+            $"huge-page allocations: {(HugePageAllocations ? "on" : "off")} ({LibTorchHugePagesVariable}; {HugePagesVariable}=0 turns them off)\n");
         var cuda = torch.cuda.is_available();
         sb.Append(CultureInfo.InvariantCulture, $"cuda: {(cuda ? $"available, {torch.cuda.device_count()} device(s)" : "not available")}\n");
         return sb.ToString();

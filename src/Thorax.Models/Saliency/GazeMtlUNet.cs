@@ -1,3 +1,4 @@
+using Thorax.Models.Inference;
 using Thorax.Models.Encoders;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -110,18 +111,40 @@ public sealed class GazeMtlUNet : Module<Tensor, (Tensor ClassLogits, Tensor Sal
             throw new ArgumentException($"expected input [N, 1, H, W] with H and W multiples of 32, got [{string.Join(", ", input.shape)}]", nameof(input));
         using var scope = NewDisposeScope();
         using var capture = _densenet.ForwardWithCapture(input.repeat(1, 3, 1, 1));
+        // Intermediate maps are released as soon as they are used (the full-resolution ones are hundreds of MiB at the
+        // reference size); autograd keeps what the backward pass needs by itself.
         var e = new Tensor[5];
         e[0] = _enc[0].call(input);
-        for (var i = 1; i < 5; i++) e[i] = _enc[i].call(_pool[i - 1].call(e[i - 1]));
+        for (var i = 1; i < 5; i++)
+        {
+            using var pooledMap = _pool[i - 1].call(e[i - 1]);
+            e[i] = _enc[i].call(pooledMap);
+        }
         var d = capture.DenseBlock4;
         for (var k = 5; k >= 1; k--)
-            d = _upConv[k - 1].call(cat([e[k - 1], _up[k - 1].call(d)], 1));
+        {
+            Tensor next;
+            using (var up = _up[k - 1].call(d))
+            using (var joined = cat([e[k - 1], up], 1))
+                next = _upConv[k - 1].call(joined);
+            e[k - 1].Dispose();
+            if (k < 5) d.Dispose();
+            d = next;
+        }
         var pooled = cat([capture.Norm5Hooked.mean([-2L, -1L]), d.mean([-2L, -1L])], 1);
         var classLogits = _classifier.call(pooled);
         var saliency = _saliencyHead.call(d);
         scope.MoveToOuter(classLogits);
         scope.MoveToOuter(saliency);
         return (classLogits, saliency);
+    }
+
+    /// <summary>Sets training or evaluation mode.</summary>
+    /// <exception cref="InvalidOperationException">Training mode was asked for after <see cref="ModuleFusion.FuseForInference{T}"/>.</exception>
+    public override void train(bool on = true)
+    {
+        FusedTraining.ThrowIfFused(this, on);
+        base.train(on);
     }
 
     /// <inheritdoc/>
@@ -206,6 +229,14 @@ public sealed class MtUNet : Module<Tensor, (Tensor ClassLogits, Tensor Saliency
         scope.MoveToOuter(classLogits);
         scope.MoveToOuter(saliency);
         return (classLogits, saliency);
+    }
+
+    /// <summary>Sets training or evaluation mode.</summary>
+    /// <exception cref="InvalidOperationException">Training mode was asked for after <see cref="ModuleFusion.FuseForInference{T}"/>.</exception>
+    public override void train(bool on = true)
+    {
+        FusedTraining.ThrowIfFused(this, on);
+        base.train(on);
     }
 
     /// <inheritdoc/>

@@ -1,3 +1,4 @@
+using Thorax.Models.Inference;
 using Thorax.Models.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -38,13 +39,15 @@ public sealed class SEBlock : Module<Tensor, Tensor>
 /// <summary>
 /// CXRGazeLearn's <c>ResidualBlock</c> (keys conv1, bn1, conv2, bn2, conv_shortcut):
 /// ReLU(BN(Conv3x3(ReLU(BN(Conv3x3(x))))) + Conv3x3_shortcut(x)); every convolution has a bias, the shortcut no BN.
+/// <see cref="ModuleFusion.FuseForInference{T}"/> folds bn1 and bn2 into conv1 and conv2. Without gradients (evaluation
+/// under <c>no_grad</c> / <c>inference_mode</c>) the sum and the final ReLU are done in place on the second branch.
 /// </summary>
-public sealed class ResidualBlock : Module<Tensor, Tensor>
+public sealed class ResidualBlock : Module<Tensor, Tensor>, IFoldsBatchNorms
 {
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private BatchNorm2d? bn1;
     private readonly Conv2d conv2;
-    private readonly BatchNorm2d bn2;
+    private BatchNorm2d? bn2;
     private readonly Conv2d conv_shortcut;
 
     /// <summary>A residual block from <paramref name="inChannels"/> to <paramref name="outChannels"/>.</summary>
@@ -63,9 +66,29 @@ public sealed class ResidualBlock : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var residual = conv_shortcut.call(x);
-        var y = functional.relu(bn1.call(conv1.call(x)));
-        y = bn2.call(conv2.call(y));
+        var y = conv1.call(x);
+        if (bn1 is not null) y = bn1.call(y);
+        y = conv2.call(functional.relu(y));
+        if (bn2 is not null) y = bn2.call(y);
+        if (!torch.is_grad_enabled()) return y.add_(residual).relu_().MoveToOuterDisposeScope();
         return functional.relu(y + residual).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    public void FoldBatchNorms()
+    {
+        if (bn1 is not null && ModuleFusion.TryFold(conv1, bn1))
+        {
+            ModuleFusion.ReplaceChild(this, "bn1", Identity());
+            bn1.Dispose();
+            bn1 = null;
+        }
+        if (bn2 is not null && ModuleFusion.TryFold(conv2, bn2))
+        {
+            ModuleFusion.ReplaceChild(this, "bn2", Identity());
+            bn2.Dispose();
+            bn2 = null;
+        }
     }
 }
 
@@ -90,10 +113,11 @@ public static class SaliencyLayers
             Conv2d(inChannels, outChannels, kernel_size: 3, padding: 1), BatchNorm2d(outChannels), ReLU(inplace: true));
 
     /// <summary>The saliency head (<c>conv_bn_acti_drop</c> + <c>conv_last</c>): keys <c>conv2d</c>, <c>BatchNorm2d</c>,
-    /// <c>conv_last</c>; Conv3x3 → BN → ReLU → Conv1x1 to one logit map.</summary>
+    /// <c>conv_last</c>; Conv3x3 → BN → ReLU (in place: the batch norm's output is not needed again) → Conv1x1 to one
+    /// logit map.</summary>
     public static Sequential SaliencyHead(int channels, int outMaps = 1) =>
         Sequential(("conv2d", Conv2d(channels, channels, kernel_size: 3, padding: 1)), ("BatchNorm2d", BatchNorm2d(channels)),
-            ("ReLU", ReLU()), ("conv_last", Conv2d(channels, outMaps, kernel_size: 1)));
+            ("ReLU", ReLU(inplace: true)), ("conv_last", Conv2d(channels, outMaps, kernel_size: 1)));
 
     /// <summary>The classifier (<c>classification_head</c>): keys <c>linear_1</c>, <c>linear_2</c>; Linear → Dropout(p)
     /// → ReLU → Linear.</summary>

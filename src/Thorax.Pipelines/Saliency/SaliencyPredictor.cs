@@ -1,3 +1,4 @@
+using Thorax.Models.Inference;
 using Thorax.Training;
 using Thorax.Imaging;
 using Thorax.Imaging.Codecs;
@@ -52,7 +53,7 @@ public sealed class SaliencyPredictor : IDisposable
                 _run.Dispose();
                 throw new InvalidDataException($"{Path.Combine(weightsPath, "config.json")}: network '{model}' is single-task; predict gives class probabilities and a saliency map and needs a dual or mtunet run (evaluate tabulates single-task runs)");
             }
-            _net = _run.Net;
+            _net = _run.Net.FuseForInference(); // batch norms folded: this predictor owns the run's network
             return;
         }
         if (!System.IO.File.Exists(weightsPath)) throw new FileNotFoundException($"{weightsPath}: no such file or run folder", weightsPath);
@@ -67,8 +68,7 @@ public sealed class SaliencyPredictor : IDisposable
             net.Dispose();
             throw;
         }
-        net.eval();
-        _net = net;
+        _net = net.FuseForInference(); // eval mode, batch norms folded into the convolutions
     }
 
     /// <summary>Wraps an already loaded network (tests, reduced widths).</summary>
