@@ -97,6 +97,10 @@ public sealed class MethodVerbSchemaTests(MethodStudiesFixture f) : IClassFixtur
         Ok(CliRunner.Run("saliency", "train", "--data", f.Data, "--run", run, "--width", "small", "--epochs", "1", "--batch", "6", "--json"), "saliency-train");
         var o = Json(Ok(CliRunner.Run("saliency", "evaluate", "--run", run, "--data", f.Data, "--out", f.Path2("sal-eval"), "--json"), "saliency-evaluate"));
         Assert.True(File.Exists(Path.Combine(f.Path2("sal-eval"), "report.html")));
+        // the paper's comparison: a classifier-only and a saliency-only row have null cells for the other task
+        var cmp = Json(Ok(CliRunner.Run("saliency", "compare", "--data", f.Data, "--out", f.Path2("sal-compare"), "--models",
+            "classifier,saliency", "--width", "small", "--epochs", "1", "--batch", "6", "--json"), "saliency-compare"));
+        Assert.Equal(2, cmp.GetProperty("models").GetArrayLength());
         // one model (the run, no baseline), so no paired t-tests; its row counts the test split's studies, one line each
         // in its per-image CSV, and scores the three classes
         var model = Assert.Single(o.GetProperty("models").EnumerateArray());

@@ -217,12 +217,7 @@ public sealed class MtUNet : Module<Tensor, (Tensor ClassLogits, Tensor Saliency
         if (input.dim() != 4 || input.shape[2] % 16 != 0 || input.shape[3] % 16 != 0)
             throw new ArgumentException($"expected input [N, C, H, W] with H and W multiples of 16, got [{string.Join(", ", input.shape)}]", nameof(input));
         using var scope = NewDisposeScope();
-        var e = new Tensor[5];
-        e[0] = _enc[0].call(input);
-        for (var i = 1; i < 5; i++) e[i] = _enc[i].call(_pool[i - 1].call(e[i - 1]));
-        var d = e[4];
-        for (var k = 5; k >= 2; k--)
-            d = _upConv[k - 2].call(cat([e[k - 2], _up[k - 2].call(d)], 1));
+        var (e, d) = SaliencyLayers.UNetTrunk(_enc, _pool, _up, _upConv, input);
         var pooled = cat([e[4].mean([-2L, -1L]), d.mean([-2L, -1L])], 1);
         var classLogits = _classifier.call(pooled);
         var saliency = _saliencyHead.call(d);

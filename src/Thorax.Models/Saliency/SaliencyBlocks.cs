@@ -95,6 +95,20 @@ public sealed class ResidualBlock : Module<Tensor, Tensor>, IFoldsBatchNorms
 /// <summary>Layer factories with the reference's <c>nn.Sequential</c> indices, shared by <see cref="GazeMtlUNet"/> and <see cref="MtUNet"/>.</summary>
 public static class SaliencyLayers
 {
+    /// <summary>The five-level U-Net of MT-UNet and the single-task saliency U-Net: encoder maps e[0..4] (max-pooled
+    /// between levels) and the decoder's top map (up-sampling, then the skip first in the concatenation).</summary>
+    public static (Tensor[] Encoder, Tensor Top) UNetTrunk(Sequential[] enc, MaxPool2d[] pool, Sequential[] up,
+        Sequential[] upConv, Tensor input)
+    {
+        var e = new Tensor[5];
+        e[0] = enc[0].call(input);
+        for (var i = 1; i < 5; i++) e[i] = enc[i].call(pool[i - 1].call(e[i - 1]));
+        var d = e[4];
+        for (var k = 5; k >= 2; k--)
+            d = upConv[k - 2].call(cat([e[k - 2], up[k - 2].call(d)], 1));
+        return (e, d);
+    }
+
     /// <summary>The final model's encoder block (<c>conv_block</c> in Module/): Sequential(ResidualBlock, SEBlock) — keys
     /// <c>0.conv1.weight</c> ... <c>1.fc.2.weight</c>.</summary>
     public static Sequential ResSEBlock(int inChannels, int outChannels) =>
