@@ -181,23 +181,7 @@ public sealed class MtUNet : Module<Tensor, (Tensor ClassLogits, Tensor Saliency
         if (classes < 1) throw new ArgumentOutOfRangeException(nameof(classes));
         Filters = f;
         Classes = classes;
-        _pool = Enumerable.Range(0, 4).Select(_ => MaxPool2d(kernel_size: 2, stride: 2)).ToArray();
-        for (var i = 0; i < 4; i++) register_module($"Maxpool{i + 1}", _pool[i]);
-        _enc = new Sequential[5];
-        for (var i = 0; i < 5; i++)
-        {
-            _enc[i] = SaliencyLayers.DoubleConvBnRelu(i == 0 ? inChannels : f[i - 1], f[i]);
-            register_module($"Conv{i + 1}", _enc[i]);
-        }
-        _up = new Sequential[4];
-        _upConv = new Sequential[4];
-        for (var k = 5; k >= 2; k--)
-        {
-            _up[k - 2] = SaliencyLayers.UpConv(f[k - 1], f[k - 2]);
-            _upConv[k - 2] = SaliencyLayers.DoubleConvBnRelu(f[k - 1], f[k - 2]);
-            register_module($"Up{k}", _up[k - 2]);
-            register_module($"Up_conv{k}", _upConv[k - 2]);
-        }
+        (_enc, _pool, _up, _upConv) = SaliencyLayers.RegisterUNet(this, f, inChannels, SaliencyLayers.DoubleConvBnRelu);
         (_classifier, _saliencyHead, LgSigmaClass) = SaliencyLayers.RegisterHeads(this, f[0] + f[4], f[0], classes);
         SaliencyLayers.Hook(this);
     }

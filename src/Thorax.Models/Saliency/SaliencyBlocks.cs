@@ -95,6 +95,32 @@ public sealed class ResidualBlock : Module<Tensor, Tensor>, IFoldsBatchNorms
 /// <summary>Layer factories with the reference's <c>nn.Sequential</c> indices, shared by <see cref="GazeMtlUNet"/> and <see cref="MtUNet"/>.</summary>
 public static class SaliencyLayers
 {
+    /// <summary>Builds and registers the five-level U-Net of MT-UNet and the single-task saliency U-Net on
+    /// <paramref name="owner"/> with the reference's keys, in its order: <c>Maxpool1-4</c>, <c>Conv1-5</c> (from
+    /// <paramref name="encoderBlock"/>), then <c>Up5</c>/<c>Up_conv5</c> down to <c>Up2</c>/<c>Up_conv2</c>.</summary>
+    public static (Sequential[] Encoder, MaxPool2d[] Pool, Sequential[] Up, Sequential[] UpConv) RegisterUNet(
+        Module owner, IReadOnlyList<int> f, int inChannels, Func<int, int, Sequential> encoderBlock)
+    {
+        var pool = Enumerable.Range(0, 4).Select(_ => MaxPool2d(kernel_size: 2, stride: 2)).ToArray();
+        for (var i = 0; i < 4; i++) owner.register_module($"Maxpool{i + 1}", pool[i]);
+        var enc = new Sequential[5];
+        for (var i = 0; i < 5; i++)
+        {
+            enc[i] = encoderBlock(i == 0 ? inChannels : f[i - 1], f[i]);
+            owner.register_module($"Conv{i + 1}", enc[i]);
+        }
+        var up = new Sequential[4];
+        var upConv = new Sequential[4];
+        for (var k = 5; k >= 2; k--)
+        {
+            up[k - 2] = UpConv(f[k - 1], f[k - 2]);
+            upConv[k - 2] = DoubleConvBnRelu(f[k - 1], f[k - 2]);
+            owner.register_module($"Up{k}", up[k - 2]);
+            owner.register_module($"Up_conv{k}", upConv[k - 2]);
+        }
+        return (enc, pool, up, upConv);
+    }
+
     /// <summary>The five-level U-Net of MT-UNet and the single-task saliency U-Net: encoder maps e[0..4] (max-pooled
     /// between levels) and the decoder's top map (up-sampling, then the skip first in the concatenation).</summary>
     public static (Tensor[] Encoder, Tensor Top) UNetTrunk(Sequential[] enc, MaxPool2d[] pool, Sequential[] up,

@@ -80,24 +80,8 @@ public sealed class SaliencyUNet : Module<Tensor, (Tensor ClassLogits, Tensor Sa
                 throw new ArgumentException($"the U-Net's widths must double level to level as the reference's decoder assumes, got [{string.Join(", ", f)}]", nameof(filters));
         Filters = f;
         ResidualSE = residualSE;
-        _pool = Enumerable.Range(0, 4).Select(_ => MaxPool2d(kernel_size: 2, stride: 2)).ToArray();
-        for (var i = 0; i < 4; i++) register_module($"Maxpool{i + 1}", _pool[i]);
-        _enc = new Sequential[5];
-        for (var i = 0; i < 5; i++)
-        {
-            var cin = i == 0 ? inChannels : f[i - 1];
-            _enc[i] = residualSE ? SaliencyLayers.ResSEBlock(cin, f[i]) : SaliencyLayers.DoubleConvBnRelu(cin, f[i]);
-            register_module($"Conv{i + 1}", _enc[i]);
-        }
-        _up = new Sequential[4];
-        _upConv = new Sequential[4];
-        for (var k = 5; k >= 2; k--)
-        {
-            _up[k - 2] = SaliencyLayers.UpConv(f[k - 1], f[k - 2]);
-            _upConv[k - 2] = SaliencyLayers.DoubleConvBnRelu(f[k - 1], f[k - 2]);
-            register_module($"Up{k}", _up[k - 2]);
-            register_module($"Up_conv{k}", _upConv[k - 2]);
-        }
+        (_enc, _pool, _up, _upConv) = SaliencyLayers.RegisterUNet(this, f, inChannels,
+            residualSE ? SaliencyLayers.ResSEBlock : SaliencyLayers.DoubleConvBnRelu);
         register_buffer("dummy_tensor", torch.tensor(0L));
         _saliencyHead = SaliencyLayers.SaliencyHead(f[0]);
         register_module("out_conv_image", _saliencyHead);
