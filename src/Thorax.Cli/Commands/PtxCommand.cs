@@ -127,7 +127,7 @@ internal static class PtxCommand
         var decoderChannels = new Option<string?>("--decoder-channels") { Description = "Widths of the unet/scse decoder blocks (five, default 256,128,64,32,16) or albunet's num_filters (default 32); fpn uses --pyramid/--seg-channels." };
         var weights = WeightsOption();
         var size = new Option<int>("--size") { Description = "Input size, a multiple of 32 (64 for albunet; the classifier must use the same).", DefaultValueFactory = _ => d.Size };
-        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => d.Epochs };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs (paper 37; its SWA window was epochs 13-16).", DefaultValueFactory = _ => d.Epochs };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => d.BatchSize };
         var lr = new Option<double>("--lr") { Description = "lr from the first unfrozen epoch, cosine-annealed (paper 1e-4).", DefaultValueFactory = _ => d.LearningRate };
         var frozenLr = new Option<double>("--frozen-lr") { Description = "lr while the first half of the encoder is frozen (paper 1e-3).", DefaultValueFactory = _ => d.FrozenLearningRate };
