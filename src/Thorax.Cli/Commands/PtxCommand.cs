@@ -202,7 +202,7 @@ internal static class PtxCommand
     private static Option<string?> WeightsOption() => new("--weights")
     {
         Description = "Encoder weights: imagenet (ML.NET's ResNet-18; the default for resnet18), none (the default for other encoders) or a file " +
-                      "(torch.save / safetensors with timm/torchvision keys, or the ResNet ONNX) loaded by key name, strictly.",
+                      "(torch.save / safetensors with timm/torchvision keys; ONNX: a ResNet graph, or any encoder exported from PyTorch with its parameter names) loaded by key name, strictly.",
     };
 
     /// <summary>The canonical zoo name; <c>paper</c> stands for the paper's choice.</summary>
