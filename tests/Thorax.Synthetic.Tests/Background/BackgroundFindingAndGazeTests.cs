@@ -127,6 +127,57 @@ public sealed class BackgroundFindingAndGazeTests(BackgroundStudyTests.Backgroun
         Assert.True(glanced >= 0.3 * cued, $"the reading looked at the {kind} in {glanced} of {cued} studies that have it");
     }
 
+    [Theory]
+    [InlineData(ShortcutKind.CornerMarker)]
+    [InlineData(ShortcutKind.TextToken)]
+    [InlineData(ShortcutKind.IntensityCurve)]
+    public void ShortcutCuesAreDrawnOnTheRealBackgroundOnlyWhereTheyAre(ShortcutKind kind)
+    {
+        // The same studies with and without the cue: a marker or burned-in text changes only its corner (top 10% of the
+        // image; 30% of the width for the marker, 45% for "PORTABLE"), adding bright pixels there;
+        // the site tone curve changes the whole image monotonically and brightens it; without the cue nothing changes.
+        var o = Options(40, seed: 14) with { Shortcut = kind, ShortcutRate = 1, TrainFraction = 1, ValidationFraction = 0 };
+        var with = new StudyGenerator(o);
+        var without = new StudyGenerator(o with { Shortcut = ShortcutKind.None });
+        int cued = 0, plain = 0;
+        for (int i = 0; i < 40; i++)
+        {
+            var a = with.Generate(i);
+            var b = without.Generate(i);
+            if (!a.ShortcutCue) { Assert.Equal(b.Image8, a.Image8); plain++; continue; }
+            cued++;
+            if (kind == ShortcutKind.IntensityCurve)
+            {
+                Assert.True(a.Image8.Average(v => (double)v) > b.Image8.Average(v => (double)v) + 5, $"study {i}: the tone curve did not brighten the image");
+                // Monotone: the mean value with the cue of the pixels at each grey level without it rises with the level
+                // (levels with at least 20 pixels; single pixels differ by the requantisation of a steep curve).
+                var sum = new double[256];
+                var cnt = new int[256];
+                for (int p = 0; p < a.Image8.Length; p++) { sum[b.Image8[p]] += a.Image8[p]; cnt[b.Image8[p]]++; }
+                double last = -1;
+                for (int g = 0; g < 256; g++)
+                {
+                    if (cnt[g] < 20) continue;
+                    double m = sum[g] / cnt[g];
+                    Assert.True(m >= last - 0.5, string.Create(CultureInfo.InvariantCulture, $"study {i}: level {g} maps to {m:F1}, below {last:F1}"));
+                    last = m;
+                }
+                continue;
+            }
+            int changedOutside = 0, brightInside = 0;
+            for (int p = 0; p < a.Image8.Length; p++)
+            {
+                int x = p % S, y = p / S;
+                bool corner = y < 0.1 * S && (kind == ShortcutKind.TextToken ? x < 0.45 * S : x > 0.7 * S);
+                if (!corner && Math.Abs(a.Image8[p] - b.Image8[p]) > 1) changedOutside++;
+                if (corner && a.Image8[p] >= 230 && b.Image8[p] < 230) brightInside++;
+            }
+            Assert.Equal(0, changedOutside);
+            Assert.True(brightInside >= 10, $"study {i}: only {brightInside} new bright pixels where the {kind} goes");
+        }
+        Assert.True(cued >= 10 && plain >= 5, $"{cued} studies with the cue, {plain} without");
+    }
+
     [Fact]
     public void GazeFilesReadBackAndTheirMapsConcentrateOnThePneumothorax()
     {
