@@ -89,6 +89,18 @@ public class BenchTests
         else Assert.Equal(3, rows.Count);
     }
 
+    [Fact]
+    public void BenchPtx_NoPeer_PrintsTheCascadeNetworksTrainAndInferRows()
+    {
+        var (code, output, err) = Run("bench", "ptx", "--no-pytorch", "--size", "64", "--repeats", "1", "--json");
+        Assert.True(code == 0, err);
+        CliSchemas.AssertValid("bench", output);
+        var rows = Rows(output);
+        Assert.Equal(["classifier train b4 64px", "classifier infer b8 64px", "segmenter train b4 64px", "segmenter infer b8 64px"], rows.Select(r => r.Case));
+        Assert.All(rows, r => Assert.True(r.Thorax > 0 && r.PyTorch is null && r.Unit == "ms", r.Case));
+        Assert.Equal(2, Run("bench", "ptx", "--size", "100").Code); // not a multiple of 32
+    }
+
     [SkippableFact]
     public void PeakRss_SeesAnAllocationTouchedInsideTheWork()
     {

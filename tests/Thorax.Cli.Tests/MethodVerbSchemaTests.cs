@@ -69,9 +69,42 @@ public sealed class MethodVerbSchemaTests(MethodStudiesFixture f) : IClassFixtur
         var lines = File.ReadAllLines(sub);
         Assert.Equal(images.Length + 1, lines.Length); // header + every image exactly once
 
+        // Bad input (issue: "never a silently wrong submission"). Two inputs with the same id (file stem) are refused.
+        var twin = Directory.CreateDirectory(f.Path2("twin")).FullName;
+        File.Copy(images[0], Path.Combine(twin, Path.GetFileName(images[0])));
+        var dup = CliRunner.Run(["ptx", "submit", "--classifier", cls, "--segmenter", seg, images[0], twin, "--out", f.Path2("dup.csv"), "--threads", "1"]);
+        Assert.Equal(2, dup.Code);
+        Assert.Contains("duplicate image id '" + Path.GetFileNameWithoutExtension(images[0]) + "'", dup.Err);
+        Assert.False(File.Exists(f.Path2("dup.csv")));
+        // An id list naming an image that is not given is refused before anything is written.
+        var idList = f.Path2("ids.csv");
+        File.WriteAllLines(idList, ["ImageId", .. images.Select(Path.GetFileNameWithoutExtension), "1.2.3.not-given"]);
+        var missing = CliRunner.Run(["ptx", "submit", "--classifier", cls, "--segmenter", seg, .. images, "--ids", idList, "--out", f.Path2("missing.csv"), "--threads", "1"]);
+        Assert.Equal(2, missing.Code);
+        Assert.Contains("1.2.3.not-given", missing.Err);
+        Assert.False(File.Exists(f.Path2("missing.csv")));
+        // A DICOM that is not SIIM's 1024 x 1024 is warned about by name and its mask resampled to 1024 for the submission.
+        var dcmDir = f.Path2("dicom64");
+        var synthDcm = CliRunner.Run("synth", "--out", dcmDir, "--n", "2", "--size", "64", "--seed", "9", "--dicom", "uncompressed", "--no-gaze", "--no-reports");
+        Assert.True(synthDcm.Code == 0, synthDcm.Err);
+        var dcm = Directory.GetFiles(dcmDir, "*.dcm", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        var dsub = f.Path2("submission-dcm.csv");
+        var dr = CliRunner.Run(["ptx", "submit", "--classifier", cls, "--segmenter", seg, dcm, "--out", dsub, "--threads", "1", "--json"]);
+        o = Json(Ok(dr, "ptx-submit"));
+        Assert.Contains("warning: " + dcm + ": 64x64, not SIIM's 1024x1024", dr.Err);
+        Assert.Equal(1, o.GetProperty("resampled_to_1024").GetInt32());
+        Assert.True(Thorax.Data.Siim.SiimSubmission.Validate(dsub, [Path.GetFileNameWithoutExtension(dcm)]).IsValid);
+
         o = Json(Ok(CliRunner.Run("ptx", "evaluate", "--data", f.Data, "--classifier", cls, "--segmenter", seg, "--out", f.Path2("ptx-eval"),
             "--sweep", "0,3500", "--threads", "1", "--json"), "ptx-evaluate"));
         foreach (var file in new[] { "table.md", "table.json", "report.html" }) Assert.True(File.Exists(Path.Combine(f.Path2("ptx-eval"), file)), file);
+        // The report holds what the issue lists: the paper's tables, the classifier's confusion matrix and ROC curve, the
+        // validation-IoU curve with the SWA window, and overlays of the best and worst cases, all inside the one file.
+        var html = File.ReadAllText(Path.Combine(f.Path2("ptx-eval"), "report.html"));
+        foreach (var part in new[] { "<h2>swa</h2>", "<h2>components</h2>", "<th>predicted +</th>", "<h3>ROC</h3>", "Validation IoU per epoch (SWA window shaded)", "<h2>Overlays", "best: ", "worst: ", "data:image/png;base64," })
+            Assert.Contains(part, html);
+        Assert.True(System.Text.RegularExpressions.Regex.Matches(html, "<svg ").Count >= 2, "ROC and IoU curves");
+        Assert.DoesNotContain("src=\"http", html); // self-contained
     }
 
     [Fact]

@@ -97,17 +97,20 @@ internal static class PtxCommand
                 PlateauPatience = r.GetValue(patience), StratifiedValidation = r.GetValue(share), Seed = r.GetValue(seed), TimeBudget = Budget(r.GetValue(minutes)),
                 Deterministic = r.GetValue(deterministic),
             };
-            var res = TrainClassifierCore(PtxData.Load(r.GetValue(data)!), r.GetValue(run)!, o, quiet);
+            ClassifierTrainingResult res = null!;
+            TrainingProgress.Run(quiet, p => res = TrainClassifierCore(PtxData.Load(r.GetValue(data)!), r.GetValue(run)!, o, quiet, p));
             if (quiet) CliJson.PrintJson(File.ReadAllText(Path.Combine(res.RunDirectory, "metrics.json")));
             return 0;
         }));
         return cmd;
     }
 
-    internal static ClassifierTrainingResult TrainClassifierCore(ClassificationDataset dataset, string run, ClassifierOptions o, bool quiet)
+    internal static ClassifierTrainingResult TrainClassifierCore(ClassificationDataset dataset, string run, ClassifierOptions o, bool quiet,
+        TrainingProgress? progress = null)
     {
         o.Validate();
         var trainer = new ClassifierTrainer(o);
+        progress?.Steps(trainer, o.Epochs, "classifier");
         trainer.Resumed += e => Line(quiet, $"classifier: resuming after epoch {e}");
         trainer.EpochCompleted += e => Line(quiet, string.Create(CultureInfo.InvariantCulture,
             $"classifier epoch {e.Epoch}: loss {e.TrainLoss:F4}, val AUC {e.Metric("val_auc"):F4}, val MCC {(e.Metrics.TryGetValue("val_mcc", out var m) ? m : double.NaN):F4}, lr {e.LearningRate:G3} ({e.Seconds:F0} s)"));
@@ -127,7 +130,7 @@ internal static class PtxCommand
         var decoderChannels = new Option<string?>("--decoder-channels") { Description = "Widths of the unet/scse decoder blocks (five, default 256,128,64,32,16) or albunet's num_filters (default 32); fpn uses --pyramid/--seg-channels." };
         var weights = WeightsOption();
         var size = new Option<int>("--size") { Description = "Input size, a multiple of 32 (64 for albunet; the classifier must use the same).", DefaultValueFactory = _ => d.Size };
-        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => d.Epochs };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs (paper 37; its SWA window was epochs 13-16).", DefaultValueFactory = _ => d.Epochs };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => d.BatchSize };
         var lr = new Option<double>("--lr") { Description = "lr from the first unfrozen epoch, cosine-annealed (paper 1e-4).", DefaultValueFactory = _ => d.LearningRate };
         var frozenLr = new Option<double>("--frozen-lr") { Description = "lr while the first half of the encoder is frozen (paper 1e-3).", DefaultValueFactory = _ => d.FrozenLearningRate };
@@ -166,22 +169,26 @@ internal static class PtxCommand
                 KeepEpochWeights = r.GetValue(keep), Seed = r.GetValue(seed), TimeBudget = Budget(r.GetValue(minutes)),
                 Deterministic = r.GetValue(deterministic),
             };
-            var res = TrainSegmenterCore(PtxData.Load(r.GetValue(data)!), r.GetValue(run)!, o, quiet);
+            PtxSegmenterResult res = null!;
+            TrainingProgress.Run(quiet, p => res = TrainSegmenterCore(PtxData.Load(r.GetValue(data)!), r.GetValue(run)!, o, quiet, p));
             if (quiet) CliJson.PrintJson(File.ReadAllText(Path.Combine(res.RunDirectory, "metrics.json")));
             return 0;
         }));
         return cmd;
     }
 
-    internal static PtxSegmenterResult TrainSegmenterCore(ClassificationDataset dataset, string run, PtxSegmenterOptions o, bool quiet)
+    internal static PtxSegmenterResult TrainSegmenterCore(ClassificationDataset dataset, string run, PtxSegmenterOptions o, bool quiet,
+        TrainingProgress? progress = null)
     {
         var trainer = new PtxSegmenterTrainer(o);
+        progress?.Steps(trainer, o.Epochs, "segmenter");
         trainer.Stage += s => Line(quiet, "segmenter: " + s);
         trainer.Resumed += e => Line(quiet, $"segmenter: resuming after epoch {e}");
         var last = Stopwatch.StartNew();
         trainer.StepCompleted += (e, s, n, l) =>
         {
-            if (last.Elapsed.TotalSeconds < 20 && s != n) return;
+            // With bars shown the bar is the step progress; otherwise a line every 20 s.
+            if (progress is { Live: true } || (last.Elapsed.TotalSeconds < 20 && s != n)) return;
             last.Restart();
             Line(quiet, string.Create(CultureInfo.InvariantCulture, $"segmenter epoch {e} step {s}/{n} loss {l:F4}"));
         };
@@ -202,7 +209,7 @@ internal static class PtxCommand
     private static Option<string?> WeightsOption() => new("--weights")
     {
         Description = "Encoder weights: imagenet (ML.NET's ResNet-18; the default for resnet18), none (the default for other encoders) or a file " +
-                      "(torch.save / safetensors with timm/torchvision keys, or the ResNet ONNX) loaded by key name, strictly.",
+                      "(torch.save / safetensors with timm/torchvision keys; ONNX: a ResNet graph, or any encoder exported from PyTorch with its parameter names) loaded by key name, strictly.",
     };
 
     /// <summary>The canonical zoo name; <c>paper</c> stands for the paper's choice.</summary>
@@ -575,16 +582,21 @@ internal static class PtxCommand
             // Each network gets at least one epoch, however little of the budget is left.
             static TimeSpan Share(TimeSpan left, double f) => TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, (long)(left.Ticks * f)));
             var clsBudget = Share(left, 0.35);
-            var cls = TrainClassifierCore(dataset, Path.Combine(outDir, "classifier"), PaperClassifier with
+            ClassifierTrainingResult cls = null!;
+            PtxSegmenterResult seg = null!;
+            TrainingProgress.Run(quiet, p =>
             {
-                Size = s, Epochs = 12, BatchSize = 16, FreezeEpochs = 1, TimeBudget = clsBudget,
-            }, quiet);
-            left = TimeSpan.FromMinutes(total) - clock.Elapsed;
-            var segBudget = Share(left, 0.8);
-            var seg = TrainSegmenterCore(dataset, Path.Combine(outDir, "segmenter"), new PtxSegmenterOptions
-            {
-                Size = s, Epochs = 12, BatchSize = 8, FreezeEpochs = 1, PyramidChannels = 64, SegmentationChannels = 32, SwaWindow = 2, TimeBudget = segBudget,
-            }, quiet);
+                cls = TrainClassifierCore(dataset, Path.Combine(outDir, "classifier"), PaperClassifier with
+                {
+                    Size = s, Epochs = 12, BatchSize = 16, FreezeEpochs = 1, TimeBudget = clsBudget,
+                }, quiet, p);
+                left = TimeSpan.FromMinutes(total) - clock.Elapsed;
+                var segBudget = Share(left, 0.8);
+                seg = TrainSegmenterCore(dataset, Path.Combine(outDir, "segmenter"), new PtxSegmenterOptions
+                {
+                    Size = s, Epochs = 12, BatchSize = 8, FreezeEpochs = 1, PyramidChannels = 64, SegmentationChannels = 32, SwaWindow = 2, TimeBudget = segBudget,
+                }, quiet, p);
+            });
             var eval = PtxEvaluation.Run(dataset, cls.RunDirectory, seg.RunDirectory, Path.Combine(outDir, "evaluation"), null, st => Line(quiet, "evaluate: " + st));
             var j = new JsonObject
             {

@@ -2,6 +2,7 @@ using Spectre.Console;
 using Thorax.Pipelines.Classification;
 using Thorax.Pipelines.GdVig;
 using Thorax.Pipelines.Lungs;
+using Thorax.Training.Loop;
 
 namespace Thorax.Cli.Commands;
 
@@ -28,6 +29,36 @@ internal sealed class TrainingProgress
             .HideCompleted(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx => body(new TrainingProgress(ctx)));
+    }
+
+    /// <summary>True when bars are shown (an interactive terminal, no JSON asked for).</summary>
+    public bool Live => _ctx is not null;
+
+    /// <summary>A bar of <paramref name="trainer"/>'s steps over its <paramref name="epochs"/> epochs under
+    /// <paramref name="label"/>, and one of its image loading when it reports it; nothing when no bars are shown (the
+    /// caller prints its own epoch lines either way).</summary>
+    public void Steps<TOptions, TEpoch>(LoopTrainer<TOptions, TEpoch> trainer, int epochs, string label)
+        where TOptions : ITrainerOptions
+    {
+        if (_ctx is null) return;
+        if (trainer is ClassifierTrainer ct)
+        {
+            var load = _ctx.AddTask($"{label}: load + resize");
+            ct.Loading += (n, total) =>
+            {
+                load.MaxValue = Math.Max(1, total);
+                load.Value = n;
+                load.Description = $"{label}: load + resize ({n}/{total})";
+            };
+        }
+        var task = _ctx.AddTask(label, maxValue: epochs);
+        trainer.StepCompleted += (epoch, step, steps, loss) =>
+        {
+            task.MaxValue = (double)epochs * steps;
+            task.Value = (epoch - 1) * (double)steps + step;
+            task.Description = $"{label} epoch {epoch} step {step}/{steps} loss {loss:F3}";
+        };
+        trainer.Finished += () => task.Value = task.MaxValue;
     }
 
     /// <summary>Loads the pairs, showing how many are done.</summary>

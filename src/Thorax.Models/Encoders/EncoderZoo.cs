@@ -132,7 +132,7 @@ public static class EncoderZoo
         ArgumentNullException.ThrowIfNull(encoder);
         var spec = Spec(name);
         var onnx = path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
-        var sd = onnx ? ReadOnnx(path) : StateDicts.ReadFile(path, key);
+        var sd = onnx ? ReadOnnx(path, encoder, prefix) : StateDicts.ReadFile(path, key);
         try
         {
             if (onnx)
@@ -227,10 +227,34 @@ public static class EncoderZoo
         return result.to_type(weight.dtype).MoveToOuterDisposeScope();
     }
 
-    private static Dictionary<string, Tensor> ReadOnnx(string path)
+    /// <summary>The weights of an ONNX file under the module's state-dict names. A graph exported from PyTorch keeps
+    /// the state-dict names on its initializers when nothing was folded (<c>torch.onnx.export(...,
+    /// training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False)</c>; an eval-mode export folds BatchNorm into
+    /// the convolutions and renames them): when any initializer carries one of the module's names (after
+    /// <c>module.</c> / <paramref name="prefix"/>), the float initializers are taken by name and the strict load names
+    /// whatever is missing. Otherwise the graph is walked as a ResNet (ML.NET's ResNet18.onnx and other exports whose
+    /// initializers have their own names).</summary>
+    private static Dictionary<string, Tensor> ReadOnnx(string path, Module encoder, string? prefix)
     {
-        var layout = ResNetOnnx.ReadLayout(OnnxReader.ReadFile(path));
+        var model = OnnxReader.ReadFile(path);
+        var own = encoder.state_dict().Keys.ToHashSet(StringComparer.Ordinal);
+        static string Strip(string k, string? p) =>
+            p is not null && k.StartsWith(p, StringComparison.Ordinal) ? k[p.Length..]
+            : k.StartsWith("module.", StringComparison.Ordinal) ? k["module.".Length..] : k;
         var d = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        if (model.Graph.Initializers.Any(t => own.Contains(Strip(t.Name, prefix))))
+        {
+            foreach (var t in model.Graph.Initializers)
+                if (t.DataType == OnnxDataType.Float) d[t.Name] = tensor(t.GetFloats(), t.Dims.ToArray());
+            return d;
+        }
+        ResNetOnnxLayout layout;
+        try { layout = ResNetOnnx.ReadLayout(model); }
+        catch (OnnxFormatException e)
+        {
+            throw new WeightFileException(path, "no initializer of this ONNX graph carries a state-dict name of the encoder, and it is not a ResNet graph (" + e.Message +
+                "); export it from PyTorch with torch.onnx.export(model, x, f, training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False) so the weights keep their names");
+        }
         foreach (var (k, t) in layout.Weights) d[k] = tensor(t.GetFloats(), t.Dims.ToArray());
         return d;
     }

@@ -89,6 +89,29 @@ public class PtxScheduleTests
     }
 
     [Fact]
+    public void Defaults_AreThePapersSegmenterRun_LongEnoughToHoldItsSwaWindow()
+    {
+        // Țimbuș et al.: 37 epochs, the first two with the first half frozen at 1e-3, then 1e-4; SWA over epochs 13-16
+        // (four epochs) chosen from the validation IoU curve; positives only; the first place's ComboLoss weights.
+        var o = new PtxSegmenterOptions();
+        Assert.Equal(37, o.Epochs);
+        Assert.Equal(2, o.FreezeEpochs);
+        Assert.Equal(1e-3, o.FrozenLearningRate);
+        Assert.Equal(1e-4, o.LearningRate);
+        Assert.Equal(4, o.SwaWindow);
+        Assert.True(o.PositiveOnly);
+        Assert.Equal((3.0, 1.0, 4.0), o.LossWeights);
+        Assert.Equal("fpn", o.Decoder);
+        o.Validate();
+        // A validation IoU curve that peaks over epochs 13-16, as the paper's did, gives the paper's window, which the
+        // default run holds (a 12-epoch default could not).
+        var curve = Enumerable.Range(1, o.Epochs).Select(e => (e, e is >= 13 and <= 16 ? 0.64 : 0.6 - 0.001 * Math.Abs(e - 14))).ToArray();
+        Assert.Equal((13, 16), PtxSegmenterTrainer.BestWindow(curve, o.SwaWindow));
+        Assert.Equal(1e-3, o.LearningRateAt(2));
+        Assert.Equal(1e-4, o.LearningRateAt(3), 12);
+    }
+
+    [Fact]
     public void SlidingSampleRate_AndLearningRate_FollowThePaperSchedule()
     {
         var o = new PtxSegmenterOptions { Epochs = 5, PositiveOnly = false, FreezeEpochs = 2, LearningRate = 1e-4, MinLearningRate = 1e-6 };

@@ -20,6 +20,28 @@ public class PtxZooTests(ITestOutputHelper output)
     private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 
     [Fact]
+    public void FlipTta_IsTheMeanOfThePlainAndTheFlippedBackPrediction_AndCommutesWithAMirror()
+    {
+        TorchRuntime.EnsureLoaded();
+        const int s = 64;
+        var o = new PtxSegmenterOptions { Encoder = "resnet18", Weights = "none", Size = s, PyramidChannels = 32, SegmentationChannels = 32 };
+        var (enc, arch) = ClassifierArchitecture.CreateEncoder("resnet18", "none", samePadding: true);
+        using var net = PtxSegmenterModel.CreateNetwork(arch, o.DecoderSpec(), enc);
+        var rng = new Random(3);
+        var img = Enumerable.Range(0, s * s).Select(_ => (float)rng.NextDouble()).ToArray();
+        float[] Mirror(float[] a) => Enumerable.Range(0, s * s).Select(i => a[i / s * s + (s - 1 - i % s)]).ToArray();
+        static double MaxDiff(float[] a, float[] b) => a.Zip(b, (x, y) => (double)Math.Abs(x - y)).Max();
+        var plain = PtxSegmenterModel.Predict(net, arch, [img, Mirror(img)], s, flipTta: false);
+        var tta = PtxSegmenterModel.Predict(net, arch, [img, Mirror(img)], s, flipTta: true);
+        // The network alone is not mirror-symmetric (else the checks below would say nothing).
+        Assert.True(MaxDiff(plain[1], Mirror(plain[0])) > 1e-3, "untrained network happens to be mirror-symmetric");
+        // TTA(x) = (p(x) + mirror(p(mirror(x)))) / 2, and so TTA(mirror(x)) = mirror(TTA(x)).
+        var expected = plain[0].Zip(Mirror(plain[1]), (a, b) => (a + b) / 2).ToArray();
+        Assert.True(MaxDiff(tta[0], expected) < 1e-5, $"TTA differs from the mean by {MaxDiff(tta[0], expected):G3}");
+        Assert.True(MaxDiff(tta[1], Mirror(tta[0])) < 1e-5, $"TTA of the mirror differs from the mirrored TTA by {MaxDiff(tta[1], Mirror(tta[0])):G3}");
+    }
+
+    [Fact]
     public void FirstHalf_IsTheStemAndStagesUpToTheStride8Tap_ForEveryZooEncoder()
     {
         TorchRuntime.EnsureLoaded();
