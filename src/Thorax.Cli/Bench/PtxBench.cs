@@ -1,5 +1,6 @@
 using Thorax.Training.Optim;
 using Thorax.Models.Encoders;
+using Thorax.Models.Inference;
 using Thorax.Models.Runtime;
 using Thorax.Models.Segmentation;
 using Thorax.Pipelines.Classification;
@@ -15,6 +16,8 @@ namespace Thorax.Cli.Bench;
 /// training step (forward + loss + backward + Adam; BCE for the classifier, ComboLoss 3/1/4 for the segmenter) at batch
 /// 4 and eval inference under <c>torch.inference_mode()</c> at batch 8, 256 px, in Thorax and in PyTorch
 /// (tools/bench/ptx_bench.py with tools/ptx/ptx_peer.py: same architectures and keys), same thread count. Medians in ms.
+/// Thorax's inference rows run the networks after <c>FuseForInference()</c> (batch norms folded, as a loaded run does);
+/// PyTorch's run eager <c>eval()</c>.
 /// Random weights on both sides (torchvision padding; timings do not depend on the values).
 /// </summary>
 internal static class PtxBench
@@ -44,7 +47,7 @@ internal static class PtxBench
                 loss(net.call(x)).backward();
                 opt.step();
             }, 1, repeats)));
-            net.eval();
+            net.FuseForInference(); // as ClassifierModel.Load and PtxSegmenterModel.Load do
             var inferCase = $"{name} infer b{InferBatch} {size}px";
             log($"Thorax  {inferCase} ...");
             rows.Add((inferCase, Timing.MedianMs(() =>

@@ -1,3 +1,4 @@
+using Thorax.Models.Inference;
 using Thorax.Models.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -51,11 +52,11 @@ public sealed record ResNetPadding(Pad2d Stem, Pad2d MaxPool, Pad2d StridedConv,
 /// <see cref="forward"/> returns logits when <c>numClasses &gt; 0</c>, otherwise the globally average-pooled features
 /// [N, C] (timm's <c>num_classes=0</c> convention).
 /// </summary>
-public sealed class ResNet : Module<Tensor, Tensor>, IStemFeatureEncoder
+public sealed class ResNet : Module<Tensor, Tensor>, IStemFeatureEncoder, IFoldsBatchNorms
 {
     // Field order is registration order: torchvision's module order.
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private BatchNorm2d? bn1;
     private readonly ReLU relu;
     private readonly MaxPool2d maxpool;
     private readonly Sequential layer1;
@@ -209,7 +210,8 @@ public sealed class ResNet : Module<Tensor, Tensor>, IStemFeatureEncoder
     }
 
     /// <summary>The stem and stages as AlbuNet (SIIM first place) composes them: conv1, bn1, relu, then its own pool.</summary>
-    internal (Conv2d Conv1, BatchNorm2d Bn1, ReLU Relu, Sequential[] Layers) Parts => (conv1, bn1, relu, [layer1, layer2, layer3, layer4]);
+    internal (Conv2d Conv1, BatchNorm2d Bn1, ReLU Relu, Sequential[] Layers) Parts =>
+        (conv1, bn1 ?? throw new InvalidOperationException("the stem's bn1 was folded for inference; compose AlbuNet from an unfused ResNet"), relu, [layer1, layer2, layer3, layer4]);
 
     /// <summary>Logits [N, numClasses], or pooled features [N, C] when the module has no classifier.</summary>
     public override Tensor forward(Tensor input)
@@ -228,8 +230,11 @@ public sealed class ResNet : Module<Tensor, Tensor>, IStemFeatureEncoder
         if (input.dim() != 4 || input.shape[1] != InChans)
             throw new ArgumentException($"expected input [N, {InChans}, H, W], got [{string.Join(", ", input.shape)}]", nameof(input));
         var x = _stemPad is null ? input : functional.pad(input, _stemPad);
-        return relu.call(bn1.call(conv1.call(x)));
+        return relu.call(ModuleFusion.Norm(bn1, conv1.call(x)));
     }
+
+    /// <inheritdoc/>
+    public void FoldBatchNorms() => ModuleFusion.FoldChild(this, conv1, "bn1", ref bn1);
 
     private Tensor MaxPool(Tensor x)
     {
@@ -239,13 +244,13 @@ public sealed class ResNet : Module<Tensor, Tensor>, IStemFeatureEncoder
 }
 
 /// <summary>Two 3x3 convolutions with an identity or 1x1-convolution shortcut (torchvision's <c>BasicBlock</c> keys).</summary>
-public sealed class ResNetBasicBlock : Module<Tensor, Tensor>
+public sealed class ResNetBasicBlock : Module<Tensor, Tensor>, IFoldsBatchNorms
 {
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private BatchNorm2d? bn1;
     private readonly ReLU relu;
     private readonly Conv2d conv2;
-    private readonly BatchNorm2d bn2;
+    private BatchNorm2d? bn2;
     private readonly Sequential? downsample;
     private readonly long[]? _conv1Pad;
     private readonly long[]? _downsamplePad;
@@ -272,23 +277,30 @@ public sealed class ResNetBasicBlock : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = relu.call(bn1.call(conv1.call(_conv1Pad is null ? x : functional.pad(x, _conv1Pad))));
-        y = bn2.call(conv2.call(y));
+        var y = relu.call(ModuleFusion.Norm(bn1, conv1.call(_conv1Pad is null ? x : functional.pad(x, _conv1Pad))));
+        y = ModuleFusion.Norm(bn2, conv2.call(y));
         var identity = downsample is null ? x : downsample.call(_downsamplePad is null ? x : functional.pad(x, _downsamplePad));
         return relu.call(y.add_(identity)).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    public void FoldBatchNorms()
+    {
+        ModuleFusion.FoldChild(this, conv1, "bn1", ref bn1);
+        ModuleFusion.FoldChild(this, conv2, "bn2", ref bn2);
     }
 }
 
 /// <summary>1x1 reduce, 3x3 (carrying the stride, as torchvision does), 1x1 expand by 4 (torchvision's
 /// <c>Bottleneck</c> keys).</summary>
-public sealed class ResNetBottleneck : Module<Tensor, Tensor>
+public sealed class ResNetBottleneck : Module<Tensor, Tensor>, IFoldsBatchNorms
 {
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private BatchNorm2d? bn1;
     private readonly Conv2d conv2;
-    private readonly BatchNorm2d bn2;
+    private BatchNorm2d? bn2;
     private readonly Conv2d conv3;
-    private readonly BatchNorm2d bn3;
+    private BatchNorm2d? bn3;
     private readonly ReLU relu;
     private readonly Sequential? downsample;
     private readonly long[]? _conv2Pad;
@@ -318,10 +330,18 @@ public sealed class ResNetBottleneck : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = relu.call(bn1.call(conv1.call(x)));
-        y = relu.call(bn2.call(conv2.call(_conv2Pad is null ? y : functional.pad(y, _conv2Pad))));
-        y = bn3.call(conv3.call(y));
+        var y = relu.call(ModuleFusion.Norm(bn1, conv1.call(x)));
+        y = relu.call(ModuleFusion.Norm(bn2, conv2.call(_conv2Pad is null ? y : functional.pad(y, _conv2Pad))));
+        y = ModuleFusion.Norm(bn3, conv3.call(y));
         var identity = downsample is null ? x : downsample.call(_downsamplePad is null ? x : functional.pad(x, _downsamplePad));
         return relu.call(y.add_(identity)).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    public void FoldBatchNorms()
+    {
+        ModuleFusion.FoldChild(this, conv1, "bn1", ref bn1);
+        ModuleFusion.FoldChild(this, conv2, "bn2", ref bn2);
+        ModuleFusion.FoldChild(this, conv3, "bn3", ref bn3);
     }
 }

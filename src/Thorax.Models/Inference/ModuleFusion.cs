@@ -139,6 +139,26 @@ public static class ModuleFusion
         for (var k = index; k < children.Count; k++) parent.register_module(children[k].name, k == index ? replacement : children[k].module);
     }
 
+    /// <summary>
+    /// For an <see cref="IFoldsBatchNorms"/> module that calls its layers by hand: folds its child batch norm
+    /// <paramref name="bn"/> (registered as <paramref name="name"/>) into <paramref name="conv"/> when the pair can be
+    /// folded (<see cref="TryFold"/>), puts an <c>Identity</c> in its place, disposes it and sets the field to null, so
+    /// the forward pass (through <see cref="Norm{T}"/>) skips it.
+    /// </summary>
+    /// <returns>True when the pair was folded.</returns>
+    public static bool FoldChild<T>(nn.Module owner, Convolution conv, string name, ref T? bn) where T : BatchNorm
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        if (bn is null || !TryFold(conv, bn)) return false;
+        ReplaceChild(owner, name, nn.Identity());
+        bn.Dispose();
+        bn = null;
+        return true;
+    }
+
+    /// <summary><paramref name="bn"/>(<paramref name="x"/>), or <paramref name="x"/> once the batch norm was folded away (null).</summary>
+    public static Tensor Norm<T>(T? bn, Tensor x) where T : BatchNorm => bn is null ? x : bn.call(x);
+
     private static void Mark(nn.Module m) => Fused.AddOrUpdate(m, Fused);
 
     private static void Visit(nn.Module module)

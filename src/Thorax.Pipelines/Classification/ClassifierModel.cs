@@ -1,3 +1,4 @@
+using Thorax.Models.Inference;
 using Thorax.Training;
 using System.Text.Json.Nodes;
 using Thorax.Models.Runtime;
@@ -65,7 +66,7 @@ public sealed class ClassifierModel : IDisposable
         try
         {
             StateDicts.LoadFile(network, modelPath, strict: true);
-            network.eval();
+            network.FuseForInference(); // eval mode, batch norms folded into their convolutions (README "Engine")
             return new ClassifierModel(network, arch, label, size, Path.GetFullPath(runDir));
         }
         catch

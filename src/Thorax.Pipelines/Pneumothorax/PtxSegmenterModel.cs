@@ -1,3 +1,4 @@
+using Thorax.Models.Inference;
 using Thorax.Training;
 using System.Text.Json.Nodes;
 using Thorax.Models.Encoders;
@@ -213,7 +214,7 @@ public sealed class PtxSegmenterModel : IDisposable
         try
         {
             StateDicts.LoadFile(network, modelPath, strict: true);
-            network.eval();
+            network.FuseForInference(); // eval mode, batch norms folded into their convolutions (README "Engine")
             return new PtxSegmenterModel(network, arch, decoder, size, variant, Path.GetFullPath(runDir));
         }
         catch
