@@ -153,7 +153,7 @@ namespace Thorax.Build
                 changed = true;
             }
             if (!changed) return $"{library}: no strong need for {version}";
-            var time = System.IO.File.GetLastWriteTimeUtc(library);
+            var time = LastWriteTimeThroughLinks(library);
             var tmp = library + ".weak.tmp";
             System.IO.File.WriteAllBytes(tmp, bytes);
             System.IO.File.SetLastWriteTimeUtc(tmp, time);
@@ -162,6 +162,20 @@ namespace Thorax.Build
             System.IO.File.Delete(library);
             System.IO.File.Move(tmp, library);
             return $"{library}: marked the need for {version} weak";
+        }
+
+        /// <summary>
+        /// The modification time of the file <paramref name="path"/> leads to: a symbolic link into the NuGet cache has its
+        /// own time (when the build made it), and the patched copy must carry the package file's, which the incremental copy
+        /// compares. netstandard2.0 (the MSBuild task) has no <c>FileSystemInfo.LinkTarget</c>; the runtime that runs the
+        /// build has it, so it is read by reflection.
+        /// </summary>
+        private static DateTime LastWriteTimeThroughLinks(string path)
+        {
+            var linkTarget = typeof(FileSystemInfo).GetProperty("LinkTarget");
+            for (var i = 0; i < 40 && linkTarget?.GetValue(new FileInfo(path)) is string target; i++)
+                path = Path.IsPathRooted(target) ? target : Path.Combine(Path.GetDirectoryName(path) ?? "", target);
+            return System.IO.File.GetLastWriteTimeUtc(path);
         }
 
         private static ushort U16(byte[] b, int o) => (ushort)(b[o] | b[o + 1] << 8);
