@@ -7,6 +7,8 @@ namespace Thorax.Pipelines;
 /// <summary>Reads DICOM, PNG or JPEG into a float grey image in [0, 1] (DICOM through its presentation pipeline).</summary>
 public static class XrayImage
 {
+    /// <summary>True for a <c>.dcm</c>/<c>.dicom</c> file, false for <c>.png</c>/<c>.jpg</c>/<c>.jpeg</c>; otherwise whether the file has
+    /// the DICOM preamble (<c>DICM</c> at offset 128).</summary>
     public static bool IsDicom(string path)
     {
         var ext = Path.GetExtension(path).ToLowerInvariant();

@@ -39,6 +39,7 @@ public sealed class LungModel : IDisposable
     /// <summary>The network's floating-point type: <see cref="ScalarType.Float32"/> or <see cref="ScalarType.BFloat16"/>.</summary>
     public ScalarType Precision { get; }
 
+    /// <summary>The network's name as the run's <c>config.json</c> gives it (unet, unetpp, attention-unet, sa-unet).</summary>
     public string Architecture { get; }
 
     /// <summary>Model input size in pixels.</summary>
@@ -210,6 +211,7 @@ public sealed class LungModel : IDisposable
         return lung;
     }
 
+    /// <summary>Frees the network's native tensors.</summary>
     public void Dispose() => Network.Dispose();
 }
 
