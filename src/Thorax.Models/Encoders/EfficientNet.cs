@@ -175,6 +175,7 @@ public sealed class EfficientNetDsBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -214,6 +215,7 @@ public sealed class EfficientNetIrBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();

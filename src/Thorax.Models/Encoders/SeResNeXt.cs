@@ -160,6 +160,7 @@ public sealed class SeResNeXtBottleneck : Module<Tensor, Tensor>
         return newV;
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -189,6 +190,7 @@ public sealed class SqueezeExcite : Module<Tensor, Tensor>
         register_module(expandName, _expand);
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();

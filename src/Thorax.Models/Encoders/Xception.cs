@@ -191,6 +191,7 @@ public sealed class SeparableConv2d : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var y = conv1.call(x);
@@ -239,6 +240,7 @@ public sealed class XceptionBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();

@@ -198,6 +198,7 @@ public sealed class FpnSegmentationBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor input) => block.call(input);
 }
 
@@ -214,6 +215,7 @@ public sealed class FpnConvGnRelu : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
         if (!_upsample) return block.call(input);

@@ -62,6 +62,7 @@ public sealed class AlbuNet : Module<Tensor, Tensor>
     /// <summary>The ResNet-34 encoder (torchvision keys below <c>encoder.</c>).</summary>
     public ResNet Encoder => encoder;
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -99,6 +100,7 @@ public sealed class AlbuConvRelu : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -117,6 +119,7 @@ public sealed class AlbuDecoderBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x) => block.call(x);
 }
 
@@ -125,6 +128,7 @@ public sealed class BilinearUp2 : Module<Tensor, Tensor>
 {
     public BilinearUp2() : base("Interpolate") { }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x) =>
         functional.interpolate(x, scale_factor: [2.0, 2.0], mode: InterpolationMode.Bilinear, align_corners: false);
 }

@@ -90,6 +90,7 @@ public sealed class UnetDecoderBlock : Module<Tensor, Tensor>
     public static Sequential ConvBnRelu(int cin, int cout) =>
         Sequential(Conv2d(cin, cout, kernel_size: 3, padding: 1, bias: false), BatchNorm2d(cout), ReLU(inplace: true));
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x) => Forward(x, null);
 
     /// <summary>Upsample (to the skip's size, or x2 without one), concatenate the skip, convolve.</summary>
@@ -117,6 +118,7 @@ public sealed class DecoderAttention : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x) => attention.call(x);
 }
 
@@ -139,6 +141,7 @@ public sealed class ScseModule : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
