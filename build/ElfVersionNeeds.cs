@@ -51,6 +51,7 @@ namespace Thorax.Build
         /// <summary>One needed version: the library that defines it, its name, its flags and the byte offset of the flags.</summary>
         public sealed class Need
         {
+            /// <summary>A need read from the <c>.gnu.version_r</c> section.</summary>
             public Need(string file, string name, ushort flags, int flagsOffset)
             {
                 File = file;
@@ -59,10 +60,19 @@ namespace Thorax.Build
                 FlagsOffset = flagsOffset;
             }
 
+            /// <summary>The library that defines the version (e.g. <c>libstdc++.so.6</c>).</summary>
             public string File { get; }
+
+            /// <summary>The version name (e.g. <c>GLIBCXX_3.4.32</c>).</summary>
             public string Name { get; }
+
+            /// <summary>The <c>vna_flags</c> field.</summary>
             public ushort Flags { get; }
+
+            /// <summary>Byte offset of <c>vna_flags</c> in the file.</summary>
             public int FlagsOffset { get; }
+
+            /// <summary>True when <c>VER_FLG_WEAK</c> is set: the loader accepts a library without the version.</summary>
             public bool IsWeak => (Flags & WeakFlag) != 0;
         }
 

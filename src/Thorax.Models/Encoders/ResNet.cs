@@ -269,6 +269,7 @@ public sealed class ResNetBasicBlock : Module<Tensor, Tensor>
     private readonly long[]? _conv1Pad;
     private readonly long[]? _downsamplePad;
 
+    /// <summary>torchvision's BasicBlock: two 3x3 convolutions with BatchNorm and a residual connection (downsampled when the shape changes).</summary>
     public ResNetBasicBlock(int inPlanes, int planes, int stride, bool withDownsample, ResNetPadding? padding = null,
         double bnEps = 1e-5) : base("BasicBlock")
     {
@@ -314,6 +315,7 @@ public sealed class ResNetBottleneck : Module<Tensor, Tensor>
     private readonly long[]? _conv2Pad;
     private readonly long[]? _downsamplePad;
 
+    /// <summary>torchvision's Bottleneck: 1x1, 3x3 and 1x1 convolutions with BatchNorm and a residual connection (downsampled when the shape changes).</summary>
     public ResNetBottleneck(int inPlanes, int planes, int stride, bool withDownsample, ResNetPadding? padding = null,
         double bnEps = 1e-5) : base("Bottleneck")
     {
