@@ -51,6 +51,7 @@ namespace Thorax.Build
         /// <summary>One needed version: the library that defines it, its name, its flags and the byte offset of the flags.</summary>
         public sealed class Need
         {
+            /// <summary>A need read from the <c>.gnu.version_r</c> section.</summary>
             public Need(string file, string name, ushort flags, int flagsOffset)
             {
                 File = file;
@@ -59,10 +60,19 @@ namespace Thorax.Build
                 FlagsOffset = flagsOffset;
             }
 
+            /// <summary>The library that defines the version (e.g. <c>libstdc++.so.6</c>).</summary>
             public string File { get; }
+
+            /// <summary>The version name (e.g. <c>GLIBCXX_3.4.32</c>).</summary>
             public string Name { get; }
+
+            /// <summary>The <c>vna_flags</c> field.</summary>
             public ushort Flags { get; }
+
+            /// <summary>Byte offset of <c>vna_flags</c> in the file.</summary>
             public int FlagsOffset { get; }
+
+            /// <summary>True when <c>VER_FLG_WEAK</c> is set: the loader accepts a library without the version.</summary>
             public bool IsWeak => (Flags & WeakFlag) != 0;
         }
 
@@ -153,7 +163,7 @@ namespace Thorax.Build
                 changed = true;
             }
             if (!changed) return $"{library}: no strong need for {version}";
-            var time = System.IO.File.GetLastWriteTimeUtc(library);
+            var time = LastWriteTimeThroughLinks(library);
             var tmp = library + ".weak.tmp";
             System.IO.File.WriteAllBytes(tmp, bytes);
             System.IO.File.SetLastWriteTimeUtc(tmp, time);
@@ -162,6 +172,20 @@ namespace Thorax.Build
             System.IO.File.Delete(library);
             System.IO.File.Move(tmp, library);
             return $"{library}: marked the need for {version} weak";
+        }
+
+        /// <summary>
+        /// The modification time of the file <paramref name="path"/> leads to: a symbolic link into the NuGet cache has its
+        /// own time (when the build made it), and the patched copy must carry the package file's, which the incremental copy
+        /// compares. netstandard2.0 (the MSBuild task) has no <c>FileSystemInfo.LinkTarget</c>; the runtime that runs the
+        /// build has it, so it is read by reflection.
+        /// </summary>
+        private static DateTime LastWriteTimeThroughLinks(string path)
+        {
+            var linkTarget = typeof(FileSystemInfo).GetProperty("LinkTarget");
+            for (var i = 0; i < 40 && linkTarget?.GetValue(new FileInfo(path)) is string target; i++)
+                path = Path.IsPathRooted(target) ? target : Path.Combine(Path.GetDirectoryName(path) ?? "", target);
+            return System.IO.File.GetLastWriteTimeUtc(path);
         }
 
         private static ushort U16(byte[] b, int o) => (ushort)(b[o] | b[o + 1] << 8);

@@ -1,7 +1,6 @@
 // Reads a DICOM file, segments the lungs with a trained Thorax lung run folder and writes the mask as a PNG.
 // Usage: LungsConsole RUN_FOLDER INPUT.dcm MASK.png
 using Thorax.Dicom;
-using Thorax.Imaging;
 using Thorax.Imaging.Codecs;
 using Thorax.Pipelines.Lungs;
 
@@ -11,30 +10,20 @@ if (args.Length != 3)
     return 2;
 }
 var (run, input, output) = (args[0], args[1], args[2]);
-Image<byte> xray;
+using var model = LungModel.Load(run);                  // config.json + model.safetensors
+Thorax.Imaging.Image<byte> mask;
 try
 {
-    xray = ToGrey8(DicomFile.Open(input));
+    // DICOM (first frame through the presentation pipeline: modality LUT, VOI window, MONOCHROME1 inverted), PNG or
+    // JPEG bytes in; the lung mask (0/255) at the input's resolution out.
+    mask = model.Predict(File.ReadAllBytes(input), input);
 }
-catch (DicomException e)
+catch (Exception e) when (e is DicomException or Thorax.Imaging.ImageFormatException)
 {
-    Console.Error.WriteLine($"not a usable DICOM: {e.Message}");
+    Console.Error.WriteLine($"not a usable DICOM, PNG or JPEG: {e.Message}");
     return 2;
 }
-using var model = LungModel.Load(run);                  // config.json + model.safetensors
-var mask = model.Segment(xray);                          // 0/255 at the input's resolution
 Png.Write(output, mask);                                 // atomic: temp file, then rename
 var lung = mask.Pixels.Length - mask.Pixels.Count((byte)0);
-Console.WriteLine($"{input}: {xray.Width}x{xray.Height}, {model.Architecture} at {model.Size} px, {lung} lung pixels -> {output}");
+Console.WriteLine($"{input}: {mask.Width}x{mask.Height}, {model.Architecture} at {model.Size} px, {lung} lung pixels -> {output}");
 return 0;
-
-// The first frame through the DICOM presentation pipeline (modality LUT, VOI window, MONOCHROME1 inverted) to 8 bits.
-static Image<byte> ToGrey8(DicomFile file)
-{
-    var pixels = DicomPixelData.Create(file);
-    var unit = GrayscalePipeline.Create(file.Dataset, pixels.Info, PresentationOptions.Default, file.FilePath)
-        .Render(pixels.DecodeFrame(0));
-    var grey = new Image<byte>(pixels.Info.Columns, pixels.Info.Rows);
-    for (var i = 0; i < unit.Length; i++) grey.Pixels[i] = (byte)Math.Clamp(MathF.Round(unit[i] * 255f), 0f, 255f);
-    return grey;
-}

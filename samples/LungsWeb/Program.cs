@@ -1,7 +1,7 @@
 // A minimal ASP.NET endpoint: POST a DICOM file's bytes to /segment, get the lung mask back as a PNG.
 //   THORAX_RUN=RUN_FOLDER dotnet run --urls http://127.0.0.1:5080
 //   curl --data-binary @chest.dcm -H 'Content-Type: application/dicom' http://127.0.0.1:5080/segment -o mask.png
-// A malformed DICOM is answered with 400 and the reader's message (file, tag, offset); the service keeps running.
+// DICOM, PNG or JPEG bytes are accepted (LungModel.Predict). A malformed file is answered with 400 and the reader's message (file, tag, offset); the service keeps running.
 using Thorax.Dicom;
 using Thorax.Imaging;
 using Thorax.Imaging.Codecs;
@@ -19,37 +19,26 @@ app.MapPost("/segment", async (HttpRequest request, Segmenter s) =>
 {
     using var body = new MemoryStream();
     await request.Body.CopyToAsync(body);
-    Image<byte> xray;
+    Image<byte> mask;
     try
     {
-        xray = ToGrey8(DicomFile.Parse(body.ToArray(), "request body"));
+        mask = s.Predict(body.ToArray(), "request body");
     }
-    catch (DicomException e)
+    catch (Exception e) when (e is DicomException or ImageFormatException)
     {
-        return Results.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest, title: "not a usable DICOM");
+        return Results.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest, title: "not a usable DICOM, PNG or JPEG");
     }
-    var mask = s.Segment(xray);
     return Results.File(Png.Encode(mask), "image/png", "mask.png");
 });
 app.Run();
-
-static Image<byte> ToGrey8(DicomFile file)
-{
-    var pixels = DicomPixelData.Create(file);
-    var unit = GrayscalePipeline.Create(file.Dataset, pixels.Info, PresentationOptions.Default, file.FilePath)
-        .Render(pixels.DecodeFrame(0));
-    var grey = new Image<byte>(pixels.Info.Columns, pixels.Info.Rows);
-    for (var i = 0; i < unit.Length; i++) grey.Pixels[i] = (byte)Math.Clamp(MathF.Round(unit[i] * 255f), 0f, 255f);
-    return grey;
-}
 
 /// <summary>One model for the process; requests take turns on it (TorchSharp modules are not re-entrant).</summary>
 sealed class Segmenter(LungModel model)
 {
     private readonly Lock _gate = new();
     public LungModel Model => model;
-    public Image<byte> Segment(Image<byte> xray)
+    public Image<byte> Predict(byte[] dicom, string name)
     {
-        lock (_gate) return model.Segment(xray);
+        lock (_gate) return model.Predict(dicom, name);
     }
 }

@@ -163,6 +163,14 @@ public class CliTests
         var (ecode, eout, eerr) = Run("lungs", "eval", "--model", Path.Combine(cmp, "unet"), "--data", synth, "--json");
         Assert.True(ecode == 0, eerr);
         CliSchemas.AssertValid("lungs-eval", eout);
+        // bf16 inference through the CLI (the network converted to bfloat16), and an unknown precision refused by name
+        var (bcode, bout, berr) = Run("lungs", "eval", "--model", Path.Combine(cmp, "unet"), "--data", synth, "--precision", "bf16", "--json");
+        Assert.True(bcode == 0, berr);
+        CliSchemas.AssertValid("lungs-eval", bout);
+        var (fcode, _, ferr) = Run("lungs", "predict", "--model", Path.Combine(cmp, "unet"), image, "--out", Path.Combine(root, "pred16"), "--precision", "fp16");
+        Assert.Equal(2, fcode);
+        Assert.Contains("--precision", ferr);
+        Assert.Contains("fp16", ferr);
 
         // The synth studies as real-style backgrounds (images/ + masks/), studies with findings on them, and the
         // realism audit of the trained U-Net on those.

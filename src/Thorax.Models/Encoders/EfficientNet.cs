@@ -102,11 +102,17 @@ public sealed class EfficientNet : Module<Tensor, Tensor>, IStemFeatureEncoder
         _ => throw new ArgumentOutOfRangeException(nameof(n), $"EfficientNet-B{n} is not offered (B0..B4)"),
     };
 
+    /// <inheritdoc/>
     public int InChans { get; }
+    /// <summary>Outputs of the classifier head (0: no head).</summary>
     public int NumClasses { get; }
+    /// <summary>Dropout rate before the classifier head.</summary>
     public double DropRate { get; }
+    /// <inheritdoc/>
     public IReadOnlyList<int> FeatureChannels { get; }
+    /// <inheritdoc/>
     public IReadOnlyList<int> FeatureStrides { get; } = [4, 8, 16, 32];
+    /// <inheritdoc/>
     public int StemChannels { get; }
 
     /// <summary>Channels of conv_head (the classifier's input): round(1280 * width).</summary>
@@ -115,6 +121,7 @@ public sealed class EfficientNet : Module<Tensor, Tensor>, IStemFeatureEncoder
     /// <summary>Key of the first convolution.</summary>
     public const string StemConvKey = "conv_stem.weight";
 
+    /// <inheritdoc/>
     public Tensor[] forward_features(Tensor input)
     {
         var all = forward_features_with_stem(input);
@@ -122,6 +129,7 @@ public sealed class EfficientNet : Module<Tensor, Tensor>, IStemFeatureEncoder
         return all[1..];
     }
 
+    /// <inheritdoc/>
     public Tensor[] forward_features_with_stem(Tensor input)
     {
         using var scope = NewDisposeScope();
@@ -163,6 +171,7 @@ public sealed class EfficientNetDsBlock : Module<Tensor, Tensor>
     private readonly DropPath drop_path;
     private readonly bool _skip;
 
+    /// <summary>A depthwise-separable block (EfficientNet's first stage), with timm's key names.</summary>
     public EfficientNetDsBlock(int inCh, int outCh, int kernel, int stride, double dropPath) : base("DepthwiseSeparableConv")
     {
         conv_dw = Conv2d(inCh, inCh, kernel_size: kernel, stride: stride, padding: (stride - 1 + kernel - 1) / 2, groups: inCh, bias: false);
@@ -175,6 +184,7 @@ public sealed class EfficientNetDsBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -199,6 +209,7 @@ public sealed class EfficientNetIrBlock : Module<Tensor, Tensor>
     private readonly DropPath drop_path;
     private readonly bool _skip;
 
+    /// <summary>An inverted-residual (MBConv) block of EfficientNet, with timm's key names.</summary>
     public EfficientNetIrBlock(int inCh, int outCh, int kernel, int stride, int expansion, double dropPath) : base("InvertedResidual")
     {
         var mid = SeResNeXtBottleneck.MakeDivisible(inCh * (double)expansion, 8, 0.9); // timm: make_divisible(in * e)
@@ -214,6 +225,7 @@ public sealed class EfficientNetIrBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();

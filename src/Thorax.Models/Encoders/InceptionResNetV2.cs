@@ -34,6 +34,7 @@ public sealed class InceptionResNetV2 : Module<Tensor, Tensor>, IStemFeatureEnco
     private readonly IrBasicConv conv2d_7b;
     private readonly Linear? classif;
 
+    /// <summary>Inception-ResNet-v2 with timm's key names.</summary>
     public InceptionResNetV2(int inChans = 3, int numClasses = 1000, double dropRate = 0, bool samePadding = false) : base("inception_resnet_v2")
     {
         if (inChans < 1) throw new ArgumentOutOfRangeException(nameof(inChans));
@@ -65,18 +66,27 @@ public sealed class InceptionResNetV2 : Module<Tensor, Tensor>, IStemFeatureEnco
         ConvolutionLayout.UseChannelsLast(this);
     }
 
+    /// <inheritdoc/>
     public int InChans { get; }
+    /// <summary>Outputs of the classifier head (0: no head).</summary>
     public int NumClasses { get; }
+    /// <summary>Dropout rate before the classifier head.</summary>
     public double DropRate { get; }
+    /// <summary>True for TensorFlow-style 'same' padding computed from the input size (as the TF-ported weights expect).</summary>
     public bool SamePadding { get; }
+    /// <inheritdoc/>
     public IReadOnlyList<int> FeatureChannels { get; } = [192, 320, 1088, 1536];
+    /// <inheritdoc/>
     public IReadOnlyList<int> FeatureStrides { get; } = [4, 8, 16, 32];
+    /// <inheritdoc/>
     public int StemChannels => 64;
+    /// <summary>Channels of the pooled features the classifier head reads.</summary>
     public int NumFeatures => 1536;
 
     /// <summary>Key of the first convolution.</summary>
     public const string StemConvKey = "conv2d_1a.conv.weight";
 
+    /// <inheritdoc/>
     public Tensor[] forward_features(Tensor input)
     {
         var all = forward_features_with_stem(input);
@@ -84,6 +94,7 @@ public sealed class InceptionResNetV2 : Module<Tensor, Tensor>, IStemFeatureEnco
         return all[1..];
     }
 
+    /// <inheritdoc/>
     public Tensor[] forward_features_with_stem(Tensor input)
     {
         using var scope = NewDisposeScope();
@@ -119,8 +130,10 @@ public sealed class IrBasicConv : Module<Tensor, Tensor>
     private readonly Conv2d conv;
     private readonly BatchNorm2d bn;
 
+    /// <summary>A convolution without bias, BatchNorm and ReLU (timm's BasicConv2d).</summary>
     public IrBasicConv(int cin, int cout, int k, int s = 1, int p = 0) : this(cin, cout, (k, k), s, (p, p)) { }
 
+    /// <summary>A convolution without bias, BatchNorm and ReLU (timm's BasicConv2d).</summary>
     public IrBasicConv(int cin, int cout, (int H, int W) k, int s, (int H, int W) p) : base("BasicConv2d")
     {
         conv = Conv2d(cin, cout, kernel_size: (k.H, k.W), stride: (s, s), padding: (p.H, p.W), bias: false);
@@ -128,6 +141,7 @@ public sealed class IrBasicConv : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -146,6 +160,7 @@ public sealed class IrMixed5b : Module<Tensor, Tensor>
     private readonly IrBasicConv branch0;
     private readonly Sequential branch1, branch2, branch3;
 
+    /// <summary>Inception-ResNet-v2's Mixed_5b block (timm's key names).</summary>
     public IrMixed5b() : base("Mixed_5b")
     {
         branch0 = new IrBasicConv(192, 96, 1);
@@ -155,6 +170,7 @@ public sealed class IrMixed5b : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -170,6 +186,7 @@ public sealed class IrBlock35 : Module<Tensor, Tensor>
     private readonly Conv2d conv2d;
     private readonly double _scale;
 
+    /// <summary>Inception-ResNet-v2's Block35 (Inception-ResNet-A): branches concatenated, projected, scaled and added to the input.</summary>
     public IrBlock35(double scale) : base("Block35")
     {
         _scale = scale;
@@ -180,6 +197,7 @@ public sealed class IrBlock35 : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -195,6 +213,7 @@ public sealed class IrMixed6a : Module<Tensor, Tensor>
     private readonly Sequential branch1;
     private readonly MaxPool2d branch2;
 
+    /// <summary>Inception-ResNet-v2's Mixed_6a reduction block.</summary>
     public IrMixed6a(int p) : base("Mixed_6a")
     {
         branch0 = new IrBasicConv(320, 384, 3, 2, p);
@@ -203,6 +222,7 @@ public sealed class IrMixed6a : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -218,6 +238,7 @@ public sealed class IrBlock17 : Module<Tensor, Tensor>
     private readonly Conv2d conv2d;
     private readonly double _scale;
 
+    /// <summary>Inception-ResNet-v2's Block17 (Inception-ResNet-B): branches concatenated, projected, scaled and added to the input.</summary>
     public IrBlock17(double scale) : base("Block17")
     {
         _scale = scale;
@@ -227,6 +248,7 @@ public sealed class IrBlock17 : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -241,6 +263,7 @@ public sealed class IrMixed7a : Module<Tensor, Tensor>
     private readonly Sequential branch0, branch1, branch2;
     private readonly MaxPool2d branch3;
 
+    /// <summary>Inception-ResNet-v2's Mixed_7a reduction block.</summary>
     public IrMixed7a(int p) : base("Mixed_7a")
     {
         branch0 = Sequential(new IrBasicConv(1088, 256, 1), new IrBasicConv(256, 384, 3, 2, p));
@@ -250,6 +273,7 @@ public sealed class IrMixed7a : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -266,6 +290,7 @@ public sealed class IrBlock8 : Module<Tensor, Tensor>
     private readonly double _scale;
     private readonly bool _noRelu;
 
+    /// <summary>Inception-ResNet-v2's Block8 (Inception-ResNet-C), optionally without the final ReLU.</summary>
     public IrBlock8(double scale, bool noRelu) : base("Block8")
     {
         _scale = scale;
@@ -276,6 +301,7 @@ public sealed class IrBlock8 : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();

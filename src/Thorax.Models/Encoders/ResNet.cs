@@ -10,18 +10,28 @@ namespace Thorax.Models.Encoders;
 /// <summary>Residual block kinds: two 3x3 convolutions (ResNet-18/34) or 1x1-3x3-1x1 with 4x expansion (ResNet-50+).</summary>
 public enum ResNetBlock
 {
+    /// <summary>Two 3x3 convolutions (ResNet-18/34), expansion 1.</summary>
     Basic,
+
+    /// <summary>1x1, 3x3, 1x1 convolutions with 4x expansion (ResNet-50 and deeper).</summary>
     Bottleneck,
 }
 
 /// <summary>Explicit zero padding of a 2-D map, in ONNX order: rows before, columns before, rows after, columns after.</summary>
 public readonly record struct Pad2d(int Top, int Left, int Bottom, int Right)
 {
+    /// <summary>The same padding <paramref name="p"/> on all four sides.</summary>
     public static Pad2d Symmetric(int p) => new(p, p, p, p);
+
+    /// <summary>True when all four sides have the same padding (a convolution's own <c>padding</c> can do it).</summary>
     public bool IsSymmetric => Top == Left && Left == Bottom && Bottom == Right;
+
+    /// <summary>True when no side is padded.</summary>
     public bool IsZero => Top == 0 && Left == 0 && Bottom == 0 && Right == 0;
     /// <summary>The order <c>torch.nn.functional.pad</c> takes for the last two dimensions: left, right, top, bottom.</summary>
     internal long[] ToTorch() => [Left, Right, Top, Bottom];
+
+    /// <summary>The pads in ONNX order, e.g. <c>[0,0,1,1]</c>.</summary>
     public override string ToString() => $"[{Top},{Left},{Bottom},{Right}]";
 }
 
@@ -163,10 +173,19 @@ public sealed class ResNet : Module<Tensor, Tensor>, IStemFeatureEncoder, IFolds
     public static ResNet ResNet50(int inChans = 3, int numClasses = 0, ResNetPadding? padding = null) =>
         new("resnet50", ResNetBlock.Bottleneck, [3, 4, 6, 3], inChans, numClasses, padding);
 
+    /// <summary>The residual block kind.</summary>
     public ResNetBlock Block { get; }
+
+    /// <summary>Blocks per stage (<c>layer1</c>..<c>layer4</c>), e.g. [2, 2, 2, 2] for ResNet-18.</summary>
     public IReadOnlyList<int> Layers { get; }
+
+    /// <summary>Input channels of the stem convolution.</summary>
     public int InChans { get; }
+
+    /// <summary>Outputs of the <c>fc</c> head (0: no head, forward gives the pooled features).</summary>
     public int NumClasses { get; }
+
+    /// <summary>Explicit asymmetric paddings (the ONNX export's), or null for torchvision's symmetric ones.</summary>
     public ResNetPadding? Padding { get; }
 
     /// <summary>Channels of the four <see cref="forward_features"/> maps.</summary>
@@ -255,6 +274,7 @@ public sealed class ResNetBasicBlock : Module<Tensor, Tensor>, IFoldsBatchNorms
     private readonly long[]? _conv1Pad;
     private readonly long[]? _downsamplePad;
 
+    /// <summary>torchvision's BasicBlock: two 3x3 convolutions with BatchNorm and a residual connection (downsampled when the shape changes).</summary>
     public ResNetBasicBlock(int inPlanes, int planes, int stride, bool withDownsample, ResNetPadding? padding = null,
         double bnEps = 1e-5) : base("BasicBlock")
     {
@@ -274,6 +294,7 @@ public sealed class ResNetBasicBlock : Module<Tensor, Tensor>, IFoldsBatchNorms
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -306,6 +327,7 @@ public sealed class ResNetBottleneck : Module<Tensor, Tensor>, IFoldsBatchNorms
     private readonly long[]? _conv2Pad;
     private readonly long[]? _downsamplePad;
 
+    /// <summary>torchvision's Bottleneck: 1x1, 3x3 and 1x1 convolutions with BatchNorm and a residual connection (downsampled when the shape changes).</summary>
     public ResNetBottleneck(int inPlanes, int planes, int stride, bool withDownsample, ResNetPadding? padding = null,
         double bnEps = 1e-5) : base("Bottleneck")
     {
@@ -327,6 +349,7 @@ public sealed class ResNetBottleneck : Module<Tensor, Tensor>, IFoldsBatchNorms
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();

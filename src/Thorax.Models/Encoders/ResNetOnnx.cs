@@ -37,7 +37,10 @@ public sealed class ResNetOnnxPreprocessing : IDisposable
     /// <summary>The preprocessing file it was read from.</summary>
     public string Source { get; }
 
+    /// <summary>Input height the mean image expects.</summary>
     public int Height => (int)MeanImageBgr.shape[2];
+
+    /// <summary>Input width the mean image expects.</summary>
     public int Width => (int)MeanImageBgr.shape[3];
 
     /// <summary>Per-channel means of the mean image, B, G, R.</summary>
@@ -70,6 +73,7 @@ public sealed class ResNetOnnxPreprocessing : IDisposable
         return bgr - means;
     }
 
+    /// <summary>Frees the mean image.</summary>
     public void Dispose() => MeanImageBgr.Dispose();
 }
 
@@ -87,8 +91,14 @@ public sealed class ImageNetResNet18 : IDisposable
 
     /// <summary>The network (eval mode, no classifier): forward gives pooled features [N, 512].</summary>
     public ResNet Model { get; }
+
+    /// <summary>The featurizer's preprocessing (RGB to BGR minus the mean image), read from ResNetPreprocess.onnx.</summary>
     public ResNetOnnxPreprocessing Preprocessing { get; }
+
+    /// <summary>How the ONNX graph's layers map onto <see cref="Model"/> (blocks and paddings).</summary>
     public ResNetOnnxLayout Layout { get; }
+
+    /// <summary>The ResNet18.onnx file the weights came from.</summary>
     public string OnnxPath { get; }
 
     /// <summary>RGB [N, 3, 224, 224] in 0..255 to the pooled features [N, 512] (what ML.NET's featurizer computes).</summary>
@@ -99,6 +109,7 @@ public sealed class ImageNetResNet18 : IDisposable
         return Model.call(Preprocessing.Apply(rgb)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Frees the network and the preprocessing tensors.</summary>
     public void Dispose()
     {
         Model.Dispose();
@@ -112,6 +123,8 @@ public static class ResNetOnnx
 {
     /// <summary>NuGet package id and version that ship ResNet18.onnx and ResNetPreprocess.onnx.</summary>
     public const string PackageId = "microsoft.ml.dnnimagefeaturizer.resnet18";
+
+    /// <summary>The package version that ships them.</summary>
     public const string PackageVersion = "0.24.0";
 
     private const string ModelRelative = "DnnImageModels/ResNet18Onnx/ResNet18.onnx";

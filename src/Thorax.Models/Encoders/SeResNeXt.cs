@@ -78,17 +78,25 @@ public sealed class SeResNeXt : Module<Tensor, Tensor>, IStemFeatureEncoder
     public static SeResNeXt SeResNeXt50_32x4d(int inChans = 3, int numClasses = 1000, double dropRate = 0) =>
         new([3, 4, 6, 3], 32, 4, inChans, numClasses, dropRate);
 
+    /// <inheritdoc/>
     public int InChans { get; }
+    /// <summary>Outputs of the classifier head (0: no head).</summary>
     public int NumClasses { get; }
+    /// <summary>Dropout rate before the classifier head.</summary>
     public double DropRate { get; }
+    /// <inheritdoc/>
     public IReadOnlyList<int> FeatureChannels { get; }
+    /// <inheritdoc/>
     public IReadOnlyList<int> FeatureStrides { get; } = [4, 8, 16, 32];
+    /// <inheritdoc/>
     public int StemChannels { get; }
+    /// <summary>Channels of the pooled features the classifier head reads.</summary>
     public int NumFeatures => FeatureChannels[^1];
 
     /// <summary>Key of the first convolution.</summary>
     public const string StemConvKey = "conv1.weight";
 
+    /// <inheritdoc/>
     public Tensor[] forward_features(Tensor input)
     {
         var all = forward_features_with_stem(input);
@@ -96,6 +104,7 @@ public sealed class SeResNeXt : Module<Tensor, Tensor>, IStemFeatureEncoder
         return all[1..];
     }
 
+    /// <inheritdoc/>
     public Tensor[] forward_features_with_stem(Tensor input)
     {
         using var scope = NewDisposeScope();
@@ -134,6 +143,7 @@ public sealed class SeResNeXtBottleneck : Module<Tensor, Tensor>
     private readonly SqueezeExcite se;
     private readonly Sequential? downsample;
 
+    /// <summary>An SE-ResNeXt bottleneck: 1x1, grouped 3x3 and 1x1 convolutions, squeeze-and-excitation, residual connection.</summary>
     public SeResNeXtBottleneck(int inPlanes, int planes, int stride, int cardinality, int baseWidth, bool withDownsample) : base("Bottleneck")
     {
         var width = (int)Math.Floor(planes * (baseWidth / 64.0)) * cardinality;
@@ -160,6 +170,7 @@ public sealed class SeResNeXtBottleneck : Module<Tensor, Tensor>
         return newV;
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -180,6 +191,7 @@ public sealed class SqueezeExcite : Module<Tensor, Tensor>
     private readonly Conv2d _expand;
     private readonly bool _relu;
 
+    /// <summary>Squeeze-and-excitation: global average pool, reduce, activation, expand, sigmoid gate on the input's channels.</summary>
     public SqueezeExcite(int channels, int reducedChannels, string reduceName, string expandName, bool relu) : base("SqueezeExcite")
     {
         _reduce = Conv2d(channels, reducedChannels, kernel_size: 1, padding: 0L, bias: true);
@@ -189,6 +201,7 @@ public sealed class SqueezeExcite : Module<Tensor, Tensor>
         register_module(expandName, _expand);
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -197,5 +210,6 @@ public sealed class SqueezeExcite : Module<Tensor, Tensor>
         return x.mul(functional.sigmoid(_expand.call(s))).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     protected override void RegisterComponents() { }
 }

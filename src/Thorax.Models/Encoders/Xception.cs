@@ -117,21 +117,31 @@ public sealed class Xception : Module<Tensor, Tensor>, IStemFeatureEncoder
     public static Xception Create(int inChans = 3, int numClasses = 1000, double dropRate = 0, bool samePadding = false) =>
         new(inChans, numClasses, dropRate, null, samePadding);
 
+    /// <inheritdoc/>
     public int InChans { get; }
+    /// <summary>Outputs of the classifier head (0: no head).</summary>
     public int NumClasses { get; }
+    /// <summary>Dropout rate before the classifier head.</summary>
     public double DropRate { get; }
+    /// <summary>The channel widths the network was built with.</summary>
     public XceptionWidths Widths { get; }
+    /// <summary>True for TensorFlow-style 'same' padding computed from the input size (as the TF-ported weights expect).</summary>
     public bool SamePadding { get; }
+    /// <inheritdoc/>
     public IReadOnlyList<int> FeatureChannels { get; }
+    /// <inheritdoc/>
     public IReadOnlyList<int> FeatureStrides { get; } = [4, 8, 16, 32];
+    /// <inheritdoc/>
     public int StemChannels => Widths.Stem2;
 
     /// <summary>Channels of the pooled features (the input of <c>fc</c>).</summary>
+    /// <summary>Channels of the pooled features the classifier head reads.</summary>
     public int NumFeatures => Widths.Conv4;
 
     /// <summary>Key of the first convolution (adapted by the input-channel rule when loading 3-channel weights).</summary>
     public const string StemConvKey = "conv1.weight";
 
+    /// <inheritdoc/>
     public Tensor[] forward_features(Tensor input)
     {
         var all = forward_features_with_stem(input);
@@ -139,6 +149,7 @@ public sealed class Xception : Module<Tensor, Tensor>, IStemFeatureEncoder
         return all[1..];
     }
 
+    /// <inheritdoc/>
     public Tensor[] forward_features_with_stem(Tensor input)
     {
         using var scope = NewDisposeScope();
@@ -183,6 +194,7 @@ public sealed class SeparableConv2d : Module<Tensor, Tensor>
     private readonly Conv2d conv1;
     private readonly Conv2d pointwise;
 
+    /// <summary>A depthwise convolution followed by a pointwise (1x1) convolution.</summary>
     public SeparableConv2d(int inChannels, int outChannels, int kernelSize = 1, int stride = 1, int padding = 0, int dilation = 1)
         : base("SeparableConv2d")
     {
@@ -191,6 +203,7 @@ public sealed class SeparableConv2d : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var y = conv1.call(x);
@@ -206,6 +219,7 @@ public sealed class XceptionBlock : Module<Tensor, Tensor>
     private readonly BatchNorm2d? skipbn;
     private readonly Sequential rep;
 
+    /// <summary>An Xception block: separable convolutions with a (strided) residual connection.</summary>
     public XceptionBlock(int inChannels, int outChannels, int reps, int strides = 1, bool startWithRelu = true, bool growFirst = true)
         : base("Block")
     {
@@ -239,6 +253,7 @@ public sealed class XceptionBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();

@@ -330,7 +330,12 @@ public static class TorchRuntime
     internal static string LoadFailureMessage(Exception error)
     {
         var dir = Path.GetDirectoryName(typeof(TorchRuntime).Assembly.Location) ?? AppContext.BaseDirectory;
-        var library = Path.Combine(dir, "libLibTorchSharp.so");
+        return LoadFailureMessage(error, Path.Combine(dir, "libLibTorchSharp.so"));
+    }
+
+    /// <summary>The message of <see cref="LoadFailureMessage(Exception)"/> for the native library at <paramref name="library"/>.</summary>
+    internal static string LoadFailureMessage(Exception error, string library)
+    {
         bool glibcxx;
         try
         {

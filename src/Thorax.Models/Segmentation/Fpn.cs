@@ -167,6 +167,7 @@ public sealed class FpnBlock : Module<Tensor, Tensor>
 {
     private readonly Conv2d skip_conv;
 
+    /// <summary>An FPN top-down step: upsample the coarser map and add the lateral 1x1 projection of the skip map.</summary>
     public FpnBlock(int pyramidChannels, int skipChannels) : base(nameof(FpnBlock))
     {
         skip_conv = Conv2d(skipChannels, pyramidChannels, kernel_size: 1);
@@ -190,6 +191,7 @@ public sealed class FpnSegmentationBlock : Module<Tensor, Tensor>
 {
     private readonly Sequential block;
 
+    /// <summary>An FPN segmentation branch: 3x3 convolution, GroupNorm and ReLU stages, each upsampling by two.</summary>
     public FpnSegmentationBlock(int inChannels, int outChannels, int upsamples) : base(nameof(FpnSegmentationBlock))
     {
         var blocks = new List<Module<Tensor, Tensor>> { new FpnConvGnRelu(inChannels, outChannels, upsamples > 0) };
@@ -198,6 +200,7 @@ public sealed class FpnSegmentationBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor input) => block.call(input);
 }
 
@@ -207,6 +210,7 @@ public sealed class FpnConvGnRelu : Module<Tensor, Tensor>
     private readonly Sequential block;
     private readonly bool _upsample;
 
+    /// <summary>A 3x3 convolution, GroupNorm and ReLU, optionally followed by a 2x upsampling.</summary>
     public FpnConvGnRelu(int inChannels, int outChannels, bool upsample) : base(nameof(FpnConvGnRelu))
     {
         block = Sequential(Conv2d(inChannels, outChannels, kernel_size: 3, padding: 1, bias: false), GroupNorm(32, outChannels), ReLU(inplace: true));
@@ -214,6 +218,7 @@ public sealed class FpnConvGnRelu : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
         if (!_upsample) return block.call(input);

@@ -41,16 +41,29 @@ internal sealed class RestrictedUnpickler
     private readonly Func<string, long, byte[]> _loadStorage;
     private readonly Dictionary<string, byte[]> _storages = new(StringComparer.Ordinal);
     private readonly List<Tensor> _created = new();
+    private readonly long _expansionBudget;
+    private long _expandedBytes;
     private int _pos;
+
+    /// <summary>The least dense bytes that expanded views of one file may make (256 MiB, the fuzzer's per-case limit).</summary>
+    internal const long MinExpansionBudget = 256L << 20;
+
+    /// <summary>Dense bytes of expanded views allowed per byte of the file, above <see cref="MinExpansionBudget"/>.</summary>
+    internal const long ExpansionPerFileByte = 1024;
 
     /// <param name="data">The pickle bytes (<c>data.pkl</c>).</param>
     /// <param name="file">File name for messages.</param>
     /// <param name="loadStorage">Returns the raw bytes of storage <c>key</c>, given its expected byte count.</param>
-    public RestrictedUnpickler(byte[] data, string file, Func<string, long, byte[]> loadStorage)
+    /// <param name="fileLength">The size of the file on disk (0: the pickle's), which sets how much memory expanded
+    /// (stride-0 or overlapping) views may take when they are made dense:
+    /// max(<see cref="MinExpansionBudget"/>, <see cref="ExpansionPerFileByte"/> x file size) bytes for the whole file.</param>
+    public RestrictedUnpickler(byte[] data, string file, Func<string, long, byte[]> loadStorage, long fileLength = 0)
     {
         _data = data;
         _file = file;
         _loadStorage = loadStorage;
+        var length = Math.Max(fileLength, data.LongLength);
+        _expansionBudget = length > MinExpansionBudget / ExpansionPerFileByte ? length * ExpansionPerFileByte : MinExpansionBudget;
     }
 
     private WeightFileException Error(string message, string? key = null) => new(_file, message + " (in data.pkl)", key, _pos);
@@ -323,6 +336,16 @@ internal sealed class RestrictedUnpickler
                 throw Error($"tensor view (offset {offset}, size [{string.Join(", ", size)}], stride [{string.Join(", ", stride)}]) reaches element {last} of a storage of {s.Numel}", s.Key);
             if (!IsContiguous(size, stride))
             {
+                // An expanded or overlapping view holds more elements than its storage: made dense, a few bytes in the file
+                // (a 1-element storage with size [2^29] and stride [0]) would allocate gigabytes of native memory. The
+                // whole file's expansions share one budget proportional to its size.
+                if (numel > s.Numel)
+                {
+                    _expandedBytes += numel * es;
+                    if (_expandedBytes > _expansionBudget)
+                        throw Error($"tensor view (size [{string.Join(", ", size)}], stride [{string.Join(", ", stride)}]) of a storage of {s.Numel} " +
+                                    $"elements would expand the file's views to {_expandedBytes:N0} bytes, over the {_expansionBudget:N0} allowed for a file of this size", s.Key);
+                }
                 // Strided and expanded (stride 0) views: libtorch copies the view out of the storage. The managed
                 // element-by-element gather took 14 s for the GD-ViG goldens (every tensor a broadcast of one value,
                 // 258 MiB dense) on a busy machine; thorax fuzz --format torch counted them as hangs.

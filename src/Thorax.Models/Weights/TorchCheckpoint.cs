@@ -58,7 +58,7 @@ public static class TorchCheckpoint
                 if (bytes.Length < need)
                     throw new WeightFileException(path, $"storage '{prefix}data/{key}' has {bytes.Length} bytes but {need} are needed; the file may be truncated", key);
                 return bytes;
-            });
+            }, new FileInfo(path).Length);
             return unpickler.Load();
         }
         catch (InvalidDataException e)

@@ -39,6 +39,7 @@ public sealed class LungModel : IDisposable
     /// <summary>The network's floating-point type: <see cref="ScalarType.Float32"/> or <see cref="ScalarType.BFloat16"/>.</summary>
     public ScalarType Precision { get; }
 
+    /// <summary>The network's name as the run's <c>config.json</c> gives it (unet, unetpp, attention-unet, sa-unet).</summary>
     public string Architecture { get; }
 
     /// <summary>Model input size in pixels.</summary>
@@ -163,15 +164,36 @@ public sealed class LungModel : IDisposable
         return Morphology.Close(filled, StructuringElement.Create(MorphShape.Ellipse, k, k));
     }
 
-    /// <summary>Segments <paramref name="inputPath"/> (DICOM/PNG/JPEG) and writes <c>NAME-mask.png</c>, <c>NAME-masked.png</c>
-    /// and <c>NAME-overlay.png</c> to <paramref name="outDir"/>; returns the lung pixel count.</summary>
-    public long PredictFile(string inputPath, string outDir)
+    /// <summary>
+    /// Lung mask (0/255) at the image's resolution for an X-ray held in memory, e.g. the DICOM bytes of a request:
+    /// DICOM (first frame through the presentation pipeline: modality LUT, VOI window, MONOCHROME1 inverted, to 8 bits),
+    /// PNG or JPEG, recognised by content (<see cref="XrayImage.ReadUnit(ReadOnlyMemory{byte}, string, Thorax.Dicom.PresentationOptions?)"/>).
+    /// The same mask as <see cref="PredictFile"/> writes for the same file. Malformed input raises the format's own
+    /// exception naming <paramref name="name"/> and the field, and leaves the model usable.
+    /// </summary>
+    /// <param name="imageBytes">The whole encoded file.</param>
+    /// <param name="name">The name used in error messages.</param>
+    /// <exception cref="Thorax.Dicom.DicomException">Not a usable DICOM.</exception>
+    /// <exception cref="ImageFormatException">A malformed PNG or JPEG.</exception>
+    public Image<byte> Predict(ReadOnlyMemory<byte> imageBytes, string name = "image") =>
+        Segment(ToGrey8(XrayImage.ReadUnit(imageBytes, name)));
+
+    /// <summary>A unit-range grey image to 8 bits (round to nearest, clamp).</summary>
+    private static Image<byte> ToGrey8(Image<float> unit)
     {
-        var unit = XrayImage.ReadUnit(inputPath);
         var grey = new Image<byte>(unit.Width, unit.Height);
         var src = unit.Pixels;
         var dst = grey.Pixels;
         for (var i = 0; i < dst.Length; i++) dst[i] = (byte)Math.Clamp(MathF.Round(src[i] * 255f), 0f, 255f);
+        return grey;
+    }
+
+    /// <summary>Segments <paramref name="inputPath"/> (DICOM/PNG/JPEG) and writes <c>NAME-mask.png</c>, <c>NAME-masked.png</c>
+    /// and <c>NAME-overlay.png</c> to <paramref name="outDir"/>; returns the lung pixel count.</summary>
+    public long PredictFile(string inputPath, string outDir)
+    {
+        var grey = ToGrey8(XrayImage.ReadUnit(inputPath));
+        var dst = grey.Pixels;
         var mask = Segment(grey);
         var masked = new Image<byte>(grey.Width, grey.Height);
         var m = mask.Pixels;
@@ -189,6 +211,7 @@ public sealed class LungModel : IDisposable
         return lung;
     }
 
+    /// <summary>Frees the network's native tensors.</summary>
     public void Dispose() => Network.Dispose();
 }
 

@@ -14,6 +14,17 @@ namespace Thorax.Pipelines.Lungs;
 /// </summary>
 public static class LungReport
 {
+    /// <summary>
+    /// The report: the validation metrics (all images, and one row per source when there are several), the training
+    /// curves (losses and validation Dice in two panels) and up to <paramref name="maxOverlays"/> overlays, half of them
+    /// the worst and half the best images by Dice.
+    /// </summary>
+    /// <param name="r">The run's result (history and per-image validation scores, in the order of <paramref name="validation"/>).</param>
+    /// <param name="validation">The preprocessed validation samples.</param>
+    /// <param name="predictions">The binary prediction of each validation sample (model size, row-major).</param>
+    /// <param name="title">Page title and heading.</param>
+    /// <param name="dataNote">A sentence about the data, shown under the heading.</param>
+    /// <param name="maxOverlays">How many overlays to show.</param>
     public static string Html(LungTrainingResult r, IReadOnlyList<LungSample> validation, IReadOnlyList<byte[]> predictions, string title, string dataNote,
         int maxOverlays = 12)
     {

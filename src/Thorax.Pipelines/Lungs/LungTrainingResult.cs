@@ -14,9 +14,16 @@ public sealed record LungTrainingResult(
     int TrainCount,
     double TrainSeconds)
 {
+    /// <summary>Mean per-image Dice over the validation images.</summary>
     public double MeanDice => Validation.Average(v => v.Dice);
+
+    /// <summary>Mean per-image IoU over the validation images.</summary>
     public double MeanIoU => Validation.Average(v => v.IoU);
+
+    /// <summary>Mean per-image recall over the validation images.</summary>
     public double MeanRecall => Validation.Average(v => v.Recall);
+
+    /// <summary>Mean per-image precision over the validation images.</summary>
     public double MeanPrecision => Validation.Average(v => v.Precision);
 
     /// <summary>Validation loss (BCE + Dice) of the best epoch (NaN when no epoch ran).</summary>

@@ -24,6 +24,7 @@ public sealed record TripletThresholds(double Top, int AreaAt1024, double Bottom
         return new TripletThresholds(top, area, bottom);
     }
 
+    /// <summary>The thresholds as <c>(top, area, bottom)</c>, invariant culture.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"({Top}, {AreaAt1024}, {Bottom})");
 }
 

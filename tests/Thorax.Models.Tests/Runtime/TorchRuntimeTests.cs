@@ -25,7 +25,7 @@ public sealed class TorchRuntimeTests
         Assert.Equal(6f, t.sum().item<float>());
     }
 
-    [Fact]
+    [SkippableFact]
     public void NeedsMissingGlibcxx_AStrongNeedTheSystemLacks_IsDetected_AndTheLoadMessageSaysWhatToDo()
     {
         // A copy of the library with the need made strong again, as in the NuGet cache.
@@ -45,6 +45,13 @@ public sealed class TorchRuntimeTests
             var copy = Path.Combine(dir.FullName, "libLibTorchSharp.so");
             File.WriteAllBytes(copy, bytes);
             Assert.True(TorchRuntime.NeedsMissingGlibcxx(copy));
+            // The one message a failed load gives in this state: the version, Debian 12, the library and what to do.
+            var message = TorchRuntime.LoadFailureMessage(new DllNotFoundException("version `GLIBCXX_3.4.32' not found"), copy);
+            Assert.Contains(TorchRuntime.GlibcxxVersion, message);
+            Assert.Contains("Debian 12", message);
+            Assert.Contains(copy, message);
+            Assert.Contains("rebuild with ./thorax or dotnet build", message);
+            Assert.Contains("not found", message); // the loader's own words follow
         }
         finally
         {
@@ -166,6 +173,66 @@ public sealed class TorchRuntimeTests
     {
         var stat = File.ReadAllText("/proc/thread-self/stat");
         return long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[7], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The build step of the Debian 12 fix (<c>ElfVersionNeeds.WeakenCopy</c>, run by build/TorchSharpNative.targets after
+    /// every build): on an output file that is a symbolic link into a package cache it replaces the link by a patched copy
+    /// and leaves the cache file as it was; a second run changes nothing; where the system libstdc++ has the version it
+    /// is a no-op that leaves the link in place.
+    /// </summary>
+    [SkippableFact]
+    public void WeakenCopy_ReplacesALinkIntoTheCacheOnly_AndIsIdempotent()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "ELF libraries and the Debian 12 fix are Linux only");
+        var bytes = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "libLibTorchSharp.so"));
+        foreach (var need in ElfVersionNeeds.Read(bytes).Where(n => n.Name == TorchRuntime.GlibcxxVersion))
+        {
+            var flags = (ushort)(need.Flags & ~ElfVersionNeeds.WeakFlag); // strong, as in the NuGet package
+            bytes[need.FlagsOffset] = (byte)flags;
+            bytes[need.FlagsOffset + 1] = (byte)(flags >> 8);
+        }
+        Assert.Contains(ElfVersionNeeds.Read(bytes), n => n.Name == TorchRuntime.GlibcxxVersion && !n.IsWeak);
+        var dir = Directory.CreateTempSubdirectory("thorax-weaken");
+        try
+        {
+            var cache = Path.Combine(dir.FullName, "cache", "libLibTorchSharp.so");
+            var output = Path.Combine(dir.FullName, "out", "libLibTorchSharp.so");
+            Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
+            Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+            File.WriteAllBytes(cache, bytes);
+            var cacheTime = new DateTime(2025, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+            File.SetLastWriteTimeUtc(cache, cacheTime);
+            File.CreateSymbolicLink(output, cache);
+
+            var system = ElfVersionNeeds.SystemLibStdCxx();
+            var first = ElfVersionNeeds.WeakenCopy(output, TorchRuntime.GlibcxxVersion);
+            Assert.Equal(bytes, File.ReadAllBytes(cache)); // the cache file is never written
+            if (system is not null && ElfVersionNeeds.Defines(system, TorchRuntime.GlibcxxVersion))
+            {
+                Assert.Contains("nothing to do", first);
+                Assert.NotNull(new FileInfo(output).LinkTarget); // still the link
+                return;
+            }
+            Assert.Contains("marked the need", first);
+            Assert.Null(new FileInfo(output).LinkTarget); // a real file now
+            var patched = File.ReadAllBytes(output);
+            Assert.All(ElfVersionNeeds.Read(patched).Where(n => n.Name == TorchRuntime.GlibcxxVersion), n => Assert.True(n.IsWeak));
+            Assert.Equal(bytes.Length, patched.Length);
+            var needs = ElfVersionNeeds.Read(bytes).Count(n => n.Name == TorchRuntime.GlibcxxVersion);
+            Assert.InRange(bytes.Zip(patched).Count(p => p.First != p.Second), 1, 2 * needs); // only the needs' flags differ
+            Assert.Equal(cacheTime, File.GetLastWriteTimeUtc(output)); // incremental copies see the same time
+            Assert.False(TorchRuntime.NeedsMissingGlibcxx(output));
+
+            var second = ElfVersionNeeds.WeakenCopy(output, TorchRuntime.GlibcxxVersion);
+            Assert.Contains("no strong need", second);
+            Assert.Equal(patched, File.ReadAllBytes(output));
+            Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(output)!, "*.tmp"));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
     }
 
     [Fact]

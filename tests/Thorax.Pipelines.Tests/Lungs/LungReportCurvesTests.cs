@@ -38,6 +38,29 @@ public class LungReportCurvesTests
         Assert.Matches(new Regex("epoch 3"), svg);
     }
 
+    /// <summary>The demo report's validation table: one row for all images and one per source, each with the means of its own
+    /// images, next to the two-panel curves.</summary>
+    [Fact]
+    public void Html_HasTheValidationTablePerSource_AndTheTwoPanelCurves()
+    {
+        LungImageScore S(string id, string source, double dice) => new(id, source, dice, dice - 0.05, dice + 0.01, dice - 0.01);
+        var scores = new[] { S("m1", "montgomery", 0.90), S("s1", "shenzhen", 0.96), S("m2", "montgomery", 0.80), S("s2", "shenzhen", 0.98) };
+        var samples = scores.Select(s => new LungSample(s.Id, new float[16], new byte[16], 4, s.Source)).ToList();
+        var preds = samples.Select(_ => new byte[16]).ToList();
+        var result = new LungTrainingResult("run", History, 3, scores, 10, 12.0);
+        var html = LungReport.Html(result, samples, preds, "demo", "note");
+        string Row(string name, int n, double dice) => FormattableString.Invariant(
+            $"<tr><td style=\"text-align:left\">{name}</td><td>{n}</td><td>{dice:F4}</td>");
+        Assert.Contains(Row("all", 4, 0.91), html);
+        Assert.Contains(Row("montgomery", 2, 0.85), html);
+        Assert.Contains(Row("shenzhen", 2, 0.97), html);
+        Assert.Contains(">loss<", html);
+        Assert.Contains(">validation Dice<", html);
+        // one source: the "all" row only
+        var single = LungReport.Html(result with { Validation = scores.Select(s => s with { Source = "shenzhen" }).ToList() }, samples, preds, "demo", "note");
+        Assert.DoesNotContain(">shenzhen<", single);
+    }
+
     [Fact]
     public void NoEpoch_SaysSo()
     {

@@ -57,11 +57,13 @@ public sealed class AlbuNet : Module<Tensor, Tensor>
         ConvolutionLayout.UseChannelsLast(this);
     }
 
+    /// <summary>Outputs of the classifier head (0: no head).</summary>
     public int NumClasses { get; }
 
     /// <summary>The ResNet-34 encoder (torchvision keys below <c>encoder.</c>).</summary>
     public ResNet Encoder => encoder;
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -92,6 +94,7 @@ public sealed class AlbuConvRelu : Module<Tensor, Tensor>
     private readonly Conv2d conv;
     private readonly ReLU activation;
 
+    /// <summary>A 3x3 convolution followed by ReLU.</summary>
     public AlbuConvRelu(int cin, int cout) : base("ConvRelu")
     {
         conv = Conv2d(cin, cout, kernel_size: 3, padding: 1);
@@ -99,6 +102,7 @@ public sealed class AlbuConvRelu : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -111,20 +115,24 @@ public sealed class AlbuDecoderBlock : Module<Tensor, Tensor>
 {
     private readonly Sequential block;
 
+    /// <summary>An AlbuNet decoder block: upsample by two, then convolutions with ReLU.</summary>
     public AlbuDecoderBlock(int cin, int middle, int cout) : base("DecoderBlockV2")
     {
         block = Sequential(new BilinearUp2(), new AlbuConvRelu(cin, middle), new AlbuConvRelu(middle, cout));
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x) => block.call(x);
 }
 
 /// <summary>Bilinear x2 upsampling, align_corners false (TernausNet's <c>Interpolate(scale_factor=2, mode='bilinear')</c>).</summary>
 public sealed class BilinearUp2 : Module<Tensor, Tensor>
 {
+    /// <summary>Bilinear upsampling by two.</summary>
     public BilinearUp2() : base("Interpolate") { }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x) =>
         functional.interpolate(x, scale_factor: [2.0, 2.0], mode: InterpolationMode.Bilinear, align_corners: false);
 }

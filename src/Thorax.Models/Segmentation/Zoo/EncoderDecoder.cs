@@ -51,6 +51,7 @@ public sealed class EncoderDecoder : Module<Tensor, Tensor>
         ConvolutionLayout.UseChannelsLast(this);
     }
 
+    /// <summary>Channels of the segmentation output (one logit map per class).</summary>
     public int Classes { get; }
 
     /// <summary>Outputs of the auxiliary classification head (0: none).</summary>
@@ -66,6 +67,7 @@ public sealed class EncoderDecoder : Module<Tensor, Tensor>
     public Tensor[] EncoderFeatures(Tensor input) =>
         decoder.WantsStem && encoder is IStemFeatureEncoder s ? s.forward_features_with_stem(input) : ((IFeatureEncoder)encoder).forward_features(input);
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();

@@ -10,6 +10,7 @@ namespace Thorax.Models.Segmentation.Zoo;
 /// </summary>
 public abstract class FeatureDecoder : nn.Module<Tensor[], Tensor>
 {
+    /// <summary>A decoder module named <paramref name="name"/>.</summary>
     protected FeatureDecoder(string name) : base(name) { }
 
     /// <summary>Channels of the decoder's output (the segmentation head's input).</summary>

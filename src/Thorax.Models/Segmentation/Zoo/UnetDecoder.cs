@@ -42,16 +42,22 @@ public sealed class UnetDecoder : FeatureDecoder
     /// <summary>segmentation_models' default: 256, 128, 64, 32, 16.</summary>
     public static IReadOnlyList<int> DefaultChannels { get; } = [256, 128, 64, 32, 16];
 
+    /// <summary>Output channels of the decoder blocks, deepest first.</summary>
     public IReadOnlyList<int> DecoderChannels { get; }
 
     /// <summary>Channels of the encoder maps the decoder was built for, shallowest first.</summary>
     public IReadOnlyList<int> EncoderChannels { get; }
+
+    /// <summary>True when every decoder block applies scSE attention (the SCSE-U-Net).</summary>
     public bool Scse { get; }
+    /// <inheritdoc/>
     public override int OutChannels { get; }
+    /// <inheritdoc/>
     public override int OutputStride => 1;
     /// <summary>True when built for five maps (strides 2..32), i.e. with the encoder's stride-2 map.</summary>
     public override bool WantsStem => EncoderChannels.Count >= 5;
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor[] features)
     {
         if (features.Length != EncoderChannels.Count)
@@ -66,6 +72,7 @@ public sealed class UnetDecoder : FeatureDecoder
         return x.MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     protected override void RegisterComponents() { }
 }
 
@@ -77,6 +84,7 @@ public sealed class UnetDecoderBlock : Module<Tensor, Tensor>
     private readonly Sequential conv2;
     private readonly DecoderAttention attention2;
 
+    /// <summary>A U-Net decoder block: upsample by two, concatenate the skip map, two 3x3 convolution-BatchNorm-ReLU layers.</summary>
     public UnetDecoderBlock(int inChannels, int skipChannels, int outChannels, bool scse) : base("DecoderBlock")
     {
         conv1 = ConvBnRelu(inChannels + skipChannels, outChannels);
@@ -90,6 +98,7 @@ public sealed class UnetDecoderBlock : Module<Tensor, Tensor>
     public static Sequential ConvBnRelu(int cin, int cout) =>
         Sequential(Conv2d(cin, cout, kernel_size: 3, padding: 1, bias: false), BatchNorm2d(cout), ReLU(inplace: true));
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x) => Forward(x, null);
 
     /// <summary>Upsample (to the skip's size, or x2 without one), concatenate the skip, convolve.</summary>
@@ -111,12 +120,14 @@ public sealed class DecoderAttention : Module<Tensor, Tensor>
 {
     private readonly Module<Tensor, Tensor> attention;
 
+    /// <summary>The attention of a U-Net decoder block: scSE when enabled, otherwise the identity.</summary>
     public DecoderAttention(int channels, bool scse) : base("Attention")
     {
         attention = scse ? new ScseModule(channels) : Identity();
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x) => attention.call(x);
 }
 
@@ -129,6 +140,7 @@ public sealed class ScseModule : Module<Tensor, Tensor>
     private readonly Sequential cSE;
     private readonly Sequential sSE;
 
+    /// <summary>Concurrent spatial and channel squeeze-and-excitation (scSE).</summary>
     public ScseModule(int channels, int reduction = 16) : base("SCSEModule")
     {
         if (channels / reduction < 1)
@@ -139,6 +151,7 @@ public sealed class ScseModule : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();

@@ -11,6 +11,7 @@ public sealed class OnnxFormatException : Exception
     /// <summary>The file (or in-memory source name) that was being read.</summary>
     public string FileName { get; }
 
+    /// <summary>An error in <paramref name="source"/>; the message is prefixed with it.</summary>
     public OnnxFormatException(string source, string message, Exception? inner = null)
         : base($"{source}: {message}", inner)
     {

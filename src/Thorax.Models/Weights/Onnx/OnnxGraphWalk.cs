@@ -38,6 +38,7 @@ public sealed class OnnxGraphWalk
     private readonly Dictionary<string, List<OnnxNode>> _consumers = new(StringComparer.Ordinal);
     private readonly Dictionary<OnnxNode, int> _order = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>Indexes <paramref name="graph"/>: the producer and the consumers of every value, and each node's position.</summary>
     public OnnxGraphWalk(OnnxGraph graph)
     {
         Graph = graph;
@@ -93,6 +94,7 @@ public sealed class OnnxGraphWalk
         Order = order;
     }
 
+    /// <summary>The graph walked.</summary>
     public OnnxGraph Graph { get; }
 
     /// <summary>All nodes, each after the producers of its inputs.</summary>
