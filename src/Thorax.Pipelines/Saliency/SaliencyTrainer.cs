@@ -128,6 +128,7 @@ public sealed class SaliencyTrainer
             ["early_stopping"] = _o.EarlyStopping,
             ["triplet_distance"] = _o.Triplet.ToString().ToLowerInvariant(),
             ["precise_batchnorm"] = _o.PreciseBatchNorm,
+            ["memory_efficient"] = _o.MemoryEfficient,
             ["init_from"] = _o.InitFrom is null ? null : Path.GetFullPath(_o.InitFrom),
             ["seed"] = _o.Seed,
             ["selection"] = "val_loss (min), as the reference",
@@ -148,6 +149,7 @@ public sealed class SaliencyTrainer
     {
         torch.manual_seed(_o.Seed + (int)stage);
         using var net = _o.Network.Build();
+        if (_o.MemoryEfficient && SaliencyModelSpec.DenseNetOf(net) is { } dn) dn.MemoryEfficient = true;
         SaliencyStage? from = null;
         for (var s = stage - 1; s >= SaliencyStage.Contrastive; s--)
         {

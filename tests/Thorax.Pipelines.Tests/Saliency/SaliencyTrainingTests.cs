@@ -236,6 +236,31 @@ public class SaliencyTrainingTests
     }
 
     [Fact]
+    public void MemoryEfficientDenseNet_TrainsTheSameSteps_AndIsRecorded()
+    {
+        // The checkpointed bottlenecks give the same gradients, so a deterministic run's training losses are the same
+        // (only norm1's running statistics, used in eval mode, are updated a second time per step).
+        var dir = Synth();
+        try
+        {
+            var studies = SaliencyStudies.Load(dir, null, 1);
+            SaliencyTrainingOptions O(bool me) => new()
+            {
+                Network = SaliencyModelSpec.Small("classifier"), Epochs = [1, 2, 1, 1], Batch = [6, 6, 6, 6], Stages = [SaliencyStage.Classifier],
+                Deterministic = true, Seed = 2, MemoryEfficient = me,
+            };
+            var plain = new SaliencyTrainer(O(false)).Train(studies, Path.Combine(dir, "plain")).Single().Fit!.History;
+            var me = new SaliencyTrainer(O(true)).Train(studies, Path.Combine(dir, "me")).Single().Fit!.History;
+            Assert.Equal(plain.Count, me.Count);
+            for (var i = 0; i < plain.Count; i++)
+                Assert.True(Math.Abs(plain[i].TrainLoss - me[i].TrainLoss) <= 1e-4 * Math.Max(1, Math.Abs(plain[i].TrainLoss)), $"epoch {i + 1}: {plain[i].TrainLoss} vs {me[i].TrainLoss}");
+            var cfg = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "me", "config.json")))!;
+            Assert.True(cfg["memory_efficient"]!.GetValue<bool>());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void LearningRateDrop_ReloadsTheBestWeights_OnlyWhenTheRateFell()
     {
         // ReduceLROnPlateau with patience 0 and a learning rate far too large: some epoch does not improve the
