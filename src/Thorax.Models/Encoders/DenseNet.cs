@@ -495,23 +495,42 @@ public sealed class DenseBottleneckCheckpoint : torch.autograd.SingleTensorFunct
         return layer.Bottleneck(parts);
     }
 
+    // The gradients the previous backward call on this thread returned. The engine copies them when the call returns,
+    // so they are released at the next call: left to the caller's dispose scope (the training step's), every layer's
+    // input gradients would stay alive to the end of the step, which is the O(layers²) memory the checkpoint avoids.
+    [ThreadStatic] private static List<Tensor>? _returned;
+
     /// <inheritdoc/>
     public override List<Tensor> backward(torch.autograd.AutogradContext ctx, Tensor grad_output)
     {
+        if (_returned is { } previous)
+        {
+            foreach (var t in previous) t.Dispose();
+            previous.Clear();
+        }
         var layer = (DenseLayer)ctx.get_data("layer");
         var needs = (bool[])ctx.get_data("needs_grad");
-        var saved = ctx.get_saved_variables();
-        var inputs = new List<Tensor>(saved.Count);
-        for (var i = 0; i < saved.Count; i++) inputs.Add(saved[i].detach().requires_grad_(needs[i]));
         var ps = layer.BottleneckParameters();
-        Tensor y;
-        using (var _ = enable_grad()) y = layer.Bottleneck(inputs);
-        var wrt = inputs.Where(t => t.requires_grad).Concat(ps.Where(p => p.requires_grad)).ToList();
-        IList<Tensor> grads = wrt.Count == 0 ? Array.Empty<Tensor>() : torch.autograd.grad([y], wrt, [grad_output], allow_unused: true);
         var result = new List<Tensor> { null! };
-        var k = 0;
-        foreach (var t in inputs) result.Add(t.requires_grad ? grads[k++] : null!);
-        foreach (var p in ps) result.Add(p.requires_grad ? grads[k++] : null!);
+        using (var scope = NewDisposeScope())
+        {
+            var saved = ctx.get_saved_variables();
+            var inputs = new List<Tensor>(saved.Count);
+            for (var i = 0; i < saved.Count; i++) inputs.Add(saved[i].detach().requires_grad_(needs[i]));
+            Tensor y;
+            using (var _ = enable_grad()) y = layer.Bottleneck(inputs);
+            var wrt = inputs.Where(t => t.requires_grad).Concat(ps.Where(p => p.requires_grad)).ToList();
+            IList<Tensor> grads = wrt.Count == 0 ? Array.Empty<Tensor>() : torch.autograd.grad([y], wrt, [grad_output], allow_unused: true);
+            var k = 0;
+            foreach (var t in inputs) result.Add(t.requires_grad ? grads[k++] : null!);
+            foreach (var p in ps) result.Add(p.requires_grad ? grads[k++] : null!);
+            // the recomputed graph (concatenation, norm1 output) and the wrappers go with this scope; the gradients
+            // are kept for the engine and released at the next call
+            var keep = result.Where(t => t is not null).ToList();
+            scope.Detach(keep);
+            (_returned ??= []).AddRange(keep);
+        }
+        grad_output.Dispose(); // this call's handle only (the engine holds its own)
         return result;
     }
 }
