@@ -76,30 +76,34 @@ public sealed class GdVigCommandTests : IDisposable
             ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(Convert.FromBase64String(e.GetProperty("b64").GetString()!)).ToArray().Select(v => (float)v).ToArray()
             : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Convert.FromBase64String(e.GetProperty("b64").GetString()!)).ToArray();
 
-    [Fact]
-    public void Predict_Fp64_MatchesTheAuthorsModelOnTheSamePng()
+    [Theory]
+    [InlineData("egdcxr")]
+    [InlineData("siim")]
+    public void Predict_Fp64_MatchesTheAuthorsModelOnTheSamePng(string variant)
     {
         // tools/golden/gdvig/make_gdvig_golden.py (cli): the PNG through cv2.resize + albumentations' Normalize + /255,
-        // the authors' EGD-CXR GAViG on recipe weights in float64.
+        // the authors' GAViG of the variant on recipe weights in float64 (the input tensor is in the egdcxr file).
         var dir = GoldenDir();
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "gdvig_cli_egdcxr.json")));
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, $"gdvig_cli_{variant}.json")));
+        using var inputDoc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "gdvig_cli_egdcxr.json")));
         var g = doc.RootElement;
+        Assert.Equal(variant, g.GetProperty("variant").GetString());
         var png = Path.Combine(dir, g.GetProperty("image").GetString()!);
 
         var (x, _) = GdVigPredictor.Preprocess(GdVigPredictor.ReadGrey8(png));
-        var expectedInput = Decode(g.GetProperty("input_f32"));
+        var expectedInput = Decode(inputDoc.RootElement.GetProperty("input_f32"));
         var input = x.data<float>().ToArray();
         var maxInputErr = input.Zip(expectedInput, (a, b) => Math.Abs(a - b)).Max();
         Assert.True(maxInputErr <= 1e-9, $"preprocessing differs from the authors' by {maxInputErr:G3}");
 
         var weights = Path.Combine(_dir, "recipe.safetensors");
-        using (var net = GdVigModel.Create(GdVigVariant.EgdCxr))
+        using (var net = GdVigModel.Create(GdVigPredictor.ParseVariant(variant)))
         {
             WeightRecipe.Apply(net);
             SafeTensors.Save(weights, net.state_dict());
         }
         var maps = Path.Combine(_dir, "maps64");
-        var (code, stdout, stderr) = CliRunner.Run("gdvig", "predict", "--weights", weights, "--variant", "egdcxr", "--precision", "fp64", png, "--json", "--maps", maps);
+        var (code, stdout, stderr) = CliRunner.Run("gdvig", "predict", "--weights", weights, "--variant", variant, "--precision", "fp64", png, "--json", "--maps", maps);
         Assert.True(code == 0, stderr);
         using var o = JsonDocument.Parse(stdout.Trim());
         var logits = o.RootElement.GetProperty("logits").EnumerateArray().Select(e => e.GetSingle()).ToArray();

@@ -38,6 +38,16 @@ internal static class SaliencyBench
 
     public static string GrowthCase(int batch, int h, int w) => $"saliency train b{batch} {h}x{w} rss growth";
 
+    /// <summary>The same training step with the DenseNet's <c>memory_efficient</c> on (both sides: Thorax's
+    /// <see cref="DenseNet.MemoryEfficient"/>, torchvision's <c>_DenseLayer.memory_efficient</c>).</summary>
+    public static string TrainMemoryEfficientCase(int batch, int h, int w) => TrainCase(batch, h, w) + ", memory-efficient densenet";
+
+    /// <summary>Peak RSS of the memory-efficient step.</summary>
+    public static string PeakMemoryEfficientCase(int batch, int h, int w) => PeakCase(batch, h, w) + ", memory-efficient densenet";
+
+    /// <summary>RSS growth of the memory-efficient step.</summary>
+    public static string GrowthMemoryEfficientCase(int batch, int h, int w) => GrowthCase(batch, h, w) + ", memory-efficient densenet";
+
     /// <summary>Runs the cases (Thorax, then the PyTorch peer in its own process) and pairs them by name.</summary>
     /// <param name="quick">The smoke configuration (no peer).</param>
     /// <param name="repeats">Timed repetitions per case (median), after one warm-up call.</param>
@@ -94,6 +104,21 @@ internal static class SaliencyBench
                 rows.Add(new BenchResult(GrowthCase(trainBatch, h, w), Math.Max(0, peak - before), null, "MiB"));
             }
             else log("peak memory rows left out: /proc/self/clear_refs and /proc/self/status are Linux only");
+            // torchvision's memory_efficient DenseNet: the bottleneck intermediates are recomputed in backward
+            net.DenseNet.MemoryEfficient = true;
+            var trainMe = TrainMemoryEfficientCase(trainBatch, h, w);
+            log($"Thorax  {trainMe} ...");
+            rows.Add(new BenchResult(trainMe, Timing.MedianMs(Step, 1, repeats), null));
+            if (PeakRss.Supported)
+            {
+                log($"Thorax  {PeakMemoryEfficientCase(trainBatch, h, w)} (one more step) ...");
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                var (before, peak) = PeakRss.Around(Step);
+                rows.Add(new BenchResult(PeakMemoryEfficientCase(trainBatch, h, w), peak, null, "MiB"));
+                rows.Add(new BenchResult(GrowthMemoryEfficientCase(trainBatch, h, w), Math.Max(0, peak - before), null, "MiB"));
+            }
+            net.DenseNet.MemoryEfficient = false;
             // Last: a fused network cannot train.
             net.FuseForInference();
             var fused = InferFusedCase(inferBatch, h, w);

@@ -48,7 +48,7 @@ internal static class GdVigTrainCommand
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads." };
         var deterministic = new Option<bool>("--deterministic") { Description = "One intra-op thread: bit-identical weights for equal settings." };
         var json = new Option<bool>("--json") { Description = "Print the test metrics as JSON." };
-        var cmd = new Command("train", "Train GD-ViG end to end (CE + MSE(gaze), AdamW, StepLR(50), the reference augmentations), then evaluate the test split; writes model.safetensors, config.json, history.csv, eval-test/. Rerun into the same --run to resume.")
+        var cmd = new Command("train", "Train GD-ViG end to end (CE + MSE(gaze), AdamW, StepLR(50), the reference augmentations), then evaluate the test split; writes model.safetensors, config.json, history.csv, curves.svg, eval-test/. Rerun into the same --run to resume.")
             { data, run, variant, model, lambda, gazeWeight, channels, blocks, size, batch, epochs, lr, wd, step, seed, noAugment, selectLast, missing, labels, sigma, minutes, threads, deterministic, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
@@ -91,7 +91,7 @@ internal static class GdVigTrainCommand
                 else Console.WriteLine($"{title}; no test split to evaluate");
             }
             else Print(res.Test, quiet, title + "; test split", Path.Combine(res.RunDirectory, "eval-test", "metrics.json"));
-            if (!quiet) AnsiConsole.MarkupLine($"run folder: [blue]{Markup.Escape(res.RunDirectory)}[/] (model.safetensors, config.json, history.csv, eval-test/)");
+            if (!quiet) AnsiConsole.MarkupLine($"run folder: [blue]{Markup.Escape(res.RunDirectory)}[/] (model.safetensors, config.json, history.csv, curves.svg, eval-test/)");
             return 0;
         }));
         return cmd;

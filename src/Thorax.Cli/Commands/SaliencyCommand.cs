@@ -145,6 +145,7 @@ internal static class SaliencyCommand
         var model = new Option<string>("--model") { Description = "dual (the dual-encoder MTL_UNet_preset, four stages), mtunet (the MT-UNet baseline, one joint stage), classifier (the single-task DenseNet: stages 1-2; --stages 2 skips the contrastive pre-training) or saliency (the single-task Res_SE-UNet: stage 3, KL only).", DefaultValueFactory = _ => "dual" };
         var preciseBn = new Option<bool>("--precise-bn") { Description = "Stage 1, not the reference's: before each validation recompute the DenseNet's BatchNorm running statistics over the training split (from random initialisation the running averages lag and shrink the eval-mode embedding, so the reference's selection keeps epoch 1; see README)." };
         var initFrom = new Option<string?>("--init-from") { Description = "A finished classifier run whose DenseNet starts a dual run without earlier stages of its own (e.g. --stages 3,4), as the reference's stage 3 loads its classifier checkpoint." };
+        var memoryEfficient = new Option<bool>("--memory-efficient") { Description = "torchvision's memory_efficient DenseNet: the dense layers' bottlenecks are recomputed in the backward pass instead of kept (less training memory, more compute; norm1's running statistics are updated twice per step, as in torchvision)." };
         var width = new Option<string>("--width") { Description = "reference (DenseNet-201, filters 64..1024) or small (DenseNet growth 8 blocks 2/2/2/2, filters 16..256; for CPU demos).", DefaultValueFactory = _ => "reference" };
         var stages = new Option<string?>("--stages") { Description = "Stages to run, in order: 1 contrastive, 2 classifier, 3 saliency, 4 joint (numbers or names, comma-separated; default all for dual, joint for mtunet). Each starts from the newest earlier finished stage of the run." };
         var epochs = new Option<string>("--epochs") { Description = "Epochs per stage: one value or four (the reference's 50,10,50,40).", DefaultValueFactory = _ => "50,10,50,40" };
@@ -162,7 +163,7 @@ internal static class SaliencyCommand
         var patience = new Option<int>("--patience") { Description = "Early stopping: epochs without a better validation loss.", DefaultValueFactory = _ => d.EarlyStopping };
         var deterministic = new Option<bool>("--deterministic") { Description = "One intra-op thread: equal settings give bit-identical weights, and a killed run resumes to exactly the uninterrupted run's weights (slower)." };
         var cmd = new Command("train", "Train the joint diagnosis + gaze saliency network through the reference's stages (triplet pre-training, classifier, saliency with a frozen DenseNet, joint uncertainty-weighted), best epoch by validation loss; resumable.")
-            { data, run, model, width, stages, epochs, batch, lr, minutes, stride, geometry, split, triplet, seed, limit, plateau, patience, deterministic, initFrom, preciseBn, json };
+            { data, run, model, width, stages, epochs, batch, lr, minutes, stride, geometry, split, triplet, seed, limit, plateau, patience, deterministic, initFrom, preciseBn, memoryEfficient, json };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             var o = new SaliencyTrainingOptions
@@ -176,7 +177,7 @@ internal static class SaliencyCommand
                 Triplet = ParseTriplet(r.GetValue(triplet)!),
                 Seed = r.GetValue(seed),
                 PlateauPatience = r.GetValue(plateau), EarlyStopping = r.GetValue(patience), Deterministic = r.GetValue(deterministic),
-                InitFrom = r.GetValue(initFrom), PreciseBatchNorm = r.GetValue(preciseBn),
+                InitFrom = r.GetValue(initFrom), PreciseBatchNorm = r.GetValue(preciseBn), MemoryEfficient = r.GetValue(memoryEfficient),
             };
             o.Validate();
             var studies = LoadStudies(r.GetValue(data)!, r.GetValue(geometry)!, r.GetValue(stride), r.GetValue(split)!, r.GetValue(limit));

@@ -41,9 +41,12 @@ public sealed record DenseNetCapture(Tensor[] Blocks, Tensor Norm5, Tensor Norm5
 /// load by name. Configurable growth rate, bottleneck size, block configuration, initial features and input channels.
 /// </summary>
 /// <remarks>
-/// torchvision's <c>memory_efficient</c> option (gradient checkpointing of the concatenation + norm1 + conv1) is not
-/// offered: TorchSharp 0.107 has no <c>torch.utils.checkpoint</c>, and the option changes only training memory, not
-/// outputs or key names, so checkpoints made with it load here unchanged.
+/// torchvision's <c>memory_efficient</c> option (<see cref="MemoryEfficient"/>): each dense layer's bottleneck
+/// (concatenation of the earlier features, norm1, relu1, conv1) runs without keeping its intermediates for the backward
+/// pass, which recomputes them from the layer's inputs (torchvision's <c>torch.utils.checkpoint</c>; here a TorchSharp
+/// custom autograd function, <see cref="DenseBottleneckCheckpoint"/>). Outputs, gradients and key names are unchanged.
+/// As in torchvision with PyTorch's checkpoint, the recomputation runs norm1 in the module's mode, so in training
+/// norm1's running statistics are updated twice per step (tests/data/golden/densenet/memory_efficient.json records it).
 /// </remarks>
 public sealed class DenseNet : Module<Tensor, Tensor>, IStemFeatureEncoder
 {
@@ -58,8 +61,9 @@ public sealed class DenseNet : Module<Tensor, Tensor>, IStemFeatureEncoder
     /// <param name="dropRate">Dropout on each dense layer's new features (training only).</param>
     /// <param name="numClasses">Classifier outputs; 0 for no <c>classifier</c> (forward returns pooled features).</param>
     /// <param name="inChans">Input channels of <c>conv0</c> (1 for grey radiographs, 3 for RGB).</param>
+    /// <param name="memoryEfficient">torchvision's <c>memory_efficient</c>: see <see cref="MemoryEfficient"/>.</param>
     public DenseNet(string name, int growthRate, IReadOnlyList<int> blockConfig, int numInitFeatures, int bnSize = 4,
-        double dropRate = 0, int numClasses = 1000, int inChans = 3) : base(name)
+        double dropRate = 0, int numClasses = 1000, int inChans = 3, bool memoryEfficient = false) : base(name)
     {
         if (blockConfig.Count != 4 || blockConfig.Any(n => n < 1))
             throw new ArgumentException("a DenseNet has four dense blocks of at least one layer each", nameof(blockConfig));
@@ -104,16 +108,29 @@ public sealed class DenseNet : Module<Tensor, Tensor>, IStemFeatureEncoder
             }
         }
         ConvolutionLayout.UseChannelsLast(this);
+        MemoryEfficient = memoryEfficient;
+    }
+
+    /// <summary>
+    /// torchvision's <c>memory_efficient</c> (default off): when on, a dense layer whose inputs require gradients (with
+    /// gradients enabled) does not keep the concatenation of its inputs nor the norm1/relu1 output for the backward pass;
+    /// the backward pass recomputes them. Training memory of a dense block falls from O(layers²) to O(layers) feature
+    /// maps at the price of one more bottleneck forward per layer. Can be switched at any time (no weights change).
+    /// </summary>
+    public bool MemoryEfficient
+    {
+        get => features.MemoryEfficient;
+        set => features.MemoryEfficient = value;
     }
 
     /// <summary>DenseNet-121: growth 32, blocks [6,12,24,16], 64 initial features (7.98 M parameters with 1000 classes).</summary>
-    public static DenseNet DenseNet121(int inChans = 3, int numClasses = 1000) => new("densenet121", 32, [6, 12, 24, 16], 64, 4, 0, numClasses, inChans);
+    public static DenseNet DenseNet121(int inChans = 3, int numClasses = 1000, bool memoryEfficient = false) => new("densenet121", 32, [6, 12, 24, 16], 64, 4, 0, numClasses, inChans, memoryEfficient);
 
     /// <summary>DenseNet-169: growth 32, blocks [6,12,32,32], 64 initial features.</summary>
-    public static DenseNet DenseNet169(int inChans = 3, int numClasses = 1000) => new("densenet169", 32, [6, 12, 32, 32], 64, 4, 0, numClasses, inChans);
+    public static DenseNet DenseNet169(int inChans = 3, int numClasses = 1000, bool memoryEfficient = false) => new("densenet169", 32, [6, 12, 32, 32], 64, 4, 0, numClasses, inChans, memoryEfficient);
 
     /// <summary>DenseNet-201: growth 32, blocks [6,12,48,32], 64 initial features (1920 features before the classifier).</summary>
-    public static DenseNet DenseNet201(int inChans = 3, int numClasses = 1000) => new("densenet201", 32, [6, 12, 48, 32], 64, 4, 0, numClasses, inChans);
+    public static DenseNet DenseNet201(int inChans = 3, int numClasses = 1000, bool memoryEfficient = false) => new("densenet201", 32, [6, 12, 48, 32], 64, 4, 0, numClasses, inChans, memoryEfficient);
 
     /// <summary>Channels each dense layer adds.</summary>
     public int GrowthRate { get; }
@@ -245,6 +262,16 @@ public sealed class DenseNetFeatures : Module<Tensor, Tensor>, IFoldsBatchNorms
     /// <summary>Output channels of each dense block.</summary>
     public IReadOnlyList<int> BlockChannels { get; }
 
+    /// <summary>torchvision's <c>memory_efficient</c> for every dense layer (see <see cref="DenseNet.MemoryEfficient"/>).</summary>
+    public bool MemoryEfficient
+    {
+        get => _blocks.Length > 0 && _blocks[0].MemoryEfficient;
+        set
+        {
+            foreach (var b in _blocks) b.MemoryEfficient = value;
+        }
+    }
+
     /// <inheritdoc/>
     public void FoldBatchNorms()
     {
@@ -308,6 +335,9 @@ public sealed class DenseBlock : Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>torchvision's <c>memory_efficient</c> for the block's layers.</summary>
+    public bool MemoryEfficient { get; set; }
+
     /// <summary>cat([input, new_1, ..., new_N], 1).</summary>
     public override Tensor forward(Tensor input)
     {
@@ -315,6 +345,13 @@ public sealed class DenseBlock : Module<Tensor, Tensor>
         var parts = new List<Tensor> { input };
         foreach (var layer in _layers)
         {
+            // torchvision: memory_efficient and any input requires grad -> checkpointed bottleneck (with gradients off
+            // nothing would be kept anyway, and the two paths compute the same values)
+            if (MemoryEfficient && is_grad_enabled() && parts.Exists(p => p.requires_grad))
+            {
+                parts.Add(layer.ForwardCheckpointed(parts));
+                continue;
+            }
             if (parts.Count == 1)
             {
                 parts.Add(layer.call(input));
@@ -357,11 +394,45 @@ public sealed class DenseLayer : Module<Tensor, Tensor>, IFoldsBatchNorms
     public override Tensor forward(Tensor concatenated)
     {
         using var scope = NewDisposeScope();
-        var y = conv1.call(relu1.call(norm1.call(concatenated)));
+        return Tail(conv1.call(relu1.call(norm1.call(concatenated)))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The layer's new features from the list of earlier features with torchvision's <c>memory_efficient</c> bottleneck:
+    /// cat + norm1 + relu1 + conv1 run in <see cref="DenseBottleneckCheckpoint"/>, which keeps only the inputs and
+    /// recomputes the rest in the backward pass; norm2, relu2, conv2 and dropout as in <see cref="forward"/>.
+    /// </summary>
+    public Tensor ForwardCheckpointed(IReadOnlyList<Tensor> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Count == 0) throw new ArgumentException("at least one feature map", nameof(parts));
+        using var scope = NewDisposeScope();
+        var args = new object[parts.Count + 4];
+        args[0] = this;
+        for (var i = 0; i < parts.Count; i++) args[i + 1] = parts[i];
+        args[^3] = norm1.weight!;
+        args[^2] = norm1.bias!;
+        args[^1] = conv1.weight!;
+        return Tail(DenseBottleneckCheckpoint.apply(args)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>cat(parts) -> norm1 -> relu1 -> conv1 (torchvision's <c>bn_function</c>).</summary>
+    internal Tensor Bottleneck(IReadOnlyList<Tensor> parts)
+    {
+        using var scope = NewDisposeScope();
+        var x = parts.Count == 1 ? parts[0] : cat(parts.ToList(), 1);
+        return conv1.call(relu1.call(norm1.call(x))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>norm1's weight and bias and conv1's weight: the parameters of the bottleneck.</summary>
+    internal Tensor[] BottleneckParameters() => [norm1.weight!, norm1.bias!, conv1.weight!];
+
+    private Tensor Tail(Tensor y)
+    {
         if (norm2 is not null) y = norm2.call(y);
         y = conv2.call(relu2.call(y));
         if (_dropRate > 0) y = functional.dropout(y, _dropRate, training);
-        return y.MoveToOuterDisposeScope();
+        return y;
     }
 
     /// <inheritdoc/>
@@ -397,5 +468,69 @@ public sealed class DenseTransition : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         return pool.call(conv.call(relu.call(norm.call(x)))).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// The checkpointed bottleneck of a dense layer (torchvision's <c>memory_efficient</c>, PyTorch's reentrant
+/// <c>torch.utils.checkpoint</c>): forward runs cat + norm1 + relu1 + conv1 without recording a graph and saves only its
+/// inputs; backward reruns them with gradients on the saved inputs and returns the gradients for the inputs and for
+/// norm1.weight, norm1.bias and conv1.weight. Arguments of <c>apply</c>: the <see cref="DenseLayer"/>, the feature maps,
+/// then the three parameters.
+/// </summary>
+public sealed class DenseBottleneckCheckpoint : torch.autograd.SingleTensorFunction<DenseBottleneckCheckpoint>
+{
+    /// <inheritdoc/>
+    public override string Name => nameof(DenseBottleneckCheckpoint);
+
+    /// <inheritdoc/>
+    public override Tensor forward(torch.autograd.AutogradContext ctx, params object[] vars)
+    {
+        var layer = (DenseLayer)vars[0];
+        var parts = new List<Tensor>(vars.Length - 4);
+        for (var i = 1; i < vars.Length - 3; i++) parts.Add((Tensor)vars[i]);
+        ctx.save_data("layer", layer);
+        ctx.save_data("needs_grad", parts.Select(p => p.requires_grad).ToArray());
+        ctx.save_for_backward(parts);
+        return layer.Bottleneck(parts);
+    }
+
+    // The gradients the previous backward call on this thread returned. The engine copies them when the call returns,
+    // so they are released at the next call: left to the caller's dispose scope (the training step's), every layer's
+    // input gradients would stay alive to the end of the step, which is the O(layers²) memory the checkpoint avoids.
+    [ThreadStatic] private static List<Tensor>? _returned;
+
+    /// <inheritdoc/>
+    public override List<Tensor> backward(torch.autograd.AutogradContext ctx, Tensor grad_output)
+    {
+        if (_returned is { } previous)
+        {
+            foreach (var t in previous) t.Dispose();
+            previous.Clear();
+        }
+        var layer = (DenseLayer)ctx.get_data("layer");
+        var needs = (bool[])ctx.get_data("needs_grad");
+        var ps = layer.BottleneckParameters();
+        var result = new List<Tensor> { null! };
+        using (var scope = NewDisposeScope())
+        {
+            var saved = ctx.get_saved_variables();
+            var inputs = new List<Tensor>(saved.Count);
+            for (var i = 0; i < saved.Count; i++) inputs.Add(saved[i].detach().requires_grad_(needs[i]));
+            Tensor y;
+            using (var _ = enable_grad()) y = layer.Bottleneck(inputs);
+            var wrt = inputs.Where(t => t.requires_grad).Concat(ps.Where(p => p.requires_grad)).ToList();
+            IList<Tensor> grads = wrt.Count == 0 ? Array.Empty<Tensor>() : torch.autograd.grad([y], wrt, [grad_output], allow_unused: true);
+            var k = 0;
+            foreach (var t in inputs) result.Add(t.requires_grad ? grads[k++] : null!);
+            foreach (var p in ps) result.Add(p.requires_grad ? grads[k++] : null!);
+            // the recomputed graph (concatenation, norm1 output) and the wrappers go with this scope; the gradients
+            // are kept for the engine and released at the next call
+            var keep = result.Where(t => t is not null).ToList();
+            scope.Detach(keep);
+            (_returned ??= []).AddRange(keep);
+        }
+        grad_output.Dispose(); // this call's handle only (the engine holds its own)
+        return result;
     }
 }

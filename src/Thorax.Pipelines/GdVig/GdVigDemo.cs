@@ -61,6 +61,11 @@ public sealed record GdVigDemoResult(string OutputDirectory, int Studies, int Te
     /// <summary>The <c>--json</c> object (snake_case, version 1).</summary>
     public JsonObject ToJson() => new()
     {
+        // the names issue 15 asks for (test split), then the shorter names of earlier sessions (same values)
+        ["gdvig_test_accuracy"] = GdVigEvaluation.Num(GdVig.Evaluation.Accuracy),
+        ["vig_test_accuracy"] = GdVigEvaluation.Num(Vig.Evaluation.Accuracy),
+        ["gdvig_test_auc"] = GdVigEvaluation.Num(GdVig.Evaluation.Auc),
+        ["vig_test_auc"] = GdVigEvaluation.Num(Vig.Evaluation.Auc),
         ["gdvig_auc"] = GdVigEvaluation.Num(GdVig.Evaluation.Auc),
         ["vig_auc"] = GdVigEvaluation.Num(Vig.Evaluation.Auc),
         ["gdvig_auc_cue_disagrees"] = GdVigEvaluation.Num(GdVig.Evaluation.AucCueDisagrees),
@@ -151,7 +156,7 @@ public static class GdVigDemo
         var counts = dataset.Studies.GroupBy(s => s.Split).ToDictionary(g => g.Key, g => g.Count());
         var note = FormattableString.Invariant(
             $"{dataset.Studies.Count} studies ({counts.GetValueOrDefault("train")} train, {counts.GetValueOrDefault("validation")} validation, {counts.GetValueOrDefault("test")} test) from thorax synth{(background is null ? " (procedural chests)" : " on real X-rays")}, {o.StudySize} px; pneumothorax rate 0.5; shortcut: a chest tube on the pneumothorax side in {o.ShortcutRate * 100:F0}% of training studies, a fair coin in validation and test. ") +
-            FormattableString.Invariant($"Both models: widths [{string.Join(", ", o.Channels)}], blocks [{string.Join(", ", o.Blocks)}], {o.Size} px, SIIM head (2 classes), batch {o.BatchSize}, AdamW lr {o.LearningRate:G3} (weight decay 0.01), StepLR(50), reference SIIM augmentations, best epoch by validation AUC; GD-ViG lambda {o.GazeLambda:G3}, loss CE + MSE(gaze). Budget {o.Minutes:G3} min in all on this machine (checked between epochs: an epoch is never cut short){(o.Epochs is { } ep ? $", at most {ep} epochs each" : "")}.");
+            FormattableString.Invariant($"Both models: widths [{string.Join(", ", o.Channels)}], blocks [{string.Join(", ", o.Blocks)}], {o.Size} px, SIIM head (2 classes), batch {o.BatchSize}, AdamW lr {o.LearningRate:G3} (weight decay 0.01), StepLR(50), reference SIIM augmentations, best epoch by validation AUC; GD-ViG lambda {o.GazeLambda:G3}, loss CE + MSE(gaze). Budget {o.Minutes:G3} min in all on this machine (checked after every step: an epoch that reaches its share ends there, marked partial in history.csv){(o.Epochs is { } ep ? $", at most {ep} epochs each" : "")}.");
         var extra = new JsonObject { ["note"] = note, ["data"] = dataDir };
         RunFiles.WriteText(Path.Combine(outDir, "table.md"), GdVigReport.Markdown(rows, note));
         RunFiles.WriteText(Path.Combine(outDir, "table.json"), GdVigReport.Json(rows, extra).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");

@@ -152,6 +152,11 @@ public static class GdVigReport
         return ColorMaps.Overlay(grey, ColorMaps.Apply(scaled, ColorMap.Jet), 0.4);
     }
 
+    /// <summary>The training curves (train loss, validation CE, validation AUC per epoch) as a standalone SVG file's
+    /// text: what <c>gdvig train</c> writes to <c>RUN/curves.svg</c>.</summary>
+    public static string CurvesSvg(IReadOnlyList<EpochResult> history) =>
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + Curves(history) + "\n";
+
     private static string Curves(IReadOnlyList<EpochResult> h)
     {
         if (h.Count == 0) return "<p>no finished epoch</p>";

@@ -81,6 +81,7 @@ public sealed class GdVigTrainer : LoopTrainer<GdVigTrainingOptions>
             o.Fingerprint() + FormattableString.Invariant($";train={train.Count};validation={val.Count}"));
         var loop = CreateLoop(new EpochTrainerOptions { Epochs = o.Epochs, TimeBudget = o.TimeBudget, Deterministic = o.Deterministic });
         var fit = loop.Fit(method, runDir, cancel);
+        RunFiles.WriteText(Path.Combine(runDir, "curves.svg"), GdVigReport.CurvesSvg(fit.History));
 
         RunFiles.Write(Path.Combine(runDir, "model.safetensors"), tmp => SafeTensors.Save(tmp, net.Module.state_dict(),
             new Dictionary<string, string> { ["architecture"] = "gdvig-" + GdVigTrainingOptions.KindName(o.Model), ["variant"] = GdVigPredictor.Name(o.Variant) }));

@@ -26,6 +26,14 @@ namespace Thorax.Pipelines.Saliency;
 public sealed record SaliencyImageResult(string Id, int Label, double[] Probabilities, int Predicted, double Kl, double Cc, double Sim,
     double GradCamCc, double GradCamGazeCc);
 
+/// <summary>One image's saliency metrics (<see cref="SaliencyRunModel.ImageMetrics"/>).</summary>
+/// <param name="P">exp(log P), renormalised as the reference does.</param>
+/// <param name="Kl">KL(Q ‖ P).</param>
+/// <param name="Cc">Pearson CC of P and Q.</param>
+/// <param name="Sim">Σ min(P, Q); NaN when skipped.</param>
+/// <param name="SimSkipped">Σ min(P, Q) exceeded 1 + 1e-5, which the reference leaves out of its list.</param>
+public sealed record ImageSaliencyMetrics(float[] P, double Kl, double Cc, double Sim, bool SimSkipped);
+
 /// <summary>Mean, median and population standard deviation (np.std) of per-image values, and how many were used.</summary>
 public sealed record SaliencySummary(double Mean, double Median, double Std, int Count)
 {
@@ -143,6 +151,36 @@ public sealed class SaliencyRunModel : IDisposable
         return new SaliencyRunModel(Path.GetFullPath(runDir), spec, geo, size, net);
     }
 
+    /// <summary>
+    /// One image's saliency metrics as the reference's <c>MetricsHandle_Saliency</c> computes them (seed-specs 2.5):
+    /// P = exp(log P), renormalised when |ΣP − 1| &gt; 1e-3 (log P itself is not); Q renormalised the same way;
+    /// KL = Σ Q·(log Q − log P) over Q &gt; 0 (<c>F.kl_div(logP, Q, 'batchmean')</c> on a 1×H×W map) with the network's
+    /// log P; CC = Pearson(P, Q); SIM ("HS") = Σ min(P, Q), NaN and <see cref="ImageSaliencyMetrics.SimSkipped"/> when
+    /// above 1 + 1e-5 (the reference prints "Invalid HI" and leaves it out).
+    /// </summary>
+    /// <param name="logP">The network's log-softmax over the H·W pixels.</param>
+    /// <param name="q">The true gaze map normalised to sum 1 (the reference's Y).</param>
+    public static ImageSaliencyMetrics ImageMetrics(ReadOnlySpan<float> logP, ReadOnlySpan<float> q)
+    {
+        if (logP.Length != q.Length || q.Length == 0) throw new ArgumentException($"log P has {logP.Length} pixels and Q {q.Length}; both must be the same non-zero size");
+        var n = q.Length;
+        var p = new float[n];
+        double sp = 0, sq = 0;
+        for (var k = 0; k < n; k++) sp += p[k] = MathF.Exp(logP[k]);
+        if (Math.Abs(sp - 1) > 1e-3) for (var k = 0; k < n; k++) p[k] = (float)(p[k] / sp);
+        for (var k = 0; k < n; k++) sq += q[k];
+        var qq = q.ToArray();
+        if (Math.Abs(sq - 1) > 1e-3) for (var k = 0; k < n; k++) qq[k] = (float)(qq[k] / sq);
+        double kl = 0, sim = 0;
+        for (var k = 0; k < n; k++)
+        {
+            if (qq[k] > 0) kl += qq[k] * (Math.Log(qq[k]) - logP[k]);
+            sim += Math.Min(p[k], qq[k]);
+        }
+        var skipped = sim > 1 + 1e-5;
+        return new ImageSaliencyMetrics(p, kl, SaliencyMetrics.CorrelationCoefficient(p, qq), skipped ? double.NaN : sim, skipped);
+    }
+
     /// <summary>Evaluates the network on <paramref name="studies"/>; <paramref name="maps"/> receives each study's (P, Grad-CAM) maps when given.</summary>
     public SaliencyEvaluationResult Evaluate(IReadOnlyList<SaliencyStudy> studies, string name, string split, int batch = 8,
         Action<int, float[]?, float[]?>? maps = null, Action<int, int>? progress = null)
@@ -181,20 +219,9 @@ public sealed class SaliencyRunModel : IDisposable
                 double kl = double.NaN, sim = double.NaN, cc = double.NaN;
                 if (logp is not null)
                 {
-                    var lp = logp.AsSpan(i * plane, plane);
-                    p = new float[plane];
-                    double sp = 0;
-                    for (var k = 0; k < plane; k++) sp += p[k] = MathF.Exp(lp[k]);
-                    if (Math.Abs(sp - 1) > 1e-3) for (var k = 0; k < plane; k++) p[k] = (float)(p[k] / sp);
-                    kl = 0;
-                    sim = 0;
-                    for (var k = 0; k < plane; k++)
-                    {
-                        if (qq[k] > 0) kl += qq[k] * (Math.Log(qq[k]) - lp[k]);
-                        sim += Math.Min(p[k], qq[k]);
-                    }
-                    if (sim > 1 + 1e-5) { simSkipped++; sim = double.NaN; }
-                    cc = SaliencyMetrics.CorrelationCoefficient(p, qq);
+                    var m = ImageMetrics(logp.AsSpan(i * plane, plane), qq);
+                    (p, kl, cc, sim) = (m.P, m.Kl, m.Cc, m.Sim);
+                    if (m.SimSkipped) simSkipped++;
                 }
                 float[]? cm = camMaps?.AsSpan(i * plane, plane).ToArray();
                 var camCc = cm is not null && p is not null ? SaliencyMetrics.CorrelationCoefficient(cm, p) : double.NaN;

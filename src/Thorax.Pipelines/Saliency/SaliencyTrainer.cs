@@ -128,6 +128,7 @@ public sealed class SaliencyTrainer
             ["early_stopping"] = _o.EarlyStopping,
             ["triplet_distance"] = _o.Triplet.ToString().ToLowerInvariant(),
             ["precise_batchnorm"] = _o.PreciseBatchNorm,
+            ["memory_efficient"] = _o.MemoryEfficient,
             ["init_from"] = _o.InitFrom is null ? null : Path.GetFullPath(_o.InitFrom),
             ["seed"] = _o.Seed,
             ["selection"] = "val_loss (min), as the reference",
@@ -148,6 +149,7 @@ public sealed class SaliencyTrainer
     {
         torch.manual_seed(_o.Seed + (int)stage);
         using var net = _o.Network.Build();
+        if (_o.MemoryEfficient && SaliencyModelSpec.DenseNetOf(net) is { } dn) dn.MemoryEfficient = true;
         SaliencyStage? from = null;
         for (var s = stage - 1; s >= SaliencyStage.Contrastive; s--)
         {
@@ -167,7 +169,10 @@ public sealed class SaliencyTrainer
         }
         else StageMessage?.Invoke(stage, from is null ? "starts from a fresh initialisation" : $"starts from stage {(int)from} ({from.Value.ToString().ToLowerInvariant()})");
         var method = new StageMethod(stage, _o, net, train, val, geometry, Path.Combine(dir, "checkpoints", EpochTrainer.BestWeightsFile),
-            FormattableString.Invariant($"saliency;{stage};{_o.Network};{geometry.CanvasHeight}x{geometry.CanvasWidth}/{geometry.Stride};batch={_o.Batch[(int)stage - 1]};lr={_o.LearningRate};triplet={_o.Triplet};seed={_o.Seed};train={train.Count};val={val.Count};from={from}{(fromRun is null ? "" : ";init=" + fromRun)}{(_o.PreciseBatchNorm && stage == SaliencyStage.Contrastive ? ";precisebn" : "")}"));
+            FormattableString.Invariant($"saliency;{stage};{_o.Network};{geometry.CanvasHeight}x{geometry.CanvasWidth}/{geometry.Stride};batch={_o.Batch[(int)stage - 1]};lr={_o.LearningRate};triplet={_o.Triplet};seed={_o.Seed};train={train.Count};val={val.Count};from={from}{(fromRun is null ? "" : ";init=" + fromRun)}{(_o.PreciseBatchNorm && stage == SaliencyStage.Contrastive ? ";precisebn" : "")}"))
+        {
+            Message = m => StageMessage?.Invoke(stage, m),
+        };
         try
         {
             var loop = new EpochTrainer(new EpochTrainerOptions
@@ -413,6 +418,9 @@ public sealed class SaliencyTrainer
         private readonly string _bestPath;
         private int[] _perm = [];
         private double? _lastLr;
+
+        /// <summary>Told when the best weights are reloaded after a learning-rate drop.</summary>
+        public Action<string>? Message { get; init; }
         private (double SumPos, int Pos, double SumNeg, int Neg) _trainPairs;
 
         public StageMethod(SaliencyStage stage, SaliencyTrainingOptions o, Module<Tensor, (Tensor, Tensor)> net, IReadOnlyList<SaliencyStudy> train,
@@ -492,7 +500,10 @@ public sealed class SaliencyTrainer
         {
             var lr = _optimizer.ParamGroups.First().LearningRate;
             if (_lastLr is { } last && lr < last && File.Exists(_bestPath))
+            {
                 StateDicts.LoadFile(_net, _bestPath, strict: true); // the reference reloads the best network when the LR drops
+                Message?.Invoke(FormattableString.Invariant($"epoch {epoch}: the learning rate fell from {last:G3} to {lr:G3}; the best weights ({EpochTrainer.BestWeightsFile}) reloaded"));
+            }
             _lastLr = lr;
             _trainPairs = default;
             // Stages 1-3 shuffle; the joint stage's loader has shuffle=False in the reference.

@@ -75,6 +75,14 @@ public sealed record SaliencyTrainingOptions
     /// </summary>
     public bool PreciseBatchNorm { get; init; }
 
+    /// <summary>
+    /// torchvision's <c>memory_efficient</c> for the DenseNet (<see cref="Thorax.Models.Encoders.DenseNet.MemoryEfficient"/>):
+    /// the dense layers' bottleneck intermediates are recomputed in the backward pass instead of kept, which lowers the
+    /// training memory of a step at the price of compute. As in torchvision, norm1's running statistics are then updated
+    /// twice per training step. Off by default (the reference's DenseNet-201 does not set it).
+    /// </summary>
+    public bool MemoryEfficient { get; init; }
+
     /// <summary>Seed of initialisation and shuffling.</summary>
     public int Seed { get; init; } = 0;
 

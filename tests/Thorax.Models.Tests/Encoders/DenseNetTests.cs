@@ -113,4 +113,84 @@ public class DenseNetTests(ITestOutputHelper output)
             Assert.True(p.grad!.isfinite().all().item<bool>(), name);
         }
     }
+    /// <summary>torchvision's DenseNet(memory_efficient=True) in training and eval mode
+    /// (tools/golden/densenet/make_densenet_memory_efficient_golden.py): the checkpointed bottleneck gives torchvision's
+    /// logits and gradients, and updates norm1's running statistics twice per training step as PyTorch's checkpoint does.</summary>
+    [Theory]
+    [InlineData("plain_train", false, true)]
+    [InlineData("efficient_train", true, true)]
+    [InlineData("efficient_eval", true, false)]
+    public void MemoryEfficient_GradientsAndStatistics_MatchTorchvision(string key, bool memoryEfficient, bool train)
+    {
+        using var scope = NewDisposeScope();
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(Golden.PathOf("densenet", "memory_efficient.json")));
+        var g = doc.RootElement;
+        var cfg = g.GetProperty("config");
+        using var net = new DenseNet("reduced", cfg.GetProperty("growth_rate").GetInt32(),
+            cfg.GetProperty("block_config").EnumerateArray().Select(x => x.GetInt32()).ToArray(),
+            cfg.GetProperty("num_init_features").GetInt32(), cfg.GetProperty("bn_size").GetInt32(),
+            numClasses: cfg.GetProperty("num_classes").GetInt32(), memoryEfficient: memoryEfficient);
+        Assert.Equal(memoryEfficient, net.MemoryEfficient);
+        StateDicts.LoadFile(net, Golden.PathOf("densenet", g.GetProperty("weights").GetString()!));
+        net.train(train);
+        var e = g.GetProperty(key);
+        var x = Golden.Decode(g.GetProperty("input")).requires_grad_(true);
+        var logits = net.call(x);
+        var loss = logits.mul(Golden.Decode(g.GetProperty("loss_weights"))).sum();
+        loss.backward();
+        Golden.AssertClose(Golden.Decode(e.GetProperty("logits")), logits, $"{key} logits", rtol: 1e-4, atol: 1e-5);
+        var expectedInputGrad = Golden.Decode(e.GetProperty("input_grad"));
+        var inputScale = expectedInputGrad.abs().max().item<float>();
+        output.WriteLine($"{key}: input gradient {Golden.Diff(expectedInputGrad, x.grad!)} (scale {inputScale:G3})");
+        // float32 through a training-mode backward of 8 dense layers: compared at 1e-4 of the gradient's scale
+        Golden.AssertClose(expectedInputGrad, x.grad!, $"{key} input gradient", rtol: 1e-3, atol: 1e-4 * inputScale);
+        var ps = net.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var p in e.GetProperty("grads").EnumerateObject())
+        {
+            var expected = Golden.Decode(p.Value);
+            var scale = Math.Max(expected.abs().max().item<float>(), 1e-6f);
+            Golden.AssertClose(expected, ps[p.Name].grad!, $"{key} gradient of {p.Name}", rtol: 1e-3, atol: 1e-4 * scale);
+        }
+        var buffers = net.named_buffers().ToDictionary(b => b.name, b => b.buffer);
+        foreach (var b in e.GetProperty("buffers").EnumerateObject())
+            Golden.AssertClose(Golden.Decode(b.Value), buffers[b.Name].to_type(ScalarType.Float32), $"{key} buffer {b.Name}", rtol: 1e-4, atol: 1e-5);
+        // the recomputation in backward updates norm1's statistics a second time in training (PyTorch's checkpoint),
+        // never in eval mode; other norms (norm2, transitions, norm5) once
+        // (the golden weights were saved with num_batches_tracked = 7)
+        var tracked = buffers["features.denseblock2.denselayer2.norm1.num_batches_tracked"].item<long>();
+        Assert.Equal(7 + (train ? (memoryEfficient ? 2L : 1L) : 0L), tracked);
+        Assert.Equal(7 + (train ? 1L : 0L), buffers["features.denseblock2.denselayer2.norm2.num_batches_tracked"].item<long>());
+    }
+
+    [Fact]
+    public void MemoryEfficient_SameAsPlain_OnEveryPath_AndSwitchable()
+    {
+        // Without gradients the checkpoint is not used; with gradients the values equal the plain path's; first-layer
+        // inputs that do not require gradients (frozen stem) still give the parameters their gradients.
+        using var scope = NewDisposeScope();
+        manual_seed(3);
+        using var net = new DenseNet("tiny", 8, [2, 3, 2, 2], 16, numClasses: 3, inChans: 1);
+        net.eval();
+        var x = rand(2, 1, 64, 64);
+        Tensor plainLogits, plainGrad;
+        {
+            var y = net.call(x);
+            y.sum().backward();
+            plainLogits = y.detach().clone();
+            plainGrad = net.named_parameters().Single(p => p.name == "features.denseblock3.denselayer2.conv1.weight").parameter.grad!.clone();
+        }
+        net.zero_grad();
+        net.MemoryEfficient = true;
+        Assert.True(net.MemoryEfficient);
+        var y2 = net.call(x);
+        y2.sum().backward();
+        Assert.True(allclose(plainLogits, y2.detach(), rtol: 1e-5, atol: 1e-6));
+        var g2 = net.named_parameters().Single(p => p.name == "features.denseblock3.denselayer2.conv1.weight").parameter.grad!;
+        Assert.True(allclose(plainGrad, g2, rtol: 1e-4, atol: 1e-6), "checkpointed gradient differs from the plain one");
+        foreach (var (name, p) in net.named_parameters())
+            Assert.True(p.grad is not null && p.grad.isfinite().all().item<bool>(), name);
+        using (no_grad()) Assert.True(allclose(plainLogits, net.call(x), rtol: 1e-5, atol: 1e-6));
+        net.MemoryEfficient = false;
+        Assert.False(net.MemoryEfficient);
+    }
 }

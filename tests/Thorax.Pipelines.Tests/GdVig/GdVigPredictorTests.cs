@@ -117,4 +117,40 @@ public sealed class GdVigPredictorTests : IDisposable
         using var ok = GdVigPredictor.Load(siim, GdVigVariant.SiimAcr); // and loads strictly as what it is
         Assert.Equal(GdVigVariant.SiimAcr, ok.Variant);
     }
+    [Fact]
+    public void GreyJpegAndEightBitDicom_AreReadAsTheirPixels()
+    {
+        // The three input kinds of `gdvig predict`: an 8-bit grey JPEG is its decoded pixels; an 8-bit MONOCHROME2 DICOM
+        // (full 0..255 range, no window) gives exactly the stored values, so it predicts what the same PNG predicts.
+        var img = Gradient(96, 80);
+        var jpg = Path.Combine(_dir, "grey.jpg");
+        File.WriteAllBytes(jpg, Jpeg.Encode(img, 95));
+        var fromJpeg = GdVigPredictor.ReadGrey8(jpg);
+        Assert.Equal((96, 80, 1), (fromJpeg.Width, fromJpeg.Height, fromJpeg.Channels));
+        Assert.Equal(Jpeg.Read(jpg).Pixels.ToArray(), fromJpeg.Pixels.ToArray());
+        Assert.True(fromJpeg.Pixels.ToArray().Zip(img.Pixels.ToArray(), (a, b) => Math.Abs(a - b)).Average() < 3, "a quality-95 JPEG stays near its source");
+
+        var full = new Image<byte>(64, 48);
+        for (var i = 0; i < full.Pixels.Length; i++) full.Pixels[i] = (byte)(i * 37 % 256);
+        full.Pixels[0] = 0;
+        full.Pixels[1] = 255;
+        var ds = new Thorax.Dicom.DicomDataset()
+            .AddOrUpdate(Thorax.Dicom.DicomTag.SOPClassUID, Thorax.Dicom.DicomVR.UI, "1.2.840.10008.5.1.4.1.1.1.1")
+            .AddOrUpdate(Thorax.Dicom.DicomTag.SOPInstanceUID, Thorax.Dicom.DicomVR.UI, "1.2.3.4.5")
+            .AddOrUpdate(Thorax.Dicom.DicomTag.SamplesPerPixel, Thorax.Dicom.DicomVR.US, 1)
+            .AddOrUpdate(Thorax.Dicom.DicomTag.PhotometricInterpretation, Thorax.Dicom.DicomVR.CS, "MONOCHROME2")
+            .AddOrUpdate(Thorax.Dicom.DicomTag.Rows, Thorax.Dicom.DicomVR.US, 48)
+            .AddOrUpdate(Thorax.Dicom.DicomTag.Columns, Thorax.Dicom.DicomVR.US, 64)
+            .AddOrUpdate(Thorax.Dicom.DicomTag.BitsAllocated, Thorax.Dicom.DicomVR.US, 8)
+            .AddOrUpdate(Thorax.Dicom.DicomTag.BitsStored, Thorax.Dicom.DicomVR.US, 8)
+            .AddOrUpdate(Thorax.Dicom.DicomTag.HighBit, Thorax.Dicom.DicomVR.US, 7)
+            .AddOrUpdate(Thorax.Dicom.DicomTag.PixelRepresentation, Thorax.Dicom.DicomVR.US, 0);
+        ds.AddOrUpdate(new Thorax.Dicom.DicomElement(Thorax.Dicom.DicomTag.PixelData, Thorax.Dicom.DicomVR.OB, full.Pixels.ToArray()));
+        var dcm = Path.Combine(_dir, "grey.dcm");
+        using (var fs = File.Create(dcm))
+            Thorax.Dicom.DicomWriter.Write(fs, new Thorax.Dicom.DicomDataset(), ds, Thorax.Dicom.TransferSyntax.ExplicitVRLittleEndian);
+        var fromDicom = GdVigPredictor.ReadGrey8(dcm);
+        Assert.Equal((64, 48, 1), (fromDicom.Width, fromDicom.Height, fromDicom.Channels));
+        Assert.Equal(full.Pixels.ToArray(), fromDicom.Pixels.ToArray());
+    }
 }

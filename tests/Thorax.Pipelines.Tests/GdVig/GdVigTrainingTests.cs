@@ -114,8 +114,11 @@ public sealed class GdVigTrainingTests : IDisposable
         var ds = GdVigDataset.Load(root, GdVigVariant.SiimAcr);
         var run = Path.Combine(_dir, "run");
         var first = new GdVigTrainer(Tiny()).Train(ds, run);
-        foreach (var f in new[] { "model.safetensors", "config.json", "history.csv", "eval-test/metrics.json", "eval-test/predictions.csv" })
+        foreach (var f in new[] { "model.safetensors", "config.json", "history.csv", "curves.svg", "eval-test/metrics.json", "eval-test/predictions.csv" })
             Assert.True(File.Exists(Path.Combine(run, f)), f);
+        var svg = System.Xml.Linq.XDocument.Load(Path.Combine(run, "curves.svg")); // well-formed, one point per epoch
+        Assert.Equal("svg", svg.Root!.Name.LocalName);
+        Assert.Contains(svg.Root.Elements(), e => e.Name.LocalName == "polyline" && e.Attribute("points")!.Value.Split(' ').Length == 1);
         Assert.Single(first.Fit.History);
         Assert.NotNull(first.Test);
         Assert.Equal(4, first.Test!.Count);
@@ -130,6 +133,8 @@ public sealed class GdVigTrainingTests : IDisposable
         var second = trainer.Train(ds, run);
         Assert.Equal(1, resumedAfter);
         Assert.Equal(2, second.Fit.History.Count);
+        var svg2 = System.Xml.Linq.XDocument.Load(Path.Combine(run, "curves.svg")); // the resumed run's curves cover both epochs
+        Assert.Contains(svg2.Root!.Elements(), e => e.Name.LocalName == "polyline" && e.Attribute("points")!.Value.Split(' ').Length == 2);
 
         using var net = GdVigNetwork.LoadRun(run);
         Assert.Equal(GdVigModelKind.GdVig, net.Kind);
@@ -196,6 +201,62 @@ public sealed class GdVigTrainingTests : IDisposable
         File.Delete(Path.Combine(root, "train", "img", "1.2.3.b.png"));
         var orphan = Assert.Throws<Thorax.Data.DataFormatException>(() => GdVigDataset.Load(root, GdVigVariant.SiimAcr));
         Assert.Contains("1.2.3.b.png", orphan.Message);
+    }
+
+    [Fact]
+    public void EgdCxrReferenceLayout_MimicPartLabels_JpegImages_TrainsAndEvaluates()
+    {
+        // The authors' Data/MIMIC_Gaze layout: train|test/img/<dicom_id>.jpg with gaze PNGs of the same stem, labels from
+        // mimic_part.csv (image_id '<dicom_id>.jpg', class_name Normal/CHF/Pneumonia) in the parent folder.
+        var parent = Path.Combine(_dir, "MIMIC_Gaze-parent");
+        var root = Path.Combine(parent, "MIMIC_Gaze");
+        var classes = new[] { "Normal", "CHF", "Pneumonia" };
+        var csv = new StringBuilder("image_id,class_name,phase\n");
+        var rng = new Random(9);
+        for (var i = 0; i < 9; i++)
+        {
+            var split = i < 6 ? "train" : "test";
+            var id = $"d{i:D2}0000-aaaa";
+            csv.Append(CultureInfo.InvariantCulture, $"{id}.jpg,{classes[i % 3]},{split}\n");
+            Directory.CreateDirectory(Path.Combine(root, split, "img"));
+            Directory.CreateDirectory(Path.Combine(root, split, "gaze"));
+            var img = new Image<byte>(72, 64);
+            var gaze = new Image<byte>(72, 64);
+            for (var y = 0; y < 64; y++)
+                for (var x = 0; x < 72; x++)
+                {
+                    img[x, y] = (byte)(50 + rng.Next(30) + (i % 3) * 40);
+                    gaze[x, y] = (byte)Math.Clamp(255 - 6 * (Math.Abs(x - 20 - 10 * (i % 3)) + Math.Abs(y - 30)), 0, 255);
+                }
+            File.WriteAllBytes(Path.Combine(root, split, "img", id + ".jpg"), Jpeg.Encode(img, 95));
+            Png.Write(Path.Combine(root, split, "gaze", id + ".png"), gaze);
+        }
+        File.WriteAllText(Path.Combine(parent, "mimic_part.csv"), csv.ToString());
+
+        var ds = GdVigDataset.Load(root, GdVigVariant.EgdCxr);
+        Assert.Equal("reference", ds.Layout);
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => i % 3), ds.Split("train").Select(s => s.Label));
+        Assert.Equal(3, ds.Split("test").Count);
+        Assert.All(ds.Studies, s => Assert.NotNull(ds.Read(s).Gaze));
+
+        var run = Path.Combine(_dir, "egd-run");
+        var res = new GdVigTrainer(Tiny() with { Variant = GdVigVariant.EgdCxr, BatchSize = 3 }).Train(ds, run);
+        Assert.Single(res.Fit.History);
+        Assert.NotNull(res.Test);
+        Assert.Equal("macro", res.Test!.Average);
+        Assert.Equal(3, res.Test.AucPerClass.Count);
+        // the gaze PNGs are the targets the generator's maps are compared with (after one epoch the map may still be
+        // constant, whose CC is undefined: then gaze_studies counts 0)
+        Assert.Equal(3, res.Examples.Count);
+        Assert.All(res.Examples, x => Assert.True(x.TrueGaze is not null && x.PredictedGaze is not null && x.TrueGaze.Max() > 0));
+        using var net = GdVigNetwork.LoadRun(run);
+        Assert.Equal(3, net.Options.NumClasses);
+
+        // an unknown class names the file, the line and the column
+        File.AppendAllText(Path.Combine(parent, "mimic_part.csv"), "dxx.jpg,Edema,train\n");
+        var e = Assert.Throws<Thorax.Data.DataFormatException>(() => GdVigDataset.Load(root, GdVigVariant.EgdCxr));
+        Assert.Contains("mimic_part.csv", e.Message);
+        Assert.Contains("Edema", e.Message);
     }
 
     [Fact]

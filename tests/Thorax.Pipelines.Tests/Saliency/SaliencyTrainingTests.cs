@@ -236,6 +236,58 @@ public class SaliencyTrainingTests
     }
 
     [Fact]
+    public void MemoryEfficientDenseNet_TrainsTheSameSteps_AndIsRecorded()
+    {
+        // The checkpointed bottlenecks give the same gradients, so a deterministic run's training losses are the same
+        // (only norm1's running statistics, used in eval mode, are updated a second time per step).
+        var dir = Synth();
+        try
+        {
+            var studies = SaliencyStudies.Load(dir, null, 1);
+            SaliencyTrainingOptions O(bool me) => new()
+            {
+                Network = SaliencyModelSpec.Small("classifier"), Epochs = [1, 2, 1, 1], Batch = [6, 6, 6, 6], Stages = [SaliencyStage.Classifier],
+                Deterministic = true, Seed = 2, MemoryEfficient = me,
+            };
+            var plain = new SaliencyTrainer(O(false)).Train(studies, Path.Combine(dir, "plain")).Single().Fit!.History;
+            var me = new SaliencyTrainer(O(true)).Train(studies, Path.Combine(dir, "me")).Single().Fit!.History;
+            Assert.Equal(plain.Count, me.Count);
+            for (var i = 0; i < plain.Count; i++)
+                Assert.True(Math.Abs(plain[i].TrainLoss - me[i].TrainLoss) <= 1e-4 * Math.Max(1, Math.Abs(plain[i].TrainLoss)), $"epoch {i + 1}: {plain[i].TrainLoss} vs {me[i].TrainLoss}");
+            var cfg = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "me", "config.json")))!;
+            Assert.True(cfg["memory_efficient"]!.GetValue<bool>());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void LearningRateDrop_ReloadsTheBestWeights_OnlyWhenTheRateFell()
+    {
+        // ReduceLROnPlateau with patience 0 and a learning rate far too large: some epoch does not improve the
+        // validation loss, the rate falls, and the next epoch starts from the best weights (the reference's
+        // train_judgetment); every reload happens at an epoch whose rate is below the previous epoch's.
+        var dir = Synth();
+        try
+        {
+            var studies = SaliencyStudies.Load(dir, null, 1);
+            var messages = new List<string>();
+            var t = new SaliencyTrainer(new SaliencyTrainingOptions
+            {
+                Network = SaliencyModelSpec.Small("classifier"), Epochs = [1, 6, 1, 1], Batch = [6, 6, 6, 6], Stages = [SaliencyStage.Classifier],
+                LearningRate = 0.05, PlateauPatience = 0, Deterministic = true, Seed = 4,
+            });
+            t.StageMessage += (_, m) => messages.Add(m);
+            var res = t.Train(studies, Path.Combine(dir, "run"));
+            var h = res.Single().Fit!.History;
+            var reloads = messages.Where(m => m.Contains("reloaded", StringComparison.Ordinal)).ToList();
+            var drops = Enumerable.Range(1, h.Count - 1).Where(i => h[i].LearningRate < h[i - 1].LearningRate).Select(i => h[i].Epoch).ToList();
+            Assert.NotEmpty(drops);
+            Assert.Equal(drops, reloads.Select(m => int.Parse(m.Split(' ')[1].TrimEnd(':'), System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void Train_StagesChainResumeSkipsFinishedAndEvaluateRefusesAnotherModelsCheckpoint()
     {
         var dir = Synth();
@@ -333,5 +385,51 @@ public class SaliencyTripletGoldenTests
         var labels = j["labels"]!.AsArray().Select(v => v!.GetValue<int>()).ToArray();
         var (loss, _) = SaliencyTrainer.TripletLoss(f, labels, mode);
         Assert.Equal(j[key]!.GetValue<double>(), loss.item<double>(), 1e-9);
+    }
+}
+
+/// <summary>The per-image saliency metrics and their summary against the authors' MetricsHandle_Saliency
+/// (tools/golden/saliency/make_saliency_metrics_golden.py).</summary>
+public class SaliencyMetricsGoldenTests
+{
+    private static float[] Floats(JsonNode e) =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Convert.FromBase64String(e["b64"]!.GetValue<string>())).ToArray();
+
+    [Fact]
+    public void ImageMetricsAndSummary_EqualTheReferencesMetricsHandle()
+    {
+        var d = new DirectoryInfo(AppContext.BaseDirectory);
+        while (d is not null && !File.Exists(Path.Combine(d.FullName, "tests", "data", "golden", "saliency", "saliency_metrics.json"))) d = d.Parent;
+        Assert.NotNull(d);
+        var j = JsonNode.Parse(File.ReadAllText(Path.Combine(d!.FullName, "tests", "data", "golden", "saliency", "saliency_metrics.json")))!;
+        var y = Floats(j["y"]!);
+        var logp = Floats(j["log_p"]!);
+        var shape = j["y"]!["shape"]!.AsArray().Select(v => v!.GetValue<int>()).ToArray();
+        int n = shape[0], plane = shape[2] * shape[3];
+        var kl = j["kl_list"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        var cc = j["cc_list"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        var hs = j["hs_list"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        var results = Enumerable.Range(0, n).Select(i => SaliencyRunModel.ImageMetrics(logp.AsSpan(i * plane, plane), y.AsSpan(i * plane, plane))).ToList();
+        for (var i = 0; i < n; i++)
+        {
+            Assert.True(Math.Abs(results[i].Kl - kl[i]) <= 1e-5 * Math.Max(1, Math.Abs(kl[i])), $"image {i}: KL {results[i].Kl} vs {kl[i]}");
+            Assert.True(Math.Abs(results[i].Cc - cc[i]) <= 1e-5, $"image {i}: CC {results[i].Cc} vs {cc[i]}");
+        }
+        // the reference leaves histogram intersections above 1 + 1e-5 out of its list
+        var kept = results.Where(r => !r.SimSkipped).Select(r => r.Sim).ToArray();
+        Assert.Equal(hs.Length, kept.Length);
+        Assert.True(results.Count(r => r.SimSkipped) >= 1, "the golden has a case the reference skips");
+        for (var i = 0; i < hs.Length; i++) Assert.True(Math.Abs(kept[i] - hs[i]) <= 1e-5, $"HS {i}: {kept[i]} vs {hs[i]}");
+        var report = j["report"]!;
+        void Check(string key, SaliencySummary s)
+        {
+            Assert.True(Math.Abs(s.Mean - report[key + "_mean"]!.GetValue<double>()) <= 1e-5, $"{key} mean");
+            Assert.True(Math.Abs(s.Median - report[key + "_median"]!.GetValue<double>()) <= 1e-5, $"{key} median");
+            Assert.True(Math.Abs(s.Std - report[key + "_std"]!.GetValue<double>()) <= 1e-5, $"{key} std (population)");
+        }
+        Check("KL", SaliencySummary.Of(results.Select(r => r.Kl)));
+        Check("CC", SaliencySummary.Of(results.Select(r => r.Cc)));
+        Check("HS", SaliencySummary.Of(results.Select(r => r.Sim)));
+        Assert.Throws<ArgumentException>(() => SaliencyRunModel.ImageMetrics(logp.AsSpan(0, plane), y.AsSpan(0, plane - 1)));
     }
 }

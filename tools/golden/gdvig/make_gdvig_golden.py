@@ -40,9 +40,10 @@ state-dict entry deterministic values computed with integer hashing and IEEE flo
   BatchNorm bias: 0.1 s;  any other weight of rank >= 2: s * sqrt(3 / (numel / shape[0]));  pos_embed: 0.05 s;
   any other rank-1 tensor: 0.05 s.  Values are rounded to float32.
 
-  gdvig_cli_input.png, gdvig_cli_egdcxr.json
+  gdvig_cli_input.png, gdvig_cli_egdcxr.json, gdvig_cli_siim.json
       an 8-bit 256x240 grey PNG, its tensor after the authors' test transform (cv2 resize + albumentations Normalize
-      as albumentations 1.x computes it, + /255), and the EGD-CXR GAViG's float64 logits and gaze map on recipe weights.
+      as albumentations 1.x computes it, + /255), and the EGD-CXR and SIIM GAViGs' float64 logits and gaze maps on
+      recipe weights.
 
 Run: /usr/bin/python3 tools/golden/gdvig/make_gdvig_golden.py [--vig-mirror DIR] [--gdvig-mirror DIR]
 """
@@ -389,6 +390,19 @@ def make_cli_golden(gdvig_mirror, tmp):
     res = {"variant": "egdcxr", "image": os.path.basename(png), "input_f32": enc(x), "logits_f64": enc(logits, "float64"),
            "gaze_map_f64_as_f32": enc(gaze)}
     with open(os.path.join(OUT, "gdvig_cli_egdcxr.json"), "w") as f:
+        json.dump(res, f)
+    # the SIIM variant on the same PNG (its test transform is the same Resize(224) + Normalize + /255; the input is
+    # in gdvig_cli_egdcxr.json): the authors' SIIM GAViG (ViG-S widths, the stacked 1000 -> 2 head) in float64
+    GAViG = import_gavig(gdvig_mirror, tmp, "siim")["GAViG"]
+    model = GAViG(num_classes=2).eval()
+    apply_recipe(model)
+    with torch.no_grad():
+        m = model.double()
+        logits = m(x.double())
+        gaze = m.get_gaze()
+    res = {"variant": "siim", "image": os.path.basename(png), "input_in": "gdvig_cli_egdcxr.json",
+           "logits_f64": enc(logits, "float64"), "gaze_map_f64_as_f32": enc(gaze)}
+    with open(os.path.join(OUT, "gdvig_cli_siim.json"), "w") as f:
         json.dump(res, f)
 
 
