@@ -116,8 +116,30 @@ public sealed class MethodVerbSchemaTests(MethodStudiesFixture f) : IClassFixtur
         Assert.Equal("contextual", o.GetProperty("model").GetString());
 
         var image = f.Images(1)[0];
-        Ok(CliRunner.Run("contextual", "predict", "--model", run, "--image", image, "--report", "Small left apical pneumothorax.",
-            "--out", f.Path2("ctx-pred"), "--json"), "contextual-predict");
+        var pred = Json(Ok(CliRunner.Run("contextual", "predict", "--model", run, "--image", image, "--report", "Small left apical pneumothorax.",
+            "--out", f.Path2("ctx-pred"), "--json"), "contextual-predict"));
+        // mask, overlay and the attention map of each decoder level over the report's tokens
+        var mask = Thorax.Imaging.Codecs.Png.Read(Path.Combine(f.Path2("ctx-pred"), "mask.png"));
+        Assert.Equal((32, 32), (mask.Width, mask.Height));
+        Assert.Equal(pred.GetProperty("mask_pixels").GetInt32(), mask.AsByte().Pixels.ToArray().Count(v => v > 0));
+        Assert.True(File.Exists(Path.Combine(f.Path2("ctx-pred"), "overlay.png")));
+        Assert.Equal(4, pred.GetProperty("attention").GetArrayLength());
+        Assert.All(pred.GetProperty("attention").EnumerateArray(), l => Assert.Equal(pred.GetProperty("tokens").GetArrayLength(), l.GetArrayLength()));
+        var html = File.ReadAllText(Path.Combine(f.Path2("ctx-pred"), "attention.html"));
+        for (var l = 1; l <= 4; l++) Assert.Contains($"<th>level {l}</th>", html);
+
+        // bad input: an empty report is refused unless --empty-report; a truth mask of another size names both sizes
+        var (code, _, err) = CliRunner.Run("contextual", "predict", "--model", run, "--image", image, "--report", " ", "--out", f.Path2("ctx-pred-empty"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("--report is empty", err);
+        Ok(CliRunner.Run("contextual", "predict", "--model", run, "--image", image, "--empty-report", "--out", f.Path2("ctx-pred-empty"), "--json"), "contextual-predict");
+        var small = f.Path2("ctx-mask-10.png");
+        Thorax.Imaging.Codecs.Png.Write(small, new Thorax.Imaging.Image<byte>(10, 10));
+        (code, _, err) = CliRunner.Run("contextual", "predict", "--model", run, "--image", image, "--report", "Small left apical pneumothorax.",
+            "--mask", small, "--out", f.Path2("ctx-pred-mask"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("10x10", err);
+        Assert.Contains("64x64", err);
 
         Ok(CliRunner.Run("contextual", "ablate", "--data", f.Data, "--out", f.Path2("ctx-ablate"), "--folds", "1", "--rows", "unet,contextual",
             "--size", "32", "--width", "2", "--batch", "4", "--epochs", "1", "--threads", "1", "--json"), "contextual-ablate");

@@ -2,7 +2,9 @@
 """PyTorch side of `thorax bench contextual`: ConTEXTual Net (tools/contextual/contextual_peer.py) with the weights
 Thorax wrote (a safetensors file, read here with numpy), one training step (forward + BCE-with-logits + backward +
 AdamW 5e-5 wd 0.01) and eval inference under torch.inference_mode(), at the given sizes, on the same cached report
-embeddings (B x T x d_text, as the frozen encoder's outputs are computed once per report). JSON {case: median_ms}.
+embeddings (B x T x d_text, as the frozen encoder's outputs are computed once per report); with --bf16 also bf16
+inference under torch.autocast('cpu', dtype=torch.bfloat16) (PyTorch 1.13 cannot run the network after
+model.to(torch.bfloat16): its bf16 conv_transpose2d rejects the weights). JSON {case: median_ms}.
     /usr/bin/python3 tools/bench/contextual_bench.py --weights W.safetensors --inputs I.safetensors --threads 2 --repeats 1 --warmup 1 --sizes 256,512
 """
 import argparse
@@ -49,6 +51,7 @@ def main():
     ap.add_argument("--infer-batch", type=int, default=4)
     ap.add_argument("--base", type=int, default=16)
     ap.add_argument("--text-dim", type=int, default=384)
+    ap.add_argument("--bf16", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     widths = [a.base << i for i in range(5)]
@@ -83,6 +86,17 @@ def main():
 
             res[f"{name} train b{a.train_batch} {s}px"] = median_ms(step, a.warmup, a.repeats)
             res[f"{name} infer b{a.infer_batch} {s}px"] = median_ms(infer, a.warmup, a.repeats)
+            if a.bf16:
+                def infer_bf16():
+                    net.eval()
+                    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+                        net(xi, ti, mi)
+
+                case = f"{name} infer bf16 b{a.infer_batch} {s}px"
+                try:
+                    res[case] = median_ms(infer_bf16, a.warmup, a.repeats)
+                except RuntimeError as e:
+                    print(f"contextual_bench: {case} skipped ({e})", file=sys.stderr)
     print(json.dumps(res))
 
 

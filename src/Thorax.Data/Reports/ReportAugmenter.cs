@@ -5,8 +5,9 @@ namespace Thorax.Data.Reports;
 /// <summary>Seeded report augmentation: sentence shuffle and synonym replacement (each off by default).
 /// Sampling uses the caller's <see cref="Random"/>, so a seeded Random gives reproducible text.</summary>
 /// <remarks>Deviation from ConTEXTual's <c>synonymsReplacement</c>: every triggered replacement is kept
-/// (the reference restarts from the original text each time, so only the last survives), and a capitalised word
-/// gets a capitalised synonym.</remarks>
+/// (the reference restarts from the original text each time, so only the last survives; <see
+/// cref="ReportAugmentationOptions.LastReplacementOnly"/> reproduces that), and a capitalised word gets a capitalised
+/// synonym.</remarks>
 public sealed class ReportAugmenter(ReportAugmentationOptions options)
 {
     /// <summary>Options in use.</summary>
@@ -24,14 +25,17 @@ public sealed class ReportAugmenter(ReportAugmentationOptions options)
         }
         if (Options.SynonymProbability > 0 && Options.Synonyms is { } table)
         {
+            var before = result;
             foreach (var word in table.Words)
             {
                 var rx = new Regex(@"\b" + Regex.Escape(word) + @"\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-                if (!rx.IsMatch(result)) continue;
+                // The reference's bug: each replacement is applied to the text before any replacement.
+                var source = Options.LastReplacementOnly ? before : result;
+                if (!rx.IsMatch(source)) continue;
                 if (random.NextDouble() >= Options.SynonymProbability) continue;
                 var syn = table.SynonymsOf(word);
                 string pick = syn[random.Next(syn.Count)];
-                result = rx.Replace(result, m => char.IsUpper(m.Value[0]) && pick.Length > 0 ? char.ToUpperInvariant(pick[0]) + pick[1..] : pick);
+                result = rx.Replace(source, m => char.IsUpper(m.Value[0]) && pick.Length > 0 ? char.ToUpperInvariant(pick[0]) + pick[1..] : pick);
             }
         }
         return result;

@@ -63,38 +63,42 @@ public sealed class LanguageCrossAttention : nn.Module
     /// <summary>PyTorch's <c>nn.MultiheadAttention(C, num_heads=1)</c> parameters and arithmetic, batch-first.</summary>
     private sealed class CrossAttentionHead : nn.Module
     {
-        private readonly Parameter _inProjWeight;
-        private readonly Parameter _inProjBias;
+        // Field names = registered names: TorchSharp's Module.to(dtype/device) replaces a parameter and updates the
+        // field of the same name; a differently named field would keep the disposed original.
+#pragma warning disable IDE1006
+        private Parameter in_proj_weight;
+        private Parameter in_proj_bias;
+#pragma warning restore IDE1006
         private readonly Linear _outProj;
         private readonly long _c;
 
         public CrossAttentionHead(long c) : base("MultiheadAttention")
         {
             _c = c;
-            _inProjWeight = new Parameter(torch.empty(3 * c, c));
-            _inProjBias = new Parameter(torch.zeros(3 * c));
+            in_proj_weight = new Parameter(torch.empty(3 * c, c));
+            in_proj_bias = new Parameter(torch.zeros(3 * c));
             _outProj = nn.Linear(c, c);
             using (torch.no_grad())
             {
                 // PyTorch's _reset_parameters: xavier_uniform_ on in_proj_weight, zero biases; out_proj keeps Linear's weight init.
                 var bound = Math.Sqrt(6.0 / (c + 3 * c));
-                _inProjWeight.uniform_(-bound, bound);
+                in_proj_weight.uniform_(-bound, bound);
                 _outProj.bias!.zero_();
             }
-            register_parameter("in_proj_weight", _inProjWeight);
-            register_parameter("in_proj_bias", _inProjBias);
+            register_parameter("in_proj_weight", in_proj_weight);
+            register_parameter("in_proj_bias", in_proj_bias);
             register_module("out_proj", _outProj);
         }
 
         /// <summary>(output (B, L, C), weights (B, L, T)) of queries (B, L, C) over keys = values (B, T, C).</summary>
         public (Tensor Output, Tensor Weights) Forward(Tensor query, Tensor kv, Tensor? keyMask)
         {
-            var wq = _inProjWeight.narrow(0, 0, _c);
-            var wk = _inProjWeight.narrow(0, _c, _c);
-            var wv = _inProjWeight.narrow(0, 2 * _c, _c);
-            var bq = _inProjBias.narrow(0, 0, _c);
-            var bk = _inProjBias.narrow(0, _c, _c);
-            var bv = _inProjBias.narrow(0, 2 * _c, _c);
+            var wq = in_proj_weight.narrow(0, 0, _c);
+            var wk = in_proj_weight.narrow(0, _c, _c);
+            var wv = in_proj_weight.narrow(0, 2 * _c, _c);
+            var bq = in_proj_bias.narrow(0, 0, _c);
+            var bk = in_proj_bias.narrow(0, _c, _c);
+            var bv = in_proj_bias.narrow(0, 2 * _c, _c);
             var q = F.linear(query, wq, bq) * (1.0 / Math.Sqrt(_c));
             var k = F.linear(kv, wk, bk);
             var v = F.linear(kv, wv, bv);

@@ -23,12 +23,15 @@ public sealed class ContextualModel : IDisposable
     /// <summary>Settings file in a run folder.</summary>
     public const string ConfigFile = "config.json";
 
-    private ContextualModel(ContextualNet net, ContextualText? text, int size, string source)
+    private readonly bool _ownsText;
+
+    private ContextualModel(ContextualNet net, ContextualText? text, int size, string source, bool ownsText)
     {
         Net = net;
         Text = text;
         Size = size;
         Source = source;
+        _ownsText = ownsText;
     }
 
     /// <summary>The network (eval mode).</summary>
@@ -60,6 +63,8 @@ public sealed class ContextualModel : IDisposable
         ["image_augmentation"] = o.ImageAugmentation,
         ["shuffle_sentences"] = o.ShuffleSentences,
         ["synonym_probability"] = o.SynonymProbability,
+        ["synonyms_last_only"] = o.SynonymLastReplacementOnly,
+        ["encoder_dropout"] = o.EncoderDropout,
         ["seed"] = o.Seed,
         ["lr"] = o.LearningRate,
         ["weight_decay"] = o.WeightDecay,
@@ -74,7 +79,18 @@ public sealed class ContextualModel : IDisposable
     /// be the encoder the run was trained with (its width is checked).
     /// </summary>
     /// <exception cref="DataFormatException">A missing or malformed file, or an encoder of another width (both named).</exception>
-    public static ContextualModel Load(string runDir, string? textEncoder = null)
+    public static ContextualModel Load(string runDir, string? textEncoder = null) =>
+        Load(runDir, maxTokens => textEncoder is null ? TextEncoders.LoadDefault(maxTokens) : TextEncoders.Load(textEncoder, maxTokens), null);
+
+    /// <summary>
+    /// Loads a run folder with an encoder already open (the one the run was trained with, e.g. by
+    /// <see cref="ContextualAblation"/>); <paramref name="text"/> is not disposed with the model, and its
+    /// <see cref="ContextualText.PadLength"/> is set to the run's.
+    /// </summary>
+    /// <exception cref="DataFormatException">A missing or malformed file, or an encoder of another width (both named).</exception>
+    public static ContextualModel Load(string runDir, ContextualText text) => Load(runDir, null, text);
+
+    private static ContextualModel Load(string runDir, Func<int, TextEncoder>? openEncoder, ContextualText? shared)
     {
         var configPath = Path.Combine(runDir, ConfigFile);
         var weights = Path.Combine(runDir, WeightsFile);
@@ -97,14 +113,16 @@ public sealed class ContextualModel : IDisposable
         if (language)
         {
             var maxTokens = Get<int>("max_tokens");
-            var encoder = textEncoder is null ? TextEncoders.LoadDefault(maxTokens) : TextEncoders.Load(textEncoder, maxTokens);
+            var encoder = shared?.Encoder ?? openEncoder!(maxTokens);
             if (encoder.HiddenSize != netOptions.TextDim)
             {
                 var name = encoder.Name;
-                encoder.Dispose();
-                throw new DataFormatException($"the run was trained on text embeddings of width {netOptions.TextDim} ({c["text_encoder"]}), but the encoder '{name}' gives {encoder.HiddenSize}: pass the run's encoder with --text-encoder", configPath);
+                var width = encoder.HiddenSize;
+                if (shared is null) encoder.Dispose();
+                throw new DataFormatException($"the run was trained on text embeddings of width {netOptions.TextDim} ({c["text_encoder"]}), but the encoder '{name}' gives {width}: pass the run's encoder with --text-encoder", configPath);
             }
-            text = new ContextualText(encoder) { PadLength = c["pad_length"]?.GetValue<int>() ?? 0 };
+            text = shared ?? new ContextualText(encoder);
+            text.PadLength = c["pad_length"]?.GetValue<int>() ?? 0;
         }
         var net = new ContextualNet(netOptions);
         try
@@ -114,11 +132,11 @@ public sealed class ContextualModel : IDisposable
         catch
         {
             net.Dispose();
-            text?.Dispose();
+            if (shared is null) text?.Dispose();
             throw;
         }
         net.eval();
-        return new ContextualModel(net, text, size, Path.GetFullPath(runDir));
+        return new ContextualModel(net, text, size, Path.GetFullPath(runDir), ownsText: shared is null);
     }
 
     /// <summary>Logits (S*S) and the gates' attention over the report's tokens for one [0, 1] image of the model's size.</summary>
@@ -147,6 +165,6 @@ public sealed class ContextualModel : IDisposable
     public void Dispose()
     {
         Net.Dispose();
-        Text?.Dispose();
+        if (_ownsText) Text?.Dispose();
     }
 }

@@ -49,6 +49,12 @@ public sealed record ContextualOptions : ITrainerOptions
     public double SynonymProbability { get; init; }
     /// <summary>Synonym table CSV (word,synonyms); null = the built-in table (<see cref="ContextualSynonyms"/>).</summary>
     public string? SynonymFile { get; init; }
+    /// <summary>Reproduce the reference's synonym bug: only the last triggered replacement of a report survives (default false).</summary>
+    public bool SynonymLastReplacementOnly { get; init; }
+    /// <summary>Run the frozen T5 encoder with its train-mode dropout on the training batches, as the reference leaves
+    /// it (default false: eval mode). Training reports are then encoded at every step, not cached; validation and test
+    /// use the encoder without dropout.</summary>
+    public bool EncoderDropout { get; init; }
     /// <summary>Stop after this many epochs without a better validation Dice (0 = off).</summary>
     public int EarlyStoppingPatience { get; init; }
     /// <summary>One intra-op thread: bit-reproducible, resumable to the same weights.</summary>
@@ -73,11 +79,14 @@ public sealed record ContextualOptions : ITrainerOptions
         if (WeightDecay < 0) throw new ArgumentException($"weight decay must be >= 0, got {WeightDecay}");
         if (SynonymProbability is < 0 or > 1 || double.IsNaN(SynonymProbability)) throw new ArgumentException($"--synonyms-p must be in [0, 1], got {SynonymProbability}");
         if (MaxTokens < 8) throw new ArgumentException($"--max-tokens must be at least 8, got {MaxTokens}");
-        if (!Language && (EmptyReports || TextAugmentation || Flip == ContextualFlip.KeepText))
-            throw new ArgumentException("the U-Net baseline reads no report: empty reports, text augmentations and --flip keep-text do not apply (use --flip swap or none)");
+        if (!Language && (EmptyReports || TextAugmentation || Flip == ContextualFlip.KeepText || EncoderDropout))
+            throw new ArgumentException("the U-Net baseline reads no report: empty reports, text augmentations, --encoder-dropout and --flip keep-text do not apply (use --flip swap or none)");
+        if (SynonymLastReplacementOnly && !(SynonymProbability > 0))
+            throw new ArgumentException("--synonyms-last-only changes the synonym augmentation, which is off: set --synonyms-p too");
     }
 
     /// <summary>The settings that define the run's checkpoints (invariant text).</summary>
     public string Fingerprint() => string.Create(CultureInfo.InvariantCulture,
-        $"contextual;lang={Language};empty={EmptyReports};pad={AttendToPadding};size={Size};width={BaseWidth};batch={BatchSize};lr={LearningRate};wd={WeightDecay};seed={Seed};imgaug={ImageAugmentation};flip={Flip};shuffle={ShuffleSentences};syn={SynonymProbability};synfile={SynonymFile};maxtok={MaxTokens}");
+        $"contextual;lang={Language};empty={EmptyReports};pad={AttendToPadding};size={Size};width={BaseWidth};batch={BatchSize};lr={LearningRate};wd={WeightDecay};seed={Seed};imgaug={ImageAugmentation};flip={Flip};shuffle={ShuffleSentences};syn={SynonymProbability};synfile={SynonymFile};maxtok={MaxTokens}")
+        + (SynonymLastReplacementOnly ? ";synlast=True" : "") + (EncoderDropout ? ";encdrop=True" : "");
 }

@@ -15,6 +15,7 @@ public sealed class ContextualText : IDisposable
 {
     private readonly TextEmbeddingCache _cache;
     private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _foreign = new(StringComparer.Ordinal);
 
     /// <summary>Wraps <paramref name="encoder"/> (owned: disposed with this object).</summary>
     public ContextualText(TextEncoder encoder)
@@ -35,6 +36,10 @@ public sealed class ContextualText : IDisposable
     /// <summary>Called once per distinct report that was cut to the encoder's maximum length.</summary>
     public event Action<string>? Truncated;
 
+    /// <summary>Called once per distinct report of which over a quarter of the tokens are unknown to the encoder's
+    /// vocabulary (text in another script or language than the encoder was trained on).</summary>
+    public event Action<string>? ForeignText;
+
     /// <summary>Encodes the reports not cached yet; returns the longest token count among them.</summary>
     public int Precompute(IEnumerable<string> reports)
     {
@@ -49,13 +54,19 @@ public sealed class ContextualText : IDisposable
             longest = Math.Max(longest, e.Ids.Count);
             if (e.Truncated && _warned.Add(r))
                 Truncated?.Invoke($"a report of {e.UntruncatedLength} tokens was truncated to the encoder's {e.Ids.Count} (\"{Shorten(r)}\")");
+            if (e.UnknownCount * 4 > e.Ids.Count && _foreign.Add(r))
+                ForeignText?.Invoke($"{e.UnknownCount} of {e.Ids.Count} tokens of a report are unknown to the encoder '{Encoder.Name}' (another language or script?): \"{Shorten(r)}\"");
         }
         return longest;
     }
 
-    /// <summary>Token embeddings (B, T, H) and mask (B, T) of the reports; <paramref name="cache"/> false encodes without caching.</summary>
-    public (Tensor Hidden, Tensor Mask) Batch(IReadOnlyList<string> reports, bool cache = true)
+    /// <summary>Token embeddings (B, T, H) and mask (B, T) of the reports; <paramref name="cache"/> false encodes without caching;
+    /// <paramref name="encoderDropout"/> (uncached only) runs a T5 encoder with its train-mode dropout (<see cref="Thorax.Text.Encoders.T5EncoderModel.TrainModeDropout"/>).</summary>
+    public (Tensor Hidden, Tensor Mask) Batch(IReadOnlyList<string> reports, bool cache = true, bool encoderDropout = false)
     {
+        if (encoderDropout && cache) throw new ArgumentException("encoder dropout gives another embedding at every call: it cannot be cached", nameof(encoderDropout));
+        var t5 = Encoder.Module as Thorax.Text.Encoders.T5EncoderModel;
+        if (encoderDropout && t5 is null) throw new ArgumentException($"encoder dropout is the reference's T5 quirk; the encoder '{Encoder.Name}' is not a T5", nameof(encoderDropout));
         Tensor hidden, mask;
         if (cache)
         {
@@ -64,7 +75,11 @@ public sealed class ContextualText : IDisposable
         }
         else
         {
-            using var enc = Encoder.Encode(reports.Cast<string?>().ToList(), Thorax.Text.Tokenization.PaddingMode.Longest, allowEmpty: true);
+            TextEncoding enc;
+            if (encoderDropout) t5!.TrainModeDropout = true;
+            try { enc = Encoder.Encode(reports.Cast<string?>().ToList(), Thorax.Text.Tokenization.PaddingMode.Longest, allowEmpty: true); }
+            finally { if (encoderDropout) t5!.TrainModeDropout = false; }
+            using var _ = enc;
             Encoded += reports.Count;
             var m = enc.Batch.AttentionMask.to_type(ScalarType.Int64);
             hidden = (enc.LastHiddenState.cpu() * m.unsqueeze(-1).to_type(enc.LastHiddenState.dtype)).detach();

@@ -50,6 +50,8 @@ public sealed class ContextualTrainer : LoopTrainer<ContextualOptions>
     {
         var o = Options;
         if (o.Language && text is null) throw new ArgumentException("a language model needs the text encoder", nameof(text));
+        if (o.EncoderDropout && text!.Encoder.Module is not Thorax.Text.Encoders.T5EncoderModel)
+            throw new ArgumentException($"--encoder-dropout reproduces the reference's T5 left in train mode; the encoder '{text.Encoder.Name}' is not a T5 (pass --text-encoder with a T5 folder)");
         TorchRuntime.EnsureLoaded();
         Directory.CreateDirectory(runDir);
         using var threads = DeterministicThreads.Enter(o.Deterministic);
@@ -62,6 +64,7 @@ public sealed class ContextualTrainer : LoopTrainer<ContextualOptions>
         if (text is not null)
         {
             text.Truncated += warn;
+            text.ForeignText += warn;
             var reports = split.Train.Concat(split.Validation).Concat(split.Test).Select(s => s.Report).ToList();
             if (o.Flip == ContextualFlip.SwapSides || o.Language) reports.AddRange(reports.Select(ReportLaterality.FlipHorizontal).ToList());
             reports.Add(string.Empty);
@@ -114,7 +117,11 @@ public sealed class ContextualTrainer : LoopTrainer<ContextualOptions>
         }
         finally
         {
-            if (text is not null) text.Truncated -= warn;
+            if (text is not null)
+            {
+                text.Truncated -= warn;
+                text.ForeignText -= warn;
+            }
         }
     }
 
@@ -214,6 +221,7 @@ public sealed class ContextualTrainer : LoopTrainer<ContextualOptions>
                 {
                     ShuffleSentences = o.ShuffleSentences, SynonymProbability = o.SynonymProbability,
                     Synonyms = o.SynonymProbability > 0 ? (o.SynonymFile is null ? ContextualSynonyms.Default : SynonymTable.Read(o.SynonymFile)) : null,
+                    LastReplacementOnly = o.SynonymLastReplacementOnly,
                 });
             _steps = split.Train.Count / o.BatchSize; // full batches only (BatchNorm)
             if (_steps == 0) _steps = 1;
@@ -260,7 +268,7 @@ public sealed class ContextualTrainer : LoopTrainer<ContextualOptions>
             var x = Input(images, _o.Size);
             var y = torch.tensor(masks, new long[] { n, 1, _o.Size, _o.Size });
             Tensor? h = null, mask = null;
-            if (_net.UsesLanguage) (h, mask) = _text!.Batch(reports, cache: !augmentedText);
+            if (_net.UsesLanguage) (h, mask) = _text!.Batch(reports, cache: !augmentedText && !_o.EncoderDropout, encoderDropout: _o.EncoderDropout);
             return nn.functional.binary_cross_entropy_with_logits(_net.Forward(x, h, mask), y);
         }
 

@@ -48,6 +48,22 @@ public class ReportTests
     }
 
     [Fact]
+    public void Augmenter_LastReplacementOnly_ReproducesTheReferenceBug()
+    {
+        var table = new SynonymTable([KeyValuePair.Create("chest", new[] { "thorax" }), KeyValuePair.Create("normal", new[] { "unremarkable" })]);
+        const string text = "Chest is normal. The chest wall is normal.";
+        var fixedOne = new ReportAugmenter(new ReportAugmentationOptions { SynonymProbability = 1, Synonyms = table });
+        Assert.Equal("Thorax is unremarkable. The thorax wall is unremarkable.", fixedOne.Apply(text, new Random(1)));
+        // the reference restarts from the original text for every word: only the last triggered one ("normal") survives
+        var quirk = new ReportAugmenter(new ReportAugmentationOptions { SynonymProbability = 1, Synonyms = table, LastReplacementOnly = true });
+        Assert.Equal("Chest is unremarkable. The chest wall is unremarkable.", quirk.Apply(text, new Random(1)));
+        // a word that is not in the text does not undo an earlier replacement
+        var t2 = new SynonymTable([KeyValuePair.Create("chest", new[] { "thorax" }), KeyValuePair.Create("zebra", new[] { "horse" })]);
+        var q2 = new ReportAugmenter(new ReportAugmentationOptions { SynonymProbability = 1, Synonyms = t2, LastReplacementOnly = true });
+        Assert.Equal("Thorax is normal. The thorax wall is normal.", q2.Apply(text, new Random(1)));
+    }
+
+    [Fact]
     public void SynonymTable_Read_PythonListAndSemicolonForms()
     {
         using var dir = new TempDir();

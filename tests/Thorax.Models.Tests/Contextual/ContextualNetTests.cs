@@ -80,6 +80,29 @@ public class ContextualNetTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Module.to(dtype) replaces every parameter; the gates must run on the new ones (they once kept the
+    /// disposed float32 originals: "Tensor invalid -- empty handle").</summary>
+    [Fact]
+    public void ToFloat64_AndToBFloat16_RunTheGatesOnTheConvertedParameters()
+    {
+        using var doc = GoldenJson();
+        var g = doc.RootElement;
+        using var scope = NewDisposeScope();
+        using var net = LoadGoldenNet(g);
+        net.eval();
+        net.to(ScalarType.Float64);
+        Tensor logits;
+        var image = Golden.Decode(g.GetProperty("image")).to(ScalarType.Float64);
+        var text = Golden.Decode(g.GetProperty("text")).to(ScalarType.Float64);
+        using (no_grad()) logits = net.Forward(image, text, Golden.Decode(g.GetProperty("mask")));
+        Assert.Equal(ScalarType.Float64, logits.dtype);
+        Golden.AssertClose(Golden.Decode(g.GetProperty("eval_logits")).to(ScalarType.Float64), logits, "float64 logits", rtol: 1e-4, atol: 1e-5);
+        net.to(ScalarType.BFloat16);
+        using (no_grad()) logits = net.Forward(image.to(ScalarType.BFloat16), text.to(ScalarType.BFloat16), null);
+        Assert.Equal(ScalarType.BFloat16, logits.dtype);
+        Assert.True(logits.isfinite().all().item<bool>());
+    }
+
     [Fact]
     public void TrainModeLossAndGradients_MatchPyTorch()
     {

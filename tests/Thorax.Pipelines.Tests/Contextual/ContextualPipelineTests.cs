@@ -24,13 +24,13 @@ public class ContextualPipelineTests
         throw new DirectoryNotFoundException("tests/data/golden/text not found");
     }
 
-    private static TextEncoder TinyT5()
+    private static TextEncoder TinyT5(int maxTokens = 512)
     {
         var dir = Directory.CreateTempSubdirectory("thorax-ctx-t5-");
         foreach (var f in new[] { "config.json", "model.safetensors" })
             File.Copy(TextGolden("t5_relu/" + f), Path.Combine(dir.FullName, f));
         File.Copy(TextGolden("spm_tiny.model"), Path.Combine(dir.FullName, "spiece.model"));
-        try { return TextEncoders.Load(dir.FullName); }
+        try { return TextEncoders.Load(dir.FullName, maxTokens); }
         finally { dir.Delete(true); }
     }
 
@@ -177,5 +177,117 @@ public class ContextualPipelineTests
         var e = Assert.Throws<ArgumentException>(() => new ContextualOptions { Language = false, EmptyReports = true }.Validate());
         Assert.Contains("U-Net", e.Message);
         Assert.Throws<ArgumentException>(() => new ContextualOptions { BatchSize = 1 }.Validate());
+    }
+
+    [Fact]
+    public void MeanSd_IsTheSampleStandardDeviationOverFolds()
+    {
+        var (m, sd) = ContextualDice.MeanSd([0.7, 0.72, 0.74]);
+        Assert.Equal(0.72, m, 12);
+        Assert.Equal(0.02, sd, 12); // sqrt((0.02^2 + 0 + 0.02^2) / 2)
+        Assert.Equal((0.5, 0.0), ContextualDice.MeanSd([0.5]));
+        Assert.True(double.IsNaN(ContextualDice.MeanSd([]).Mean));
+    }
+
+    [Fact]
+    public void Ablate_TwoFolds_TableIsTheFoldsMeanAndSd_ReportHasOverlaysAndEachLevelsAttention_Resumes()
+    {
+        var dir = WriteFolder();
+        var outDir = Path.Combine(dir, "ablate");
+        try
+        {
+            var data = ContextualData.Load(dir, 32);
+            var o = new ContextualOptions { Size = 32, BaseWidth = 2, BatchSize = 4, Epochs = 1, LearningRate = 1e-3 };
+            string[] keys = ["unet", "contextual"];
+            // a non-default encoder (the tiny T5, width 64): the report must use it, not the default MiniLM (width 384)
+            var rows = ContextualAblation.Run(data, () => new ContextualText(TinyT5()), o, keys, 2, outDir);
+            Assert.Equal(keys, rows.Select(r => r.Variant.Key));
+            var table = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "table.json")))!;
+            Assert.Equal(1, table["version"]!.GetValue<int>());
+            foreach (var key in keys)
+            {
+                var perFold = new[] { 98, 117 }.Select(seed =>
+                    JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, key, $"seed-{seed}", "metrics.json")))!["test_dice"]!.GetValue<double>()).ToArray();
+                var row = table["rows"]!.AsArray().Single(r => r!["key"]!.GetValue<string>() == key)!;
+                Assert.Equal(perFold, row["test_dice"]!.AsArray().Select(v => v!.GetValue<double>()));
+                Assert.Equal(perFold.Average(), row["test_dice_mean"]!.GetValue<double>(), 9);
+                Assert.Equal(Math.Abs(perFold[0] - perFold[1]) / Math.Sqrt(2), row["test_dice_sd"]!.GetValue<double>(), 9); // sample SD of two
+                Assert.Equal(key == "contextual", row["test_dice_empty_report_mean"] is not null);
+            }
+            var md = File.ReadAllText(Path.Combine(outDir, "table.md"));
+            Assert.Contains("| U-Net | 2 | ", md);
+            Assert.Contains("| ConTEXTual Net | 2 | ", md);
+            Assert.Contains(" ± ", md);
+            Assert.Contains("0.716 ± 0.016", md); // the paper's column
+            var html = File.ReadAllText(Path.Combine(outDir, "report.html"));
+            var shown = Math.Min(4, data.Split(98).Test.Count);
+            Assert.Equal(2 * shown + 1, html.Split("data:image/png;base64,").Length - 1); // U-Net and ConTEXTual overlays + the side-swapped one
+            for (var l = 1; l <= 4; l++) Assert.Contains($"<th>level {l}</th>", html);
+            Assert.Contains("sides swapped", html);
+            Assert.Contains("pneumothorax", html); // a report's tokens are shown (the tiny T5 keeps the word whole or in pieces)
+
+            // rerun: finished folds are reused, not retrained
+            var stamp = File.GetLastWriteTimeUtc(Path.Combine(outDir, "contextual", "seed-98", "model.safetensors"));
+            var again = ContextualAblation.Run(data, () => new ContextualText(TinyT5()), o, keys, 2, outDir);
+            Assert.Equal(rows[1].Dice, again[1].Dice);
+            Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(outDir, "contextual", "seed-98", "model.safetensors")));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Text_WarnsOnceForATruncatedReport_AndForAReportInAnotherScript()
+    {
+        using var text = new ContextualText(TinyT5(maxTokens: 8));
+        var truncated = new List<string>();
+        var foreign = new List<string>();
+        text.Truncated += truncated.Add;
+        text.ForeignText += foreign.Add;
+        const string longReport = "There is a small right apical pneumothorax. The heart size is normal. No effusion.";
+        const string russian = "Пневмоторакс справа.";
+        text.Precompute([longReport, "No pneumothorax.", russian]);
+        text.Precompute([longReport, russian]); // once per distinct report
+        var t = Assert.Single(truncated);
+        Assert.Contains("truncated to the encoder's 8", t);
+        var f = Assert.Single(foreign);
+        Assert.Contains("unknown to the encoder", f);
+        Assert.Contains("справа", f);
+    }
+
+    [Fact]
+    public void EncoderDropout_EncodesTrainingBatchesEveryStep_WithDropout_AndOnlyForT5()
+    {
+        using var text = new ContextualText(TinyT5());
+        string[] reports = ["Small left apical pneumothorax.", "Large right pneumothorax."];
+        var (h1, _) = text.Batch(reports, cache: false);
+        var (h2, _) = text.Batch(reports, cache: false);
+        var (d1, _) = text.Batch(reports, cache: false, encoderDropout: true);
+        var (d2, _) = text.Batch(reports, cache: false, encoderDropout: true);
+        Assert.True(h1.equal(h2).all().item<bool>());                   // eval mode: deterministic
+        Assert.True((d1 - h1).abs().max().item<float>() > 1e-3f);     // dropout on
+        Assert.False(d1.equal(d2).all().item<bool>());
+        var (h3, _) = text.Batch(reports, cache: false);               // and off again afterwards
+        Assert.True(h3.equal(h1).all().item<bool>());
+        Assert.Throws<ArgumentException>(() => text.Batch(reports, cache: true, encoderDropout: true));
+
+        var dir = WriteFolder(12);
+        try
+        {
+            var split = ContextualData.Load(dir, 32).Split(98);
+            var o = new ContextualOptions { Size = 32, BaseWidth = 2, BatchSize = 4, Epochs = 1, LearningRate = 1e-3, EncoderDropout = true };
+            var before = text.Encoded;
+            new ContextualTrainer(o).Train(split, text, Path.Combine(dir, "run"));
+            // 2 distinct reports + side-swapped + empty precomputed (3), then every training step encodes its batch again
+            var steps = split.Train.Count / 4;
+            Assert.Equal(before + 3 + steps * 4, text.Encoded);
+
+            var roberta = TextEncoders.Load(TextGolden("roberta_tiny"), maxLength: 32);
+            using var rt = new ContextualText(roberta);
+            var e = Assert.Throws<ArgumentException>(() => new ContextualTrainer(o).Train(split, rt, Path.Combine(dir, "run2")));
+            Assert.Contains("not a T5", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+        Assert.Throws<ArgumentException>(() => new ContextualOptions { Language = false, EncoderDropout = true }.Validate());
+        Assert.Throws<ArgumentException>(() => new ContextualOptions { SynonymLastReplacementOnly = true }.Validate());
     }
 }

@@ -1,10 +1,46 @@
 using Thorax.Models.Weights;
 using Thorax.Text.Encoders;
+using Thorax.Text.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Thorax.Text.Tests.Encoders;
 
-public class BertModelTests
+public class BertModelTests(ITestOutputHelper output)
 {
+    /// <summary>
+    /// A BERT (with pooler, right padding) and a RoBERTa masked-LM checkpoint (keys under <c>roberta.</c>, lm_head, no
+    /// pooler, right and left padding) against tools/golden/text/make_bert_golden.py, a BERT-family encoder written
+    /// in python3-torch from the BERT and RoBERTa papers (float64): last_hidden_state of every position, padding included.
+    /// </summary>
+    [Theory]
+    [InlineData("bert_tiny")]
+    [InlineData("roberta_mlm_tiny")]
+    public void Hidden_states_equal_the_paper_reference(string name)
+    {
+        using var model = BertModel.FromPretrained(Golden.File(name));
+        var io = SafeTensors.Load(Golden.File(name + "_io.safetensors"));
+        try
+        {
+            var (hidden, pooled) = model.Encode(io["input_ids"], io["attention_mask"]);
+            using var h = hidden;
+            using var p = pooled;
+            var expected = io["last_hidden_state"];
+            Assert.Equal(expected.shape, h.shape);
+            var diff = (h - expected).abs().max().item<float>();
+            output.WriteLine($"{name}: max |thorax - reference| = {diff:E2} over [{string.Join(",", h.shape)}]");
+            Assert.True(diff < 2e-5, $"last_hidden_state differs by {diff}");
+            Assert.True(expected.abs().max().item<float>() > 0.5f);   // not a trivially small output
+            Assert.Equal(io.ContainsKey("pooler_output"), p is not null);
+            if (p is not null)
+            {
+                var pd = (p - io["pooler_output"]).abs().max().item<float>();
+                output.WriteLine($"{name}: pooler max diff {pd:E2}");
+                Assert.True(pd < 2e-5, $"pooler differs by {pd}");
+            }
+        }
+        finally { io.DisposeAll(); }
+    }
+
     private static BertConfig Small(string type = "bert") => new()
     {
         ModelType = type, VocabSize = 50, HiddenSize = 32, NumHiddenLayers = 2, NumAttentionHeads = 4,
