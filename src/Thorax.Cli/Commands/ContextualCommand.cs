@@ -36,7 +36,7 @@ internal static class ContextualCommand
         public readonly Option<double?> Minutes = new("--minutes") { Description = "Training time budget per model in minutes (default: none)." };
         public readonly Option<double> Lr = new("--lr") { Description = "AdamW learning rate.", DefaultValueFactory = _ => D.LearningRate };
         public readonly Option<int> Patience = new("--patience") { Description = "Early stopping after this many epochs without a better validation Dice (0: off).", DefaultValueFactory = _ => 0 };
-        public readonly Option<bool> MaskPadding = new("--mask-padding") { Description = "Mask padding tokens out of the attention (the reference attends to them)." };
+        public readonly Option<bool> AttendPadding = new("--attend-padding") { Description = "Attend to padding tokens as the reference does (default: padding is masked out of the attention)." };
         public readonly Option<bool> NoImageAug = new("--no-image-aug") { Description = "Turn the reference's image augmentations off." };
         public readonly Option<string> Flip = new("--flip") { Description = "Horizontal flip: none (the reference), swap (flip and swap left/right words), keep-text (flip, report unchanged).", DefaultValueFactory = _ => "none" };
         public readonly Option<bool> Shuffle = new("--shuffle-sentences") { Description = "Text augmentation: shuffle the report's sentences." };
@@ -49,7 +49,7 @@ internal static class ContextualCommand
         public readonly Option<int?> Threads = new("--threads") { Description = "libtorch intra-op threads (default: THORAX_NUM_THREADS or all cores)." };
         public readonly Option<bool> Deterministic = new("--deterministic") { Description = "One intra-op thread: bit-reproducible, resumes to the uninterrupted run's weights." };
 
-        public IEnumerable<Option> All => [Size, Width, Batch, Epochs, Minutes, Lr, Patience, MaskPadding, NoImageAug, Flip, Shuffle, SynonymP, Synonyms, SynonymsLastOnly, EncoderDropout, MaxTokens, TextEncoder, Threads, Deterministic];
+        public IEnumerable<Option> All => [Size, Width, Batch, Epochs, Minutes, Lr, Patience, AttendPadding, NoImageAug, Flip, Shuffle, SynonymP, Synonyms, SynonymsLastOnly, EncoderDropout, MaxTokens, TextEncoder, Threads, Deterministic];
 
         public ContextualOptions Options(ParseResult r)
         {
@@ -73,7 +73,7 @@ internal static class ContextualCommand
             return new ContextualOptions
             {
                 Size = r.GetValue(Size), BaseWidth = r.GetValue(Width), BatchSize = r.GetValue(Batch), Epochs = r.GetValue(Epochs), TimeBudget = budget,
-                LearningRate = r.GetValue(Lr), EarlyStoppingPatience = r.GetValue(Patience), AttendToPadding = !r.GetValue(MaskPadding),
+                LearningRate = r.GetValue(Lr), EarlyStoppingPatience = r.GetValue(Patience), AttendToPadding = r.GetValue(AttendPadding),
                 ImageAugmentation = !r.GetValue(NoImageAug), Flip = flip, ShuffleSentences = r.GetValue(Shuffle), SynonymProbability = r.GetValue(SynonymP),
                 SynonymFile = synonyms, SynonymLastReplacementOnly = r.GetValue(SynonymsLastOnly), EncoderDropout = r.GetValue(EncoderDropout),
                 MaxTokens = r.GetValue(MaxTokens), Deterministic = r.GetValue(Deterministic),

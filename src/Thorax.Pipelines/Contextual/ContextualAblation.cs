@@ -38,7 +38,7 @@ public static class ContextualAblation
         new("flip-keep-text", "ConTEXTual Net, flipped, text not swapped", o => o with { Flip = ContextualFlip.KeepText }, 0.675, 0.016),
         new("flip-swap", "ConTEXTual Net, flipped, left/right swapped", o => o with { Flip = ContextualFlip.SwapSides }, null, null),
         new("text-aug", "ConTEXTual Net, sentence shuffle + synonyms", o => o with { ShuffleSentences = true, SynonymProbability = 0.15 }, 0.714, 0.014),
-        new("masked-padding", "ConTEXTual Net, padding masked", o => o with { AttendToPadding = false }, null, null),
+        new("attend-padding", "ConTEXTual Net, padding attended (the reference)", o => o with { AttendToPadding = true }, null, null),
     ];
 
     /// <summary>Runs the selected rows over <paramref name="folds"/> folds into <paramref name="outDir"/>.</summary>
