@@ -88,7 +88,7 @@ public sealed class GazeMtlUNet : Module<Tensor, (Tensor ClassLogits, Tensor Sal
         }
         register_module("conv", Conv2d(3, 64, kernel_size: 1));
         register_module("model", _densenet);
-        (_classifier, _saliencyHead, LgSigmaClass) = SaliencyLayers.RegisterHeads(this, _densenet.NumFeatures + f[0], f[0], classes);
+        (_classifier, _saliencyHead, _) = SaliencyLayers.RegisterHeads(this, _densenet.NumFeatures + f[0], f[0], classes);
         SaliencyLayers.Hook(this);
     }
 
@@ -102,7 +102,8 @@ public sealed class GazeMtlUNet : Module<Tensor, (Tensor ClassLogits, Tensor Sal
     public DenseNet DenseNet => _densenet;
 
     /// <inheritdoc/>
-    public Parameter LgSigmaClass { get; }
+    /// <remarks>Read from the registered parameters each time, so it follows <c>to(dtype/device)</c>, which replaces them.</remarks>
+    public Parameter LgSigmaClass => get_parameter("lg_sigma_class")!;
 
     /// <summary>Class logits [N, classes] and saliency logits [N, 1, H, W].</summary>
     public override (Tensor ClassLogits, Tensor SaliencyLogits) forward(Tensor input)
@@ -182,7 +183,7 @@ public sealed class MtUNet : Module<Tensor, (Tensor ClassLogits, Tensor Saliency
         Filters = f;
         Classes = classes;
         (_enc, _pool, _up, _upConv) = SaliencyLayers.RegisterUNet(this, f, inChannels, SaliencyLayers.DoubleConvBnRelu);
-        (_classifier, _saliencyHead, LgSigmaClass) = SaliencyLayers.RegisterHeads(this, f[0] + f[4], f[0], classes);
+        (_classifier, _saliencyHead, _) = SaliencyLayers.RegisterHeads(this, f[0] + f[4], f[0], classes);
         SaliencyLayers.Hook(this);
     }
 
@@ -193,7 +194,8 @@ public sealed class MtUNet : Module<Tensor, (Tensor ClassLogits, Tensor Saliency
     public int Classes { get; }
 
     /// <inheritdoc/>
-    public Parameter LgSigmaClass { get; }
+    /// <remarks>Read from the registered parameters each time, so it follows <c>to(dtype/device)</c>, which replaces them.</remarks>
+    public Parameter LgSigmaClass => get_parameter("lg_sigma_class")!;
 
     /// <summary>Class logits [N, classes] and saliency logits [N, 1, H, W].</summary>
     public override (Tensor ClassLogits, Tensor SaliencyLogits) forward(Tensor input)

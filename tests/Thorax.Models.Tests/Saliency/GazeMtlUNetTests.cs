@@ -78,6 +78,21 @@ public class GazeMtlUNetTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void LgSigmaClass_FollowsToDtype_AsTheRegisteredParameterDoes()
+    {
+        using var scope = NewDisposeScope();
+        using var dual = new GazeMtlUNet([16, 32, 48, 64, 80], 3, new Thorax.Models.Encoders.DenseNet("tiny", 8, [2, 2, 2, 2], 16, numClasses: 3, inChans: 3));
+        using var mt = new MtUNet([8, 16, 32, 64, 128]);
+        foreach (var net in new IGazeMultiTaskNet[] { dual, mt })
+        {
+            ((nn.Module)net).to(ScalarType.Float64);
+            Assert.Equal(ScalarType.Float64, net.LgSigmaClass.dtype);
+            Assert.Equal(((nn.Module)net).get_parameter("lg_sigma_class")!.Handle, net.LgSigmaClass.Handle);
+            Assert.Equal(0.0, net.LgSigmaClass.item<double>());
+        }
+    }
+
+    [Fact]
     public void ModulePrefix_LoadsStrictly_AndAWrongKeyIsNamed()
     {
         using var scope = NewDisposeScope();
