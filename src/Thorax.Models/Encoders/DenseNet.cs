@@ -429,20 +429,13 @@ public sealed class DenseLayer : Module<Tensor, Tensor>, IFoldsBatchNorms
 
     private Tensor Tail(Tensor y)
     {
-        if (norm2 is not null) y = norm2.call(y);
-        y = conv2.call(relu2.call(y));
+        y = conv2.call(relu2.call(ModuleFusion.Norm(norm2, y)));
         if (_dropRate > 0) y = functional.dropout(y, _dropRate, training);
         return y;
     }
 
     /// <inheritdoc/>
-    public void FoldBatchNorms()
-    {
-        if (norm2 is null || !ModuleFusion.TryFold(conv1, norm2)) return;
-        ModuleFusion.ReplaceChild(this, "norm2", Identity());
-        norm2.Dispose();
-        norm2 = null;
-    }
+    public void FoldBatchNorms() => ModuleFusion.FoldChild(this, conv1, "norm2", ref norm2);
 }
 
 /// <summary>torchvision's <c>_Transition</c> (keys norm, conv): BN-ReLU-Conv1x1 halving the channels, 2x2 average pool.</summary>

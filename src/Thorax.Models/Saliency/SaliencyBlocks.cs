@@ -67,9 +67,9 @@ public sealed class ResidualBlock : Module<Tensor, Tensor>, IFoldsBatchNorms
         using var scope = NewDisposeScope();
         var residual = conv_shortcut.call(x);
         var y = conv1.call(x);
-        if (bn1 is not null) y = bn1.call(y);
+        y = ModuleFusion.Norm(bn1, y);
         y = conv2.call(functional.relu(y));
-        if (bn2 is not null) y = bn2.call(y);
+        y = ModuleFusion.Norm(bn2, y);
         if (!torch.is_grad_enabled()) return y.add_(residual).relu_().MoveToOuterDisposeScope();
         return functional.relu(y + residual).MoveToOuterDisposeScope();
     }
@@ -77,18 +77,8 @@ public sealed class ResidualBlock : Module<Tensor, Tensor>, IFoldsBatchNorms
     /// <inheritdoc/>
     public void FoldBatchNorms()
     {
-        if (bn1 is not null && ModuleFusion.TryFold(conv1, bn1))
-        {
-            ModuleFusion.ReplaceChild(this, "bn1", Identity());
-            bn1.Dispose();
-            bn1 = null;
-        }
-        if (bn2 is not null && ModuleFusion.TryFold(conv2, bn2))
-        {
-            ModuleFusion.ReplaceChild(this, "bn2", Identity());
-            bn2.Dispose();
-            bn2 = null;
-        }
+        ModuleFusion.FoldChild(this, conv1, "bn1", ref bn1);
+        ModuleFusion.FoldChild(this, conv2, "bn2", ref bn2);
     }
 }
 
