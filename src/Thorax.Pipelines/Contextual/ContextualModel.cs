@@ -71,7 +71,7 @@ public sealed class ContextualModel : IDisposable
         ["batch"] = o.BatchSize,
         ["loss"] = "bce-with-logits",
         ["optimizer"] = "adamw",
-        ["selection"] = "val_dice (max)",
+        ["selection"] = "val_dice (max; a tie keeps the later epoch, as the reference's >=)",
     };
 
     /// <summary>

@@ -234,6 +234,9 @@ public sealed class ContextualTrainer : LoopTrainer<ContextualOptions>
         public override IReadOnlyList<string> MetricNames { get; } = ["val_loss", "val_dice"];
         public override string SelectionMetric => "val_dice";
 
+        /// <summary>The reference saves on <c>avg_valid_dice &gt;= best</c>: a tie keeps the later epoch.</summary>
+        public override SelectionTieRule SelectionTies => SelectionTieRule.Later;
+
         public override int BeginEpoch(int epoch)
         {
             _perm = _rng.Permutation(_split.Train.Count);

@@ -14,7 +14,8 @@ namespace Thorax.Training.Loop;
 /// <remarks>
 /// <para>Run folder: <c>checkpoints/epoch-NNNN.ckpt.safetensors</c> after every epoch (the newest
 /// <see cref="EpochTrainerOptions.KeepCheckpoints"/> kept; <see cref="TrainingCheckpoint"/> with the method's
-/// components, the epoch, the step count and the loop state as user JSON: fingerprint, best epoch, seconds, history),
+/// components, the epoch, the step count and the loop state as user JSON: fingerprint, selection metric, tie rule
+/// (<c>selection_ties</c>: <c>earlier</c> or <c>later</c>, <see cref="TrainingMethod.SelectionTies"/>), best epoch, seconds, history),
 /// <c>checkpoints/best.safetensors</c> (the model's state dict at the best epoch so far) and <c>history.csv</c>
 /// (rewritten after every epoch). Every file is written atomically. A second <see cref="Fit"/> into the same folder
 /// resumes after the newest checkpoint when the method's <see cref="TrainingMethod.Fingerprint"/> matches; epochs and
@@ -96,6 +97,7 @@ public sealed class EpochTrainer
         if (components.PlateauScheduler is not null && (plateauMetric is null || !metricNames.Contains(plateauMetric)))
             throw new InvalidOperationException($"{method.GetType().Name}: it has a plateau scheduler, so PlateauMetric must name one of its metrics ({string.Join(", ", metricNames)}), got '{plateauMetric}'");
         var maximize = method.SelectionGoal == MetricGoal.Maximize;
+        var keepLater = method.SelectionTies == SelectionTieRule.Later;
         var fingerprint = method.Fingerprint;
 
         var model = components.Model;
@@ -103,6 +105,7 @@ public sealed class EpochTrainer
         var bestPath = Path.Combine(runDir, "checkpoints", BestWeightsFile);
         var history = new List<EpochResult>();
         var bestEpoch = 0;
+        var improvedEpoch = 0; // the first epoch that reached the best value: early-stopping patience counts from it
         var bestValue = maximize ? double.NegativeInfinity : double.PositiveInfinity;
         var firstEpoch = 1;
         long steps = 0;
@@ -135,6 +138,7 @@ public sealed class EpochTrainer
                         ?? throw new InvalidDataException($"{source}: best epoch {bestEpoch} is not in the stored history");
                     bestValue = best.Metric(selection);
                 }
+                improvedEpoch = keepLater ? FirstEpochOfBest(history, selection, maximize) : bestEpoch;
                 resumedAfter = resume.Epoch;
                 Resumed?.Invoke(resume.Epoch);
             }
@@ -146,7 +150,7 @@ public sealed class EpochTrainer
 
         TrainingStopReason? stop = null;
         string? stopDetail = null;
-        if (history.Count > 0) (stop, stopDetail) = StopAfter(history, previousSeconds, bestEpoch);
+        if (history.Count > 0) (stop, stopDetail) = StopAfter(history, previousSeconds, improvedEpoch);
         for (var epoch = firstEpoch; epoch <= o.Epochs && stop is null; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -184,16 +188,19 @@ public sealed class EpochTrainer
             history.Add(rec);
             EpochCompleted?.Invoke(rec);
             var value = ordered[selection];
-            if (maximize ? value > bestValue : value < bestValue)
+            var better = maximize ? value > bestValue : value < bestValue;
+            if (better || (keepLater && bestEpoch > 0 && value == bestValue))
             {
                 bestValue = value;
                 bestEpoch = epoch;
+                if (better) improvedEpoch = epoch;
                 RunFiles.Write(bestPath, tmp => SafeTensors.Save(tmp, model.state_dict()));
             }
             var seconds = previousSeconds + clock.Elapsed.TotalSeconds;
             var user = new JsonObject
             {
-                ["fingerprint"] = fingerprint, ["selection_metric"] = selection, ["best_epoch"] = bestEpoch, ["seconds"] = seconds,
+                ["fingerprint"] = fingerprint, ["selection_metric"] = selection,
+                ["selection_ties"] = keepLater ? "later" : "earlier", ["best_epoch"] = bestEpoch, ["seconds"] = seconds,
                 ["history"] = new JsonArray(history.Select(h => (JsonNode?)h.ToJson()).ToArray()),
             };
             if (method.CaptureState() is { } state) user["method"] = state;
@@ -203,7 +210,7 @@ public sealed class EpochTrainer
             (stop, stopDetail) = partial
                 ? (TrainingStopReason.TimeBudget, FormattableString.Invariant(
                     $"the time budget of {Seconds(o.TimeBudget.TotalSeconds)} ran out in epoch {epoch} after {done} of {stepsThisEpoch} steps; the partial epoch was evaluated and checkpointed and counts as done"))
-                : StopAfter(history, seconds, bestEpoch);
+                : StopAfter(history, seconds, improvedEpoch);
         }
         var trainSeconds = previousSeconds + clock.Elapsed.TotalSeconds;
         if (bestEpoch > 0 && File.Exists(bestPath)) StateDicts.LoadFile(model, bestPath, strict: true);
@@ -214,19 +221,39 @@ public sealed class EpochTrainer
     }
 
     /// <summary>Whether to stop after the newest row of <paramref name="history"/>, <paramref name="seconds"/> into the
-    /// run: budget spent, early stopping, last epoch, or a next epoch that would end past the budget.</summary>
-    private (TrainingStopReason?, string?) StopAfter(IReadOnlyList<EpochResult> history, double seconds, int bestEpoch)
+    /// run: budget spent, early stopping (<paramref name="improvedEpoch"/>: the first epoch that reached the best value,
+    /// so a tie kept under <see cref="SelectionTieRule.Later"/> does not reset patience), last epoch, or a next epoch that
+    /// would end past the budget.</summary>
+    private (TrainingStopReason?, string?) StopAfter(IReadOnlyList<EpochResult> history, double seconds, int improvedEpoch)
     {
         var epoch = history[^1].Epoch;
         var budget = _options.TimeBudget.TotalSeconds;
         if (seconds >= budget)
             return (TrainingStopReason.TimeBudget, FormattableString.Invariant($"the time budget of {Seconds(budget)} was spent by the end of epoch {epoch} ({Seconds(seconds)})"));
-        if (_options.EarlyStoppingPatience > 0 && epoch - bestEpoch >= _options.EarlyStoppingPatience) return (TrainingStopReason.EarlyStopping, null);
+        if (_options.EarlyStoppingPatience > 0 && epoch - improvedEpoch >= _options.EarlyStoppingPatience) return (TrainingStopReason.EarlyStopping, null);
         if (epoch >= _options.Epochs) return (TrainingStopReason.Epochs, null);
         if (ExpectedEpochSeconds(history) is { } next && seconds + next > budget)
             return (TrainingStopReason.TimeBudget, FormattableString.Invariant(
                 $"epoch {epoch + 1} was not started: at the mean duration of the run's full epochs ({Seconds(next)}) it would end at {Seconds(seconds + next)}, past the time budget of {Seconds(budget)}"));
         return (null, null);
+    }
+
+    /// <summary>The first epoch of <paramref name="history"/> whose selection metric reached the best value (strict
+    /// improvements only), 0 when none did: where patience counts from after a resume.</summary>
+    private static int FirstEpochOfBest(IReadOnlyList<EpochResult> history, string selection, bool maximize)
+    {
+        var epoch = 0;
+        var best = maximize ? double.NegativeInfinity : double.PositiveInfinity;
+        foreach (var h in history)
+        {
+            var v = h.Metric(selection);
+            if (maximize ? v > best : v < best)
+            {
+                best = v;
+                epoch = h.Epoch;
+            }
+        }
+        return epoch;
     }
 
     /// <summary>The expected duration of the next epoch: the mean seconds of the run's full (not partial) epochs, resumed

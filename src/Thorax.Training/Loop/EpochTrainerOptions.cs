@@ -16,8 +16,9 @@ public sealed record EpochTrainerOptions
     public TimeSpan TimeBudget { get; init; } = TimeSpan.MaxValue;
 
     /// <summary>
-    /// Stop when the selection metric has not improved for this many epochs after the best one; 0 turns early
-    /// stopping off. Default 0.
+    /// Stop when the selection metric has not improved for this many epochs after the best one (counted from the first
+    /// epoch that reached the best value: a tie kept under <see cref="SelectionTieRule.Later"/> does not reset it); 0 turns
+    /// early stopping off. Default 0.
     /// </summary>
     public int EarlyStoppingPatience { get; init; }
 

@@ -10,6 +10,22 @@ public enum MetricGoal
     Minimize,
 }
 
+/// <summary>
+/// Which epoch <see cref="EpochTrainer"/> keeps when a later epoch's selection metric equals the best so far
+/// (<see cref="TrainingMethod.SelectionTies"/>).
+/// </summary>
+public enum SelectionTieRule
+{
+    /// <summary>Keep the earlier epoch: a later epoch replaces the best only when strictly better (PyTorch code's
+    /// <c>if score &gt; best</c>). The default.</summary>
+    Earlier,
+
+    /// <summary>Keep the later epoch: a later epoch that equals the best replaces it (<c>if score &gt;= best</c>, as in
+    /// the ConTEXTual Net reference). Early-stopping patience still counts from the first epoch that reached the best
+    /// value: a tie moves the best epoch but does not reset patience.</summary>
+    Later,
+}
+
 /// <summary>When <see cref="EpochTrainer"/> steps the method's <see cref="TrainingComponents.Scheduler"/>.</summary>
 public enum SchedulerInterval
 {

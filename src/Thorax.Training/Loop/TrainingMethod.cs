@@ -42,6 +42,14 @@ public abstract class TrainingMethod
     public virtual MetricGoal SelectionGoal => MetricGoal.Maximize;
 
     /// <summary>
+    /// Which epoch is kept when an epoch's <see cref="SelectionMetric"/> equals the best so far. Default
+    /// <see cref="SelectionTieRule.Earlier"/> (strictly better only). Under <see cref="SelectionTieRule.Later"/> the tying
+    /// epoch becomes the best epoch (its weights are kept), but early-stopping patience is not reset by it: patience
+    /// counts from the first epoch that reached the best value, as under the default rule.
+    /// </summary>
+    public virtual SelectionTieRule SelectionTies => SelectionTieRule.Earlier;
+
+    /// <summary>
     /// The metric the components' <see cref="TrainingComponents.PlateauScheduler"/> is stepped on after each epoch;
     /// required when there is a plateau scheduler. Default null.
     /// </summary>

@@ -146,6 +146,8 @@ public class ContextualPipelineTests
             foreach (var f in new[] { "model.safetensors", "config.json", "history.csv", "metrics.json" }) Assert.True(File.Exists(Path.Combine(run, f)), f);
             var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!;
             Assert.Equal(1, metrics["version"]!.GetValue<int>());
+            using (var ck = new Thorax.Training.CheckpointDirectory(Path.Combine(run, "checkpoints")).LoadLatest()!)
+                Assert.Equal("later", ck.User["selection_ties"]!.GetValue<string>()); // the reference's `>=`
 
             // Predict needs the run's encoder: the default MiniLM has another width and is refused by name.
             var configPath = Path.Combine(run, "config.json");
@@ -167,6 +169,22 @@ public class ContextualPipelineTests
             var e = Assert.Throws<DataFormatException>(() => ContextualModel.Load(run, encoderDir));
             Assert.Contains("width 999", e.Message);
             Directory.Delete(encoderDir, true);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void UNetBaseline_KeepsTheLaterEpochOnATie_AsTheReferencesGreaterOrEqual()
+    {
+        var dir = WriteFolder(12);
+        try
+        {
+            var split = ContextualData.Load(dir, 32).Split(98);
+            var o = new ContextualOptions { Size = 32, BaseWidth = 2, BatchSize = 4, Epochs = 1, Language = false };
+            var r = new ContextualTrainer(o).Train(split, null, Path.Combine(dir, "run"));
+            Assert.Equal(1, r.Fit.BestEpoch);
+            using var ck = new Thorax.Training.CheckpointDirectory(Path.Combine(dir, "run", "checkpoints")).LoadLatest()!;
+            Assert.Equal("later", ck.User["selection_ties"]!.GetValue<string>());
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -57,6 +57,8 @@ internal sealed class RegressionMethod : TrainingMethod, IDisposable
     public string SelectOn { get; set; } = "score";
     public override MetricGoal SelectionGoal => Goal;
     public MetricGoal Goal { get; set; } = MetricGoal.Maximize;
+    public override SelectionTieRule SelectionTies => Ties;
+    public SelectionTieRule Ties { get; set; } = SelectionTieRule.Earlier;
     public override string? PlateauMetric => "val_loss";
 
     public override int BeginEpoch(int epoch)
