@@ -242,7 +242,8 @@ internal sealed partial class RealChestRenderer
     /// <summary>Pneumothorax along the apical, lateral or basal border of one lung: the visceral pleura retracts toward
     /// the hilum (<see cref="PneumothoraxShape"/> on the lung's traced outline); the pleural space between it and the
     /// chest wall loses the lung markings (fine detail replaced by the local mean plus matched noise) and is darker
-    /// (more radiolucent); a thin bright visceral pleural line bounds it; the collapsed lung is slightly denser.
+    /// (more radiolucent); a thin bright visceral pleural line bounds it on the lung side (just outside the mask); the collapsed
+    /// lung is slightly denser.
     /// Every one of these changes is scaled by the conspicuity (1: as described; 0: the image is left as it was), after
     /// the same random draws, so the mask and everything else drawn later do not depend on it.
     /// Writes the pleural space as the mask; returns its pixel count.</summary>
@@ -318,8 +319,12 @@ internal sealed partial class RealChestRenderer
         float lw = MathF.Max(0.5f, 0.0012f * s);
         float lineAmp = rng.Range(0.07, 0.13) * Math.Clamp(s / 512f, 0.5f, 1f) * cons;
         _cov.Clear();
+        // The pleura is the lung's surface: the line runs just inside the retracted lung, next to the mask's edge. Centred
+        // on the edge it would lie where the half-pixel feather darkens the pleural space by about what it adds, leaving
+        // no line brighter than both its sides.
+        var hilum = Hilum(lung);
         foreach (var line in shape.PleuralLines)
-            Rasterizer.FillPolygon(_cov, Shapes.Ribbon(line, lw, lw), 1f, Blend.Max);
+            Rasterizer.FillPolygon(_cov, Shapes.Ribbon(OnLungSide(line, hilum, 0.5f + 0.5f * lw), lw, lw), 1f, Blend.Max);
         // The line bounds the pleural space: keep it within about 2 px of the mask.
         for (int i = 0; i < gap.Length; i++) _cov2.Data[i] = ptx[i] != 0 ? 1f : 0f;
         Blur.Gaussian(_cov2, 1.2f, _scratch);
@@ -331,6 +336,24 @@ internal sealed partial class RealChestRenderer
         float radius = Math.Clamp(MathF.Sqrt(count / MathF.PI), 0.04f * s, 0.15f * s);
         findings.Add((center, radius));
         return count;
+    }
+
+    /// <summary>The polyline moved by <paramref name="offset"/> px along its normal, to the side of
+    /// <paramref name="hilum"/> (into the retracted lung).</summary>
+    private static Vector2[] OnLungSide(Vector2[] line, Vector2 hilum, float offset)
+    {
+        int n = line.Length;
+        var moved = new Vector2[n];
+        for (int i = 0; i < n; i++)
+        {
+            Vector2 d = line[Math.Min(n - 1, i + 1)] - line[Math.Max(0, i - 1)];
+            float len = d.Length();
+            if (len < 1e-6f) { moved[i] = line[i]; continue; }
+            var normal = new Vector2(-d.Y / len, d.X / len);
+            if (Vector2.Dot(normal, hilum - line[i]) < 0) normal = -normal;
+            moved[i] = line[i] + normal * offset;
+        }
+        return moved;
     }
 
     /// <summary>Depth scale of <see cref="PneumothoraxShape"/> on real backgrounds, per size class (rim depth about

@@ -8,7 +8,7 @@ namespace Thorax.Synthetic.Tests.Background;
 /// chests of <see cref="BackgroundStudyTests.Backgrounds"/>, and the real 256 px pairs of ../shared/data/lungs when
 /// present), compared pixel by pixel with the same background prepared at that size and quantised the same way
 /// (brightness in MONOCHROME2: bright = dense): the collapsed lung beneath the pleural space is denser, the other lung
-/// is untouched.
+/// is untouched; and (at 1024 px) a thin line brighter than both its sides runs along the lung side of the mask.
 /// </summary>
 public sealed class PleuralLineAndCollapsedLungTests(BackgroundStudyTests.Backgrounds bg) : IClassFixture<BackgroundStudyTests.Backgrounds>
 {
@@ -98,6 +98,54 @@ public sealed class PleuralLineAndCollapsedLungTests(BackgroundStudyTests.Backgr
     [MemberData(nameof(Sizes))]
     public void CollapsedLungBeneathIsDenser_AndTheOtherLungIsUnchanged_OnTheRealPairs(PneumothoraxSize size) =>
         CheckCollapsedLung(Render(RealLungs(), size, Size));
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void AThinPleuralLineBrighterThanBothSidesRunsAlongTheLungSideOfTheMask(PneumothoraxSize size) =>
+        CheckPleuralLine(Render(bg.Dir, size, 1024));
+
+    [SkippableTheory]
+    [MemberData(nameof(Sizes))]
+    public void AThinPleuralLineBrighterThanBothSidesRunsAlongTheLungSideOfTheMask_OnTheRealPairs(PneumothoraxSize size) =>
+        CheckPleuralLine(Render(RealLungs(), size, 1024));
+
+    /// <summary>
+    /// The profile across the boundary between the pleural space and the remaining lung at 1024 px (the line is about
+    /// 1.2 px wide there; at 160 px it is a sub-pixel trace): mean change from the background per band of chessboard
+    /// distance to the boundary, bands -1..-3 inside the pleural space (distance to the remaining lung), 1..8 in the
+    /// remaining lung (distance to the space). The change peaks in band 1, 2 or 3 (a line on the lung side, within
+    /// 3 px of the mask), at least 25 of 4095 grey levels above every band from the peak + 2 to 8 (the densified lung
+    /// beyond it) and above band -1 (the pleural space next to it); by 2 bands past the peak at most half of that excess
+    /// is left (thin).
+    /// </summary>
+    private static void CheckPleuralLine(IEnumerable<Case> all)
+    {
+        var cases = all.ToList();
+        Assert.Equal(2, cases.Select(c => c.Study.Pneumothorax!.Side).Distinct().Count());
+        foreach (var c in cases)
+        {
+            var img = c.Study.Image12;
+            var toGap = DistanceTo(c.Gap, c.Rest, c.S, 8);
+            var toRest = DistanceTo(c.Rest, c.Gap, c.S, 3);
+            var sum = new double[12];
+            var n = new int[12];
+            for (int p = 0; p < img.Length; p++)
+            {
+                int k = toGap[p] > 0 ? toGap[p] : toRest[p] > 0 ? -toRest[p] : 0;
+                if (k == 0) continue;
+                sum[k + 3] += img[p] - c.Background[p];
+                n[k + 3]++;
+            }
+            double Band(int k) => n[k + 3] > 0 ? sum[k + 3] / n[k + 3] : throw new InvalidOperationException($"{c.Name}: no pixel in band {k}");
+            string profile = string.Join(" ", Enumerable.Range(-3, 12).Where(k => k != 0).Select(k => string.Create(CultureInfo.InvariantCulture, $"{k}:{Band(k):F0}")));
+            int peak = new[] { 1, 2, 3 }.MaxBy(Band);
+            double beyond = Enumerable.Range(peak + 2, 8 - peak - 1).Max(Band);
+            double excess = Band(peak) - beyond;
+            Assert.True(excess >= 25, $"{c.Name}: the lung-side peak (band {peak}) is only {excess:F0} levels above the lung beyond it; profile {profile}");
+            Assert.True(Band(peak) - Band(-1) >= 25, $"{c.Name}: the lung-side peak (band {peak}) is not above the pleural space; profile {profile}");
+            Assert.True(Band(peak + 2) - beyond <= 0.5 * excess, $"{c.Name}: the line is not thin; profile {profile}");
+        }
+    }
 
     /// <summary>
     /// The remaining lung 5 to 15 px from the pleural space (past the half-pixel feather of the space's darkening and
