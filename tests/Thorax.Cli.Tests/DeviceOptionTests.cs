@@ -15,7 +15,7 @@ public class DeviceOptionTests
     public static readonly string[] ModelVerbs =
     [
         "demo", "bench engine",
-        "lungs train", "lungs compare", "lungs eval", "lungs predict",
+        "lungs train", "lungs compare", "lungs eval", "lungs predict", "lungs build-dataset", "lungs realism",
         "classify train", "classify eval",
         "ptx train-classifier", "ptx train-segmenter", "ptx predict", "ptx submit", "ptx evaluate", "ptx real", "ptx demo",
         "saliency demo", "saliency evaluate", "saliency compare", "saliency train", "saliency predict",
