@@ -100,4 +100,15 @@ public class DeviceOptionTests
         Assert.Equal("--device: unknown device 'cuda:x'; expected cpu, cuda or cuda:N", e.Message);
         Assert.Null(e.ParamName);
     }
+
+    /// <summary>End to end: naming the CPU gives the default output byte for byte (the encoder and its embedding on the CPU).</summary>
+    [Fact]
+    public void TextEmbed_DeviceCpu_PrintsExactlyTheDefaultOutput()
+    {
+        var plain = CliRunner.Run("text", "embed", "Small left apical pneumothorax.", "No effusion.", "--json", "--values", "16");
+        var cpu = CliRunner.Run("text", "embed", "Small left apical pneumothorax.", "No effusion.", "--json", "--values", "16", "--device", "CPU");
+        Assert.True(plain.Code == 0, plain.Err);
+        Assert.Equal(0, cpu.Code);
+        Assert.Equal(plain.Out, cpu.Out);
+    }
 }
