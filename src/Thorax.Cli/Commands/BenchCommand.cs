@@ -15,7 +15,7 @@ internal static class BenchCommand
     {
         var bench = new Command("bench", "Benchmarks: Thorax and PyTorch side by side in one run.");
         var json = new Option<bool>("--json") { Description = "Print JSON rows instead of a table." };
-        var device = new Option<string>("--device") { Description = "cpu or cuda[:N].", DefaultValueFactory = _ => "cpu" };
+        var device = DeviceOption.Create();
         var repeats = new Option<int>("--repeats") { Description = "Timed repetitions per case (median reported).", DefaultValueFactory = _ => 10 };
         var noPy = new Option<bool>("--no-pytorch") { Description = "Skip the PyTorch peer." };
         var cases = new Option<string?>("--cases") { Description = "Comma-separated substrings: run only the cases whose name contains one (e.g. conv,per_op)." };
@@ -26,11 +26,9 @@ internal static class BenchCommand
             if (r.GetValue(repeats) < 1) { Console.Error.WriteLine("--repeats must be at least 1"); return 2; }
             return CliErrors.Run(() =>
             {
-                torch.Device dev;
-                // Names the device and why it cannot be used (e.g. "device 'cuda' is not available: this libtorch build
-                // has no usable CUDA device (TorchSharp-cpu, ...)").
-                try { dev = TorchRuntime.ParseDevice(r.GetValue(device)!); }
-                catch (ArgumentException e) { Console.Error.WriteLine($"--device: {WithoutParamName(e)}"); return 2; }
+                // Names the device and why it cannot be used (e.g. "--device: device 'cuda' is not available: this
+                // libtorch build has no usable CUDA device (TorchSharp-cpu, ...)"); exit 2.
+                var dev = DeviceOption.Parse(r, device);
                 var asJson = r.GetValue(json);
                 var only = (r.GetValue(cases) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 var rows = EngineBench.Run(dev, r.GetValue(repeats), !r.GetValue(noPy), Logger(asJson), only, !r.GetValue(NoMkldnn));
@@ -77,9 +75,6 @@ internal static class BenchCommand
     }
 
     /// <summary>An argument exception's message without .NET's " (Parameter 'x')" suffix.</summary>
-    private static string WithoutParamName(ArgumentException e) =>
-        e.ParamName is { } p ? e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message;
-
     private static readonly Option<bool> NoMkldnn = new("--no-mkldnn")
     {
         Description = "Turn oneDNN (mkldnn) off on both sides (libtorch's setUserEnabledMkldnn(false), PyTorch's torch.backends.mkldnn.enabled = False).",

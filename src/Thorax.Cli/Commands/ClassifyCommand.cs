@@ -35,10 +35,12 @@ internal static class ClassifyCommand
         var threads = ThreadsOption();
         var deterministic = new Option<bool>("--deterministic") { Description = "One intra-op thread: equal settings give bit-identical weights, and a killed run resumes to exactly the uninterrupted run's weights (slower)." };
         var json = new Option<bool>("--json") { Description = "Print the test metrics as JSON." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("train", "Train (BCE, Adam, light augmentation, best epoch by validation AUC), then evaluate on the test split; writes model.safetensors, config.json, history.csv, metrics.json, predictions.csv. Rerun into the same --run to resume.")
-            { data, run, label, weights, size, epochs, batch, lr, seed, patience, minutes, threads, deterministic, json };
+            { data, run, label, weights, size, epochs, batch, lr, seed, patience, minutes, threads, deterministic, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            DeviceOption.Parse(r, deviceOpt); // exit 2 on a bad --device before any work
             var budget = r.GetValue(minutes) is { } m
                 ? (m > 0 && double.IsFinite(m) ? TimeSpan.FromMinutes(m) : throw new ArgumentException($"--minutes must be positive, got {m}"))
                 : TimeSpan.MaxValue;
@@ -46,7 +48,7 @@ internal static class ClassifyCommand
             {
                 Label = r.GetValue(label)!, Weights = r.GetValue(weights)!, Size = r.GetValue(size), Epochs = r.GetValue(epochs), BatchSize = r.GetValue(batch),
                 LearningRate = r.GetValue(lr), Seed = r.GetValue(seed), EarlyStoppingPatience = r.GetValue(patience), TimeBudget = budget,
-                Deterministic = r.GetValue(deterministic),
+                Deterministic = r.GetValue(deterministic), Device = r.GetValue(deviceOpt)!,
             };
             o.Validate();
             SetThreads(r.GetValue(threads));
@@ -75,15 +77,17 @@ internal static class ClassifyCommand
         var output = new Option<string?>("--out") { Description = "Folder for metrics.json and predictions.csv (default: RUN/eval-SPLIT)." };
         var threads = ThreadsOption();
         var json = new Option<bool>("--json") { Description = "Print the metrics as JSON." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("eval", "AUC (95% bootstrap interval), accuracy, sensitivity, specificity at 0.5, AUC by pneumothorax size and location and by shortcut cue; writes metrics.json and predictions.csv.")
-            { run, data, split, output, threads, json };
+            { run, data, split, output, threads, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            var dev = DeviceOption.Parse(r, deviceOpt);
             SetThreads(r.GetValue(threads));
             var s = r.GetValue(split)!;
             if (!ClassificationDataset.SplitNames.Contains(s))
                 throw new ArgumentException($"--split must be one of {string.Join(", ", ClassificationDataset.SplitNames)}, got '{s}'");
-            using var model = ClassifierModel.Load(r.GetValue(run)!);
+            using var model = ClassifierModel.Load(r.GetValue(run)!, dev);
             var dataset = ClassificationDataset.Load(r.GetValue(data)!, ClassificationLabel.Parse(model.Label));
             var outDir = r.GetValue(output) ?? Path.Combine(model.RunDirectory, "eval-" + s);
             var (evaluation, _) = model.Evaluate(dataset, s, outDir);

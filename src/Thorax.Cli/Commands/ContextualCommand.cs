@@ -49,10 +49,14 @@ internal static class ContextualCommand
         public readonly Option<int?> Threads = new("--threads") { Description = "libtorch intra-op threads (default: THORAX_NUM_THREADS or all cores)." };
         public readonly Option<bool> Deterministic = new("--deterministic") { Description = "One intra-op thread: bit-reproducible, resumes to the uninterrupted run's weights." };
 
-        public IEnumerable<Option> All => [Size, Width, Batch, Epochs, Minutes, Lr, Patience, AttendPadding, NoImageAug, Flip, Shuffle, SynonymP, Synonyms, SynonymsLastOnly, EncoderDropout, MaxTokens, TextEncoder, Threads, Deterministic];
+        public readonly Option<string> Device = DeviceOption.Create();
 
+        public IEnumerable<Option> All => [Size, Width, Batch, Epochs, Minutes, Lr, Patience, AttendPadding, NoImageAug, Flip, Shuffle, SynonymP, Synonyms, SynonymsLastOnly, EncoderDropout, MaxTokens, TextEncoder, Threads, Deterministic, Device];
+
+        /// <summary>The options; <c>--device</c> is checked first (exit 2 before any work).</summary>
         public ContextualOptions Options(ParseResult r)
         {
+            DeviceOption.Parse(r, Device);
             if (r.GetValue(Threads) is { } n)
             {
                 if (n < 1) throw new ArgumentException($"--threads must be at least 1, got {n}");
@@ -76,14 +80,14 @@ internal static class ContextualCommand
                 LearningRate = r.GetValue(Lr), EarlyStoppingPatience = r.GetValue(Patience), AttendToPadding = r.GetValue(AttendPadding),
                 ImageAugmentation = !r.GetValue(NoImageAug), Flip = flip, ShuffleSentences = r.GetValue(Shuffle), SynonymProbability = r.GetValue(SynonymP),
                 SynonymFile = synonyms, SynonymLastReplacementOnly = r.GetValue(SynonymsLastOnly), EncoderDropout = r.GetValue(EncoderDropout),
-                MaxTokens = r.GetValue(MaxTokens), Deterministic = r.GetValue(Deterministic),
+                MaxTokens = r.GetValue(MaxTokens), Deterministic = r.GetValue(Deterministic), Device = r.GetValue(Device)!,
             };
         }
 
         public ContextualText Text(ParseResult r, int maxTokens)
         {
             var dir = r.GetValue(TextEncoder);
-            return new ContextualText(dir is null ? TextEncoders.LoadDefault(maxTokens) : TextEncoders.Load(dir, maxTokens));
+            return new ContextualText(dir is null ? TextEncoders.LoadDefault(maxTokens) : TextEncoders.Load(dir, maxTokens), DeviceOption.Parse(r, Device));
         }
     }
 
@@ -150,13 +154,15 @@ internal static class ContextualCommand
         var output = new Option<string>("--out") { Description = "Output folder.", Required = true };
         var textEncoder = new Option<string?>("--text-encoder") { Description = "The run's encoder folder when it was not the default MiniLM." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("predict", "Segment one image guided by its report: mask.png, overlay.png, attention.json and attention.html (each decoder gate's attention over the report's tokens).")
-            { model, image, report, emptyOk, mask, output, textEncoder, json };
+            { model, image, report, emptyOk, mask, output, textEncoder, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            var dev = DeviceOption.Parse(r, deviceOpt);
             var text = r.GetValue(report) ?? string.Empty;
             TorchRuntime.EnsureLoaded();
-            using var m = ContextualModel.Load(r.GetValue(model)!, r.GetValue(textEncoder));
+            using var m = ContextualModel.Load(r.GetValue(model)!, r.GetValue(textEncoder), dev);
             if (m.Net.UsesLanguage && string.IsNullOrWhiteSpace(text) && !r.GetValue(emptyOk))
                 throw new ArgumentException("--report is empty: ConTEXTual Net reads the report; pass the report text, or --empty-report to run it on purpose without one (the paper's empty-report ablation)");
             var path = r.GetValue(image)!;
@@ -255,15 +261,17 @@ internal static class ContextualCommand
         var width = new Option<int>("--width") { Description = "First-level channels.", DefaultValueFactory = _ => 8 };
         var lr = new Option<double>("--lr") { Description = "AdamW learning rate; default 1e-3 (the paper's 5e-5 over 100 epochs does not converge in a budget of minutes).", DefaultValueFactory = _ => 1e-3 };
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("demo", "Pneumothorax studies with reports, a small U-Net and ConTEXTual Net (MiniLM) trained within the budget; test Dice of both, and of ConTEXTual Net with empty and side-swapped reports; report.html.")
-            { minutes, output, data, backgrounds, studies, size, width, lr, json };
+            { minutes, output, data, backgrounds, studies, size, width, lr, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            DeviceOption.Parse(r, deviceOpt); // exit 2 on a bad --device before any work
             var m = r.GetValue(minutes);
             if (!(m > 0) || !double.IsFinite(m)) throw new ArgumentException($"--minutes must be positive, got {m}");
             var n = r.GetValue(studies);
             if (n < 20) throw new ArgumentException($"--studies must be at least 20, got {n}");
-            var o = new ContextualOptions { Size = r.GetValue(size), BaseWidth = r.GetValue(width), LearningRate = r.GetValue(lr) };
+            var o = new ContextualOptions { Size = r.GetValue(size), BaseWidth = r.GetValue(width), LearningRate = r.GetValue(lr), Device = r.GetValue(deviceOpt)! };
             o.Validate();
             var quiet = r.GetValue(json);
             Action<string> log = s => Console.Error.WriteLine(s);

@@ -21,15 +21,17 @@ internal static class DemoCommand
         var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => "demo-out" };
         var minutes = new Option<double>("--minutes") { Description = "Training time budget in minutes.", DefaultValueFactory = _ => 4.0 };
         var size = new Option<int>("--size") { Description = "Model input size (multiple of 16).", DefaultValueFactory = _ => 128 };
-        var cmd = new Command("demo", "Train and evaluate a small lung segmenter; writes an HTML report.") { data, output, minutes, size };
-        cmd.SetAction(r => CliErrors.Run(() => Run(r.GetValue(data), r.GetValue(output)!, r.GetValue(minutes), r.GetValue(size))));
+        var deviceOpt = DeviceOption.Create();
+        var cmd = new Command("demo", "Train and evaluate a small lung segmenter; writes an HTML report.") { data, output, minutes, size, deviceOpt };
+        cmd.SetAction(r => CliErrors.Run(() => Run(r.GetValue(data), r.GetValue(output)!, r.GetValue(minutes), r.GetValue(size), r.GetValue(deviceOpt)!)));
         return cmd;
     }
 
-    private static int Run(string? dataDir, string outDir, double minutes, int size)
+    private static int Run(string? dataDir, string outDir, double minutes, int size, string deviceName)
     {
+        var device = DeviceOption.Parse(deviceName);
         if (minutes is <= 0 or > 600) throw new ArgumentException($"--minutes must be in (0, 600], got {minutes}");
-        var options = new LungTrainingOptions { Size = size, TimeBudget = TimeSpan.FromMinutes(minutes) };
+        var options = new LungTrainingOptions { Size = size, TimeBudget = TimeSpan.FromMinutes(minutes), Device = deviceName };
         options.Validate();
         dataDir ??= DefaultLungData();
         string? synthDir = null;
@@ -51,7 +53,7 @@ internal static class DemoCommand
         TorchRuntime.EnsureLoaded();
         var shownData = Path.GetFullPath(dataDir ?? synthDir!);
         AnsiConsole.MarkupLine($"[bold]Thorax demo[/]: lung segmentation ({options.Model}, base {options.BaseChannels} channels, {size} px) on [blue]{Markup.Escape(shownData)}[/]");
-        AnsiConsole.MarkupLine($"[grey]libtorch {torch.__version__} (TorchSharp), {torch.get_num_threads()} threads; training budget {minutes:0.#} min[/]");
+        AnsiConsole.MarkupLine($"[grey]libtorch {torch.__version__} (TorchSharp), {torch.get_num_threads()} threads, {device}; training budget {minutes:0.#} min[/]");
         IReadOnlyList<LungSample> samples = Array.Empty<LungSample>();
         LungTrainingResult? result = null;
         IReadOnlyList<LungSample> validation = Array.Empty<LungSample>();
@@ -86,7 +88,7 @@ internal static class DemoCommand
                 var (res, model, val) = trainer.Train(samples, outDir);
                 trainTask.Value = trainTask.MaxValue;
                 var eval = ctx.AddTask("evaluate + report", maxValue: 1);
-                predictions = LungTrainer.Predict(model, val);
+                predictions = LungTrainer.Predict(model, val, device: device);
                 model.Dispose();
                 result = res;
                 validation = val;

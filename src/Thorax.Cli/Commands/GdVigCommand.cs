@@ -23,12 +23,13 @@ internal static class GdVigCommand
         var inputs = new Argument<string[]>("images") { Description = "8-bit grey PNG or JPEG files, or DICOM.", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "One JSON object per image: file, logits, probabilities, predicted_class." };
         var maps = new Option<string?>("--maps") { Description = "Folder for each image's gaze map: <stem>.npy (float32 224x224, raw GMG output), <stem>_gaze.png (min-max scaled), <stem>_overlay.png." };
-        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var device = DeviceOption.Create();
         var precision = new Option<string>("--precision") { Description = "fp32, or fp64 (to compare with a float64 reference run: in fp32 near-ties in the KNN are decided by rounding).", DefaultValueFactory = _ => "fp32" };
         var cmd = new Command("predict", "Class scores and predicted gaze maps, preprocessed as the authors' test transform (resize 224, Normalize(.456, .224), /255).")
             { weights, variant, inputs, json, maps, device, precision };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            var dev = DeviceOption.Parse(r, device);
             var p = r.GetValue(precision) switch
             {
                 "fp32" => TorchSharp.torch.ScalarType.Float32,
@@ -36,7 +37,7 @@ internal static class GdVigCommand
                 var other => throw new ArgumentException($"--precision: expected fp32 or fp64, got '{other}'"),
             };
             var v = GdVigPredictor.ParseVariant(r.GetValue(variant)!);
-            using var predictor = GdVigPredictor.Load(r.GetValue(weights)!, v, Thorax.Models.Runtime.TorchRuntime.ParseDevice(r.GetValue(device)!), p);
+            using var predictor = GdVigPredictor.Load(r.GetValue(weights)!, v, dev, p);
             var files = r.GetValue(inputs)!;
             int failed = 0, nonFinite = 0;
             foreach (var file in files)

@@ -23,10 +23,12 @@ internal static class GdVigGraphCommand
         var output = new Option<string>("--out") { Description = "PNG to write: row 1 with gaze, row 2 without; column 1 the image (gaze overlay in row 1), then one panel per block: the node's cell in red, its neighbours' key cells in yellow.", Required = true };
         var scale = new Option<int?>("--scale") { Description = "Pixels per network pixel in the panels (default: panels of at least 256 px)." };
         var json = new Option<bool>("--json") { Description = "Print the node and, per lambda and block, its grid cell and neighbours as JSON." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("graph", "One node's KNN neighbours in every block of the classifier, with gaze (lambda > 0) and without (lambda 0, the same weights), drawn on the image (the model's own graphs).")
-            { run, weights, variant, image, node, lambda, gaze, output, scale, json };
+            { run, weights, variant, image, node, lambda, gaze, output, scale, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            var dev = DeviceOption.Parse(r, deviceOpt);
             var parts = r.GetValue(node)!.Split(',');
             if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var x) || !int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var y))
                 throw new ArgumentException($"--node: expected x,y in pixels, got '{r.GetValue(node)}'");
@@ -35,10 +37,10 @@ internal static class GdVigGraphCommand
             if (r.GetValue(run) is { } runDir)
             {
                 if (r.GetValue(weights) is not null) throw new ArgumentException("give --run or --weights, not both");
-                net = GdVigNetwork.LoadRun(runDir);
+                net = GdVigNetwork.LoadRun(runDir, dev);
             }
             else if (r.GetValue(weights) is { } w)
-                net = GdVigNetwork.LoadPublished(w, GdVigPredictor.ParseVariant(r.GetValue(variant) ?? throw new ArgumentException("--weights needs --variant (egdcxr or siim)")));
+                net = GdVigNetwork.LoadPublished(w, GdVigPredictor.ParseVariant(r.GetValue(variant) ?? throw new ArgumentException("--weights needs --variant (egdcxr or siim)")), dev);
             else throw new ArgumentException("give --run RUN (a gdvig train folder) or --weights FILE --variant V");
             using (net)
             {

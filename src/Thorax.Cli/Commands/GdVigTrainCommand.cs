@@ -48,10 +48,12 @@ internal static class GdVigTrainCommand
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads." };
         var deterministic = new Option<bool>("--deterministic") { Description = "One intra-op thread: bit-identical weights for equal settings." };
         var json = new Option<bool>("--json") { Description = "Print the test metrics as JSON." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("train", "Train GD-ViG end to end (CE + MSE(gaze), AdamW, StepLR(50), the reference augmentations), then evaluate the test split; writes model.safetensors, config.json, history.csv, curves.svg, eval-test/. Rerun into the same --run to resume.")
-            { data, run, variant, model, lambda, gazeWeight, channels, blocks, size, batch, epochs, lr, wd, step, seed, noAugment, selectLast, missing, labels, sigma, minutes, threads, deterministic, json };
+            { data, run, variant, model, lambda, gazeWeight, channels, blocks, size, batch, epochs, lr, wd, step, seed, noAugment, selectLast, missing, labels, sigma, minutes, threads, deterministic, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            DeviceOption.Parse(r, deviceOpt); // exit 2 on a bad --device before any work
             var budget = r.GetValue(minutes) is { } m
                 ? (m > 0 && double.IsFinite(m) ? TimeSpan.FromMinutes(m) : throw new ArgumentException($"--minutes must be positive, got {m}"))
                 : TimeSpan.MaxValue;
@@ -69,7 +71,7 @@ internal static class GdVigTrainCommand
                     "skip" => MissingGazePolicy.Skip,
                     var other => throw new ArgumentException($"--missing-gaze: expected error or skip, got '{other}'"),
                 },
-                TimeBudget = budget, Deterministic = r.GetValue(deterministic),
+                TimeBudget = budget, Deterministic = r.GetValue(deterministic), Device = r.GetValue(deviceOpt)!,
             };
             o.Validate();
             SetThreads(r.GetValue(threads));
@@ -109,10 +111,12 @@ internal static class GdVigTrainCommand
         var sigma = new Option<double>("--gaze-sigma") { Description = "Gaze sigma as a fraction of the image height (maps from fixations).", DefaultValueFactory = _ => GdVigDataset.DefaultGazeSigmaFraction };
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads." };
         var json = new Option<bool>("--json") { Description = "Print the metrics as JSON." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("evaluate", "The authors' inference metrics (SIIM: accuracy, weighted P/R/F1, AUC of softmax; EGD-CXR: accuracy, macro P/R/F1, one-vs-rest AUC on logits), gaze CC/KL/SIM vs the true map, and AUC where the shortcut cue agrees/disagrees; writes metrics.json, predictions.csv, table.md, table.json, report.html.")
-            { run, weights, variant, data, split, output, labels, sigma, threads, json };
+            { run, weights, variant, data, split, output, labels, sigma, threads, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            var dev = DeviceOption.Parse(r, deviceOpt);
             SetThreads(r.GetValue(threads));
             var s = r.GetValue(split)!;
             if (s is not ("train" or "validation" or "test")) throw new ArgumentException($"--split must be train, validation or test, got '{s}'");
@@ -122,13 +126,13 @@ internal static class GdVigTrainCommand
             if (r.GetValue(run) is { } runDir)
             {
                 if (r.GetValue(weights) is not null) throw new ArgumentException("give --run or --weights, not both");
-                net = GdVigNetwork.LoadRun(runDir);
+                net = GdVigNetwork.LoadRun(runDir, dev);
                 outDir = r.GetValue(output) ?? Path.Combine(runDir, "eval-" + s);
             }
             else if (r.GetValue(weights) is { } w)
             {
                 var v = r.GetValue(variant) ?? throw new ArgumentException("--weights needs --variant (egdcxr or siim)");
-                net = GdVigNetwork.LoadPublished(w, GdVigPredictor.ParseVariant(v));
+                net = GdVigNetwork.LoadPublished(w, GdVigPredictor.ParseVariant(v), dev);
                 outDir = r.GetValue(output) ?? throw new ArgumentException("--weights needs --out");
             }
             else throw new ArgumentException("give --run RUN (a gdvig train folder) or --weights FILE --variant V");
@@ -168,10 +172,12 @@ internal static class GdVigTrainCommand
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads." };
         var epochs = new Option<int?>("--epochs") { Description = "Epochs for both models (each still stops at its share of --minutes; default: as many as GD-ViG's share allows, the ViG as many as GD-ViG managed)." };
         var json = new Option<bool>("--json") { Description = "Print gdvig_auc, vig_auc, gdvig_auc_cue_disagrees, vig_auc_cue_disagrees, gaze_cc, the attention shares (gdvig_cam_tube_share, ...), studies, ... as JSON." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("demo", "Realistic studies with gaze and a chest-tube shortcut; a small GD-ViG and a plain ViG trained within the budget; AUC overall and where the tube lies, Grad-CAM and graph-neighbour shares on the tube vs the pneumothorax; table.md, table.json, report.html.")
-            { minutes, output, background, studies, size, channels, blocks, lambda, seed, epochs, threads, json };
+            { minutes, output, background, studies, size, channels, blocks, lambda, seed, epochs, threads, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            DeviceOption.Parse(r, deviceOpt); // exit 2 on a bad --device before any work
             SetThreads(r.GetValue(threads));
             var o = d with
             {
@@ -179,7 +185,7 @@ internal static class GdVigTrainCommand
                 Studies = r.GetValue(studies), Size = r.GetValue(size), GazeLambda = r.GetValue(lambda), Seed = r.GetValue(seed),
                 Channels = r.GetValue(channels) is { } c ? GdVigTrainingOptions.ParseFour(c, "--channels") : d.Channels,
                 Blocks = r.GetValue(blocks) is { } b ? GdVigTrainingOptions.ParseFour(b, "--blocks") : d.Blocks,
-                Epochs = r.GetValue(epochs),
+                Epochs = r.GetValue(epochs), Device = r.GetValue(deviceOpt)!,
             };
             if (o.Epochs is < 1) throw new ArgumentException($"--epochs must be at least 1, got {o.Epochs}");
             if (o.Studies is < 20 or > 100000) throw new ArgumentException($"--studies must be in [20, 100000], got {o.Studies}");

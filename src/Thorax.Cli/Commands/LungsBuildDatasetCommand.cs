@@ -34,15 +34,17 @@ internal static class LungsBuildDatasetCommand
         var seed = new Option<ulong>("--split-seed") { Description = "Seed of the per-patient 80:10:10 split.", DefaultValueFactory = _ => 0UL };
         var every = new Option<int>("--progress-every") { Description = "Progress line every N images (0 = none).", DefaultValueFactory = _ => d.ProgressEvery };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("build-dataset",
             "Build the CXLSeg dataset from MIMIC-CXR-JPG: frontal (PA/AP) images segmented and lung-masked at 224x224 with their -mask JPEGs, " +
             "and CXLSeg-{metadata,segmented,split,mask}.csv.gz. Resumable; --shard i/n for Slurm arrays or Kubernetes indexed jobs, then --merge.")
-            { model, mimic, output, shard, workers, merge, batch, size, quality, downscale, keep, metadata, chexpert, seed, every, json };
+            { model, mimic, output, shard, workers, merge, batch, size, quality, downscale, keep, metadata, chexpert, seed, every, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            DeviceOption.Parse(r, deviceOpt); // exit 2 on a bad --device before any work
             var o = new CxlSegBuilderOptions
             {
-                ModelDir = r.GetValue(model), MimicDir = r.GetValue(mimic)!, OutDir = r.GetValue(output)!, Shard = CxlSegShard.Parse(r.GetValue(shard)!),
+                Device = r.GetValue(deviceOpt)!, ModelDir = r.GetValue(model), MimicDir = r.GetValue(mimic)!, OutDir = r.GetValue(output)!, Shard = CxlSegShard.Parse(r.GetValue(shard)!),
                 Workers = r.GetValue(workers), MaxBatch = r.GetValue(batch), OutputSize = r.GetValue(size), JpegQuality = r.GetValue(quality),
                 Downscale = r.GetValue(downscale)!.Trim().ToLowerInvariant() switch
                 {

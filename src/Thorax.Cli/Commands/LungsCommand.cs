@@ -37,12 +37,13 @@ internal static class LungsCommand
         var patience = new Option<int>("--patience") { Description = "Early stopping: epochs without validation-Dice improvement.", DefaultValueFactory = _ => d.EarlyStoppingPatience };
         var bn = new Option<double>("--bn-momentum") { Description = "BatchNorm momentum (PyTorch convention) for every model; SA-UNet's Keras reference uses 0.01, which suits only long schedules.", DefaultValueFactory = _ => d.BatchNormMomentum ?? 0.1 };
         var json = new Option<bool>("--json") { Description = "Print the final metrics as JSON." };
-        var trainDevice = DeviceOption();
+        var trainDevice = DeviceOption.Create();
         var deterministic = new Option<bool>("--deterministic") { Description = "One intra-op thread: equal settings give bit-identical weights, and a killed run resumes to exactly the uninterrupted run's weights (slower)." };
         var cmd = new Command("train", "Train on image/mask pairs: CLAHE, augmentation, BCE+Dice, Adam, best-epoch selection, early stopping; writes model.safetensors, config.json, metrics.json, history.csv, curves.svg. Rerun into the same --out to resume.")
             { data, model, output, size, epochs, batch, lr, width, minutes, seed, plateau, patience, bn, json, trainDevice, deterministic };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            DeviceOption.Parse(r, trainDevice);
             var o = new LungTrainingOptions
             {
                 Model = r.GetValue(model)!, Size = r.GetValue(size), Epochs = r.GetValue(epochs), BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr),
@@ -123,7 +124,6 @@ internal static class LungsCommand
         return cmd;
     }
 
-    /// <summary>The <c>--device</c> and <c>--precision</c> options of the commands that run a trained model.</summary>
     /// <summary>The images <c>lungs eval</c> scores: --images/--masks folders, or a training data folder (optionally only
     /// the run's validation split).</summary>
     private static IReadOnlyList<LungSample> EvalSamples(string runDir, string? images, string? masks, string? data, string split, int size)
@@ -154,22 +154,21 @@ internal static class LungsCommand
         return LungTrainer.Split(samples, seed, fraction).Validation;
     }
 
-    private static Option<string> DeviceOption() =>
-        new("--device") { Description = "Where the model runs: cpu, cuda or cuda:N (needs a CUDA TorchSharp package).", DefaultValueFactory = _ => "cpu" };
-
+    /// <summary>The <c>--device</c> and <c>--precision</c> options of the commands that run a trained model.</summary>
     private static (Option<string> Device, Option<string> Precision) EngineOptions() => (
-        DeviceOption(),
+        DeviceOption.Create(),
         new Option<string>("--precision") { Description = "fp32, or bf16 (bfloat16 inference: about 2x faster on CPUs with AVX-512 BF16; Dice within 0.002 of fp32 on the lung validation split).", DefaultValueFactory = _ => "fp32" });
 
     private static LungModel LoadModel(ParseResult r, Option<string> model, Option<string> device, Option<string> precision)
     {
+        var dev = DeviceOption.Parse(r, device);
         var p = r.GetValue(precision) switch
         {
             "fp32" => TorchSharp.torch.ScalarType.Float32,
             "bf16" => TorchSharp.torch.ScalarType.BFloat16,
             var other => throw new ArgumentException($"--precision: expected fp32 or bf16, got '{other}'"),
         };
-        return LungModel.Load(r.GetValue(model)!, Thorax.Models.Runtime.TorchRuntime.ParseDevice(r.GetValue(device)!), p);
+        return LungModel.Load(r.GetValue(model)!, dev, p);
     }
 
     private static string PrecisionName(TorchSharp.torch.ScalarType t) => t == TorchSharp.torch.ScalarType.BFloat16 ? "bf16" : "fp32";
@@ -188,11 +187,12 @@ internal static class LungsCommand
         var width = new Option<int>("--base-channels") { Description = "Channels of the first level, for every model.", DefaultValueFactory = _ => d.BaseChannels };
         var seed = new Option<int>("--seed") { Description = "Seed for split, weights, shuffling, augmentation (the same for every model).", DefaultValueFactory = _ => d.Seed };
         var bn = new Option<double>("--bn-momentum") { Description = "BatchNorm momentum (PyTorch convention) for every model; SA-UNet's Keras reference uses 0.01, which suits only long schedules.", DefaultValueFactory = _ => d.BatchNormMomentum ?? 0.1 };
-        var compareDevice = DeviceOption();
+        var compareDevice = DeviceOption.Create();
         var cmd = new Command("compare", "Train several architectures on the same pairs, split and settings and print the CXLSeg paper's Table IV (Loss, DC, IoU, Recall, Precision); writes OUT/<model>/ run folders, OUT/table.md and OUT/table.json. Rerun to resume.")
             { data, models, output, size, epochs, minutes, batch, lr, width, seed, bn, compareDevice };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            DeviceOption.Parse(r, compareDevice);
             var names = r.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var o = d with
             {

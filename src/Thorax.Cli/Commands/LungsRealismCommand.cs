@@ -16,11 +16,13 @@ internal static class LungsRealismCommand
         var split = new Option<string?>("--split") { Description = "Only this split (train, validation, test); default every study." };
         var limit = new Option<int?>("--limit") { Description = "At most this many studies (the first in studies.csv)." };
         var json = new Option<bool>("--json") { Description = "Print the groups as JSON (snake_case) instead of a table." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("realism", "Dice of a lung segmenter on studies with inserted findings vs on their unmodified backgrounds, by finding.")
-            { model, data, background, split, limit, json };
+            { model, data, background, split, limit, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
-            using var m = LungModel.Load(r.GetValue(model)!);
+            var dev = DeviceOption.Parse(r, deviceOpt);
+            using var m = LungModel.Load(r.GetValue(model)!, dev);
             RealismReport report = null!;
             // --json keeps stdout pure JSON: no progress display then.
             if (r.GetValue(json) || Console.IsOutputRedirected)

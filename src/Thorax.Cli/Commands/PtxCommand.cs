@@ -83,10 +83,12 @@ internal static class PtxCommand
         var threads = Threads();
         var deterministic = new Option<bool>("--deterministic") { Description = "One intra-op thread: equal settings give bit-identical weights, and a killed run resumes to exactly the uninterrupted run's weights (slower)." };
         var json = new Option<bool>("--json") { Description = "Print metrics.json." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("train-classifier", "The cascade's classifier (default ResNet-18 with ImageNet weights; --encoder paper = Xception as the paper; any zoo encoder): BCE, Adam, encoder frozen 2 epochs at 2e-2 then 2e-4, ReduceLROnPlateau on validation MCC, best epoch by MCC, stratified 80/20.")
-            { data, run, encoder, weights, size, epochs, batch, lr, frozenLr, freeze, preset, factor, patience, share, seed, minutes, threads, deterministic, json };
+            { data, run, encoder, weights, size, epochs, batch, lr, frozenLr, freeze, preset, factor, patience, share, seed, minutes, threads, deterministic, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            DeviceOption.Parse(r, deviceOpt); // exit 2 on a bad --device before any work
             SetThreads(r.GetValue(threads));
             var quiet = r.GetValue(json);
             var enc = ResolveEncoder(r.GetValue(encoder)!, "xception");
@@ -95,7 +97,7 @@ internal static class PtxCommand
                 Encoder = enc, Weights = ResolveWeights(r.GetValue(weights), enc, quiet), Size = r.GetValue(size), Epochs = r.GetValue(epochs), BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr),
                 FrozenLearningRate = r.GetValue(frozenLr), FreezeEpochs = r.GetValue(freeze), Preset = r.GetValue(preset)!, PlateauFactor = r.GetValue(factor),
                 PlateauPatience = r.GetValue(patience), StratifiedValidation = r.GetValue(share), Seed = r.GetValue(seed), TimeBudget = Budget(r.GetValue(minutes)),
-                Deterministic = r.GetValue(deterministic),
+                Deterministic = r.GetValue(deterministic), Device = r.GetValue(deviceOpt)!,
             };
             ClassifierTrainingResult res = null!;
             TrainingProgress.Run(quiet, p => res = TrainClassifierCore(PtxData.Load(r.GetValue(data)!), r.GetValue(run)!, o, quiet, p));
@@ -149,10 +151,12 @@ internal static class PtxCommand
         var threads = Threads();
         var deterministic = new Option<bool>("--deterministic") { Description = "One intra-op thread: equal settings give bit-identical weights, and a killed run resumes to exactly the uninterrupted run's weights (slower)." };
         var json = new Option<bool>("--json") { Description = "Print metrics.json." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("train-segmenter", "The cascade's segmenter (default FPN over ResNet-18 with ImageNet weights; --encoder paper = FPN over Inception-ResNet-v2 as the paper; any zoo encoder, decoders fpn/unet/scse/albunet): ComboLoss, Adam 1e-3 with the first half of the encoder frozen 2 epochs, then 1e-4 cosine; windowed and classic SWA with BatchNorm recomputed.")
-            { data, run, encoder, decoder, decoderChannels, weights, size, epochs, batch, lr, frozenLr, freeze, negatives, rate, loss, pyramid, segCh, window, classic, augment, keep, seed, minutes, threads, deterministic, json };
+            { data, run, encoder, decoder, decoderChannels, weights, size, epochs, batch, lr, frozenLr, freeze, negatives, rate, loss, pyramid, segCh, window, classic, augment, keep, seed, minutes, threads, deterministic, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            DeviceOption.Parse(r, deviceOpt); // exit 2 on a bad --device before any work
             SetThreads(r.GetValue(threads));
             var rates = Numbers(r.GetValue(rate)!, 2, "--sample-rate");
             var lw = Numbers(r.GetValue(loss)!, 3, "--loss-weights");
@@ -167,7 +171,7 @@ internal static class PtxCommand
                 SampleRateStart = rates[0], SampleRateEnd = rates[1], LossWeights = (lw[0], lw[1], lw[2]), PyramidChannels = r.GetValue(pyramid),
                 SegmentationChannels = r.GetValue(segCh), SwaWindow = r.GetValue(window), ClassicSwaStart = r.GetValue(classic), Augment = r.GetValue(augment),
                 KeepEpochWeights = r.GetValue(keep), Seed = r.GetValue(seed), TimeBudget = Budget(r.GetValue(minutes)),
-                Deterministic = r.GetValue(deterministic),
+                Deterministic = r.GetValue(deterministic), Device = r.GetValue(deviceOpt)!,
             };
             PtxSegmenterResult res = null!;
             TrainingProgress.Run(quiet, p => res = TrainSegmenterCore(PtxData.Load(r.GetValue(data)!), r.GetValue(run)!, o, quiet, p));
@@ -308,10 +312,10 @@ internal static class PtxCommand
         return img;
     }
 
-    private static IReadOnlyList<PtxPrediction> RunCascade(ParseResult r, Post post, IReadOnlyList<(string Id, string Path)> files, bool quiet,
+    private static IReadOnlyList<PtxPrediction> RunCascade(ParseResult r, Post post, IReadOnlyList<(string Id, string Path)> files, bool quiet, TorchSharp.torch.Device device,
         Action<(string Id, string Path), Image<float>, PtxPrediction>? each = null)
     {
-        using var cascade = PtxCascade.Open(r.GetValue(post.Classifier), r.GetValue(post.Segmenter)!, r.GetValue(post.Weights)!);
+        using var cascade = PtxCascade.Open(r.GetValue(post.Classifier), r.GetValue(post.Segmenter)!, r.GetValue(post.Weights)!, device);
         var options = post.Options(r);
         var all = new List<PtxPrediction>();
         const int chunk = 16;
@@ -335,10 +339,12 @@ internal static class PtxCommand
         var truth = new Option<string?>("--truth") { Description = "SIIM RLE CSV (train-rle.csv, .gz accepted): Dice of each image whose id it lists (Kaggle rule: empty/empty = 1)." };
         var threads = Threads();
         var json = new Option<bool>("--json") { Description = "Print predictions.json." };
-        var cmd = new Command("predict", "Run the cascade on images: probability, decision, mask PNG (full resolution), overlay, small-region eliminator or triplet scheme.") { inputs, output, truth, threads, json };
+        var deviceOpt = DeviceOption.Create();
+        var cmd = new Command("predict", "Run the cascade on images: probability, decision, mask PNG (full resolution), overlay, small-region eliminator or triplet scheme.") { inputs, output, truth, threads, json, deviceOpt };
         post.AddTo(cmd);
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            var dev = DeviceOption.Parse(r, deviceOpt);
             SetThreads(r.GetValue(threads));
             var quiet = r.GetValue(json);
             var outDir = r.GetValue(output)!;
@@ -346,7 +352,7 @@ internal static class PtxCommand
             var files = ExpandInputs(r.GetValue(inputs)!);
             var table = r.GetValue(truth) is { } tp ? SiimRleTable.Read(tp) : null;
             var dice = new Dictionary<string, double>(StringComparer.Ordinal);
-            var preds = RunCascade(r, post, files, quiet, (f, img, p) =>
+            var preds = RunCascade(r, post, files, quiet, dev, (f, img, p) =>
             {
                 if (table is not null && table.ImageIds.Contains(f.Id))
                 {
@@ -394,11 +400,13 @@ internal static class PtxCommand
         var ids = new Option<string?>("--ids") { Description = "Sample submission or id list CSV (ImageId column): every id must be predicted exactly once." };
         var threads = Threads();
         var json = new Option<bool>("--json") { Description = "Print a JSON summary." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("submit", "SIIM-ACR submission from the cascade: every test id once, -1 for empty, relative column-major RLE at 1024x1024, checked with Thorax's submission validator.")
-            { inputs, output, ids, threads, json };
+            { inputs, output, ids, threads, json, deviceOpt };
         post.AddTo(cmd);
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            var dev = DeviceOption.Parse(r, deviceOpt);
             SetThreads(r.GetValue(threads));
             var quiet = r.GetValue(json);
             var files = ExpandInputs(r.GetValue(inputs)!);
@@ -419,7 +427,7 @@ internal static class PtxCommand
             else expected = files.Select(f => f.Id).ToList();
             var entries = new List<(string, string)>();
             var resampled = 0;
-            RunCascade(r, post, files, quiet, (f, _, p) =>
+            RunCascade(r, post, files, quiet, dev, (f, _, p) =>
             {
                 var mask = p.Mask;
                 if (p.Width != 1024 || p.Height != 1024)
@@ -457,10 +465,12 @@ internal static class PtxCommand
         var noTta = new Option<bool>("--no-tta");
         var threads = Threads();
         var json = new Option<bool>("--json") { Description = "Print table.json." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("evaluate", "Kaggle mean Dice of the cascade vs the segmenter alone, windowed vs classic SWA, a component-threshold sweep, the triplet scheme; classifier AUC/MCC/precision/recall; table.md, table.json, report.html.")
-            { data, classifier, segmenter, split, output, minArea, clsThr, pixThr, sweep, triplet, noTta, threads, json };
+            { data, classifier, segmenter, split, output, minArea, clsThr, pixThr, sweep, triplet, noTta, threads, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            DeviceOption.Parse(r, deviceOpt); // exit 2 on a bad --device before any work
             SetThreads(r.GetValue(threads));
             var quiet = r.GetValue(json);
             var seg = r.GetValue(segmenter)!;
@@ -469,7 +479,7 @@ internal static class PtxCommand
                 Split = r.GetValue(split)!,
                 Postprocess = new PtxPostprocessOptions { MinAreaAt1024 = r.GetValue(minArea), ClassifierThreshold = r.GetValue(clsThr), PixelThreshold = r.GetValue(pixThr) },
                 Sweep = Numbers(r.GetValue(sweep)!, r.GetValue(sweep)!.Split(',').Length, "--sweep").Select(v => (int)v).ToArray(),
-                Triplet = TripletThresholds.Parse(r.GetValue(triplet)!), FlipTta = !r.GetValue(noTta),
+                Triplet = TripletThresholds.Parse(r.GetValue(triplet)!), FlipTta = !r.GetValue(noTta), Device = r.GetValue(deviceOpt)!,
             };
             var outDir = r.GetValue(output) ?? Path.Combine(seg, "eval-" + o.Split);
             var res = PtxEvaluation.Run(PtxData.Load(r.GetValue(data)!), r.GetValue(classifier), seg, outDir, o, s => Line(quiet, "evaluate: " + s));
@@ -491,15 +501,17 @@ internal static class PtxCommand
         var output = new Option<string?>("--out") { Description = "Also write ID.mask.png, ID.overlay.png and real.json here." };
         var threads = Threads();
         var json = new Option<bool>("--json") { Description = "Print the results as JSON." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("real", "The cascade on the real images of ../shared/data (evalset real-ptx): the 3 SIIM-ACR DICOMs with Dice against their RLE union masks, and the NIH image labelled Pneumothorax (label only: no box for it in BBox_List_2017).")
-            { data, output, threads, json };
+            { data, output, threads, json, deviceOpt };
         post.AddTo(cmd);
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            var dev = DeviceOption.Parse(r, deviceOpt);
             SetThreads(r.GetValue(threads));
             var quiet = r.GetValue(json);
             var set = Thorax.Data.Datasets.RealPneumothoraxSet.Load(r.GetValue(data)!);
-            using var cascade = PtxCascade.Open(r.GetValue(post.Classifier), r.GetValue(post.Segmenter)!, r.GetValue(post.Weights)!);
+            using var cascade = PtxCascade.Open(r.GetValue(post.Classifier), r.GetValue(post.Segmenter)!, r.GetValue(post.Weights)!, dev);
             var results = PtxRealImages.Run(cascade, set, post.Options(r), !r.GetValue(post.NoTta));
             var arr = new JsonArray();
             foreach (var x in results)
@@ -552,10 +564,12 @@ internal static class PtxCommand
         var data = new Option<string?>("--data") { Description = "Use this existing study folder (thorax synth) instead of generating one." };
         var threads = Threads();
         var json = new Option<bool>("--json") { Description = "Print the headline figures as JSON." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("demo", "Realistic studies (../shared/data/lungs backgrounds when present, procedural otherwise), a small classifier and segmenter trained within the budget, the paper's tables and an HTML report.")
-            { minutes, output, n, size, data, threads, json };
+            { minutes, output, n, size, data, threads, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            DeviceOption.Parse(r, deviceOpt); // exit 2 on a bad --device before any work
             SetThreads(r.GetValue(threads));
             var quiet = r.GetValue(json);
             var total = r.GetValue(minutes);
@@ -588,16 +602,17 @@ internal static class PtxCommand
             {
                 cls = TrainClassifierCore(dataset, Path.Combine(outDir, "classifier"), PaperClassifier with
                 {
-                    Size = s, Epochs = 12, BatchSize = 16, FreezeEpochs = 1, TimeBudget = clsBudget,
+                    Size = s, Epochs = 12, BatchSize = 16, FreezeEpochs = 1, TimeBudget = clsBudget, Device = r.GetValue(deviceOpt)!,
                 }, quiet, p);
                 left = TimeSpan.FromMinutes(total) - clock.Elapsed;
                 var segBudget = Share(left, 0.8);
                 seg = TrainSegmenterCore(dataset, Path.Combine(outDir, "segmenter"), new PtxSegmenterOptions
                 {
                     Size = s, Epochs = 12, BatchSize = 8, FreezeEpochs = 1, PyramidChannels = 64, SegmentationChannels = 32, SwaWindow = 2, TimeBudget = segBudget,
+                    Device = r.GetValue(deviceOpt)!,
                 }, quiet, p);
             });
-            var eval = PtxEvaluation.Run(dataset, cls.RunDirectory, seg.RunDirectory, Path.Combine(outDir, "evaluation"), null, st => Line(quiet, "evaluate: " + st));
+            var eval = PtxEvaluation.Run(dataset, cls.RunDirectory, seg.RunDirectory, Path.Combine(outDir, "evaluation"), new PtxEvaluationOptions { Device = r.GetValue(deviceOpt)! }, st => Line(quiet, "evaluate: " + st));
             var j = new JsonObject
             {
                 ["version"] = 1, ["cascade_mean_dice"] = Math.Round(eval.CascadeMeanDice, 6), ["segmenter_only_mean_dice"] = Math.Round(eval.SegmenterOnlyMeanDice, 6),

@@ -29,13 +29,16 @@ internal static class SaliencyCommand
         var stride = new Option<int>("--stride") { Description = "Subsampling stride of the 256 px studies (2: 160x128 input, 4: 96x64).", DefaultValueFactory = _ => d.Stride };
         var background = new Option<string>("--background") { Description = "Real X-rays with lung masks (synth --background); procedural studies when absent.", DefaultValueFactory = _ => d.Background! };
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON (auc_macro, auc_normal, auc_heart_failure, auc_pneumonia, accuracy, kl, cc, sim, baseline_* (MT-UNet), classifier_*, saliency_*, studies, version)." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("demo", "Realistic studies with gaze, then the paper's comparison at reduced width in the budget (saliency compare: single-task classifier, single-task Res_SE-UNet, MT-UNet, the dual encoder), table and HTML report.")
-            { minutes, output, n, stride, background, json };
+            { minutes, output, n, stride, background, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            DeviceOption.Parse(r, deviceOpt); // exit 2 on a bad --device before any work
             var o = new SaliencyDemoOptions
             {
                 Minutes = r.GetValue(minutes), OutDirectory = r.GetValue(output)!, Studies = r.GetValue(n), Stride = r.GetValue(stride), Background = r.GetValue(background),
+                Device = r.GetValue(deviceOpt)!,
             };
             if (o.Studies < 30) throw new ArgumentException($"--n must be at least 30 (each split needs every class), got {o.Studies}");
             var res = SaliencyDemo.Run(o, m => Console.Error.WriteLine(m), t => AttachProgress(t));
@@ -59,10 +62,12 @@ internal static class SaliencyCommand
         var splitMode = new Option<string>("--split-mode") { Description = "auto (the master sheet's split column, else reference) or reference (class-stratified counter split).", DefaultValueFactory = _ => "auto" };
         var output = new Option<string?>("--out") { Description = "Folder for table.md, table.json, per_image_*.csv and report.html (default RUN/eval-SPLIT)." };
         var json = new Option<bool>("--json") { Description = "Print table.json." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("evaluate", "Classification AUC per class, macro and micro, accuracy; saliency KL, CC, SIM against the true gaze maps (the reference's semantics); Grad-CAM vs predicted saliency CC; table.md/table.json and an HTML report with overlays.")
-            { run, data, baseline, split, splitMode, output, json };
+            { run, data, baseline, split, splitMode, output, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            var dev = DeviceOption.Parse(r, deviceOpt);
             var runDir = r.GetValue(run)!;
             var (geo, size) = SaliencyEvaluator.RunGeometry(runDir);
             var studies = LoadStudies(r.GetValue(data)!, geo, r.GetValue(splitMode)!, geo == SaliencyGeometry.Reference ? null : size);
@@ -75,7 +80,7 @@ internal static class SaliencyCommand
             }
             var s = r.GetValue(split)!;
             var outDir = r.GetValue(output) ?? Path.Combine(runDir, "eval-" + s);
-            var res = SaliencyEvaluator.Run(runs, studies, s, outDir, $"{studies.Root}, {s} split; " + SaliencyReport.PaperNote, log: m => Console.Error.WriteLine(m));
+            var res = SaliencyEvaluator.Run(runs, studies, s, outDir, $"{studies.Root}, {s} split; " + SaliencyReport.PaperNote, log: m => Console.Error.WriteLine(m), device: dev);
             if (r.GetValue(json)) CliJson.PrintJson(File.ReadAllText(Path.Combine(res.OutDirectory, "table.json")));
             else
             {
@@ -106,10 +111,12 @@ internal static class SaliencyCommand
         var triplet = new Option<string>("--triplet") { Description = "Stage-1 distance: flattened, reference4d or normalized (as saliency train).", DefaultValueFactory = _ => "flattened" };
         var preciseBnCmp = new Option<bool>("--precise-bn") { Description = "Stage 1: recompute the BatchNorm statistics over the training split before each validation (as saliency train)." };
         var json = new Option<bool>("--json") { Description = "Print table.json (version 1, snake_case)." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("compare", "The paper's comparison in one command: the dual encoder, MT-UNet, the single-task classifier (DenseNet: triplet pre-training + CE) and the single-task saliency network (Res_SE-UNet, KL) trained on the same studies within one budget, one table with paired t-tests against the dual encoder, and an HTML report.")
-            { data, output, models, width, minutes, epochs, batch, stride, geometry, splitMode, split, seed, limit, triplet, preciseBnCmp, json };
+            { data, output, models, width, minutes, epochs, batch, stride, geometry, splitMode, split, seed, limit, triplet, preciseBnCmp, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            DeviceOption.Parse(r, deviceOpt); // exit 2 on a bad --device before any work
             var modelList = SaliencyCompareOptions.ParseModels(r.GetValue(models)!);
             SaliencyModelSpec.Named("dual", r.GetValue(width)!);
             var tripletMode = ParseTriplet(r.GetValue(triplet)!);
@@ -122,7 +129,7 @@ internal static class SaliencyCommand
             {
                 OutDirectory = r.GetValue(output)!, Width = r.GetValue(width)!,
                 Models = modelList, TimeBudget = budget, Epochs = epochList, Batch = batchList, Seed = r.GetValue(seed), EvaluationSplit = s,
-                Triplet = tripletMode, PreciseBatchNorm = r.GetValue(preciseBnCmp),
+                Triplet = tripletMode, PreciseBatchNorm = r.GetValue(preciseBnCmp), Device = r.GetValue(deviceOpt)!,
                 Note = $"{studies.Root}, {s} split; {r.GetValue(width)} widths; budget {budget.TotalMinutes:G4} min. " + SaliencyReport.PaperNote,
             };
             var res = SaliencyCompare.Run(studies, o, m => Console.Error.WriteLine(m), (m, t) => AttachProgress(t, m + " "));
@@ -162,10 +169,12 @@ internal static class SaliencyCommand
         var plateau = new Option<int>("--plateau-patience") { Description = "ReduceLROnPlateau patience on the validation loss (factor 0.1; the best weights are reloaded when the rate drops).", DefaultValueFactory = _ => d.PlateauPatience };
         var patience = new Option<int>("--patience") { Description = "Early stopping: epochs without a better validation loss.", DefaultValueFactory = _ => d.EarlyStopping };
         var deterministic = new Option<bool>("--deterministic") { Description = "One intra-op thread: equal settings give bit-identical weights, and a killed run resumes to exactly the uninterrupted run's weights (slower)." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("train", "Train the joint diagnosis + gaze saliency network through the reference's stages (triplet pre-training, classifier, saliency with a frozen DenseNet, joint uncertainty-weighted), best epoch by validation loss; resumable.")
-            { data, run, model, width, stages, epochs, batch, lr, minutes, stride, geometry, split, triplet, seed, limit, plateau, patience, deterministic, initFrom, preciseBn, memoryEfficient, json };
+            { data, run, model, width, stages, epochs, batch, lr, minutes, stride, geometry, split, triplet, seed, limit, plateau, patience, deterministic, initFrom, preciseBn, memoryEfficient, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            DeviceOption.Parse(r, deviceOpt); // exit 2 on a bad --device before any work
             var o = new SaliencyTrainingOptions
             {
                 Network = SaliencyModelSpec.Named(r.GetValue(model)!, r.GetValue(width)!),
@@ -178,6 +187,7 @@ internal static class SaliencyCommand
                 Seed = r.GetValue(seed),
                 PlateauPatience = r.GetValue(plateau), EarlyStopping = r.GetValue(patience), Deterministic = r.GetValue(deterministic),
                 InitFrom = r.GetValue(initFrom), PreciseBatchNorm = r.GetValue(preciseBn), MemoryEfficient = r.GetValue(memoryEfficient),
+                Device = r.GetValue(deviceOpt)!,
             };
             o.Validate();
             var studies = LoadStudies(r.GetValue(data)!, r.GetValue(geometry)!, r.GetValue(stride), r.GetValue(split)!, r.GetValue(limit));
@@ -258,10 +268,12 @@ internal static class SaliencyCommand
         var images = new Argument<string[]>("IMAGE") { Description = "DICOM, PNG or JPEG files; padded centrally and subsampled to 320x256 as the reference (an image already 320x256 is used as is), divided by its maximum.", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "Print per image file, class_logits, class_probabilities, predicted_class as JSON." };
         var maps = new Option<string?>("--maps") { Description = "Folder for STEM.npy (float32 saliency log-probabilities, H x W) and STEM-overlay.png." };
-        var cmd = new Command("predict", "Class logits/probabilities and the saliency map (log-softmax over all pixels) of each image.") { weights, images, json, maps };
+        var deviceOpt = DeviceOption.Create();
+        var cmd = new Command("predict", "Class logits/probabilities and the saliency map (log-softmax over all pixels) of each image.") { weights, images, json, maps, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
-            using var predictor = new SaliencyPredictor(r.GetValue(weights)!);
+            var dev = DeviceOption.Parse(r, deviceOpt);
+            using var predictor = new SaliencyPredictor(r.GetValue(weights)!, dev);
             var results = new List<Dictionary<string, object>>();
             foreach (var file in r.GetValue(images)!)
             {

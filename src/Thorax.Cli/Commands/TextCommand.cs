@@ -27,16 +27,19 @@ internal static class TextCommand
         };
         var values = new Option<int>("--values") { Description = "How many leading embedding values to print.", DefaultValueFactory = _ => 8 };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
+        var deviceOpt = DeviceOption.Create();
         var embed = new Command("embed",
             "Clean and tokenize reports, encode them and print token counts, truncation and the first values of the " +
-            "mean-pooled token embeddings.") { texts, encoder, maxLength, values, json };
+            "mean-pooled token embeddings.") { texts, encoder, maxLength, values, json, deviceOpt };
         embed.SetAction(r => CliErrors.Run(() =>
         {
+            var dev = DeviceOption.Parse(r, deviceOpt);
             TorchRuntime.EnsureLoaded();
             var name = r.GetValue(encoder)!;
             var k = r.GetValue(values);
             if (k < 0) throw new ArgumentException("--values must be at least 0");
             using var enc = TextEncoders.Open(name, r.GetValue(maxLength));
+            enc.Module.MoveTo(dev); // read on the CPU; Encode runs the ids through the module where it is
             var inputs = r.GetValue(texts)!;
             using var encoding = enc.Encode(inputs);
             using var pooled = encoding.MeanPooled();
@@ -44,7 +47,7 @@ internal static class TextCommand
             for (var i = 0; i < inputs.Length; i++)
             {
                 var item = encoding.Batch.Items[i];
-                var vec = pooled[i].data<float>().ToArray();
+                var vec = pooled[i].OnCpu().data<float>().ToArray();
                 var norm = Math.Sqrt(vec.Sum(v => (double)v * v));
                 if (item.Truncated)
                     Console.Error.WriteLine($"warning: text {i} has {item.UntruncatedLength} tokens; truncated to {item.Ids.Count}");

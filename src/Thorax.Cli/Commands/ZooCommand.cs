@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Thorax.Models.Encoders;
 using Thorax.Models.Segmentation.Zoo;
+using Thorax.Models.Runtime;
 using Thorax.Models.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -66,10 +67,12 @@ internal static class ZooCommand
         var samePadding = new Option<bool>("--same-padding") { Description = "Encoder alone: stride-exact padding for xception / inception_resnet_v2 (always on with --decoder)." };
         var size = new Option<int>("--size") { Description = "Side of the test input run through the network after loading.", DefaultValueFactory = _ => 256 };
         var json = new Option<bool>("--json") { Description = "Print JSON (version 1)." };
+        var deviceOpt = DeviceOption.Create();
         var cmd = new Command("load", "Build a zoo network, load a weight file by key name (naming every missing, unexpected and mis-shaped key), run one input.")
-            { encoder, decoder, weights, inChans, classes, key, prefix, encoderOnly, nonStrict, samePadding, size, json };
+            { encoder, decoder, weights, inChans, classes, key, prefix, encoderOnly, nonStrict, samePadding, size, json, deviceOpt };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
+            var dev = DeviceOption.Parse(r, deviceOpt);
             var encName = r.GetValue(encoder)!;
             var decName = r.GetValue(decoder);
             var path = r.GetValue(weights)!;
@@ -89,6 +92,7 @@ internal static class ZooCommand
                 target = net is EncoderDecoder ed ? ed.Encoder : net is AlbuNet a ? a.Encoder : net;
             }
             using var _net = net;
+            // Weights are read on the CPU; the loaded network then runs on the device (the test input is made there).
             LoadStateDictResult result;
             bool adapted = false;
             IReadOnlyList<string> dropped = [];
@@ -112,9 +116,10 @@ internal static class ZooCommand
                 }
             }
             net.eval();
+            net.MoveTo(dev);
             long[] outShape;
             using (no_grad())
-            using (var x = zeros(1, n, r.GetValue(size), r.GetValue(size)))
+            using (var x = zeros(1, n, r.GetValue(size), r.GetValue(size), device: dev))
             using (var y = net.call(x))
                 outShape = y.shape;
             var own = net.state_dict().Count;

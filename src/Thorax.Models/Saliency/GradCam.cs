@@ -1,3 +1,4 @@
+using Thorax.Models.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -119,7 +120,7 @@ public static class GradCam
         var n = logits.shape[0];
         if (classes is not null && classes.Length != n)
             throw new ArgumentException($"{classes.Length} classes given for a batch of {n}", nameof(classes));
-        var chosen = classes ?? logits.argmax(1).data<long>().ToArray();
+        var chosen = classes ?? logits.argmax(1).OnCpu().data<long>().ToArray();
         foreach (var c in chosen)
             if (c < 0 || c >= logits.shape[1]) throw new ArgumentOutOfRangeException(nameof(classes), $"class {c} outside 0..{logits.shape[1] - 1}");
         var index = tensor(chosen, device: logits.device).unsqueeze(1);

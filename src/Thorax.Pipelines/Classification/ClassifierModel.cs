@@ -36,11 +36,15 @@ public sealed class ClassifierModel : IDisposable
     /// <summary>The run folder.</summary>
     public string RunDirectory { get; }
 
-    /// <summary>Loads a run written by <see cref="ClassifierTrainer"/>.</summary>
+    /// <summary>Where the network runs (its parameters' device).</summary>
+    public Device Device => Devices.DeviceOf(Network);
+
+    /// <summary>Loads a run written by <see cref="ClassifierTrainer"/>; the weights are read on the CPU and moved to
+    /// <paramref name="device"/> (default CPU; see <see cref="TorchRuntime.ParseDevice"/>).</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">config.json or model.safetensors is missing.</exception>
     /// <exception cref="InvalidDataException">config.json is malformed or of another method (field named).</exception>
-    public static ClassifierModel Load(string runDir)
+    public static ClassifierModel Load(string runDir, Device? device = null)
     {
         if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"run folder not found: {runDir}");
         var configPath = Path.Combine(runDir, "config.json");
@@ -67,6 +71,7 @@ public sealed class ClassifierModel : IDisposable
         {
             StateDicts.LoadFile(network, modelPath, strict: true);
             network.FuseForInference(); // eval mode, batch norms folded into their convolutions (README "Engine")
+            network.MoveTo(device);
             return new ClassifierModel(network, arch, label, size, Path.GetFullPath(runDir));
         }
         catch
@@ -79,18 +84,20 @@ public sealed class ClassifierModel : IDisposable
     /// <summary>Probabilities of the positive class for grey [Size*Size] images in [0, 1].</summary>
     public double[] Predict(IReadOnlyList<float[]> images) => Predict(Network, Architecture, images, Size);
 
-    /// <summary>Logits of <paramref name="network"/> for grey images, in eval mode (the mode is left at eval).</summary>
+    /// <summary>Logits of <paramref name="network"/> for grey images, in eval mode (the mode is left at eval), computed on
+    /// the network's device.</summary>
     public static double[] Logits(ImageClassifier network, ClassifierArchitecture arch, IReadOnlyList<float[]> images, int size)
     {
         network.eval();
         var outs = new double[images.Count];
+        var device = Devices.DeviceOf(network);
         using var inference = torch.inference_mode();
         for (var i = 0; i < images.Count; i += ClassifierTrainer.InferenceBatch)
         {
             using var quiet = TorchGc.Quiet(); // README "Engine": no collection during native calls
             using var scope = torch.NewDisposeScope();
             var chunk = images.Skip(i).Take(ClassifierTrainer.InferenceBatch).ToList();
-            var logits = network.call(arch.Normalize(ClassifierTrainer.Stack(chunk, size))).to(ScalarType.Float64).data<double>().ToArray();
+            var logits = network.call(arch.Normalize(ClassifierTrainer.Stack(chunk, size).MoveTo(device))).to(ScalarType.Float64).OnCpu().data<double>().ToArray();
             logits.CopyTo(outs, i);
         }
         return outs;

@@ -68,6 +68,13 @@ public sealed record ClassifierOptions : ITrainerOptions
     /// share of this size (per class, seeded by <see cref="Seed"/>); null uses the dataset's splits. Default null.</summary>
     public double? StratifiedValidation { get; init; }
 
+    /// <summary>
+    /// Where the network trains and predicts: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c> (needs a CUDA TorchSharp
+    /// package; see <see cref="Thorax.Models.Runtime.TorchRuntime.ParseDevice"/>). Not part of the fingerprint, as for
+    /// the lung trainer: checkpoints hold CPU tensors, so a run started on one device resumes on another.
+    /// </summary>
+    public string Device { get; init; } = "cpu";
+
     /// <summary>One intra-op thread: bit-identical weights for equal settings, and a killed run resumes to the
     /// uninterrupted run's weights. Not part of the fingerprint.</summary>
     public bool Deterministic { get; init; }

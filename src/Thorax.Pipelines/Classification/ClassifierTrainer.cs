@@ -61,10 +61,12 @@ public sealed class ClassifierTrainer : LoopTrainer<ClassifierOptions>
         if (test.Count == 0) throw new ArgumentException($"{dataset.Root}: the test split is empty");
         TorchRuntime.EnsureLoaded();
         using var threads = DeterministicThreads.Enter(o.Deterministic);
+        var device = TorchRuntime.ParseDevice(o.Device);
         torch.manual_seed(o.Seed);
         var (network, arch) = ClassifierArchitecture.Create(o.Encoder, o.Weights);
         using (network)
         {
+            network.MoveTo(device); // weights are built and loaded on the CPU, then moved (before the optimiser takes them)
             ProbeInputSize(network, arch, o.Size);
             var all = train.Concat(val).ToList();
             var images = LoadImages(dataset, all, o.Size, (n, total) => Loading?.Invoke(n, total));
@@ -141,7 +143,7 @@ public sealed class ClassifierTrainer : LoopTrainer<ClassifierOptions>
         {
             using var scope = torch.NewDisposeScope();
             using var inference = torch.inference_mode();
-            network.call(arch.Normalize(torch.zeros(1, 1, size, size)));
+            network.call(arch.Normalize(torch.zeros(1, 1, size, size).MoveTo(Devices.DeviceOf(network))));
         }
         catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException)
         {
@@ -255,6 +257,7 @@ public sealed class ClassifierTrainer : LoopTrainer<ClassifierOptions>
         private int[] _perm = [];
 
         private readonly torch.optim.Optimizer _optimizer;
+        private readonly Device _device;
 
         public Method(ClassifierOptions o, ImageClassifier network, ClassifierArchitecture arch, torch.optim.Optimizer optimizer, ReduceLROnPlateau? plateau,
             IReadOnlyList<ClassificationStudy> train, IReadOnlyList<ClassificationStudy> val, Dictionary<string, float[]> images, string fingerprint)
@@ -263,6 +266,7 @@ public sealed class ClassifierTrainer : LoopTrainer<ClassifierOptions>
             _network = network;
             _arch = arch;
             _optimizer = optimizer;
+            _device = Devices.DeviceOf(network);
             _train = train.ToList();
             _val = val.ToList();
             _images = images;
@@ -321,8 +325,8 @@ public sealed class ClassifierTrainer : LoopTrainer<ClassifierOptions>
                 var sample = new Sample { Id = s.Id, Image = _images[s.Id], Channels = 1, Height = _o.Size, Width = _o.Size };
                 planes.Add(_augment.Apply(sample, random).Image);
             }
-            var x = _arch.Normalize(Stack(planes, _o.Size));
-            var y = torch.tensor(idx.Select(i => (float)_train[i].Label).ToArray());
+            var x = _arch.Normalize(Stack(planes, _o.Size).MoveTo(_device));
+            var y = torch.tensor(idx.Select(i => (float)_train[i].Label).ToArray()).MoveTo(_device);
             return nn.functional.binary_cross_entropy_with_logits(_network.call(x), y);
         }
 

@@ -141,7 +141,7 @@ public static class ContextualAblation
         {
             var run = Path.Combine(outDir, key, "seed-" + PaperSeeds[0].ToString(CultureInfo.InvariantCulture));
             if (!File.Exists(Path.Combine(run, ContextualModel.WeightsFile))) continue;
-            using var model = ContextualModel.Load(run, text); // the encoder the rows were trained with (--text-encoder), not the default
+            using var model = ContextualModel.Load(run, text, Thorax.Models.Runtime.TorchRuntime.ParseDevice(o.Device)); // the encoder the rows were trained with (--text-encoder), not the default
             foreach (var s in shown)
             {
                 var (logits, att) = model.Predict(s.Image, s.Report);

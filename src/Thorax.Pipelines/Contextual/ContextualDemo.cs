@@ -50,7 +50,8 @@ public static class ContextualDemo
         log?.Invoke($"{set.Studies.Count} positive studies from {set.Source}");
         var split = set.Split(ContextualAblation.PaperSeeds[0]);
         var each = TimeSpan.FromTicks((long)(budget.Ticks * 0.42));
-        using var text = new ContextualText(Thorax.Text.TextEncoders.LoadDefault(baseOptions.MaxTokens));
+        var device = Thorax.Models.Runtime.TorchRuntime.ParseDevice(baseOptions.Device);
+        using var text = new ContextualText(Thorax.Text.TextEncoders.LoadDefault(baseOptions.MaxTokens), device);
         text.Truncated += m => log?.Invoke("warning: " + m);
 
         var unetOptions = baseOptions with { Language = false, TimeBudget = each, Seed = ContextualAblation.PaperSeeds[0] };
@@ -72,8 +73,8 @@ public static class ContextualDemo
         var figures = new List<(string, Image<byte>)>();
         var attention = new List<(string, TokenAttention)>();
         static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
-        using (var um = ContextualModel.Load(unet.RunDirectory))
-        using (var cm = ContextualModel.Load(ctx.RunDirectory))
+        using (var um = ContextualModel.Load(unet.RunDirectory, (string?)null, device))
+        using (var cm = ContextualModel.Load(ctx.RunDirectory, (string?)null, device))
         {
             foreach (var s in split.Test.Take(4))
             {

@@ -6,6 +6,7 @@ using Thorax.Imaging.Codecs;
 using Thorax.Models.Contextual;
 using Thorax.Models.Weights;
 using Thorax.Text;
+using Thorax.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace Thorax.Pipelines.Contextual;
@@ -79,8 +80,10 @@ public sealed class ContextualModel : IDisposable
     /// be the encoder the run was trained with (its width is checked).
     /// </summary>
     /// <exception cref="DataFormatException">A missing or malformed file, or an encoder of another width (both named).</exception>
-    public static ContextualModel Load(string runDir, string? textEncoder = null) =>
-        Load(runDir, maxTokens => textEncoder is null ? TextEncoders.LoadDefault(maxTokens) : TextEncoders.Load(textEncoder, maxTokens), null);
+    /// <remarks>The weights are read on the CPU; the network and the text encoder are then moved to
+    /// <paramref name="device"/> (default CPU).</remarks>
+    public static ContextualModel Load(string runDir, string? textEncoder = null, Device? device = null) =>
+        Load(runDir, maxTokens => textEncoder is null ? TextEncoders.LoadDefault(maxTokens) : TextEncoders.Load(textEncoder, maxTokens), null, device);
 
     /// <summary>
     /// Loads a run folder with an encoder already open (the one the run was trained with, e.g. by
@@ -88,9 +91,10 @@ public sealed class ContextualModel : IDisposable
     /// <see cref="ContextualText.PadLength"/> is set to the run's.
     /// </summary>
     /// <exception cref="DataFormatException">A missing or malformed file, or an encoder of another width (both named).</exception>
-    public static ContextualModel Load(string runDir, ContextualText text) => Load(runDir, null, text);
+    /// <remarks>The network is moved to <paramref name="device"/> (default CPU); the shared encoder stays where it is.</remarks>
+    public static ContextualModel Load(string runDir, ContextualText text, Device? device = null) => Load(runDir, null, text, device);
 
-    private static ContextualModel Load(string runDir, Func<int, TextEncoder>? openEncoder, ContextualText? shared)
+    private static ContextualModel Load(string runDir, Func<int, TextEncoder>? openEncoder, ContextualText? shared, Device? device)
     {
         var configPath = Path.Combine(runDir, ConfigFile);
         var weights = Path.Combine(runDir, WeightsFile);
@@ -121,7 +125,7 @@ public sealed class ContextualModel : IDisposable
                 if (shared is null) encoder.Dispose();
                 throw new DataFormatException($"the run was trained on text embeddings of width {netOptions.TextDim} ({c["text_encoder"]}), but the encoder '{name}' gives {width}: pass the run's encoder with --text-encoder", configPath);
             }
-            text = shared ?? new ContextualText(encoder);
+            text = shared ?? new ContextualText(encoder, device);
             text.PadLength = c["pad_length"]?.GetValue<int>() ?? 0;
         }
         var net = new ContextualNet(netOptions);
@@ -136,6 +140,7 @@ public sealed class ContextualModel : IDisposable
             throw;
         }
         net.eval();
+        net.MoveTo(device);
         return new ContextualModel(net, text, size, Path.GetFullPath(runDir), ownsText: shared is null);
     }
 
@@ -145,18 +150,19 @@ public sealed class ContextualModel : IDisposable
         using var quiet = TorchGc.Quiet(); // README "Engine": no collection during native calls
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var x = ContextualTrainer.Input([image], Size);
+        var device = Devices.DeviceOf(Net);
+        var x = ContextualTrainer.Input([image], Size).MoveTo(device);
         Tensor? h = null, m = null;
         if (Net.UsesLanguage) (h, m) = Text!.Batch([report]);
         var attention = new List<Tensor>();
-        var y = Net.Forward(x, h, m, Net.UsesLanguage ? attention : null).reshape(Size * Size).contiguous();
-        var logits = y.data<float>().ToArray();
+        var y = Net.Forward(x, h?.MoveTo(device), m?.MoveTo(device), Net.UsesLanguage ? attention : null).reshape(Size * Size).contiguous();
+        var logits = y.OnCpu().data<float>().ToArray();
         if (!Net.UsesLanguage) return (logits, null);
         var tokens = Text!.Tokens(report);
         var levels = attention.Select(a =>
         {
             var mean = a[0].mean(new long[] { 0 }).contiguous();
-            return mean.data<float>().ToArray().Take(tokens.Count).Select(v => (double)v).ToArray();
+            return mean.OnCpu().data<float>().ToArray().Take(tokens.Count).Select(v => (double)v).ToArray();
         }).ToList();
         return (logits, new TokenAttention(tokens, levels));
     }

@@ -63,6 +63,13 @@ public sealed record ContextualOptions : ITrainerOptions
     public int EarlyStoppingPatience { get; init; }
     /// <summary>One intra-op thread: bit-reproducible, resumable to the same weights.</summary>
     public bool Deterministic { get; init; }
+
+    /// <summary>
+    /// Where the network trains and is tested: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c> (needs a CUDA TorchSharp
+    /// package; see <see cref="Thorax.Models.Runtime.TorchRuntime.ParseDevice"/>). Not part of the fingerprint, as for
+    /// the lung trainer: checkpoints hold CPU tensors. The text encoder runs where its <see cref="ContextualText"/> put it.
+    /// </summary>
+    public string Device { get; init; } = "cpu";
     /// <summary>Tokenizer maximum length (the reference: 512); longer reports are truncated with a warning.</summary>
     public int MaxTokens { get; init; } = 512;
 

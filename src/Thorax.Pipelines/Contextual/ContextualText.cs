@@ -1,5 +1,6 @@
 using Thorax.Text;
 using TorchSharp;
+using Thorax.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace Thorax.Pipelines.Contextual;
@@ -17,9 +18,13 @@ public sealed class ContextualText : IDisposable
     private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
     private readonly HashSet<string> _foreign = new(StringComparer.Ordinal);
 
-    /// <summary>Wraps <paramref name="encoder"/> (owned: disposed with this object).</summary>
-    public ContextualText(TextEncoder encoder)
+    /// <summary>Wraps <paramref name="encoder"/> (owned: disposed with this object) and moves its module to
+    /// <paramref name="device"/> (default: where it is). The cached embeddings are kept on the CPU; the trainer moves each
+    /// batch to the network's device.</summary>
+    public ContextualText(TextEncoder encoder, Device? device = null)
     {
+        ArgumentNullException.ThrowIfNull(encoder);
+        if (device is not null) encoder.Module.MoveTo(device);
         Encoder = encoder;
         _cache = new TextEmbeddingCache(encoder, batchSize: 16);
     }

@@ -54,12 +54,14 @@ public sealed class ContextualTrainer : LoopTrainer<ContextualOptions>
             throw new ArgumentException($"--encoder-dropout reproduces the reference's T5 left in train mode; the encoder '{text.Encoder.Name}' is not a T5 (pass --text-encoder with a T5 folder)");
         TorchRuntime.EnsureLoaded();
         Directory.CreateDirectory(runDir);
+        var device = TorchRuntime.ParseDevice(o.Device);
         using var threads = DeterministicThreads.Enter(o.Deterministic);
         torch.manual_seed(o.Seed);
         using var net = new ContextualNet(new ContextualNetOptions
         {
             InChannels = 3, Widths = o.Widths, TextDim = text?.HiddenSizeOr(1024) ?? 1024, Language = o.Language, AttendToPadding = o.AttendToPadding,
         });
+        net.MoveTo(device); // the seeded init on the CPU, moved before the optimiser takes the parameters
         Action<string> warn = m => Warning?.Invoke(m);
         if (text is not null)
         {
@@ -149,12 +151,13 @@ public sealed class ContextualTrainer : LoopTrainer<ContextualOptions>
         return studies.Select((s, i) => ContextualDice.Of(logits[i], s.Mask)).ToArray();
     }
 
-    /// <summary>Logits (row-major S*S per image) in eval mode; restores the previous mode.</summary>
+    /// <summary>Logits (row-major S*S per image) in eval mode, computed on the network's device; restores the previous mode.</summary>
     public static float[][] Logits(ContextualNet net, ContextualText? text, IReadOnlyList<float[]> images, IReadOnlyList<string> reports, int size)
     {
         var wasTraining = net.training;
         net.eval();
         var result = new float[images.Count][];
+        var device = Devices.DeviceOf(net);
         try
         {
             using var _ = no_grad();
@@ -163,11 +166,11 @@ public sealed class ContextualTrainer : LoopTrainer<ContextualOptions>
                 using var quiet = TorchGc.Quiet(); // README "Engine": no collection during native calls
                 using var scope = NewDisposeScope();
                 var n = Math.Min(EvalBatch, images.Count - i);
-                var x = Input(images.Skip(i).Take(n).ToList(), size);
+                var x = Input(images.Skip(i).Take(n).ToList(), size).MoveTo(device);
                 Tensor? h = null, m = null;
                 if (net.UsesLanguage) (h, m) = text!.Batch(reports.Skip(i).Take(n).ToList());
-                var y = net.Forward(x, h, m).reshape(n, size * size).contiguous();
-                var flat = y.data<float>().ToArray();
+                var y = net.Forward(x, h?.MoveTo(device), m?.MoveTo(device)).reshape(n, size * size).contiguous();
+                var flat = y.OnCpu().data<float>().ToArray();
                 for (var j = 0; j < n; j++) result[i + j] = flat.AsSpan(j * size * size, size * size).ToArray();
             }
         }
@@ -268,11 +271,12 @@ public sealed class ContextualTrainer : LoopTrainer<ContextualOptions>
                 for (var k = 0; k < m.Length; k++) masks[j * m.Length + k] = m[k];
                 reports.Add(report);
             }
-            var x = Input(images, _o.Size);
-            var y = torch.tensor(masks, new long[] { n, 1, _o.Size, _o.Size });
+            var device = Devices.DeviceOf(_net);
+            var x = Input(images, _o.Size).MoveTo(device);
+            var y = torch.tensor(masks, new long[] { n, 1, _o.Size, _o.Size }).MoveTo(device);
             Tensor? h = null, mask = null;
             if (_net.UsesLanguage) (h, mask) = _text!.Batch(reports, cache: !augmentedText && !_o.EncoderDropout, encoderDropout: _o.EncoderDropout);
-            return nn.functional.binary_cross_entropy_with_logits(_net.Forward(x, h, mask), y);
+            return nn.functional.binary_cross_entropy_with_logits(_net.Forward(x, h?.MoveTo(device), mask?.MoveTo(device)), y);
         }
 
         public override IReadOnlyDictionary<string, double> Evaluate(int epoch)

@@ -4,6 +4,7 @@ using Thorax.Imaging.Ops;
 using Thorax.Metrics;
 using Thorax.Models.Saliency;
 using Thorax.Models.Vig;
+using Thorax.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace Thorax.Pipelines.GdVig;
@@ -222,7 +223,7 @@ public sealed record GdVigAttention(int TubeStudies, int FindingStudies, int Bot
                 var gaze = net.DirectingGaze(x, tg);
                 var graphs = new List<VigGraph>();
                 using var cam = GradCam.Compute(t => net.Trace(t, gaze, graphs), x, Enumerable.Repeat((long)targetClass, chunk.Count).ToArray());
-                var maps = cam.Normalized(size, size).contiguous().data<float>().ToArray();
+                var maps = cam.Normalized(size, size).OnCpu().contiguous().data<float>().ToArray();
                 var plane = size * size;
                 for (var i = 0; i < chunk.Count; i++)
                     rows.Add(ForStudy(chunk[i].Study.Id, maps.AsSpan(i * plane, plane).ToArray(), graphs, i, chunk[i].Regions!, size));

@@ -13,6 +13,10 @@ public sealed record GdVigDemoOptions
     /// <summary>Output folder.</summary>
     public string OutputDirectory { get; init; } = "gdvig-demo";
 
+    /// <summary>Where both networks train and run: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c> (see
+    /// <see cref="GdVigTrainingOptions.Device"/>).</summary>
+    public string Device { get; init; } = "cpu";
+
     /// <summary>Whole-demo budget in minutes (data, both trainings, evaluation).</summary>
     public double Minutes { get; init; } = 15;
 
@@ -142,7 +146,7 @@ public static class GdVigDemo
         var baseOptions = new GdVigTrainingOptions
         {
             Variant = GdVigVariant.SiimAcr, Channels = o.Channels, Blocks = o.Blocks, Size = o.Size, BatchSize = o.BatchSize, LearningRate = o.LearningRate,
-            GazeLambda = o.GazeLambda, Seed = o.Seed, Epochs = o.Epochs ?? 1000,
+            GazeLambda = o.GazeLambda, Seed = o.Seed, Epochs = o.Epochs ?? 1000, Device = o.Device,
         };
         var gdOptions = baseOptions with { Model = GdVigModelKind.GdVig, TimeBudget = budget * 0.58 };
         var gdResult = TrainOne("GD-ViG", gdOptions, dataset, Path.Combine(outDir, "gdvig"), attach, log);
@@ -160,7 +164,7 @@ public static class GdVigDemo
         var extra = new JsonObject { ["note"] = note, ["data"] = dataDir };
         RunFiles.WriteText(Path.Combine(outDir, "table.md"), GdVigReport.Markdown(rows, note));
         RunFiles.WriteText(Path.Combine(outDir, "table.json"), GdVigReport.Json(rows, extra).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        var graph = NodeFigure(dataset, Path.Combine(outDir, "gdvig"), o.GazeLambda, outDir, log);
+        var graph = NodeFigure(dataset, Path.Combine(outDir, "gdvig"), o.GazeLambda, outDir, log, Thorax.Models.Runtime.TorchRuntime.ParseDevice(o.Device));
         RunFiles.WriteText(Path.Combine(outDir, "report.html"), GdVigReport.Html("GD-ViG vs ViG on studies with a shortcut", note, rows, graph: graph));
         var result = new GdVigDemoResult(outDir, dataset.Studies.Count, counts.GetValueOrDefault("test"), gd, vig, clock.Elapsed.TotalSeconds, dataDir);
         RunFiles.WriteText(Path.Combine(outDir, "demo.json"), result.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
@@ -172,10 +176,11 @@ public static class GdVigDemo
     /// pneumothorax and a chest tube, at the pneumothorax's centroid: <c>graph.png</c> and <c>graph.json</c>; null when no
     /// test study has both.
     /// </summary>
-    private static (Thorax.Imaging.Image<byte> Png, string Caption)? NodeFigure(GdVigDataset dataset, string runDir, double lambda, string outDir, Action<string>? log)
+    private static (Thorax.Imaging.Image<byte> Png, string Caption)? NodeFigure(GdVigDataset dataset, string runDir, double lambda, string outDir, Action<string>? log,
+        TorchSharp.torch.Device device)
     {
         if (!dataset.HasRegionMasks) return null;
-        using var net = GdVigNetwork.LoadRun(runDir);
+        using var net = GdVigNetwork.LoadRun(runDir, device);
         foreach (var study in dataset.Split("test"))
         {
             var px = dataset.Read(study);

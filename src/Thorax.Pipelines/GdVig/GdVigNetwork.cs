@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Thorax.Models.GdVig;
+using Thorax.Models.Runtime;
 using Thorax.Models.Weights;
 using static TorchSharp.torch;
 
@@ -36,6 +37,16 @@ public sealed class GdVigNetwork : IDisposable
     /// <summary>Input side in pixels.</summary>
     public int Size => Options.ImageSize;
 
+    /// <summary>Where the network runs (its parameters' device); inputs given on another device are copied there.</summary>
+    public Device Device => Devices.DeviceOf(Module);
+
+    /// <summary>Moves the network to <paramref name="device"/> (nothing happens for null or the CPU) and returns it.</summary>
+    public GdVigNetwork MoveTo(Device? device)
+    {
+        Module.MoveTo(device);
+        return this;
+    }
+
     /// <summary>Whether the network predicts a gaze map.</summary>
     public bool PredictsGaze => Kind != GdVigModelKind.Vig;
 
@@ -54,6 +65,9 @@ public sealed class GdVigNetwork : IDisposable
     /// </summary>
     public (Tensor Logits, Tensor? Gaze) Forward(Tensor image, Tensor? trueGaze = null)
     {
+        var device = Device;
+        image = image.On(device);
+        trueGaze = trueGaze?.On(device);
         switch (Module)
         {
             case PlainVigClassifier plain:
@@ -88,6 +102,9 @@ public sealed class GdVigNetwork : IDisposable
     /// </summary>
     public Tensor? DirectingGaze(Tensor image, Tensor? trueGaze = null)
     {
+        var device = Device;
+        image = image.On(device);
+        trueGaze = trueGaze?.On(device);
         switch (Module)
         {
             case PlainVigClassifier:
@@ -109,8 +126,11 @@ public sealed class GdVigNetwork : IDisposable
     /// <see cref="DirectingGaze"/>): logits, the last stage's output (for Grad-CAM), and every block's KNN graph
     /// appended to <paramref name="graphs"/> when given.
     /// </summary>
-    public (Tensor Logits, Tensor LastStage) Trace(Tensor image, Tensor? gaze, IList<Thorax.Models.Vig.VigGraph>? graphs = null) =>
-        Classifier.ClassifyWithFeatures(image, gaze, graphs);
+    public (Tensor Logits, Tensor LastStage) Trace(Tensor image, Tensor? gaze, IList<Thorax.Models.Vig.VigGraph>? graphs = null)
+    {
+        var device = Device;
+        return Classifier.ClassifyWithFeatures(image.On(device), gaze?.On(device), graphs);
+    }
 
     /// <summary>The run's configuration as written to <c>config.json</c>.</summary>
     public JsonObject ConfigJson() => new()
@@ -132,7 +152,8 @@ public sealed class GdVigNetwork : IDisposable
     /// <exception cref="FileNotFoundException">config.json or model.safetensors is missing.</exception>
     /// <exception cref="InvalidDataException">config.json lacks a field or is not a GD-ViG run (file and field named).</exception>
     /// <exception cref="StateDictException">The weights do not fit (file and keys named).</exception>
-    public static GdVigNetwork LoadRun(string runDir)
+    /// <remarks>The weights are read on the CPU and the network is then moved to <paramref name="device"/> (default CPU).</remarks>
+    public static GdVigNetwork LoadRun(string runDir, Device? device = null)
     {
         var configPath = Path.Combine(runDir, "config.json");
         var modelPath = Path.Combine(runDir, "model.safetensors");
@@ -160,7 +181,7 @@ public sealed class GdVigNetwork : IDisposable
         {
             LoadWeights(net, modelPath);
             net.Module.eval();
-            return net;
+            return net.MoveTo(device);
         }
         catch
         {
@@ -170,9 +191,9 @@ public sealed class GdVigNetwork : IDisposable
     }
 
     /// <summary>The authors' published configuration of <paramref name="variant"/> with their checkpoint (see <see cref="GdVigPredictor.Load"/>).</summary>
-    public static GdVigNetwork LoadPublished(string weights, GdVigVariant variant)
+    public static GdVigNetwork LoadPublished(string weights, GdVigVariant variant, Device? device = null)
     {
-        var p = GdVigPredictor.Load(weights, variant);
+        var p = GdVigPredictor.Load(weights, variant, device);
         return new GdVigNetwork(p.Model, GdVigModelKind.GdVig, variant, p.Model.Options);
     }
 

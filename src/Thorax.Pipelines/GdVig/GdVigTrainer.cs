@@ -71,9 +71,11 @@ public sealed class GdVigTrainer : LoopTrainer<GdVigTrainingOptions>
         if (absent.Count > 0)
             throw new ArgumentException($"{dataset.Root}: no training study of class {string.Join(", ", absent.Select(c => GdVigDataset.ClassNames(o.Variant)[c]))}");
 
+        var device = TorchRuntime.ParseDevice(o.Device);
         using var threads = DeterministicThreads.Enter(o.Deterministic);
         manual_seed(o.Seed);
         using var net = GdVigNetwork.Create(o.Model, o.Variant, o.ModelOptions());
+        net.MoveTo(device); // initialised on the CPU (the seeded init), moved before the optimiser takes its parameters
         using var optimizer = new SafeAdamW(net.Module.parameters(), lr: o.LearningRate, weight_decay: o.WeightDecay);
         var scheduler = new StepLR(optimizer, o.StepSize, o.StepGamma);
         var select = o.SelectByValidation && val.Count > 0;
@@ -200,9 +202,10 @@ public sealed class GdVigTrainer : LoopTrainer<GdVigTrainingOptions>
                 images.Add(img);
                 if (gaze is not null) gazes.Add(gaze);
             }
-            var x = GdVigInputs.Stack(images, _o.Size);
-            var y = tensor(idx.Select(i => (long)_train[i].Label).ToArray());
-            Tensor? g = _net.PredictsGaze ? GdVigInputs.Stack(gazes, _o.Size) : null;
+            var device = _net.Device;
+            var x = GdVigInputs.Stack(images, _o.Size).MoveTo(device);
+            var y = tensor(idx.Select(i => (long)_train[i].Label).ToArray()).MoveTo(device);
+            Tensor? g = _net.PredictsGaze ? GdVigInputs.Stack(gazes, _o.Size).MoveTo(device) : null;
             var (logits, pred) = _net.Forward(x, g);
             var loss = nn.functional.cross_entropy(logits, y);
             if (pred is not null && g is not null && _o.GazeLossWeight > 0) loss = loss.add(nn.functional.mse_loss(pred, g).mul(_o.GazeLossWeight));

@@ -84,6 +84,13 @@ public sealed record GdVigTrainingOptions : ITrainerOptions
     /// <summary>One intra-op thread: bit-identical weights for equal settings (not in the fingerprint).</summary>
     public bool Deterministic { get; init; }
 
+    /// <summary>
+    /// Where the network trains and is evaluated: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c> (needs a CUDA
+    /// TorchSharp package; see <see cref="Thorax.Models.Runtime.TorchRuntime.ParseDevice"/>). Not part of the
+    /// fingerprint, as for the lung trainer: checkpoints hold CPU tensors.
+    /// </summary>
+    public string Device { get; init; } = "cpu";
+
     /// <summary>The model configuration these options describe.</summary>
     public GdVigOptions ModelOptions() => GdVigOptions.Reduced(Variant, Channels, Blocks, Size, Model == GdVigModelKind.Vig ? 0 : GazeLambda);
 

@@ -15,14 +15,16 @@ internal sealed class CxlSegBatcher : IDisposable
     private readonly BlockingCollection<Request> _queue = new();
     private readonly nn.Module<Tensor, Tensor> _network;
     private readonly int _maxBatch;
+    private readonly Device? _device;
     private readonly Thread _thread;
     private ExceptionDispatchInfo? _fatal;
     private long _batches;
     private long _items;
 
-    public CxlSegBatcher(nn.Module<Tensor, Tensor> network, int maxBatch)
+    public CxlSegBatcher(nn.Module<Tensor, Tensor> network, int maxBatch, Device? device = null)
     {
         _network = network;
+        _device = device;
         _maxBatch = maxBatch;
         _thread = new Thread(Loop) { IsBackground = true, Name = "cxlseg-forward" };
         _thread.Start();
@@ -54,7 +56,7 @@ internal sealed class CxlSegBatcher : IDisposable
             try
             {
                 if (_fatal != null) _fatal.Throw();
-                var preds = LungTrainer.Predict(_network, batch.Select(r => r.Sample).ToList(), _maxBatch);
+                var preds = LungTrainer.Predict(_network, batch.Select(r => r.Sample).ToList(), _maxBatch, device: _device);
                 for (var i = 0; i < batch.Count; i++) batch[i].Result = preds[i];
                 Interlocked.Increment(ref _batches);
                 Interlocked.Add(ref _items, batch.Count);

@@ -60,7 +60,7 @@ public sealed class CxlSegBuilder
         _o.Validate(forBuild: true);
         var clock = Stopwatch.StartNew();
         var catalog = LoadCatalog();
-        using var model = LungModel.Load(_o.ModelDir!);
+        using var model = LungModel.Load(_o.ModelDir!, Thorax.Models.Runtime.TorchRuntime.ParseDevice(_o.Device));
         var shard = catalog.Images.Where(i => _o.Shard.Contains(i.DicomId)).ToList();
         var state = new int[shard.Count]; // 0 to build, 1 already done, 2 source absent
         Parallel.For(0, shard.Count, new ParallelOptions { MaxDegreeOfParallelism = _o.Workers, CancellationToken = cancel }, i =>
@@ -135,7 +135,7 @@ public sealed class CxlSegBuilder
         var finished = 0;
         ExceptionDispatchInfo? fatal = null;
         var clock = Stopwatch.StartNew();
-        using (var batcher = new CxlSegBatcher(model.Network, Math.Min(_o.MaxBatch, _o.Workers)))
+        using (var batcher = new CxlSegBatcher(model.Network, Math.Min(_o.MaxBatch, _o.Workers), model.Device))
         {
             void Work()
             {

@@ -27,6 +27,10 @@ public sealed record CxlSegBuilderOptions
     /// <summary>Parallel decode / pre-process / clean-up / encode workers (1..256). Default: the processor count.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>Where the lung model runs: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c> (needs a CUDA TorchSharp
+    /// package; see <see cref="Thorax.Models.Runtime.TorchRuntime.ParseDevice"/>).</summary>
+    public string Device { get; init; } = "cpu";
+
     /// <summary>Largest batch of model inputs one forward pass takes; waiting workers' images are batched together, so
     /// the effective batch is at most min(this, <see cref="Workers"/>). 1..1024, default 16.</summary>
     public int MaxBatch { get; init; } = 16;

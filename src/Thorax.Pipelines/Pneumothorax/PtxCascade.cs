@@ -37,17 +37,17 @@ public sealed class PtxCascade : IDisposable
     /// <summary>Input size of both networks.</summary>
     public int Size => Segmenter.Size;
 
-    /// <summary>Loads a classifier run (optional) and a segmenter run.</summary>
+    /// <summary>Loads a classifier run (optional) and a segmenter run onto <paramref name="device"/> (default CPU).</summary>
     /// <exception cref="InvalidOperationException">The two were trained at different sizes (both named).</exception>
-    public static PtxCascade Open(string? classifierRun, string segmenterRun, string variant = "window")
+    public static PtxCascade Open(string? classifierRun, string segmenterRun, string variant = "window", TorchSharp.torch.Device? device = null)
     {
-        var seg = PtxSegmenterModel.Load(segmenterRun, variant);
+        var seg = PtxSegmenterModel.Load(segmenterRun, variant, device);
         ClassifierModel? cls = null;
         try
         {
             if (classifierRun is not null)
             {
-                cls = ClassifierModel.Load(classifierRun);
+                cls = ClassifierModel.Load(classifierRun, device);
                 if (cls.Size != seg.Size)
                     throw new InvalidOperationException($"the classifier run {classifierRun} was trained at {cls.Size} px but the segmenter run {segmenterRun} " +
                         $"at {seg.Size} px; the cascade feeds one resized image to both, so train them at the same --size");

@@ -28,6 +28,10 @@ public sealed record PtxEvaluationOptions
 
     /// <summary>Horizontal-flip TTA. Default true.</summary>
     public bool FlipTta { get; init; } = true;
+
+    /// <summary>Where the networks run: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c> (needs a CUDA TorchSharp package;
+    /// see <see cref="Thorax.Models.Runtime.TorchRuntime.ParseDevice"/>).</summary>
+    public string Device { get; init; } = "cpu";
 }
 
 /// <summary>One row of a results table: a configuration and its Kaggle mean Dice.</summary>
@@ -58,6 +62,7 @@ public static class PtxEvaluation
             throw new ArgumentException($"--split must be one of {string.Join(", ", ClassificationDataset.SplitNames)}, got '{o.Split}'");
         var studies = dataset.Split(o.Split);
         if (studies.Count == 0) throw new ArgumentException($"{dataset.Root}: the {o.Split} split is empty");
+        var device = Thorax.Models.Runtime.TorchRuntime.ParseDevice(o.Device);
 
         // Every variant the run has; the default (window) first.
         var variants = PtxSegmenterModel.VariantFiles.Where(kv => File.Exists(Path.Combine(segmenterRun, kv.Value))).Select(kv => kv.Key)
@@ -65,7 +70,7 @@ public static class PtxEvaluation
         if (!variants.Contains("window")) throw new FileNotFoundException($"{segmenterRun}: no swa-window.safetensors; is it a finished ptx train-segmenter run?");
         int size;
         double[]? probs = null;
-        using (var first = PtxCascade.Open(classifierRun, segmenterRun, "window")) size = first.Size;
+        using (var first = PtxCascade.Open(classifierRun, segmenterRun, "window", device)) size = first.Size;
         stage?.Invoke($"loading {studies.Count} {o.Split} studies");
         var images = ClassifierTrainer.LoadImages(dataset, studies, size);
         var small = studies.Select(s => images[s.Id]).ToList();
@@ -76,7 +81,7 @@ public static class PtxEvaluation
         foreach (var v in variants)
         {
             stage?.Invoke($"segmenter ({v} weights{(o.FlipTta ? ", flip TTA" : "")})");
-            using var cascade = PtxCascade.Open(v == "window" ? classifierRun : null, segmenterRun, v);
+            using var cascade = PtxCascade.Open(v == "window" ? classifierRun : null, segmenterRun, v, device);
             var (p, m) = cascade.Infer(small, o.FlipTta);
             if (v == "window") probs = p;
             maps[v] = m;

@@ -182,11 +182,15 @@ public sealed class PtxSegmenterModel : IDisposable
         config["decoder_channels"] = new JsonArray(decoder.Channels.Select(c => (JsonNode?)c).ToArray());
     }
 
-    /// <summary>Loads the <paramref name="variant"/> weights (best, window, classic) of a segmenter run.</summary>
+    /// <summary>Where the network runs (its parameters' device).</summary>
+    public Device Device => Devices.DeviceOf(Network);
+
+    /// <summary>Loads the <paramref name="variant"/> weights (best, window, classic) of a segmenter run, read on the CPU
+    /// and moved to <paramref name="device"/> (default CPU).</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">config.json or the variant's weight file is missing.</exception>
     /// <exception cref="InvalidDataException">config.json is malformed or of another method (field named).</exception>
-    public static PtxSegmenterModel Load(string runDir, string variant = "window")
+    public static PtxSegmenterModel Load(string runDir, string variant = "window", Device? device = null)
     {
         if (!VariantFiles.TryGetValue(variant, out var file))
             throw new ArgumentException($"segmenter weights must be one of {string.Join(", ", VariantFiles.Keys)}, got '{variant}'", nameof(variant));
@@ -215,6 +219,7 @@ public sealed class PtxSegmenterModel : IDisposable
         {
             StateDicts.LoadFile(network, modelPath, strict: true);
             network.FuseForInference(); // eval mode, batch norms folded into their convolutions (README "Engine")
+            network.MoveTo(device);
             return new PtxSegmenterModel(network, arch, decoder, size, variant, Path.GetFullPath(runDir));
         }
         catch
@@ -230,22 +235,23 @@ public sealed class PtxSegmenterModel : IDisposable
     /// <summary>
     /// Sigmoid probabilities of <paramref name="network"/> in eval mode (left in eval mode); with
     /// <paramref name="flipTta"/> the mean of the plain and the horizontally flipped (and flipped back) prediction, as the
-    /// first place's <c>FLIP</c> inference.
+    /// first place's <c>FLIP</c> inference. Computed on the network's device.
     /// </summary>
     public static float[][] Predict(Module<Tensor, Tensor> network, ClassifierArchitecture arch, IReadOnlyList<float[]> images, int size, bool flipTta = true)
     {
         network.eval();
         var outs = new float[images.Count][];
+        var device = Devices.DeviceOf(network);
         using var inference = torch.inference_mode();
         for (var i = 0; i < images.Count; i += InferenceBatch)
         {
             using var quiet = TorchGc.Quiet(); // README "Engine": no collection during native calls
             using var scope = torch.NewDisposeScope();
             var chunk = images.Skip(i).Take(InferenceBatch).ToList();
-            var x = arch.Normalize(ClassifierTrainer.Stack(chunk, size));
+            var x = arch.Normalize(ClassifierTrainer.Stack(chunk, size).MoveTo(device));
             var p = network.call(x).sigmoid();
             if (flipTta) p = (p + network.call(x.flip(3)).sigmoid().flip(3)) * 0.5;
-            var flat = p.contiguous().data<float>().ToArray();
+            var flat = p.OnCpu().contiguous().data<float>().ToArray();
             var plane = size * size;
             for (var b = 0; b < chunk.Count; b++) outs[i + b] = flat.AsSpan(b * plane, plane).ToArray();
         }

@@ -94,6 +94,13 @@ public sealed record PtxSegmenterOptions : ITrainerOptions
     /// <summary>One intra-op thread (bit-identical reruns). Not part of the fingerprint.</summary>
     public bool Deterministic { get; init; }
 
+    /// <summary>
+    /// Where the network trains (and its SWA averages recompute BatchNorm statistics): <c>cpu</c> (default), <c>cuda</c>
+    /// or <c>cuda:N</c> (needs a CUDA TorchSharp package; see <see cref="Thorax.Models.Runtime.TorchRuntime.ParseDevice"/>).
+    /// Not part of the fingerprint, as for the lung trainer: checkpoints hold CPU tensors.
+    /// </summary>
+    public string Device { get; init; } = "cpu";
+
     /// <summary>The settings a run folder's checkpoints depend on.</summary>
     /// <remarks>FPN over resnet18 keeps the fingerprint of the runs made before the zoo.</remarks>
     public string Fingerprint()

@@ -65,11 +65,13 @@ public sealed class PtxSegmenterTrainer : LoopTrainer<PtxSegmenterOptions>
         if (val.Count(s => s.Label == 1) == 0) throw new ArgumentException($"{dataset.Root}: the validation split has no pneumothorax study (the IoU curve needs some)");
         TorchRuntime.EnsureLoaded();
         using var threads = DeterministicThreads.Enter(o.Deterministic);
+        var device = TorchRuntime.ParseDevice(o.Device);
         torch.manual_seed(o.Seed);
         Stage?.Invoke("building the network");
         var decoder = o.DecoderSpec();
         var (encoder, arch) = ClassifierArchitecture.CreateEncoder(o.Encoder, o.Weights, samePadding: true);
         using var network = PtxSegmenterModel.CreateNetwork(arch, decoder, encoder);
+        network.MoveTo(device); // built and loaded on the CPU, moved before the optimiser takes its parameters
         ClassifierTrainer.ProbeInputSize(network, arch, o.Size);
         var firstHalf = FirstHalfOfEncoder(network, arch);
         var used = (o.PositiveOnly ? positives : train).Concat(val).ToList();
@@ -126,8 +128,9 @@ public sealed class PtxSegmenterTrainer : LoopTrainer<PtxSegmenterOptions>
             {
                 foreach (var d in dicts) d.DisposeAll();
             }
+            avgNet.MoveTo(device);
             using (torch.no_grad())
-                StochasticWeightAveraging.UpdateBatchNorm(avgNet, Batches(trainImages, arch, o.Size, o.BatchSize));
+                StochasticWeightAveraging.UpdateBatchNorm(avgNet, Batches(trainImages, arch, o.Size, o.BatchSize, device));
             var (iou, dice) = method.Validate(avgNet);
             RunFiles.Write(Path.Combine(runDir, file), tmp => SafeTensors.Save(tmp, avgNet.state_dict(),
                 new Dictionary<string, string>(meta) { ["swa"] = name, ["epochs"] = $"{first}-{last}" }));
@@ -244,13 +247,13 @@ public sealed class PtxSegmenterTrainer : LoopTrainer<PtxSegmenterOptions>
         return (curve[at].Epoch, curve[at + w - 1].Epoch);
     }
 
-    private static IEnumerable<Tensor> Batches(IReadOnlyList<float[]> images, ClassifierArchitecture arch, int size, int batch)
+    private static IEnumerable<Tensor> Batches(IReadOnlyList<float[]> images, ClassifierArchitecture arch, int size, int batch, Device device)
     {
         for (var i = 0; i < images.Count; i += batch)
         {
             var chunk = images.Skip(i).Take(batch).ToList();
             if (chunk.Count < 2) yield break; // BatchNorm in training mode needs two images
-            using var grey = ClassifierTrainer.Stack(chunk, size);
+            using var grey = ClassifierTrainer.Stack(chunk, size).MoveTo(device);
             yield return arch.Normalize(grey);
         }
     }
@@ -355,8 +358,9 @@ public sealed class PtxSegmenterTrainer : LoopTrainer<PtxSegmenterOptions>
                 var m = aug.Masks[0];
                 for (var i = 0; i < plane; i++) y[b * plane + i] = m[i] != 0 ? 1f : 0f;
             }
-            var input = _arch.Normalize(torch.tensor(x, new long[] { batch.Count, 1, size, size }));
-            var target = torch.tensor(y, new long[] { batch.Count, 1, size, size });
+            var device = Devices.DeviceOf(_net);
+            var input = _arch.Normalize(torch.tensor(x, new long[] { batch.Count, 1, size, size }).MoveTo(device));
+            var target = torch.tensor(y, new long[] { batch.Count, 1, size, size }).MoveTo(device);
             var w = _o.LossWeights;
             return SegmentationLoss.Combo(_net.call(input), target, w.Bce, w.Dice, w.Focal);
         }

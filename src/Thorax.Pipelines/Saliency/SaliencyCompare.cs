@@ -31,6 +31,10 @@ public sealed record SaliencyCompareOptions
     /// <summary>Stage 1 with precise BatchNorm statistics (<see cref="SaliencyTrainingOptions.PreciseBatchNorm"/>).</summary>
     public bool PreciseBatchNorm { get; init; }
 
+    /// <summary>Where the networks train and run: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c> (needs a CUDA
+    /// TorchSharp package; see <see cref="Thorax.Models.Runtime.TorchRuntime.ParseDevice"/>).</summary>
+    public string Device { get; init; } = "cpu";
+
     /// <summary>Seed of every training.</summary>
     public int Seed { get; init; }
 
@@ -111,7 +115,7 @@ public static class SaliencyCompare
             var trainer = new SaliencyTrainer(new SaliencyTrainingOptions
             {
                 Network = SaliencyModelSpec.Named(model, o.Width), Epochs = o.Epochs, Batch = o.Batch, TimeBudget = budget, Seed = o.Seed, Triplet = o.Triplet,
-                PreciseBatchNorm = o.PreciseBatchNorm,
+                PreciseBatchNorm = o.PreciseBatchNorm, Device = o.Device,
                 Stages = fromClassifier ? [SaliencyStage.Saliency, SaliencyStage.Joint] : null,
                 InitFrom = fromClassifier ? trained["classifier"] : null,
             });
@@ -133,6 +137,7 @@ public static class SaliencyCompare
             ["budget_minutes"] = Math.Round(o.TimeBudget.TotalMinutes, 2),
             ["width"] = o.Width,
         };
-        return SaliencyEvaluator.Run(rows, studies, o.EvaluationSplit, outDir, o.Note, extra: extra, log: log);
+        return SaliencyEvaluator.Run(rows, studies, o.EvaluationSplit, outDir, o.Note, extra: extra, log: log,
+            device: Thorax.Models.Runtime.TorchRuntime.ParseDevice(o.Device));
     }
 }

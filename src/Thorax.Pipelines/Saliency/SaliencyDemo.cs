@@ -25,6 +25,10 @@ public sealed record SaliencyDemoOptions
     /// <summary>Real X-rays with lung masks for <c>synth --background</c>; procedural studies when absent.</summary>
     public string? Background { get; init; } = Path.Combine("..", "shared", "data", "lungs");
 
+    /// <summary>Where the networks train and run: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c> (needs a CUDA
+    /// TorchSharp package; see <see cref="Thorax.Models.Runtime.TorchRuntime.ParseDevice"/>).</summary>
+    public string Device { get; init; } = "cpu";
+
     /// <summary>Seed of the studies and the trainings.</summary>
     public int Seed { get; init; } = 1;
 }
@@ -116,7 +120,7 @@ public static class SaliencyDemo
             $"{o.Minutes:G} min budget; test split. " + SaliencyReport.PaperNote;
         var cmp = SaliencyCompare.Run(studies, new SaliencyCompareOptions
         {
-            OutDirectory = outDir, Width = "small", TimeBudget = left * 0.88, Seed = o.Seed, EvaluationSplit = "test", Note = note,
+            OutDirectory = outDir, Width = "small", TimeBudget = left * 0.88, Seed = o.Seed, EvaluationSplit = "test", Note = note, Device = o.Device,
         }, log, (_, t) => attach?.Invoke(t), cancel);
         return new SaliencyDemoResult(cmp, studies.Studies.Count, real, clock.Elapsed.TotalSeconds, outDir);
     }

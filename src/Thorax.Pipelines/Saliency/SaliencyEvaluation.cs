@@ -126,8 +126,9 @@ public sealed class SaliencyRunModel : IDisposable
     /// <summary>The network (eval mode).</summary>
     public Module<Tensor, (Tensor ClassLogits, Tensor SaliencyLogits)> Net { get; }
 
-    /// <summary>Opens <c>RUN/config.json</c> and <c>RUN/model.safetensors</c> (strict; a checkpoint of another network is named as such).</summary>
-    public static SaliencyRunModel Load(string runDir)
+    /// <summary>Opens <c>RUN/config.json</c> and <c>RUN/model.safetensors</c> (strict; a checkpoint of another network is
+    /// named as such); the weights are read on the CPU and the network moved to <paramref name="device"/> (default CPU).</summary>
+    public static SaliencyRunModel Load(string runDir, Device? device = null)
     {
         var cfgPath = Path.Combine(runDir, "config.json");
         if (!File.Exists(cfgPath)) throw new FileNotFoundException($"{cfgPath} not found; not a saliency train run folder", cfgPath);
@@ -148,6 +149,7 @@ public sealed class SaliencyRunModel : IDisposable
             throw;
         }
         net.eval();
+        net.MoveTo(device);
         return new SaliencyRunModel(Path.GetFullPath(runDir), spec, geo, size, net);
     }
 
@@ -192,26 +194,27 @@ public sealed class SaliencyRunModel : IDisposable
         bool cls = Spec.HasClassification, salient = Spec.HasSaliency;
         var images = new List<SaliencyImageResult>();
         var simSkipped = 0;
+        var device = Devices.DeviceOf(Net);
         for (var start = 0; start < studies.Count; start += batch)
         {
             using var quiet = TorchGc.Quiet(); // README "Engine": no collection during native calls
             using var scope = NewDisposeScope();
             var items = studies.Skip(start).Take(batch).ToList();
-            var (x, _, q) = SaliencyTrainer.Batch(items, g);
+            var (x, _, q) = SaliencyTrainer.Batch(items, g, device);
             float[]? logp = null, probs = null;
             using (no_grad())
             {
                 var (logits, sal) = Net.call(x);
-                if (salient) logp = SaliencyLayers.LogSoftmaxOverPixels(sal).flatten(1).data<float>().ToArray();
-                if (cls) probs = logits.softmax(1).data<float>().ToArray();
+                if (salient) logp = SaliencyLayers.LogSoftmaxOverPixels(sal).flatten(1).OnCpu().data<float>().ToArray();
+                if (cls) probs = logits.softmax(1).OnCpu().data<float>().ToArray();
             }
             float[]? camMaps = null;
             if (cls && layer is not null)
             {
                 using var cam = GradCam.Compute(Net, r => r.ClassLogits, layer, x);
-                camMaps = cam.Normalized(h, w).flatten(1).data<float>().ToArray();
+                camMaps = cam.Normalized(h, w).flatten(1).OnCpu().data<float>().ToArray();
             }
-            var qs = q.flatten(1).data<float>().ToArray();
+            var qs = q.flatten(1).OnCpu().data<float>().ToArray();
             for (var i = 0; i < items.Count; i++)
             {
                 var qq = qs.AsSpan(i * plane, plane);
@@ -450,7 +453,7 @@ public static class SaliencyEvaluator
     /// <summary>Evaluates <paramref name="runs"/> (name, run folder) on <paramref name="split"/> of <paramref name="studies"/>.</summary>
     /// <exception cref="InvalidDataException">A run was trained at another geometry than the studies were prepared at.</exception>
     public static SaliencyComparison Run(IReadOnlyList<(string Name, string RunDir)> runs, SaliencyStudies studies, string split, string outDir,
-        string note, int figures = 8, JsonObject? extra = null, Action<string>? log = null)
+        string note, int figures = 8, JsonObject? extra = null, Action<string>? log = null, Device? device = null)
     {
         if (split is not ("train" or "validation" or "test")) throw new ArgumentException($"--split must be train, validation or test, got '{split}'");
         var items = studies.Split(split);
@@ -462,7 +465,7 @@ public static class SaliencyEvaluator
         var rows = new List<SaliencyEvaluationResult>();
         foreach (var (name, dir) in runs)
         {
-            using var model = SaliencyRunModel.Load(dir);
+            using var model = SaliencyRunModel.Load(dir, device);
             var g = model.Geometry;
             if (g.CanvasHeight != studies.Geometry.CanvasHeight || g.CanvasWidth != studies.Geometry.CanvasWidth || g.Stride != studies.Geometry.Stride)
                 throw new InvalidDataException($"{dir}: trained at canvas {g.CanvasWidth}x{g.CanvasHeight} stride {g.Stride}, but the studies are prepared at {studies.Geometry.CanvasWidth}x{studies.Geometry.CanvasHeight} stride {studies.Geometry.Stride}");

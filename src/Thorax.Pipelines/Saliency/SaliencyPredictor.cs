@@ -39,9 +39,10 @@ public sealed class SaliencyPredictor : IDisposable
     /// Loads either a <c>torch.save(net.state_dict())</c> (or safetensors) of the reference's final model, strictly (a
     /// <c>module.</c> prefix is accepted; a file of another model fails naming the file and every key), or a run folder
     /// of <c>thorax saliency train</c> (any width, dual or MT-UNet: its <c>config.json</c> gives the network and the
-    /// geometry its images are prepared at).
+    /// geometry its images are prepared at). The weights are read on the CPU; the network then runs on
+    /// <paramref name="device"/> (default CPU).
     /// </summary>
-    public SaliencyPredictor(string weightsPath)
+    public SaliencyPredictor(string weightsPath, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(weightsPath);
         if (Directory.Exists(weightsPath))
@@ -54,6 +55,7 @@ public sealed class SaliencyPredictor : IDisposable
                 throw new InvalidDataException($"{Path.Combine(weightsPath, "config.json")}: network '{model}' is single-task; predict gives class probabilities and a saliency map and needs a dual or mtunet run (evaluate tabulates single-task runs)");
             }
             _net = _run.Net.FuseForInference(); // batch norms folded: this predictor owns the run's network
+            _net.MoveTo(device);
             return;
         }
         if (!System.IO.File.Exists(weightsPath)) throw new FileNotFoundException($"{weightsPath}: no such file or run folder", weightsPath);
@@ -69,6 +71,7 @@ public sealed class SaliencyPredictor : IDisposable
             throw;
         }
         _net = net.FuseForInference(); // eval mode, batch norms folded into the convolutions
+        _net.MoveTo(device);
     }
 
     /// <summary>Wraps an already loaded network (tests, reduced widths).</summary>
@@ -109,13 +112,13 @@ public sealed class SaliencyPredictor : IDisposable
         using var quiet = TorchGc.Quiet(); // README "Engine": no collection during native calls
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var x = torch.tensor(input.Pixels.ToArray(), new long[] { 1, 1, input.Height, input.Width });
+        var x = torch.tensor(input.Pixels.ToArray(), new long[] { 1, 1, input.Height, input.Width }).MoveTo(Devices.DeviceOf(_net));
         var (logits, saliency) = _net.call(x);
         var logp = SaliencyLayers.LogSoftmaxOverPixels(saliency);
-        var l = logits[0].data<float>().ToArray();
-        var p = logits[0].softmax(0).data<float>().ToArray();
+        var l = logits[0].OnCpu().data<float>().ToArray();
+        var p = logits[0].softmax(0).OnCpu().data<float>().ToArray();
         var cls = (int)logits[0].argmax().item<long>();
-        var lp = logp[0, 0].contiguous().data<float>().ToArray();
+        var lp = logp[0, 0].OnCpu().contiguous().data<float>().ToArray();
         return new SaliencyPrediction(name, l, p, cls, lp, input.Height, input.Width, input);
     }
 

@@ -149,6 +149,7 @@ public sealed class SaliencyTrainer
     {
         torch.manual_seed(_o.Seed + (int)stage);
         using var net = _o.Network.Build();
+        var device = TorchRuntime.ParseDevice(_o.Device);
         if (_o.MemoryEfficient && SaliencyModelSpec.DenseNetOf(net) is { } dn) dn.MemoryEfficient = true;
         SaliencyStage? from = null;
         for (var s = stage - 1; s >= SaliencyStage.Contrastive; s--)
@@ -168,6 +169,7 @@ public sealed class SaliencyTrainer
             StageMessage?.Invoke(stage, $"starts with the DenseNet of the classifier run {fromRun} (the rest freshly initialised)");
         }
         else StageMessage?.Invoke(stage, from is null ? "starts from a fresh initialisation" : $"starts from stage {(int)from} ({from.Value.ToString().ToLowerInvariant()})");
+        net.MoveTo(device); // built and loaded on the CPU, moved before the stage's optimiser takes its parameters
         var method = new StageMethod(stage, _o, net, train, val, geometry, Path.Combine(dir, "checkpoints", EpochTrainer.BestWeightsFile),
             FormattableString.Invariant($"saliency;{stage};{_o.Network};{geometry.CanvasHeight}x{geometry.CanvasWidth}/{geometry.Stride};batch={_o.Batch[(int)stage - 1]};lr={_o.LearningRate};triplet={_o.Triplet};seed={_o.Seed};train={train.Count};val={val.Count};from={from}{(fromRun is null ? "" : ";init=" + fromRun)}{(_o.PreciseBatchNorm && stage == SaliencyStage.Contrastive ? ";precisebn" : "")}"))
         {
@@ -241,8 +243,9 @@ public sealed class SaliencyTrainer
         return Path.GetFullPath(file);
     }
 
-    /// <summary>Stacks studies into (x [B,1,H,W], labels [B] int64, target Q [B,1,H,W] normalised to sum 1 per image).</summary>
-    public static (Tensor X, Tensor Labels, Tensor Target) Batch(IReadOnlyList<SaliencyStudy> b, SaliencyGeometry g)
+    /// <summary>Stacks studies into (x [B,1,H,W], labels [B] int64, target Q [B,1,H,W] normalised to sum 1 per image), on
+    /// <paramref name="device"/> (default CPU).</summary>
+    public static (Tensor X, Tensor Labels, Tensor Target) Batch(IReadOnlyList<SaliencyStudy> b, SaliencyGeometry g, Device? device = null)
     {
         int h = g.OutputHeight, w = g.OutputWidth, plane = h * w;
         var x = new float[b.Count * plane];
@@ -252,11 +255,11 @@ public sealed class SaliencyTrainer
             b[i].Image.CopyTo(x, i * plane);
             b[i].Gaze.CopyTo(q, i * plane);
         }
-        var xs = torch.tensor(x, new long[] { b.Count, 1, h, w });
-        var gaze = torch.tensor(q, new long[] { b.Count, 1, h, w });
+        var xs = torch.tensor(x, new long[] { b.Count, 1, h, w }).MoveTo(device);
+        var gaze = torch.tensor(q, new long[] { b.Count, 1, h, w }).MoveTo(device);
         var target = UncertaintyWeightedLoss.NormalizeGaze(gaze);
         gaze.Dispose();
-        return (xs, torch.tensor(b.Select(s => (long)s.Label).ToArray()), target);
+        return (xs, torch.tensor(b.Select(s => (long)s.Label).ToArray()).MoveTo(device), target);
     }
 
     /// <summary>
@@ -289,8 +292,8 @@ public sealed class SaliencyTrainer
             }
         using var scope = NewDisposeScope();
         if (ap.Count == 0) return ((features.sum() * 0).MoveToOuterDisposeScope(), 0);
-        var iap = torch.tensor(ap.ToArray());
-        var ian = torch.tensor(an.ToArray());
+        var iap = torch.tensor(ap.ToArray()).MoveTo(features.device);
+        var ian = torch.tensor(an.ToArray()).MoveTo(features.device);
         Tensor loss;
         if (mode is TripletDistance.Flattened or TripletDistance.Normalized)
         {
@@ -322,7 +325,7 @@ public sealed class SaliencyTrainer
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var d = PairDistances(features.detach().flatten(1).to_type(ScalarType.Float64), 0).data<double>().ToArray();
+        var d = PairDistances(features.detach().flatten(1).to_type(ScalarType.Float64), 0).OnCpu().data<double>().ToArray();
         var b = labels.Count;
         double sp = 0, sn = 0;
         int nPos = 0, nNeg = 0;
@@ -379,7 +382,7 @@ public sealed class SaliencyTrainer
         if (n < 2) return double.NaN;
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var d = PairDistances(embeddings.flatten(1).to_type(ScalarType.Float64), 0).data<double>().ToArray();
+        var d = PairDistances(embeddings.flatten(1).to_type(ScalarType.Float64), 0).OnCpu().data<double>().ToArray();
         var right = 0;
         for (var i = 0; i < n; i++)
         {
@@ -411,6 +414,7 @@ public sealed class SaliencyTrainer
         private readonly List<SaliencyStudy> _train;
         private readonly List<SaliencyStudy> _val;
         private readonly SaliencyGeometry _g;
+        private readonly Device _device;
         private readonly SaliencyTrainingOptions _o;
         private readonly int _batch;
         private readonly SeededRandom _rng;
@@ -434,6 +438,7 @@ public sealed class SaliencyTrainer
             _train = train.ToList();
             _val = val.ToList();
             _g = g;
+            _device = Devices.DeviceOf(net);
             _batch = o.Batch[(int)stage - 1];
             _rng = new SeededRandom(o.Seed * 31 + (int)stage);
             _bestPath = bestPath;
@@ -514,7 +519,7 @@ public sealed class SaliencyTrainer
         public override Tensor ComputeLoss(int epoch, int step)
         {
             var items = _perm.Skip(step * _batch).Take(_batch).Select(i => _train[i]).ToList();
-            var (x, y, q) = Batch(items, _g);
+            var (x, y, q) = Batch(items, _g, _device);
             return _stage switch
             {
                 SaliencyStage.Contrastive => Triplets(x, items),
@@ -564,7 +569,7 @@ public sealed class SaliencyTrainer
                 {
                     using var scope = NewDisposeScope();
                     var items = _val.Skip(start).Take(_batch).ToList();
-                    var (x, y, q) = Batch(items, _g);
+                    var (x, y, q) = Batch(items, _g, _device);
                     switch (_stage)
                     {
                         case SaliencyStage.Contrastive:
@@ -574,7 +579,7 @@ public sealed class SaliencyTrainer
                         {
                             var logits = Dense.call(x.repeat(1, 3, 1, 1));
                             batchLoss.Add(functional.cross_entropy(logits, y).item<float>());
-                            probs.AddRange(logits.softmax(1).to_type(ScalarType.Float64).data<double>().ToArray());
+                            probs.AddRange(logits.softmax(1).to_type(ScalarType.Float64).OnCpu().data<double>().ToArray());
                             break;
                         }
                         case SaliencyStage.Saliency:
@@ -592,7 +597,7 @@ public sealed class SaliencyTrainer
                             batchLoss.Add(l.Sum.item<float>());
                             ce.Add(l.ClassRaw.item<float>());
                             kl.Add(l.ImageRaw.item<float>());
-                            probs.AddRange(logits.softmax(1).to_type(ScalarType.Float64).data<double>().ToArray());
+                            probs.AddRange(logits.softmax(1).to_type(ScalarType.Float64).OnCpu().data<double>().ToArray());
                             AddCc(cc, logp, q);
                             break;
                         }
@@ -639,7 +644,7 @@ public sealed class SaliencyTrainer
         {
             for (var start = 0; start < _train.Count; start += _batch)
             {
-                var (x, y, q) = Batch(_train.Skip(start).Take(_batch).ToList(), _g);
+                var (x, y, q) = Batch(_train.Skip(start).Take(_batch).ToList(), _g, _device);
                 y.Dispose();
                 q.Dispose();
                 try { yield return x; }
@@ -649,8 +654,8 @@ public sealed class SaliencyTrainer
 
         private static void AddCc(List<double> cc, Tensor logp, Tensor q)
         {
-            var p = logp.exp().flatten(1).data<float>().ToArray();
-            var t = q.flatten(1).data<float>().ToArray();
+            var p = logp.exp().flatten(1).OnCpu().data<float>().ToArray();
+            var t = q.flatten(1).OnCpu().data<float>().ToArray();
             var n = (int)logp.shape[0];
             var plane = p.Length / n;
             for (var i = 0; i < n; i++)

@@ -90,6 +90,13 @@ public sealed record SaliencyTrainingOptions
     public bool Deterministic { get; init; }
 
     /// <summary>
+    /// Where the network trains: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c> (needs a CUDA TorchSharp package;
+    /// see <see cref="Thorax.Models.Runtime.TorchRuntime.ParseDevice"/>). Not part of any stage's fingerprint, as for the
+    /// lung trainer: checkpoints hold CPU tensors.
+    /// </summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>
     /// A finished <c>classifier</c> run (or its stage folder) whose DenseNet initialises a dual run's DenseNet when the run
     /// has no earlier finished stage of its own: what the reference's stage-3 code does (it loads the
     /// <c>Classfication/</c> checkpoint). With it, a dual run can train stages 3-4 only from a classifier trained alone.

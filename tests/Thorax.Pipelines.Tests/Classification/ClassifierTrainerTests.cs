@@ -88,4 +88,31 @@ public class ClassifierTrainerTests
         Assert.Contains("config.json", e.Message);
         Directory.Delete(empty, true);
     }
+
+    /// <summary>Issue 12: <c>--device</c>. The CPU named explicitly (any case) trains bit-identically to the default and keeps
+    /// the fingerprint (a run started on one device resumes on another); a loaded run's parameters are on the device asked for.</summary>
+    [Fact]
+    public void Device_CpuNamedExplicitly_IsTheDefaultRun_AndLoadPutsTheParametersOnIt()
+    {
+        var data = ClassificationFixture.Write();
+        var dataset = ClassificationDataset.Load(data, ClassificationLabel.Parse("pneumothorax"));
+        var byDefault = Directory.CreateTempSubdirectory("thorax-cls-dev-default-").FullName;
+        var named = Directory.CreateTempSubdirectory("thorax-cls-dev-cpu-").FullName;
+        var a = new ClassifierTrainer(Options(1)).Train(dataset, byDefault);
+        var b = new ClassifierTrainer(Options(1) with { Device = " CPU " }).Train(dataset, named);
+        Assert.Equal("cpu", Options(1).Device);
+        Assert.Equal(Options(1).Fingerprint(), (Options(1) with { Device = "cuda:3" }).Fingerprint());
+        Assert.Equal(a.Fit.History.Select(h => h.TrainLoss), b.Fit.History.Select(h => h.TrainLoss));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(byDefault, "model.safetensors")), File.ReadAllBytes(Path.Combine(named, "model.safetensors")));
+        Assert.Equal(File.ReadAllText(Path.Combine(byDefault, "predictions.csv")), File.ReadAllText(Path.Combine(named, "predictions.csv")));
+
+        using var loaded = ClassifierModel.Load(byDefault);
+        using var onCpu = ClassifierModel.Load(byDefault, TorchSharp.torch.CPU);
+        Assert.Equal(TorchSharp.DeviceType.CPU, onCpu.Device.type);
+        Assert.All(onCpu.Network.parameters(), p => Assert.Equal(TorchSharp.DeviceType.CPU, p.device_type));
+        var images = ClassifierTrainer.LoadImages(dataset, dataset.Split("test"), 32).Values.ToList();
+        Assert.Equal(loaded.Predict(images), onCpu.Predict(images));
+        Assert.Throws<ArgumentException>(() => new ClassifierTrainer(Options(1) with { Device = "gpu0" }).Train(dataset, named));
+        foreach (var d in new[] { data, byDefault, named }) Directory.Delete(d, true);
+    }
 }

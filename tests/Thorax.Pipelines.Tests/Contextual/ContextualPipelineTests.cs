@@ -308,4 +308,38 @@ public class ContextualPipelineTests
         Assert.Throws<ArgumentException>(() => new ContextualOptions { Language = false, EncoderDropout = true }.Validate());
         Assert.Throws<ArgumentException>(() => new ContextualOptions { SynonymLastReplacementOnly = true }.Validate());
     }
+
+    /// <summary>Issue 12: <c>--device</c>. Training with the CPU named explicitly is bit-identical to the default (the text
+    /// encoder moved to the CPU too), the fingerprint ignores the device, and a run loaded onto the CPU has its network and
+    /// encoder parameters there and predicts as the default.</summary>
+    [Fact]
+    public void Device_CpuNamedExplicitly_IsTheDefaultRun_AndLoadPutsTheParametersOnIt()
+    {
+        var dir = WriteFolder();
+        try
+        {
+            var split = ContextualData.Load(dir, 32).Split(98);
+            var o = new ContextualOptions { Size = 32, BaseWidth = 2, BatchSize = 4, Epochs = 1, LearningRate = 1e-3, Deterministic = true };
+            Assert.Equal("cpu", o.Device);
+            Assert.Equal(o.Fingerprint(), (o with { Device = "cuda" }).Fingerprint());
+            var a = Path.Combine(dir, "dev-default");
+            var b = Path.Combine(dir, "dev-cpu");
+            ContextualRunResult ra, rb;
+            using (var text = new ContextualText(TinyT5())) ra = new ContextualTrainer(o).Train(split, text, a);
+            using (var text = new ContextualText(TinyT5(), TorchSharp.torch.CPU)) rb = new ContextualTrainer(o with { Device = "Cpu" }).Train(split, text, b);
+            Assert.Equal(ra.Test.PerImage, rb.Test.PerImage);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(a, "model.safetensors")), File.ReadAllBytes(Path.Combine(b, "model.safetensors")));
+
+            var encoderDir = Directory.CreateTempSubdirectory("thorax-ctx-enc-").FullName;
+            foreach (var f in new[] { "config.json", "model.safetensors" }) File.Copy(TextGolden("t5_relu/" + f), Path.Combine(encoderDir, f));
+            File.Copy(TextGolden("spm_tiny.model"), Path.Combine(encoderDir, "spiece.model"));
+            using var plain = ContextualModel.Load(a, encoderDir);
+            using var onCpu = ContextualModel.Load(a, encoderDir, TorchSharp.torch.CPU);
+            Assert.All(onCpu.Net.parameters().Concat(onCpu.Text!.Encoder.Module.parameters()), p => Assert.Equal(TorchSharp.DeviceType.CPU, p.device_type));
+            var s = split.Test[0];
+            Assert.Equal(plain.Predict(s.Image, s.Report).Logits, onCpu.Predict(s.Image, s.Report).Logits);
+            Directory.Delete(encoderDir, true);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

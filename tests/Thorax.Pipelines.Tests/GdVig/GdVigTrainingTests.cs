@@ -300,4 +300,31 @@ public sealed class GdVigTrainingTests : IDisposable
         Assert.Throws<ArgumentException>(() => GdVigTrainingOptions.ParseFour("8,16,32", "--channels"));
         (Tiny() with { Size = 224, Channels = null, Blocks = null }).Validate(); // the published configuration fits
     }
+
+    /// <summary>Issue 12: <c>--device</c>. Training with the CPU named explicitly is bit-identical to the default, the
+    /// fingerprint ignores the device, and a run loaded onto the CPU has its parameters there and evaluates as the default.</summary>
+    [Fact]
+    public void Device_CpuNamedExplicitly_IsTheDefaultRun_AndLoadRunPutsTheParametersOnIt()
+    {
+        var root = WriteSynth();
+        var ds = GdVigDataset.Load(root, GdVigVariant.SiimAcr);
+        var a = Path.Combine(_dir, "dev-default");
+        var b = Path.Combine(_dir, "dev-cpu");
+        var o = Tiny() with { Deterministic = true };
+        var ra = new GdVigTrainer(o).Train(ds, a);
+        var rb = new GdVigTrainer(o with { Device = "CPU" }).Train(ds, b);
+        Assert.Equal("cpu", Tiny().Device);
+        Assert.Equal(o.Fingerprint(), (o with { Device = "cuda:1" }).Fingerprint());
+        Assert.Equal(ra.Fit.History.Select(h => h.TrainLoss), rb.Fit.History.Select(h => h.TrainLoss));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(a, "model.safetensors")), File.ReadAllBytes(Path.Combine(b, "model.safetensors")));
+
+        using var plain = GdVigNetwork.LoadRun(a);
+        using var onCpu = GdVigNetwork.LoadRun(a, TorchSharp.torch.CPU);
+        Assert.Equal(TorchSharp.DeviceType.CPU, onCpu.Device.type);
+        Assert.All(onCpu.Module.parameters(), p => Assert.Equal(TorchSharp.DeviceType.CPU, p.device_type));
+        var (e1, _, _) = GdVigEvaluator.Evaluate(plain, ds, "test", null);
+        var (e2, _, _) = GdVigEvaluator.Evaluate(onCpu, ds, "test", null);
+        Assert.Equal(e1.Auc, e2.Auc);
+        Assert.Equal(e1.GazeCc, e2.GazeCc);
+    }
 }

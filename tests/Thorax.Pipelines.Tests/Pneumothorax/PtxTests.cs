@@ -274,4 +274,36 @@ public class PtxPipelineTests
         }
         return null;
     }
+
+    /// <summary>Issue 12: <c>--device</c>. The segmenter trained with the CPU named explicitly is bit-identical to the default
+    /// (SWA files included), its fingerprint ignores the device, and the cascade opened on the CPU puts both networks' parameters
+    /// there and predicts as the default.</summary>
+    [Fact]
+    public void Device_CpuNamedExplicitly_IsTheDefaultRun_AndTheCascadeLoadsOnIt()
+    {
+        var data = WriteFixture();
+        var ds = PtxData.Load(data);
+        var byDefault = Directory.CreateTempSubdirectory("thorax-ptx-dev-default-").FullName;
+        var named = Directory.CreateTempSubdirectory("thorax-ptx-dev-cpu-").FullName;
+        var o = Seg with { Epochs = 2 };
+        new PtxSegmenterTrainer(o).Train(ds, byDefault);
+        new PtxSegmenterTrainer(o with { Device = "cpu" }).Train(ds, named);
+        Assert.Equal("cpu", new PtxSegmenterOptions().Device);
+        Assert.Equal(o.Fingerprint(), (o with { Device = "cuda" }).Fingerprint());
+        foreach (var f in new[] { "model.safetensors", "swa-window.safetensors", "swa-classic.safetensors" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(byDefault, f)), File.ReadAllBytes(Path.Combine(named, f)));
+
+        using var plain = PtxCascade.Open(null, byDefault);
+        using var onCpu = PtxCascade.Open(null, byDefault, "window", TorchSharp.torch.CPU);
+        Assert.Equal(TorchSharp.DeviceType.CPU, onCpu.Segmenter.Device.type);
+        Assert.All(onCpu.Segmenter.Network.parameters(), p => Assert.Equal(TorchSharp.DeviceType.CPU, p.device_type));
+        var images = ClassifierTrainer.LoadImages(ds, ds.Split("test"), 64).Values.ToList();
+        var (_, m1) = plain.Infer(images);
+        var (_, m2) = onCpu.Infer(images);
+        Assert.Equal(m1.SelectMany(x => x), m2.SelectMany(x => x));
+        var eval = PtxEvaluation.Run(ds, null, byDefault, Path.Combine(named, "eval"), new PtxEvaluationOptions { Device = "cpu" });
+        var evalDefault = PtxEvaluation.Run(ds, null, byDefault, Path.Combine(byDefault, "eval"));
+        Assert.Equal(evalDefault.SegmenterOnlyMeanDice, eval.SegmenterOnlyMeanDice);
+        foreach (var d in new[] { data, byDefault, named }) Directory.Delete(d, true);
+    }
 }

@@ -339,9 +339,44 @@ public class SaliencyTrainingTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    /// <summary>Issue 12: <c>--device</c>. A stage trained with the CPU named explicitly is bit-identical to the default, and
+    /// a run loaded onto the CPU (evaluation, predictor) has its parameters there and scores as the default.</summary>
+    [Fact]
+    public void Device_CpuNamedExplicitly_IsTheDefaultRun_AndLoadPutsTheParametersOnIt()
+    {
+        var dir = Synth();
+        try
+        {
+            var studies = SaliencyStudies.Load(dir, null, 1);
+            var o = new SaliencyTrainingOptions
+            {
+                Network = SaliencyModelSpec.Small("mtunet"), Epochs = [1, 1, 1, 1], Batch = [6, 6, 6, 6], Stages = [SaliencyStage.Joint],
+                Deterministic = true, Seed = 4,
+            };
+            Assert.Equal("cpu", o.Device);
+            var a = Path.Combine(dir, "dev-default");
+            var b = Path.Combine(dir, "dev-cpu");
+            new SaliencyTrainer(o).Train(studies, a);
+            new SaliencyTrainer(o with { Device = " cpu" }).Train(studies, b);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(a, "model.safetensors")), File.ReadAllBytes(Path.Combine(b, "model.safetensors")));
+
+            using var plain = SaliencyRunModel.Load(a);
+            using var onCpu = SaliencyRunModel.Load(a, TorchSharp.torch.CPU);
+            Assert.All(onCpu.Net.parameters(), p => Assert.Equal(TorchSharp.DeviceType.CPU, p.device_type));
+            var test = studies.Split("test");
+            var r1 = plain.Evaluate(test, "a", "test");
+            var r2 = onCpu.Evaluate(test, "a", "test");
+            Assert.Equal(r1.Images.Select(i => i.Cc), r2.Images.Select(i => i.Cc));
+            using var predictor = new SaliencyPredictor(a, TorchSharp.torch.CPU);
+            using var predictorDefault = new SaliencyPredictor(a);
+            var img = test[0].ImagePath;
+            Assert.Equal(predictorDefault.Predict(img).LogProbabilities, predictor.Predict(img).LogProbabilities);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }
 
-/// <summary>The reference's data preparation re-run in Python (tools/golden/saliency/make_gaze_target_golden.py).</summary>
 public class SaliencyGazeTargetGoldenTests
 {
     [Fact]
