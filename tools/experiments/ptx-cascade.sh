@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The pneumothorax cascade at a scale where the segmenter learns: realistic studies (real Montgomery/Shenzhen
 # backgrounds), ResNet-18 ImageNet classifier and FPN 256/128 segmenter, the paper's schedules otherwise; then the
-# paper's tables on the test split, and the classifier threshold on the validation split. Resumable: rerun and each
+# paper's tables on the test split (also with the small-region eliminator off), and the classifier threshold on the
+# validation split. Resumable: rerun and each
 # run folder continues.
 # Usage: tools/experiments/ptx-cascade.sh [OUT] (default runs/ptx-cascade); needs ../shared/data/lungs.
 # Environment (defaults = the first README run, 1,200 studies at 128 px, about 50 min on 2 quiet cores):
@@ -31,6 +32,8 @@ else
   cls; seg
 fi
 ./thorax ptx evaluate --data "$O/data" --classifier "$O/cls" --segmenter "$O/seg" --threads 1 --json > "$O/eval-test.json"
+./thorax ptx evaluate --data "$O/data" --classifier "$O/cls" --segmenter "$O/seg" --min-area 0 --out "$O/eval-test-area0" \
+  --threads 1 --json > "$O/eval-test-area0.json"   # the cascade against the segmenter alone with the eliminator off
 for t in 0.5 0.3 0.15; do
   ./thorax ptx evaluate --data "$O/data" --classifier "$O/cls" --segmenter "$O/seg" --split validation \
     --classifier-threshold "$t" --out "$O/eval-val-$t" --threads 1 --json > "$O/eval-val-$t.json"
