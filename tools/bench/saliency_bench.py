@@ -75,33 +75,30 @@ def main():
         with torch.inference_mode():
             net(xi)
 
-    res = {}
-    res["saliency train b%d %dx%d" % (tb, h, w)] = median_ms(step, a.warmup, a.repeats)
-    res["saliency infer b%d %dx%d" % (ib, h, w)] = median_ms(infer, a.warmup, a.repeats)
-    if os.path.exists("/proc/self/clear_refs"):
+    def measure_rss(suffix):
+        # peak RSS of one training step (VmHWM reset through clear_refs), where the kernel offers it
+        if not os.path.exists("/proc/self/clear_refs"):
+            return
         gc.collect()
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")
         before = status_kb("VmRSS")
         step()
         peak = status_kb("VmHWM")
-        res["saliency train b%d %dx%d peak rss" % (tb, h, w)] = peak / 1024.0
-        res["saliency train b%d %dx%d rss growth" % (tb, h, w)] = (peak - before) / 1024.0
+        res["saliency train b%d %dx%d peak rss%s" % (tb, h, w, suffix)] = peak / 1024.0
+        res["saliency train b%d %dx%d rss growth%s" % (tb, h, w, suffix)] = (peak - before) / 1024.0
+
+    res = {}
+    res["saliency train b%d %dx%d" % (tb, h, w)] = median_ms(step, a.warmup, a.repeats)
+    res["saliency infer b%d %dx%d" % (ib, h, w)] = median_ms(infer, a.warmup, a.repeats)
+    measure_rss("")
     # torchvision's memory_efficient DenseNet (checkpointed bottlenecks), switched on in the authors' network's layers
     for m in net.modules():
         if hasattr(m, "memory_efficient"):
             m.memory_efficient = True
     me = ", memory-efficient densenet"
     res["saliency train b%d %dx%d%s" % (tb, h, w, me)] = median_ms(step, a.warmup, a.repeats)
-    if os.path.exists("/proc/self/clear_refs"):
-        gc.collect()
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        before = status_kb("VmRSS")
-        step()
-        peak = status_kb("VmHWM")
-        res["saliency train b%d %dx%d peak rss%s" % (tb, h, w, me)] = peak / 1024.0
-        res["saliency train b%d %dx%d rss growth%s" % (tb, h, w, me)] = (peak - before) / 1024.0
+    measure_rss(me)
     print(json.dumps(res))
 
 

@@ -1,9 +1,13 @@
-"""Helpers shared by the golden scripts: tensors as base64 JSON entries, and seeded state-dict randomisation.
+"""Helpers shared by the golden scripts: tensors as base64 JSON entries or safetensors files, and seeded state-dict
+randomisation.
 
 Import after `sys.path.insert(0, os.path.join(HERE, "..", "common"))`.
 """
 import base64
+import json
+import struct
 
+import numpy as np
 import torch
 
 
@@ -29,3 +33,22 @@ def randomise_state(net, seed, batches_tracked):
                 t.copy_(1 + torch.randn(t.shape, generator=g) * 0.1)
             else:
                 t.copy_(torch.randn(t.shape, generator=g) * (2.0 / t[0].numel()) ** 0.5)
+
+
+def write_safetensors(path, tensors):
+    """A safetensors file of float32 / int64 tensors, in the order given (as the C# SafeTensors reader expects)."""
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        a = np.ascontiguousarray(t.detach().cpu().numpy())
+        dtype = {np.dtype("float32"): "F32", np.dtype("int64"): "I64"}[a.dtype]
+        b = a.astype(a.dtype.newbyteorder("<")).tobytes()
+        header[name] = {"dtype": dtype, "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)

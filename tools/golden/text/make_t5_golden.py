@@ -33,31 +33,14 @@ states (computed in float64, stored float32) go to tests/data/golden/text/t5_<na
 every relative offset -200..200 to t5_buckets.json. (The tests copy t5_relu/ with spm_tiny.model as spiece.model
 into a temporary folder to open it with TextEncoders.Load; the model file is not committed twice.)
 """
-import json, math, os, struct
+import json, math, os, sys
 
-import numpy as np
 import torch
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 OUT = os.path.join(ROOT, "tests", "data", "golden", "text")
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        a = np.ascontiguousarray(t.detach().cpu().numpy())
-        dtype = {np.dtype("float32"): "F32", np.dtype("int64"): "I64"}[a.dtype]
-        b = a.astype(a.dtype.newbyteorder("<")).tobytes()
-        header[name] = {"dtype": dtype, "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
-        blobs.append(b)
-        offset += len(b)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+sys.path.insert(0, os.path.join(ROOT, "tools", "golden", "common"))
+from golden_io import write_safetensors  # noqa: E402
 
 
 def bucket(r, num_buckets, max_distance):
