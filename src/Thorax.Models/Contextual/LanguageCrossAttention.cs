@@ -16,7 +16,10 @@ namespace Thorax.Models.Contextual;
 /// <c>multihead_attn.out_proj.weight</c> [C, C], <c>multihead_attn.out_proj.bias</c> [C] (PyTorch's
 /// <c>nn.MultiheadAttention(C, 1)</c>), so the reference's checkpoints load by name. The attention is written out
 /// (in-projection, scaled dot product, softmax, out-projection) rather than through TorchSharp's MultiheadAttention,
-/// so a key-padding mask can be passed and the attention weights returned for visualisation.</para>
+/// so a key-padding mask can be passed and the attention weights returned for visualisation. When the weights are not
+/// asked for, the same arithmetic runs through libtorch's fused <c>scaled_dot_product_attention</c>, which never
+/// materialises the (B, H*W, T) score matrix: at 256 px the full-resolution gate is 65,536 queries per image, and its
+/// score matrix and softmax were most of the gate's time (in bf16 especially).</para>
 /// <para>The reference passes no key-padding mask: padding tokens take part in the attention. Pass
 /// <c>keyMask = null</c> to do the same.</para>
 /// </remarks>
@@ -51,8 +54,13 @@ public sealed class LanguageCrossAttention : nn.Module
         using var scope = NewDisposeScope();
         long b = vision.shape[0], c = vision.shape[1], h = vision.shape[2], w = vision.shape[3];
         var q = vision.flatten(2).transpose(1, 2); // (B, HW, C), row-major over H then W
-        var (a, attn) = _head.Forward(q, language, keyMask);
-        if (weights is not null) weights(attn.detach().MoveToOuterDisposeScope());
+        Tensor a;
+        if (weights is null) a = _head.Attend(q, language, keyMask);
+        else
+        {
+            (a, var attn) = _head.Forward(q, language, keyMask);
+            weights(attn.detach().MoveToOuterDisposeScope());
+        }
         var gated = torch.tanh(a) * q;
         return gated.transpose(1, 2).reshape(b, c, h, w).MoveToOuterDisposeScope();
     }
@@ -90,30 +98,45 @@ public sealed class LanguageCrossAttention : nn.Module
             register_module("out_proj", _outProj);
         }
 
+        /// <summary>Output (B, L, C) of queries (B, L, C) over keys = values (B, T, C), through the fused kernel (no weights).</summary>
+        public Tensor Attend(Tensor query, Tensor kv, Tensor? keyMask)
+        {
+            var (q, k, v) = Project(query, kv, scaleQuery: false);
+            Tensor? mask = null;
+            if (keyMask is not null) mask = CheckMask(keyMask, kv).to(q.device).ne(0).view(kv.shape[0], 1, 1, kv.shape[1]); // true = attend
+            var a = F.scaled_dot_product_attention(q.unsqueeze(1), k.unsqueeze(1), v.unsqueeze(1), mask).squeeze(1);
+            return _outProj.call(a);
+        }
+
         /// <summary>(output (B, L, C), weights (B, L, T)) of queries (B, L, C) over keys = values (B, T, C).</summary>
         public (Tensor Output, Tensor Weights) Forward(Tensor query, Tensor kv, Tensor? keyMask)
         {
-            var wq = in_proj_weight.narrow(0, 0, _c);
-            var wk = in_proj_weight.narrow(0, _c, _c);
-            var wv = in_proj_weight.narrow(0, 2 * _c, _c);
-            var bq = in_proj_bias.narrow(0, 0, _c);
-            var bk = in_proj_bias.narrow(0, _c, _c);
-            var bv = in_proj_bias.narrow(0, 2 * _c, _c);
-            var q = F.linear(query, wq, bq) * (1.0 / Math.Sqrt(_c));
-            var k = F.linear(kv, wk, bk);
-            var v = F.linear(kv, wv, bv);
+            var (q, k, v) = Project(query, kv, scaleQuery: true);
             var scores = torch.bmm(q, k.transpose(1, 2)); // (B, L, T)
             if (keyMask is not null)
             {
-                if (keyMask.dim() != 2 || keyMask.shape[0] != kv.shape[0] || keyMask.shape[1] != kv.shape[1])
-                    throw new ArgumentException($"key mask must be ({kv.shape[0]}, {kv.shape[1]}), got [{string.Join(", ", keyMask.shape)}]", nameof(keyMask));
-                var pad = keyMask.to(scores.device).eq(0).unsqueeze(1);
+                var pad = CheckMask(keyMask, kv).to(scores.device).eq(0).unsqueeze(1);
                 scores = scores.masked_fill(pad, double.NegativeInfinity);
             }
             var weights = F.softmax(scores, -1);
             var output = _outProj.call(torch.bmm(weights, v));
             return (output, weights);
         }
+
+        /// <summary>The in-projections; the query scaled by 1/sqrt(C) as PyTorch's MultiheadAttention does when asked.</summary>
+        private (Tensor Q, Tensor K, Tensor V) Project(Tensor query, Tensor kv, bool scaleQuery)
+        {
+            var q = F.linear(query, in_proj_weight.narrow(0, 0, _c), in_proj_bias.narrow(0, 0, _c));
+            if (scaleQuery) q = q * (1.0 / Math.Sqrt(_c));
+            var k = F.linear(kv, in_proj_weight.narrow(0, _c, _c), in_proj_bias.narrow(0, _c, _c));
+            var v = F.linear(kv, in_proj_weight.narrow(0, 2 * _c, _c), in_proj_bias.narrow(0, 2 * _c, _c));
+            return (q, k, v);
+        }
+
+        private static Tensor CheckMask(Tensor keyMask, Tensor kv) =>
+            keyMask.dim() == 2 && keyMask.shape[0] == kv.shape[0] && keyMask.shape[1] == kv.shape[1]
+                ? keyMask
+                : throw new ArgumentException($"key mask must be ({kv.shape[0]}, {kv.shape[1]}), got [{string.Join(", ", keyMask.shape)}]", nameof(keyMask));
 
         protected override void RegisterComponents() { }
     }

@@ -69,6 +69,11 @@ public class ContextualNetTests(ITestOutputHelper output)
         var expected = Golden.Decode(g.GetProperty("eval_logits" + suffix));
         output.WriteLine($"logits{suffix}: {Golden.Diff(expected, logits)}");
         Golden.AssertClose(expected, logits, "logits", rtol: 1e-4, atol: 1e-5);
+        // without the attention list the gates run libtorch's fused scaled_dot_product_attention: same logits
+        Tensor fused;
+        using (no_grad()) fused = net.Forward(Golden.Decode(g.GetProperty("image")), Golden.Decode(g.GetProperty("text")), Golden.Decode(g.GetProperty("mask")));
+        output.WriteLine($"fused-attention logits{suffix}: {Golden.Diff(expected, fused)}");
+        Golden.AssertClose(expected, fused, "logits through the fused attention", rtol: 1e-4, atol: 1e-5);
         var expectedAttention = g.GetProperty("eval_attention" + suffix).EnumerateArray().Select(Golden.Decode).ToList();
         Assert.Equal(4, attention.Count);
         for (var l = 0; l < 4; l++) Golden.AssertClose(expectedAttention[l], attention[l], $"attention level {l + 1}", rtol: 1e-4, atol: 1e-6);
@@ -124,6 +129,37 @@ public class ContextualNetTests(ITestOutputHelper output)
             var scale = expected.abs().max().item<float>();
             Golden.AssertClose(expected, parameters[p.Name].grad!, "grad " + p.Name, rtol: 1e-4, atol: 1e-4 * scale);
         }
+    }
+
+    /// <summary>The gate's two paths (written-out attention when the weights are asked for, the fused kernel
+    /// otherwise) agree in value and gradient, with and without a key-padding mask.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Gate_FusedAndWrittenOutAttention_AgreeInValueAndGradient(bool masked)
+    {
+        using var scope = NewDisposeScope();
+        torch.manual_seed(3);
+        using var gate = new LanguageCrossAttention(8);
+        gate.to(ScalarType.Float64);
+        var mask = masked ? torch.tensor(new long[,] { { 1, 1, 1, 0, 0 }, { 1, 1, 1, 1, 1 } }) : null;
+        var results = new List<(Tensor Out, Tensor VisionGrad, Tensor WeightGrad)>();
+        foreach (var withWeights in new[] { true, false })
+        {
+            gate.zero_grad();
+            torch.manual_seed(4);
+            var vision = torch.randn(2, 8, 3, 5, dtype: ScalarType.Float64).requires_grad_();
+            var language = torch.randn(2, 5, 8, dtype: ScalarType.Float64);
+            Tensor? weights = null;
+            var y = gate.Forward(vision, language, mask, withWeights ? w => weights = w : null);
+            Assert.Equal(withWeights, weights is not null);
+            (y * torch.arange(y.numel(), dtype: ScalarType.Float64).reshape(y.shape).cos()).sum().backward();
+            var inProj = gate.named_parameters().Single(p => p.name == "multihead_attn.in_proj_weight").parameter;
+            results.Add((y.detach(), vision.grad!.clone(), inProj.grad!.clone()));
+        }
+        Golden.AssertClose(results[0].Out, results[1].Out, "gated output", rtol: 1e-12, atol: 1e-12);
+        Golden.AssertClose(results[0].VisionGrad, results[1].VisionGrad, "vision gradient", rtol: 1e-10, atol: 1e-12);
+        Golden.AssertClose(results[0].WeightGrad, results[1].WeightGrad, "in_proj_weight gradient", rtol: 1e-10, atol: 1e-12);
     }
 
     [Fact]
