@@ -282,6 +282,20 @@ internal sealed partial class RealChestRenderer
         float cons = _ptxConspicuity;
         // Conspicuity scales each term (x 1 is exact, so the default rendering is unchanged bit for bit).
         float darken = rng.Range(0.2, 0.35) * cons;
+        // Radiolucency is the lung tissue the air displaces along each ray, so it is an attenuation change: the same
+        // amount over a rib or the clavicle as between them (subtracted, not a factor of the pixel, so bone keeps its
+        // contrast across the pleural space), and proportional to how much lung the ray crossed there. The lung is
+        // thin at its edges (the apical cap, the lateral and basal rims), so a thin rim of air next to the chest wall
+        // darkens less: thickness is the lung mask blurred over about 3% of the image, 0.4 at the outline (the ray still
+        // crosses the lung in front of and behind the rim), 1 from about 6% of the image inward; the narrow apical cap
+        // is thinnest. The amount is the factor drawn above times the pleural space's mean intensity.
+        double gapSum = 0;
+        for (int i = 0; i < gap.Length; i++) if (gap[i] > 0) gapSum += _b.Data[i];
+        float lucency = count > 0 ? darken * (float)(gapSum / count) : 0f;
+        var thickness = _weight.Data;
+        for (int i = 0; i < thickness.Length; i++) thickness[i] = lung.Mask[i] != 0 ? 1f : 0f;
+        Blur.Gaussian(_weight, 0.03f * s, _scratch);
+        for (int i = 0; i < thickness.Length; i++) thickness[i] = 0.4f + 0.6f * Math.Clamp(2f * (thickness[i] - 0.5f), 0f, 1f);
         float flatten = 0.85f * cons, matched = 0.8f * cons;
         // Collapsed lung: a large pneumothorax makes the whole retracted lung denser; a small or moderate one only the
         // lung next to the pleural space (weight: the gap blurred over about 3% of the image).
@@ -307,7 +321,7 @@ internal sealed partial class RealChestRenderer
             if (e > 1e-3f)
             {
                 float v = bd[i] - e * flatten * (bd[i] - low[i]);
-                v *= 1f - e * darken;
+                v -= e * lucency * thickness[i];
                 ulong h = Rng.Mix(noiseSeed + (ulong)i);
                 v += e * matched * noise * normals[(int)(h >> 48)];
                 bd[i] = v;
