@@ -39,15 +39,12 @@ public sealed class SafeAdam : Adam
     {
         var o = (Options)group.Options;
         var args = new AdamSteps.Args(o.beta1!.Value, o.beta2!.Value, o.eps!.Value, o.LearningRate!.Value, o.weight_decay!.Value, o.amsgrad!.Value, Decoupled: false);
-        foreach (var param in group.Parameters)
+        AdamSteps.Group(group.Parameters, o.maximize!.Value, (param, grad) =>
         {
             var state = (State)_state[param.Handle];
-            var grad = param.grad;
-            if (grad is null) continue;
-            if (o.maximize!.Value) grad = -grad;
             state.step += 1;
             AdamSteps.Step(param, grad, state.step, state.exp_avg, state.exp_avg_sq, ref state.max_exp_avg_sq, args);
-        }
+        });
     }, closure);
 }
 
@@ -72,15 +69,12 @@ public sealed class SafeAdamW : AdamW
     {
         var o = (Options)group.Options;
         var args = new AdamSteps.Args(o.beta1!.Value, o.beta2!.Value, o.eps!.Value, o.LearningRate!.Value, o.weight_decay!.Value, o.amsgrad!.Value, Decoupled: true);
-        foreach (var param in group.Parameters)
+        AdamSteps.Group(group.Parameters, o.maximize!.Value, (param, grad) =>
         {
             var state = (State)_state[param.Handle];
-            var grad = param.grad;
-            if (grad is null) continue;
-            if (o.maximize!.Value) grad = -grad;
             state.step += 1;
             AdamSteps.Step(param, grad, state.step, state.exp_avg, state.exp_avg_sq, ref state.max_exp_avg_sq, args);
-        }
+        });
     }, closure);
 }
 
@@ -90,6 +84,23 @@ internal static class AdamSteps
     /// <summary>A group's hyperparameters; <paramref name="Decoupled"/>: AdamW's weight decay (scale the weights), else
     /// Adam's (add <c>wd·param</c> to the gradient).</summary>
     public readonly record struct Args(double Beta1, double Beta2, double Eps, double Lr, double WeightDecay, bool Amsgrad, bool Decoupled);
+
+    /// <summary>
+    /// The loop both optimizers' steps share: every parameter of a group that has a gradient is handed to
+    /// <paramref name="update"/> with that gradient, negated first when the group maximizes (the negation, like every
+    /// temporary of the step, lives in the step's dispose scope). <paramref name="update"/> counts the step in the
+    /// parameter's state (the state classes of <c>Adam</c> and <c>AdamW</c> differ) and calls <see cref="Step"/>.
+    /// </summary>
+    public static void Group(IEnumerable<Parameter> parameters, bool maximize, Action<Parameter, Tensor> update)
+    {
+        foreach (var param in parameters)
+        {
+            var grad = param.grad;
+            if (grad is null) continue;
+            if (maximize) grad = -grad;
+            update(param, grad);
+        }
+    }
 
     /// <summary>
     /// Decay, <c>m = m·β1 + (1−β1)·g</c>, <c>v = v·β2 + (1−β2)·g·g</c>, AMSGrad's running maximum, then
