@@ -48,6 +48,44 @@ internal static class PtxCommand
         ? (m > 0 && double.IsFinite(m) ? TimeSpan.FromMinutes(m) : throw new ArgumentException($"--minutes must be positive, got {m}"))
         : TimeSpan.MaxValue;
 
+    /// <summary>
+    /// The options train-classifier and train-segmenter end with (--seed, --minutes, --threads, --deterministic,
+    /// --json, --device, in that order) and the first and last steps their actions share.
+    /// </summary>
+    private sealed class TrainingOptions(int seed)
+    {
+        public Option<int> Seed { get; } = new("--seed") { DefaultValueFactory = _ => seed };
+        public Option<double?> Minutes { get; } = new("--minutes") { Description = "Training time budget in minutes." };
+        public Option<int?> Threads { get; } = PtxCommand.Threads();
+        public Option<bool> Deterministic { get; } = new("--deterministic") { Description = "One intra-op thread: equal settings give bit-identical weights, and a killed run resumes to exactly the uninterrupted run's weights (slower)." };
+        public Option<bool> Json { get; } = new("--json") { Description = "Print metrics.json." };
+        public Option<string> Device { get; } = DeviceOption.Create();
+
+        /// <summary>Appends the options to <paramref name="cmd"/> after its own.</summary>
+        public void AddTo(Command cmd)
+        {
+            foreach (var option in new Option[] { Seed, Minutes, Threads, Deterministic, Json, Device }) cmd.Options.Add(option);
+        }
+
+        /// <summary>Exits 2 on a bad --device before any work, applies --threads; returns --json (quiet: lines to stderr).</summary>
+        public bool Begin(ParseResult r)
+        {
+            DeviceOption.Parse(r, Device);
+            SetThreads(r.GetValue(Threads));
+            return r.GetValue(Json);
+        }
+
+        /// <summary>Runs <paramref name="train"/> (it returns the run folder) under the progress display, then prints
+        /// the run's metrics.json when <paramref name="quiet"/>; the exit code.</summary>
+        public static int Finish(bool quiet, Func<TrainingProgress, string> train)
+        {
+            string runDirectory = null!;
+            TrainingProgress.Run(quiet, p => runDirectory = train(p));
+            if (quiet) CliJson.PrintJson(File.ReadAllText(Path.Combine(runDirectory, "metrics.json")));
+            return 0;
+        }
+    }
+
     private static void Line(bool quiet, string text)
     {
         if (quiet) Console.Error.WriteLine(text);
@@ -78,31 +116,22 @@ internal static class PtxCommand
         var factor = new Option<double>("--plateau-factor") { Description = "ReduceLROnPlateau factor on validation MCC (paper 0.2; 0 = off).", DefaultValueFactory = _ => d.PlateauFactor };
         var patience = new Option<int>("--plateau-patience") { Description = "ReduceLROnPlateau patience (paper 3).", DefaultValueFactory = _ => d.PlateauPatience };
         var share = new Option<double>("--validation-share") { Description = "Stratified validation share of train+validation (paper 0.2).", DefaultValueFactory = _ => 0.2 };
-        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => d.Seed };
-        var minutes = new Option<double?>("--minutes") { Description = "Training time budget in minutes." };
-        var threads = Threads();
-        var deterministic = new Option<bool>("--deterministic") { Description = "One intra-op thread: equal settings give bit-identical weights, and a killed run resumes to exactly the uninterrupted run's weights (slower)." };
-        var json = new Option<bool>("--json") { Description = "Print metrics.json." };
-        var deviceOpt = DeviceOption.Create();
+        var t = new TrainingOptions(d.Seed);
         var cmd = new Command("train-classifier", "The cascade's classifier (default ResNet-18 with ImageNet weights; --encoder paper = Xception as the paper; any zoo encoder): BCE, Adam, encoder frozen 2 epochs at 2e-2 then 2e-4, ReduceLROnPlateau on validation MCC, best epoch by MCC, stratified 80/20.")
-            { data, run, encoder, weights, size, epochs, batch, lr, frozenLr, freeze, preset, factor, patience, share, seed, minutes, threads, deterministic, json, deviceOpt };
+            { data, run, encoder, weights, size, epochs, batch, lr, frozenLr, freeze, preset, factor, patience, share };
+        t.AddTo(cmd);
         cmd.SetAction(r => CliErrors.Run(() =>
         {
-            DeviceOption.Parse(r, deviceOpt); // exit 2 on a bad --device before any work
-            SetThreads(r.GetValue(threads));
-            var quiet = r.GetValue(json);
+            var quiet = t.Begin(r);
             var enc = ResolveEncoder(r.GetValue(encoder)!, "xception");
             var o = d with
             {
                 Encoder = enc, Weights = ResolveWeights(r.GetValue(weights), enc, quiet), Size = r.GetValue(size), Epochs = r.GetValue(epochs), BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr),
                 FrozenLearningRate = r.GetValue(frozenLr), FreezeEpochs = r.GetValue(freeze), Preset = r.GetValue(preset)!, PlateauFactor = r.GetValue(factor),
-                PlateauPatience = r.GetValue(patience), StratifiedValidation = r.GetValue(share), Seed = r.GetValue(seed), TimeBudget = Budget(r.GetValue(minutes)),
-                Deterministic = r.GetValue(deterministic), Device = r.GetValue(deviceOpt)!,
+                PlateauPatience = r.GetValue(patience), StratifiedValidation = r.GetValue(share), Seed = r.GetValue(t.Seed), TimeBudget = Budget(r.GetValue(t.Minutes)),
+                Deterministic = r.GetValue(t.Deterministic), Device = r.GetValue(t.Device)!,
             };
-            ClassifierTrainingResult res = null!;
-            TrainingProgress.Run(quiet, p => res = TrainClassifierCore(PtxData.Load(r.GetValue(data)!), r.GetValue(run)!, o, quiet, p));
-            if (quiet) CliJson.PrintJson(File.ReadAllText(Path.Combine(res.RunDirectory, "metrics.json")));
-            return 0;
+            return TrainingOptions.Finish(quiet, p => TrainClassifierCore(PtxData.Load(r.GetValue(data)!), r.GetValue(run)!, o, quiet, p).RunDirectory);
         }));
         return cmd;
     }
@@ -146,21 +175,15 @@ internal static class PtxCommand
         var classic = new Option<double>("--classic-start") { Description = "Share of the run after which classic SWA averages every epoch.", DefaultValueFactory = _ => d.ClassicSwaStart };
         var augment = new Option<double>("--augment") { Description = "Scale of the augmentation probabilities (0 = off).", DefaultValueFactory = _ => d.Augment };
         var keep = new Option<bool>("--keep-epochs") { Description = "Keep the per-epoch weights (epochs/) after SWA." };
-        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => d.Seed };
-        var minutes = new Option<double?>("--minutes") { Description = "Training time budget in minutes." };
-        var threads = Threads();
-        var deterministic = new Option<bool>("--deterministic") { Description = "One intra-op thread: equal settings give bit-identical weights, and a killed run resumes to exactly the uninterrupted run's weights (slower)." };
-        var json = new Option<bool>("--json") { Description = "Print metrics.json." };
-        var deviceOpt = DeviceOption.Create();
+        var t = new TrainingOptions(d.Seed);
         var cmd = new Command("train-segmenter", "The cascade's segmenter (default FPN over ResNet-18 with ImageNet weights; --encoder paper = FPN over Inception-ResNet-v2 as the paper; any zoo encoder, decoders fpn/unet/scse/albunet): ComboLoss, Adam 1e-3 with the first half of the encoder frozen 2 epochs, then 1e-4 cosine; windowed and classic SWA with BatchNorm recomputed.")
-            { data, run, encoder, decoder, decoderChannels, weights, size, epochs, batch, lr, frozenLr, freeze, negatives, rate, loss, pyramid, segCh, window, classic, augment, keep, seed, minutes, threads, deterministic, json, deviceOpt };
+            { data, run, encoder, decoder, decoderChannels, weights, size, epochs, batch, lr, frozenLr, freeze, negatives, rate, loss, pyramid, segCh, window, classic, augment, keep };
+        t.AddTo(cmd);
         cmd.SetAction(r => CliErrors.Run(() =>
         {
-            DeviceOption.Parse(r, deviceOpt); // exit 2 on a bad --device before any work
-            SetThreads(r.GetValue(threads));
+            var quiet = t.Begin(r);
             var rates = Numbers(r.GetValue(rate)!, 2, "--sample-rate");
             var lw = Numbers(r.GetValue(loss)!, 3, "--loss-weights");
-            var quiet = r.GetValue(json);
             var enc = ResolveEncoder(r.GetValue(encoder)!, "inception_resnet_v2");
             var dec = r.GetValue(decoder) ?? "fpn";
             var decCh = r.GetValue(decoderChannels) is { } dc ? Numbers(dc, dc.Split(',').Length, "--decoder-channels").Select(v => (int)v).ToArray() : null;
@@ -170,13 +193,10 @@ internal static class PtxCommand
                 FrozenLearningRate = r.GetValue(frozenLr), FreezeEpochs = r.GetValue(freeze), PositiveOnly = !r.GetValue(negatives),
                 SampleRateStart = rates[0], SampleRateEnd = rates[1], LossWeights = (lw[0], lw[1], lw[2]), PyramidChannels = r.GetValue(pyramid),
                 SegmentationChannels = r.GetValue(segCh), SwaWindow = r.GetValue(window), ClassicSwaStart = r.GetValue(classic), Augment = r.GetValue(augment),
-                KeepEpochWeights = r.GetValue(keep), Seed = r.GetValue(seed), TimeBudget = Budget(r.GetValue(minutes)),
-                Deterministic = r.GetValue(deterministic), Device = r.GetValue(deviceOpt)!,
+                KeepEpochWeights = r.GetValue(keep), Seed = r.GetValue(t.Seed), TimeBudget = Budget(r.GetValue(t.Minutes)),
+                Deterministic = r.GetValue(t.Deterministic), Device = r.GetValue(t.Device)!,
             };
-            PtxSegmenterResult res = null!;
-            TrainingProgress.Run(quiet, p => res = TrainSegmenterCore(PtxData.Load(r.GetValue(data)!), r.GetValue(run)!, o, quiet, p));
-            if (quiet) CliJson.PrintJson(File.ReadAllText(Path.Combine(res.RunDirectory, "metrics.json")));
-            return 0;
+            return TrainingOptions.Finish(quiet, p => TrainSegmenterCore(PtxData.Load(r.GetValue(data)!), r.GetValue(run)!, o, quiet, p).RunDirectory);
         }));
         return cmd;
     }

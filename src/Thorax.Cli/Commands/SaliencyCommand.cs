@@ -81,15 +81,22 @@ internal static class SaliencyCommand
             var s = r.GetValue(split)!;
             var outDir = r.GetValue(output) ?? Path.Combine(runDir, "eval-" + s);
             var res = SaliencyEvaluator.Run(runs, studies, s, outDir, $"{studies.Root}, {s} split; " + SaliencyReport.PaperNote, log: m => Console.Error.WriteLine(m), device: dev);
-            if (r.GetValue(json)) CliJson.PrintJson(File.ReadAllText(Path.Combine(res.OutDirectory, "table.json")));
-            else
-            {
-                Console.WriteLine(File.ReadAllText(Path.Combine(res.OutDirectory, "table.md")).TrimEnd());
-                Console.WriteLine($"written: {res.OutDirectory} (table.md, table.json, per_image_*.csv, report.html)");
-            }
-            return 0;
+            return PrintTable(r.GetValue(json), res.OutDirectory);
         }));
         return cmd;
+    }
+
+    /// <summary>What evaluate and compare print: table.json with --json, else table.md and where the files are; the
+    /// exit code.</summary>
+    private static int PrintTable(bool json, string outDirectory)
+    {
+        if (json) CliJson.PrintJson(File.ReadAllText(Path.Combine(outDirectory, "table.json")));
+        else
+        {
+            Console.WriteLine(File.ReadAllText(Path.Combine(outDirectory, "table.md")).TrimEnd());
+            Console.WriteLine($"written: {outDirectory} (table.md, table.json, per_image_*.csv, report.html)");
+        }
+        return 0;
     }
 
     private static Command Compare()
@@ -133,13 +140,7 @@ internal static class SaliencyCommand
                 Note = $"{studies.Root}, {s} split; {r.GetValue(width)} widths; budget {budget.TotalMinutes:G4} min. " + SaliencyReport.PaperNote,
             };
             var res = SaliencyCompare.Run(studies, o, m => Console.Error.WriteLine(m), (m, t) => AttachProgress(t, m + " "));
-            if (r.GetValue(json)) CliJson.PrintJson(File.ReadAllText(Path.Combine(res.OutDirectory, "table.json")));
-            else
-            {
-                Console.WriteLine(File.ReadAllText(Path.Combine(res.OutDirectory, "table.md")).TrimEnd());
-                Console.WriteLine($"written: {res.OutDirectory} (table.md, table.json, per_image_*.csv, report.html)");
-            }
-            return 0;
+            return PrintTable(r.GetValue(json), res.OutDirectory);
         }));
         return cmd;
     }
