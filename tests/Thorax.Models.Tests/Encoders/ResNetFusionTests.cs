@@ -1,10 +1,7 @@
 using Thorax.Models.Encoders;
 using Thorax.Models.Inference;
 using Thorax.Models.Segmentation;
-using Thorax.Models.Tests.Segmentation;
 using Thorax.Models.Tests.Support;
-using Thorax.Models.Tests.Vig;
-using TorchSharp.Modules;
 using Xunit.Abstractions;
 
 namespace Thorax.Models.Tests.Encoders;
@@ -26,7 +23,7 @@ public class ResNetFusionTests(ITestOutputHelper output)
     public void Fused_EqualsUnfusedEval_AndNoBatchNormIsLeft(string kind)
     {
         using var scope = NewDisposeScope();
-        nn.Module<Tensor, Tensor> Make()
+        using var pair = new FusionPair<nn.Module<Tensor, Tensor>>(() =>
         {
             torch.manual_seed(5);
             return kind switch
@@ -36,28 +33,15 @@ public class ResNetFusionTests(ITestOutputHelper output)
                 "resnet18-onnx-padding" => ResNet.ResNet18(numClasses: 4, padding: ResNetPadding.Cntk),
                 _ => new Fpn(ResNet.ResNet18(), 1, 64, 32),
             };
-        }
-        using var reference = Make();
-        using var fused = Make();
-        InferenceFusionTests.RandomiseBatchNorms(reference, 21);
-        InferenceFusionTests.RandomiseBatchNorms(fused, 21);
-        reference.eval();
-        var before = fused.modules().Count(m => m is BatchNorm);
-
-        fused.FuseForInference();
-
-        var left = fused.named_modules().Where(m => m.module is BatchNorm).Select(m => m.name).ToList();
-        output.WriteLine($"{kind}: {before} batch norms folded, {left.Count} left");
-        Assert.True(before > 0);
-        Assert.Empty(left);
-        Assert.True(fused.IsFusedForInference());
+        }, 21);
+        output.WriteLine($"{kind}: {pair.BatchNormsBefore} batch norms folded, {pair.Left.Count} left");
+        Assert.True(pair.BatchNormsBefore > 0);
+        Assert.Empty(pair.Left);
+        Assert.True(pair.Fused.IsFusedForInference());
 
         torch.manual_seed(6);
         var x = torch.rand(2, kind == "resnet18" ? 1 : 3, 64, 64);
         using var inference = torch.inference_mode();
-        var expected = reference.call(x);
-        var actual = fused.call(x);
-        output.WriteLine($"max |diff| / max |expected| = {Parity.MaxRelative(expected, actual):G3}");
-        Golden.AssertClose(expected, actual, kind, rtol: 0, atol: 1e-4 * expected.abs().max().item<float>());
+        FusionPair.AssertClose(output, kind, pair.Reference.call(x), pair.Fused.call(x));
     }
 }

@@ -1,10 +1,8 @@
 using System.Text.Json;
 using Thorax.Models.GdVig;
 using Thorax.Models.Inference;
-using Thorax.Models.Tests.Segmentation;
 using Thorax.Models.Tests.Support;
 using Thorax.Models.Tests.Vig;
-using TorchSharp.Modules;
 using Xunit.Abstractions;
 
 namespace Thorax.Models.Tests.GdVig;
@@ -28,23 +26,14 @@ public class GdVigFusionTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         var v = variant == "siim" ? GdVigVariant.SiimAcr : GdVigVariant.EgdCxr;
         var o = GdVigOptions.Reduced(v, [8, 16, 32, 64], [1, 1, 1, 1], 96);
-        GdVigModel Make()
+        using var pair = new FusionPair<GdVigModel>(() =>
         {
             manual_seed(21);
-            var m = new GdVigModel(o);
-            InferenceFusionTests.RandomiseBatchNorms(m, 5);
-            m.to(ScalarType.Float64);
-            return m;
-        }
-        using var reference = Make();
-        using var fused = Make();
-        reference.eval();
-
-        fused.FuseForInference();
-
-        var left = fused.named_modules().Where(m => m.module is BatchNorm).Select(m => m.name).ToList();
-        output.WriteLine($"{variant}: {reference.modules().Count(m => m is BatchNorm)} batch norms, left: {string.Join(", ", left)}");
-        Assert.All(left, n => Assert.Matches(@"(^vigunet\.up_residual_conv\d\.conv_block\.0|^vig\.pred2\.0)$", n));
+            return new GdVigModel(o);
+        }, 5, ScalarType.Float64);
+        var (reference, fused) = (pair.Reference, pair.Fused);
+        output.WriteLine($"{variant}: {pair.BatchNormsBefore} batch norms, left: {string.Join(", ", pair.Left)}");
+        Assert.All(pair.Left, n => Assert.Matches(@"(^vigunet\.up_residual_conv\d\.conv_block\.0|^vig\.pred2\.0)$", n));
         Assert.Contains("FuseForInference", Assert.Throws<InvalidOperationException>(() => fused.train()).Message);
 
         manual_seed(22);

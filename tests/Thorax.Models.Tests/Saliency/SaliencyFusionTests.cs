@@ -4,8 +4,6 @@ using Thorax.Models.Inference;
 using Thorax.Models.Saliency;
 using Thorax.Models.Tests.Segmentation;
 using Thorax.Models.Tests.Support;
-using Thorax.Models.Tests.Vig;
-using TorchSharp.Modules;
 using Xunit.Abstractions;
 
 namespace Thorax.Models.Tests.Saliency;
@@ -30,22 +28,13 @@ public class SaliencyFusionTests(ITestOutputHelper output)
     public void Fused_EqualsUnfusedEval(string kind)
     {
         using var scope = NewDisposeScope();
-        nn.Module<Tensor, (Tensor ClassLogits, Tensor SaliencyLogits)> Make()
+        using var pair = new FusionPair<nn.Module<Tensor, (Tensor ClassLogits, Tensor SaliencyLogits)>>(() =>
         {
             torch.manual_seed(3);
             return kind == "dual" ? SmallDual() : new MtUNet([8, 16, 32, 64, 128]);
-        }
-        using var reference = Make();
-        using var fused = Make();
-        InferenceFusionTests.RandomiseBatchNorms(reference, 11);
-        InferenceFusionTests.RandomiseBatchNorms(fused, 11);
-        reference.eval();
-        var before = fused.modules().Count(m => m is BatchNorm);
-
-        fused.FuseForInference();
-
-        var left = fused.named_modules().Where(m => m.module is BatchNorm).Select(m => m.name).ToList();
-        output.WriteLine($"{kind}: {before} batch norms, {left.Count} left: {string.Join(", ", left.Take(6))}{(left.Count > 6 ? ", ..." : "")}");
+        }, 11);
+        var (fused, left) = (pair.Fused, pair.Left);
+        output.WriteLine($"{kind}: {pair.BatchNormsBefore} batch norms, {left.Count} left: {string.Join(", ", left.Take(6))}{(left.Count > 6 ? ", ..." : "")}");
         if (kind == "dual")
             Assert.All(left, n => Assert.Matches(@"^model\.features\.(denseblock\d\.denselayer\d+\.norm1|transition\d\.norm|norm5)$", n));
         else
@@ -56,17 +45,11 @@ public class SaliencyFusionTests(ITestOutputHelper output)
         torch.manual_seed(4);
         var x = torch.rand(2, 1, 64, 64);
         using var inference = torch.inference_mode();
-        var (el, es) = reference.call(x);
+        var (el, es) = pair.Reference.call(x);
         var (al, @as) = fused.call(x);
-        Check($"{kind} class logits", el, al);
-        Check($"{kind} saliency logits", es, @as);
-        Check($"{kind} log-probabilities", SaliencyLayers.LogSoftmaxOverPixels(es), SaliencyLayers.LogSoftmaxOverPixels(@as));
-    }
-
-    private void Check(string what, Tensor expected, Tensor actual)
-    {
-        output.WriteLine($"{what}: max |diff| / max |expected| = {Parity.MaxRelative(expected, actual):G3}");
-        Golden.AssertClose(expected, actual, what, rtol: 0, atol: 1e-4 * expected.abs().max().item<float>());
+        FusionPair.AssertClose(output, $"{kind} class logits", el, al);
+        FusionPair.AssertClose(output, $"{kind} saliency logits", es, @as);
+        FusionPair.AssertClose(output, $"{kind} log-probabilities", SaliencyLayers.LogSoftmaxOverPixels(es), SaliencyLayers.LogSoftmaxOverPixels(@as));
     }
 
     [Fact]
