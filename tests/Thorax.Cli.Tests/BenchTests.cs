@@ -53,6 +53,26 @@ public class BenchTests
     }
 
     [Fact]
+    public void BenchContextual_Smoke_PrintsEveryRow_AndTheAttentionMapsRowWithoutAPeerFigure()
+    {
+        var (code, output, err) = Run("bench", "contextual", "--sizes", "32", "--width", "4", "--no-pytorch", "--repeats", "1", "--json");
+        Assert.True(code == 0, err);
+        CliSchemas.AssertValid("bench", output);
+        var rows = Rows(output);
+        var expected = new List<string>();
+        foreach (var net in new[] { "unet", "contextual" })
+        {
+            expected.AddRange([$"{net} train b2 32px", $"{net} infer b4 32px", $"{net} infer fused b4 32px"]);
+            if (net == "contextual") expected.Add(ContextualBench.AttentionMapsRow("fused", 32));
+            expected.Add($"{net} infer fused bf16 b4 32px");
+            if (net == "contextual") expected.Add(ContextualBench.AttentionMapsRow("fused bf16", 32));
+        }
+        Assert.Equal(expected, rows.Select(r => r.Case));
+        Assert.Equal("contextual infer fused b4 32px, attention maps", expected[7]);
+        Assert.All(rows, r => Assert.True(r.Thorax > 0 && r.PyTorch is null && r.Unit == "ms", r.Case));
+    }
+
+    [Fact]
     public void GdVigBench_PublishedBlocks_AreTheAuthorsGraphs()
     {
         // EGD-CXR at 224 px: 56x56 nodes with keys pooled by 4 (196), 28x28 by 2, then 14x14 and 7x7 unpooled; dilation

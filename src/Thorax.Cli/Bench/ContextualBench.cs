@@ -17,7 +17,8 @@ namespace Thorax.Cli.Bench;
 /// encoder is not in the loop: its outputs are computed once per report and cached (TextEmbeddingCache). After the
 /// plain rows, Thorax's inference once more after <c>FuseForInference()</c> (batch norms folded; peer column = its plain
 /// eval inference) and after <c>.to(BFloat16)</c> on bf16 inputs (peer column = PyTorch's bf16 inference under
-/// autocast), as <c>bench lungs</c> does.
+/// autocast), as <c>bench lungs</c> does. ConTEXTual Net's fused rows are followed by the same inference with the
+/// attention maps asked for (the gates' written-out attention instead of the fused kernel; no peer figure).
 /// </summary>
 internal static class ContextualBench
 {
@@ -25,6 +26,9 @@ internal static class ContextualBench
     public const int InferBatch = 4;
     public const int Tokens = 48;
     public const int TextDim = 384;
+
+    /// <summary>The row of ConTEXTual Net's inference with its attention maps returned (no peer figure).</summary>
+    public static string AttentionMapsRow(string label, int size) => $"contextual infer {label} b{InferBatch} {size}px, attention maps";
 
     public static List<BenchResult> Run(int[] sizes, int baseWidth, int repeats, bool withPeer, Action<string> log)
     {
@@ -90,6 +94,17 @@ internal static class ContextualBench
                             net.Forward(xi, textD, mask);
                         }, 1, repeats);
                         rows.Add(($"{name} infer {label} b{InferBatch} {s}px", ms));
+                        if (!language) continue;
+                        // The same network asked for its attention maps: the gates then run the written-out attention
+                        // (scores and softmax materialised) instead of the fused scaled_dot_product_attention.
+                        log($"Thorax  {name} infer {label} b{InferBatch} {s}px with attention maps ...");
+                        var maps = Timing.MedianMs(() =>
+                        {
+                            using var inference = torch.inference_mode();
+                            using var scope = torch.NewDisposeScope();
+                            net.Forward(xi, textD, mask, new List<Tensor>());
+                        }, 1, repeats);
+                        rows.Add((AttentionMapsRow(label, s), maps));
                     }
                 }
             }
