@@ -286,7 +286,7 @@ internal sealed partial class RealChestRenderer
         // amount over a rib or the clavicle as between them (subtracted, not a factor of the pixel, so bone keeps its
         // contrast across the pleural space), and proportional to how much lung the ray crossed there. The lung is
         // thin at its edges (the apical cap, the lateral and basal rims), so a thin rim of air next to the chest wall
-        // darkens less: thickness is the lung mask blurred over about 3% of the image, 0.4 at the outline (the ray still
+        // darkens less: thickness is the lung mask blurred over about 3% of the image, 0.7 at the outline (the ray still
         // crosses the lung in front of and behind the rim), 1 from about 6% of the image inward; the narrow apical cap
         // is thinnest. The amount is the factor drawn above times the pleural space's mean intensity.
         double gapSum = 0;
@@ -295,7 +295,7 @@ internal sealed partial class RealChestRenderer
         var thickness = _weight.Data;
         for (int i = 0; i < thickness.Length; i++) thickness[i] = lung.Mask[i] != 0 ? 1f : 0f;
         Blur.Gaussian(_weight, 0.03f * s, _scratch);
-        for (int i = 0; i < thickness.Length; i++) thickness[i] = 0.4f + 0.6f * Math.Clamp(2f * (thickness[i] - 0.5f), 0f, 1f);
+        for (int i = 0; i < thickness.Length; i++) thickness[i] = 0.7f + 0.3f * Math.Clamp(2f * (thickness[i] - 0.5f), 0f, 1f);
         float flatten = 0.85f * cons, matched = 0.8f * cons;
         // Collapsed lung: a large pneumothorax makes the whole retracted lung denser; a small or moderate one only the
         // lung next to the pleural space (weight: the gap blurred over about 3% of the image).
