@@ -263,14 +263,14 @@ internal sealed partial class RealChestRenderer
         var oc = _cov.Data;
         var rc = _cov2.Data;
         int count = 0;
-        double sx = 0, sy = 0;
+        double sx = 0, sy = 0, gapSum = 0; // gapSum: intensity over the pleural space, for its lucency below
         for (int i = 0; i < gap.Length; i++)
         {
             float g = lung.Mask[i] != 0 && heart[i] == 0 ? MathF.Max(0f, oc[i] - rc[i]) : 0f;
             // Sub-pixel slivers of the gap along the tails of the retraction are dropped, so every changed pixel is
             // next to the mask (pixel truth: gap >= 0.5).
             gap[i] = g < 0.5f ? 0f : g;
-            if (g >= 0.5f) { ptx[i] = 255; count++; sx += i % s; sy += i / s; }
+            if (g >= 0.5f) { ptx[i] = 255; count++; sx += i % s; sy += i / s; gapSum += _b.Data[i]; }
         }
         float noise = NoiseLevel(lung);
         MaskedLowPass(lung.Mask, MathF.Max(1f, 0.006f * s));
@@ -289,8 +289,6 @@ internal sealed partial class RealChestRenderer
         // darkens less: thickness is the lung mask blurred over about 3% of the image, 0.7 at the outline (the ray still
         // crosses the lung in front of and behind the rim), 1 from about 6% of the image inward; the narrow apical cap
         // is thinnest. The amount is the factor drawn above times the pleural space's mean intensity.
-        double gapSum = 0;
-        for (int i = 0; i < gap.Length; i++) if (gap[i] > 0) gapSum += _b.Data[i];
         float lucency = count > 0 ? darken * (float)(gapSum / count) : 0f;
         var thickness = _weight.Data;
         for (int i = 0; i < thickness.Length; i++) thickness[i] = lung.Mask[i] != 0 ? 1f : 0f;
