@@ -7,7 +7,6 @@ import base64
 import json
 import struct
 
-import numpy as np
 import torch
 
 
@@ -35,16 +34,28 @@ def randomise_state(net, seed, batches_tracked):
                 t.copy_(torch.randn(t.shape, generator=g) * (2.0 / t[0].numel()) ** 0.5)
 
 
-def write_safetensors(path, tensors):
-    """A safetensors file of float32 / int64 tensors, in the order given (as the C# SafeTensors reader expects)."""
+# safetensors dtype codes of the torch dtypes the goldens write
+ST_CODES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16", torch.int64: "I64",
+            torch.int32: "I32", torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8", torch.bool: "BOOL"}
+
+
+def write_safetensors(path, tensors, metadata=None, metadata_last=False):
+    """A safetensors file of the tensors (dtypes of ST_CODES), in the order given (as the C# SafeTensors reader
+    expects). A non-empty metadata dict is written as the header's "__metadata__" entry, before the tensor entries or,
+    with metadata_last, after them (the header bytes, and so the file, depend on that order)."""
     header, blobs, offset = {}, [], 0
+    if metadata and not metadata_last:
+        header["__metadata__"] = metadata
     for name, t in tensors.items():
-        a = np.ascontiguousarray(t.detach().cpu().numpy())
-        dtype = {np.dtype("float32"): "F32", np.dtype("int64"): "I64"}[a.dtype]
+        t = t.detach().contiguous().cpu()
+        dtype = ST_CODES[t.dtype]
+        a = (t.view(torch.int16) if t.dtype == torch.bfloat16 else t).numpy()  # numpy has no bfloat16: its raw bits
         b = a.astype(a.dtype.newbyteorder("<")).tobytes()
-        header[name] = {"dtype": dtype, "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
+        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
         blobs.append(b)
         offset += len(b)
+    if metadata and metadata_last:
+        header["__metadata__"] = metadata
     h = json.dumps(header, separators=(",", ":")).encode()
     h += b" " * ((8 - len(h) % 8) % 8)
     with open(path, "wb") as f:

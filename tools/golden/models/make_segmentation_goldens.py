@@ -3,7 +3,7 @@
 
 Run from anywhere with /usr/bin/python3. Writes into tests/data/golden/models/:
   unetpp.safetensors, attention_unet.safetensors, sa_unet.safetensors
-      state dicts of small, seeded instances (safetensors written by hand with struct + json)
+      state dicts of small, seeded instances (safetensors written by golden_io.write_safetensors)
   segmentation.json
       per model: constructor arguments, a fixed input and the eval-mode outputs for an even and an odd input size;
       parameter counts of the reference-size models (the numbers the C# models must reproduce).
@@ -23,7 +23,6 @@ Up-sampling goes to the skip's spatial size (so odd sizes work); for even sizes 
 import base64
 import json
 import os
-import struct
 
 import numpy as np
 import torch
@@ -32,28 +31,13 @@ import torch.nn.functional as F
 import sys  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from golden_io import enc  # noqa: E402
+from golden_io import enc, write_safetensors  # noqa: E402
 
 OUT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "data", "golden", "models"))
 
 
-def save_safetensors(path, state):
-    codes = {torch.float32: ("F32", "<f4"), torch.int64: ("I64", "<i8")}
-    header, blobs, off = {}, [], 0
-    for k, v in state.items():
-        code, npdt = codes[v.dtype]
-        b = v.detach().contiguous().cpu().numpy().astype(npdt).tobytes()
-        header[k] = {"dtype": code, "shape": list(v.shape), "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    header["__metadata__"] = {"format": "pt", "source": "tools/golden/models/make_segmentation_goldens.py"}
-    h = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+# the safetensors files' __metadata__ (after the tensor entries in their headers)
+SOURCE = {"format": "pt", "source": "tools/golden/models/make_segmentation_goldens.py"}
 
 
 # ---------------------------------------------------------------- U-Net++
@@ -313,7 +297,7 @@ def main():
     ref = NestedUNet(classes=2, cin=3, widths=w, deep_supervision=True, scale_up=True)
     ref.load_state_dict(m.state_dict())
     ref.eval()
-    save_safetensors(os.path.join(OUT, "unetpp.safetensors"), m.state_dict())
+    write_safetensors(os.path.join(OUT, "unetpp.safetensors"), m.state_dict(), SOURCE, metadata_last=True)
     cases = []
     with torch.no_grad():
         for name, shape in (("even", (1, 3, 16, 16)), ("odd", (1, 3, 19, 23))):
@@ -333,7 +317,7 @@ def main():
     ref = AttU_Net(cin=1, cout=1, widths=w, scale_up=True)
     ref.load_state_dict(m.state_dict())
     ref.eval()
-    save_safetensors(os.path.join(OUT, "attention_unet.safetensors"), m.state_dict())
+    write_safetensors(os.path.join(OUT, "attention_unet.safetensors"), m.state_dict(), SOURCE, metadata_last=True)
     cases = []
     with torch.no_grad():
         for name, shape in (("even", (1, 1, 16, 16)), ("odd", (1, 1, 19, 23))):
@@ -347,7 +331,7 @@ def main():
 
     # SA-UNet (3 pooling levels, start 4 channels, 3-channel input).
     m = randomise(SAUNet(cin=3, classes=1, start=2, levels=3), 13)
-    save_safetensors(os.path.join(OUT, "sa_unet.safetensors"), m.state_dict())
+    write_safetensors(os.path.join(OUT, "sa_unet.safetensors"), m.state_dict(), SOURCE, metadata_last=True)
     cases = []
     with torch.no_grad():
         for name, shape in (("even", (1, 3, 16, 16)), ("odd", (1, 3, 19, 23))):

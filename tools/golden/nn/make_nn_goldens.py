@@ -5,7 +5,7 @@ Writes into tests/data/golden/nn/:
   layers.json        per-layer forward/backward cases: inputs, weights, grad_output, outputs and gradients
   init.json          seeded initialiser draws (torch.Generator) for comparison with Thorax.Nn.Init
   net.pth            state dict of a small conv-BN-ReLU-pool-linear net (torch.save, zip format)
-  net.safetensors    the same state dict, safetensors written by hand (struct + json)
+  net.safetensors    the same state dict (safetensors written by golden_io.write_safetensors)
   net.json           the net's input and eval-mode output
   tensors.pth        fp16/bf16/int/bool tensors, a transposed view and views sharing one storage
   tensors.json       expected values of tensors.pth
@@ -21,7 +21,7 @@ import collections
 import json
 import math
 import os
-import struct
+import sys
 
 import numpy as np
 import torch
@@ -31,6 +31,9 @@ OUT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "data",
 OUT = os.path.normpath(OUT)
 os.makedirs(OUT, exist_ok=True)
 RNG = np.random.default_rng(20240601)
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from golden_io import write_safetensors  # noqa: E402
 
 
 def enc(t):
@@ -158,35 +161,6 @@ class Net(nn.Module):
 
     def forward(self, x):
         return self.classifier(torch.flatten(self.features(x), 1))
-
-
-ST_CODES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16", torch.int64: "I64",
-            torch.int32: "I32", torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8", torch.bool: "BOOL"}
-
-
-def raw_bytes(t):
-    t = t.detach().contiguous().cpu()
-    if t.dtype == torch.bfloat16:
-        return t.view(torch.int16).numpy().tobytes()
-    return t.numpy().tobytes()
-
-
-def write_safetensors(path, tensors, metadata=None):
-    header, blobs, off = {}, [], 0
-    if metadata:
-        header["__metadata__"] = metadata
-    for k, t in tensors.items():
-        b = raw_bytes(t)
-        header[k] = {"dtype": ST_CODES[t.dtype], "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    h = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
 
 
 def as_list(t):

@@ -18,13 +18,15 @@ as RoBERTa uses it), not from any tokenizer library:
 Writes tests/data/golden/text/roberta_tiny/ (vocab.json, merges.txt, and a random tiny RoBERTa: config.json,
 model.safetensors with Hugging Face keys under "roberta.") and roberta_tiny.json (texts and expected ids).
 """
-import json, os, re, struct
+import json, os, re, sys
 
-import numpy as np
 import torch
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 OUT = os.path.join(ROOT, "tests", "data", "golden", "text")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from golden_io import write_safetensors  # noqa: E402
+
 PATTERN = re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+""")
 PLACEHOLDERS = ["[ALPHANUMERICID]", "[date]", "[DATE]", "[AGE]", "[ADDRESS]", "[PERSONALNAME]"]
 CORPUS = ["There is a small right apical pneumothorax.", "No pneumothorax is seen.", "The lungs are clear.",
@@ -101,19 +103,6 @@ def encode_word(word, ranks):
             break
         symbols[i:i + 2] = [symbols[i] + symbols[i + 1]]
     return symbols
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        b = np.ascontiguousarray(t.numpy()).astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
-        blobs.append(b)
-        offset += len(b)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
 def main():
