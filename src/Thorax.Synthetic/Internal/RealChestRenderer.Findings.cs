@@ -296,8 +296,12 @@ internal sealed partial class RealChestRenderer
         var thickness = _weight.Data;
         for (int i = 0; i < thickness.Length; i++) thickness[i] = lung.Mask[i] != 0 ? 1f : 0f;
         Blur.Gaussian(_weight, 0.03f * s, _scratch);
-        for (int i = 0; i < thickness.Length; i++)
-            thickness[i] = (0.7f + 0.3f * Math.Clamp(2f * (thickness[i] - 0.5f), 0f, 1f)) * ApDepth(lung.Top, lung.Height, i / s);
+        for (int y = 0; y < s; y++)
+        {
+            float depth = ApDepth(lung.Top, lung.Height, y);
+            for (int i = y * s; i < (y + 1) * s; i++)
+                thickness[i] = (0.7f + 0.3f * Math.Clamp(2f * (thickness[i] - 0.5f), 0f, 1f)) * depth;
+        }
         float flatten = 0.85f * cons, matched = 0.8f * cons;
         // Collapsed lung: a large pneumothorax makes the whole retracted lung denser; a small or moderate one only the
         // lung next to the pleural space (weight: the gap blurred over about 3% of the image).
